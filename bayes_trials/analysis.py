@@ -1,0 +1,249 @@
+"""The pipeline: endpoint (+ priors) -> fit -> checks -> summaries, as result objects.
+
+>>> import bayes_trials as bt
+>>> ep = bt.BinaryEndpoint("hsct_free_survival_1y", bt.Binary(9, 9), threshold=0.39)
+>>> res = bt.analyse(ep, priors={"uniform": bt.Beta(1, 1)}, method="exact")
+>>> round(res.summary().loc["uniform", "exact_mean"], 4)      # (1 + 9) / (2 + 9)
+0.9091
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import checks as chk
+from .fit import DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, derive_seed, sample
+from .priors import CRED_LEVEL, REFERENCE_PRIORS
+from .summaries import exact_columns, mcmc_columns, pct, prior_columns
+
+METHODS = ("mcmc", "exact")
+
+
+@dataclass
+class PriorFit:
+    """The posterior of one endpoint under one prior: draws (if sampled) and the exact form."""
+
+    name: str
+    prior: object
+    exact: object
+    row: dict
+    posterior: object = None  # xarray.DataTree when sampled
+    seed: int | None = None
+
+
+@dataclass
+class EndpointResult:
+    """Everything about one endpoint: fits under each prior, frequentist reference, checks.
+
+    ``summary()`` is a DataFrame indexed by prior; ``checks()`` the three kinds of check;
+    ``plot()`` prior and posterior densities; ``posterior`` a DataTree with one child per
+    prior.
+    """
+
+    endpoint: object
+    fits: dict  # prior name -> PriorFit
+    reference: object
+    spec: object = None  # EndpointSpec when run from a spec
+    level: float = CRED_LEVEL
+    method: str = "mcmc"
+    _checks: list = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.endpoint.name
+
+    def summary(self) -> pd.DataFrame:
+        """Posterior summaries per prior, MCMC columns beside the exact ones."""
+        rows = []
+        for name, fit in self.fits.items():
+            rows.append({"endpoint": self.name, "prior_name": name, **fit.row})
+        return pd.DataFrame(rows).set_index("prior_name")
+
+    def checks(self) -> pd.DataFrame:
+        return chk.to_frame(self._checks)
+
+    def benchmarks(self) -> pd.DataFrame:
+        """P(theta > benchmark) (exact, and MCMC when sampled) for each prior and benchmark."""
+        rows = []
+        bms = self.spec.benchmarks if self.spec is not None else ()
+        for bm in bms:
+            for name, fit in self.fits.items():
+                row = {"endpoint": self.name, "benchmark": bm.name, "benchmark_value": bm.value,
+                       "tag": bm.tag, "prior_name": name,
+                       "exact_prob_greater": float(fit.exact.sf(bm.value))}
+                if fit.posterior is not None:
+                    draws = fit.posterior["posterior"][self.endpoint.parameter]
+                    row["prob_greater"] = float((draws > bm.value).mean())
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    @property
+    def posterior(self):
+        """A DataTree with one child per prior (posterior and sample_stats groups)."""
+        import xarray as xr
+
+        children = {name: fit.posterior for name, fit in self.fits.items() if fit.posterior is not None}
+        return xr.DataTree.from_dict({f"/{k}": _slim(t) for k, t in children.items()}) if children else None
+
+    @property
+    def all_passed(self) -> bool:
+        return all(c.passed is not False for c in self._checks)
+
+    def plot(self, ax=None):
+        """Prior (dashed) and exact posterior (solid) densities per prior, threshold marked."""
+        from .report import plot_endpoint
+
+        return plot_endpoint(self, ax=ax)
+
+    def __repr__(self) -> str:
+        d = self.endpoint.data
+        failed = sum(c.passed is False for c in self._checks)
+        return (f"<EndpointResult {self.name}: {d.events}/{d.n}, {len(self.fits)} priors, "
+                f"method={self.method}, {len(self._checks)} checks, {failed} failed>")
+
+    def _repr_html_(self) -> str:
+        from .report import endpoint_tables
+
+        return endpoint_tables(self, fmt="html")
+
+
+@dataclass
+class TrialResult:
+    """The re-analysis of a whole spec: one :class:`EndpointResult` per endpoint."""
+
+    spec: object
+    endpoints: dict  # name -> EndpointResult
+    settings: dict
+
+    def __getitem__(self, name) -> EndpointResult:
+        return self.endpoints[name]
+
+    def summary(self) -> pd.DataFrame:
+        return pd.concat([r.summary() for r in self.endpoints.values()])
+
+    def checks(self) -> pd.DataFrame:
+        return pd.concat([r.checks() for r in self.endpoints.values()], ignore_index=True)
+
+    @property
+    def posterior(self):
+        import xarray as xr
+
+        tree = {}
+        for name, res in self.endpoints.items():
+            for prior, fit in res.fits.items():
+                if fit.posterior is not None:
+                    tree[f"/{name}/{prior}"] = _slim(fit.posterior)
+        return xr.DataTree.from_dict(tree) if tree else None
+
+    @property
+    def all_passed(self) -> bool:
+        return all(r.all_passed for r in self.endpoints.values())
+
+    def plot(self):
+        return {name: res.plot() for name, res in self.endpoints.items()}
+
+    def __repr__(self) -> str:
+        c = self.checks()
+        return (f"<TrialResult {self.spec.name}: {len(self.endpoints)} endpoints, "
+                f"{len(c)} checks, {(c['passed'] == False).sum()} failed>")  # noqa: E712
+
+    def _repr_html_(self) -> str:
+        head = f"<h3>{html.escape(self.spec.trial['title'])}</h3>"
+        return head + "".join(r._repr_html_() for r in self.endpoints.values())
+
+
+def _slim(tree):
+    """Posterior and the scalar sampler statistics worth keeping (drops object columns)."""
+    import xarray as xr
+
+    keep = {"/posterior": tree["posterior"].to_dataset()}
+    if "sample_stats" in tree.children:
+        stats = tree["sample_stats"].to_dataset()
+        wanted = [v for v in ("diverging", "step_size", "depth", "energy", "n_steps", "logp")
+                  if v in stats]
+        keep["/sample_stats"] = stats[wanted]
+    return xr.DataTree.from_dict(keep)
+
+
+def analyse_endpoint(endpoint, priors: dict, *, method="mcmc", draws=DEFAULT_DRAWS,
+                     tune=DEFAULT_TUNE, chains=DEFAULT_CHAINS, seed: int = 0,
+                     level: float = CRED_LEVEL, spec=None, trial_id: str = "") -> EndpointResult:
+    """Fit one endpoint under each prior and run every check that applies.
+
+    The exact posterior is always computed; with ``method="mcmc"`` each prior is also
+    sampled (one compile per model structure, cheap refits) and checked against it.
+    """
+    from .errors import SpecError
+    from . import _validate as v
+
+    v.one_of(method, METHODS, "method", SpecError)
+    if not priors:
+        raise SpecError("no priors to analyse", endpoint=endpoint.name, field="priors")
+    fits = {}
+    checks = []
+    for name, prior in priors.items():
+        exact = endpoint.exact_posterior(prior)
+        row = {**prior_columns(prior), **exact_columns(endpoint, exact, level)}
+        tree, fit_seed = None, None
+        if method == "mcmc":
+            fit_seed = derive_seed(seed, trial_id, endpoint.name, name)
+            tree = sample(endpoint, prior, draws=draws, tune=tune, chains=chains, seed=fit_seed)
+            row.update(mcmc_columns(endpoint, tree, level, exact_prob=row["exact_prob"]))
+            row["seed"] = fit_seed
+            checks += chk.mcmc_vs_exact(endpoint, name, row, level)
+        fits[name] = PriorFit(name, prior, exact, row, tree, fit_seed)
+    reference = endpoint.frequentist(level)
+    published = spec.published if spec is not None else ()
+    checks = chk.published_checks(endpoint, reference, published) + checks
+    jeffreys = next((f.row for f in fits.values()
+                     if f.prior == REFERENCE_PRIORS["jeffreys"] and f.posterior is not None), None)
+    checks += chk.bayes_vs_frequentist(endpoint, reference, jeffreys, level)
+    return EndpointResult(endpoint, fits, reference, spec=spec, level=level, method=method,
+                          _checks=checks)
+
+
+def analyse(target, priors: dict | None = None, *, method: str = "mcmc", draws: int | None = None,
+            tune: int | None = None, chains: int | None = None, seed: int | None = None,
+            level: float | None = None):
+    """Re-analyse a spec (every endpoint) or a single endpoint.
+
+    Parameters
+    ----------
+    target : TrialSpec, path to a spec, or an endpoint (e.g. :class:`BinaryEndpoint`)
+    priors : dict name -> distribution, optional
+        For a spec: replaces each endpoint's priors. For an endpoint: defaults to the
+        reference priors (uniform and Jeffreys).
+    method : {"mcmc", "exact"}
+        ``"exact"`` skips sampling and reports the conjugate posterior only.
+    draws, tune, chains, seed, level
+        Override the spec's ``[sampling]`` settings (defaults 1000, 1000, 4, 0, 0.95).
+
+    Returns
+    -------
+    TrialResult for a spec, EndpointResult for an endpoint.
+    """
+    from pathlib import Path
+
+    from .spec import TrialSpec, load_spec
+
+    if isinstance(target, (str, Path)):
+        target = load_spec(target)
+    if isinstance(target, TrialSpec):
+        settings = dict(target.sampling)
+        for key, val in (("draws", draws), ("tune", tune), ("chains", chains), ("seed", seed),
+                         ("level", level)):
+            if val is not None:
+                settings[key] = val
+        results = {}
+        for es in target.endpoints:
+            use = priors if priors is not None else es.priors
+            results[es.endpoint.name] = analyse_endpoint(
+                es.endpoint, use, method=method, spec=es, trial_id=target.name, **settings)
+        return TrialResult(target, results, {**settings, "method": method})
+    use = priors if priors is not None else target.reference_priors()
+    return analyse_endpoint(
+        target, use, method=method, draws=draws or DEFAULT_DRAWS, tune=tune or DEFAULT_TUNE,
+        chains=chains or DEFAULT_CHAINS, seed=seed or 0, level=level or CRED_LEVEL)

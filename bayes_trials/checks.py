@@ -1,0 +1,173 @@
+"""The three kinds of check, as one table.
+
+1. **published vs recomputed**: the frequentist result recomputed from the data against
+   what the paper printed, at the paper's precision;
+2. **MCMC vs exact**: posterior mean, interval ends and tail probability within
+   ``N_MCSE`` Monte Carlo standard errors of the conjugate posterior;
+3. **Bayesian vs frequentist**: reference-prior posteriors against frequentist intervals
+   and tests, with documented tolerances.
+
+Each check is a :class:`Check`: ``passed`` is True, False, or None when the check does not
+apply (e.g. a tail probability the draws cannot resolve, where the exact value is reported).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .priors import CRED_LEVEL, Beta
+from .summaries import pct
+
+#: MCMC estimates must lie within this many Monte Carlo standard errors of the exact value
+N_MCSE = 4.0
+#: exact-vs-exact identities hold to floating-point accuracy
+EXACT_TOL = 1e-9
+
+KINDS = ("published vs recomputed", "MCMC vs exact", "Bayesian vs frequentist")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One comparison: what, ours, the reference, the tolerance, the verdict, one sentence."""
+
+    endpoint: str
+    kind: str
+    name: str
+    value: float | None
+    reference: float | None
+    tolerance: str
+    passed: bool | None
+    message: str
+    prior: str = ""
+    provenance: str = ""
+
+
+def to_frame(checks) -> pd.DataFrame:
+    cols = list(Check.__dataclass_fields__)
+    return pd.DataFrame([asdict(c) for c in checks], columns=cols)
+
+
+# --- 1. published vs recomputed --------------------------------------------------------
+def _recomputed(ref, item) -> float | None:
+    if item.quantity == "estimate":
+        return ref.estimate
+    if item.quantity == "p_value":
+        return ref.p_value
+    lo, hi = ref.intervals[item.method]
+    return lo if item.quantity == "ci_low" else hi
+
+
+def published_checks(endpoint, ref, published) -> list[Check]:
+    """Recomputed frequentist numbers against each published one, at its printed precision.
+
+    A published value printed with ``decimals`` decimals on scale ``scale`` (100 for
+    percentages) passes when the recomputed value, rounded the same way, equals it; a
+    published bound such as "P < 0.001" passes when the recomputed value satisfies it.
+    """
+    out = []
+    for item in published:
+        ours = _recomputed(ref, item)
+        if ours is None:
+            out.append(Check(endpoint.name, KINDS[0], item.describe(), None, item.value,
+                             "-", None, "no threshold to test against", provenance=item.tag))
+            continue
+        if item.relation == "below":
+            passed = ours < item.value
+            tol = f"recomputed < {item.value:g}"
+            msg = f"recomputed {ours:.3g} {'<' if passed else '>='} printed bound {item.value:g}"
+        else:
+            shown = round(ours * item.scale, item.decimals)
+            passed = bool(np.isclose(shown, item.value, atol=0.5 * 10.0**-item.decimals * 1e-6))
+            tol = f"equal when rounded to {item.decimals} decimals" + (
+                " (percent)" if item.scale == 100 else "")
+            msg = f"recomputed {ours * item.scale:.4f} rounds to {shown:g}; paper printed {item.value:g}"
+        if item.note:
+            msg += f" ({item.note})"
+        out.append(Check(endpoint.name, KINDS[0], item.describe(), ours * (item.scale if item.relation != "below" else 1),
+                         item.value, tol, bool(passed), msg, provenance=item.tag))
+    return out
+
+
+# --- 2. MCMC vs exact ------------------------------------------------------------------
+def mcmc_vs_exact(endpoint, prior_name: str, row: dict, level: float = CRED_LEVEL) -> list[Check]:
+    """Posterior mean, ETI ends and tail probability within N_MCSE MCSE of the exact values."""
+    p = pct(level)
+    pairs = [
+        ("posterior mean", "mean", "exact_mean", "mcse_mean"),
+        (f"{p}% ETI lower end", f"eti{p}_low", f"exact_eti{p}_low", f"mcse_eti{p}_low"),
+        (f"{p}% ETI upper end", f"eti{p}_high", f"exact_eti{p}_high", f"mcse_eti{p}_high"),
+    ]
+    if row.get("exact_prob") is not None:
+        pairs.append((endpoint.describe_threshold(), "prob", "exact_prob", "prob_mcse"))
+    out = []
+    for name, key, exact_key, mcse_key in pairs:
+        ours, exact, mcse = row[key], row[exact_key], row[mcse_key]
+        tol = N_MCSE * mcse
+        if key == "prob" and not row["prob_resolvable"]:
+            out.append(Check(
+                endpoint.name, KINDS[1], name, ours, exact, f"{N_MCSE:g} MCSE", None,
+                f"beyond what {row['draws']} draws can resolve (ESS {row['ess_bulk']:.0f}); "
+                f"exact value {exact:.3g} reported", prior=prior_name))
+            continue
+        passed = abs(ours - exact) <= tol
+        out.append(Check(
+            endpoint.name, KINDS[1], name, ours, exact, f"{N_MCSE:g} MCSE = {tol:.2g}", bool(passed),
+            f"MCMC {ours:.4f} vs exact {exact:.4f}: difference {abs(ours - exact):.2g} "
+            f"{'within' if passed else 'outside'} {N_MCSE:g} MCSE", prior=prior_name))
+    return out
+
+
+# --- 3. Bayesian vs frequentist --------------------------------------------------------
+def bayes_vs_frequentist(endpoint, ref, jeffreys_row: dict | None, level: float = CRED_LEVEL) -> list[Check]:
+    """Reference-prior posterior against frequentist intervals and the exact test.
+
+    - the exact Jeffreys-prior Beta(k + 1/2, n - k + 1/2) ETI equals statsmodels' Jeffreys
+      interval (identity, tolerance 1e-9);
+    - the MCMC Jeffreys-prior ETI is within N_MCSE MCSE of it;
+    - the Jeffreys interval lies inside the Clopper-Pearson interval (a theorem:
+      Beta(k+1/2, n-k+1/2) is stochastically between Beta(k, n-k+1) and Beta(k+1, n-k));
+    - the exact one-sided p-value equals the posterior tail under the limiting prior
+      Beta(0, 1) ("greater") or Beta(1, 0) ("less"): P(X >= k | p0) = P(Beta(k, n-k+1) <= p0).
+    """
+    p = pct(level)
+    k, n = ref.events, ref.n
+    jl, jh = ref.intervals["jeffreys"]
+    cl, ch = ref.intervals["clopper-pearson"]
+    exact = Beta(k + 0.5, n - k + 0.5).interval(level, "eti")
+    name = endpoint.name
+    out = []
+    for end, ours, theirs in (("lower", exact[0], jl), ("upper", exact[1], jh)):
+        diff = abs(ours - theirs)
+        out.append(Check(name, KINDS[2], f"Jeffreys-prior {p}% ETI {end} end (exact) vs Jeffreys interval",
+                         ours, theirs, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL),
+                         f"difference {diff:.2g}", prior="jeffreys"))
+    if jeffreys_row is not None:
+        for end, key, theirs in (("lower", "low", jl), ("upper", "high", jh)):
+            ours = jeffreys_row[f"eti{p}_{key}"]
+            tol = N_MCSE * jeffreys_row[f"mcse_eti{p}_{key}"]
+            ok = abs(ours - theirs) <= tol
+            out.append(Check(name, KINDS[2], f"Jeffreys-prior {p}% ETI {end} end (MCMC) vs Jeffreys interval",
+                             ours, theirs, f"{N_MCSE:g} MCSE = {tol:.2g}", bool(ok),
+                             f"difference {abs(ours - theirs):.2g}", prior="jeffreys"))
+    inside = cl <= jl + 1e-12 and jh <= ch + 1e-12
+    out.append(Check(name, KINDS[2], f"Jeffreys {p}% interval inside Clopper-Pearson {p}% interval",
+                     None, None, "containment", bool(inside),
+                     f"Jeffreys [{jl:.4f}, {jh:.4f}] within Clopper-Pearson [{cl:.4f}, {ch:.4f}]"
+                     if inside else f"Jeffreys [{jl:.4f}, {jh:.4f}] not within [{cl:.4f}, {ch:.4f}]"))
+    if ref.p_value is not None:
+        p0 = ref.threshold
+        if ref.alternative == "greater":
+            limit = 1.0 if k == 0 else float(stats.beta.cdf(p0, k, n - k + 1))
+            limit_name = "Beta(0, 1)"
+        else:
+            limit = 1.0 if k == n else float(stats.beta.sf(p0, k + 1, n - k))
+            limit_name = "Beta(1, 0)"
+        diff = abs(limit - ref.p_value)
+        out.append(Check(name, KINDS[2], f"exact one-sided p-value vs posterior tail under {limit_name}",
+                         ref.p_value, limit, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL * max(1, limit)),
+                         f"p = {ref.p_value:.4g}; posterior tail {limit:.4g}"))
+    return out

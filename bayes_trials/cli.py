@@ -1,0 +1,95 @@
+"""``bayes-trials``: the command line.
+
+``bayes-trials run SPEC --out DIR`` re-analyses every endpoint of a spec and writes the
+report folder. Exit status: 0 when every check passed, 1 when a check failed (the report
+is still written, the failure is in it), 2 on bad input (one line naming file, endpoint
+and field; nothing is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+
+from .errors import BayesTrialsError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bayes-trials", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="re-analyse every endpoint of a spec and write a report")
+    run.add_argument("spec", help="path to a TOML re-analysis spec (models/<trial>.toml)")
+    run.add_argument("--out", required=True, help="report folder to write (replaced atomically)")
+    run.add_argument("--method", choices=("mcmc", "exact"), default="mcmc",
+                     help="mcmc (default) samples and checks against the exact posterior")
+    run.add_argument("--draws", type=int, help="draws per chain (default: the spec's, else 1000)")
+    run.add_argument("--tune", type=int, help="warm-up draws per chain")
+    run.add_argument("--chains", type=int, help="number of chains")
+    run.add_argument("--seed", type=int, help="run seed (default: the spec's)")
+    return p
+
+
+def _print_overview(result) -> None:
+    import pandas as pd
+
+    from .report import _fmt
+    from .summaries import pct
+
+    p = pct(result.settings["level"])
+    rows = []
+    for name, res in result.endpoints.items():
+        for prior, fit in res.fits.items():
+            r = fit.row
+            rows.append({
+                "endpoint": name, "prior": prior, "ESS": _fmt(r["prior_ess"], 3),
+                "mean": _fmt(r.get("mean", r["exact_mean"])),
+                f"{p}% CrI (ETI)": f"{_fmt(r.get(f'eti{p}_low', r[f'exact_eti{p}_low']))} to "
+                                   f"{_fmt(r.get(f'eti{p}_high', r[f'exact_eti{p}_high']))}",
+                "P(beyond threshold)": "-" if r["exact_prob"] is None else (
+                    f"{_fmt(r['prob'])} (exact {_fmt(r['exact_prob'])})" if r.get("prob") is not None
+                    and r.get("prob_resolvable") else f"exact {_fmt(r['exact_prob'])}"),
+                "r_hat": _fmt(r.get("r_hat")),
+            })
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
+        print(pd.DataFrame(rows).to_string(index=False))
+
+
+def run(args, argv) -> int:
+    from .analysis import analyse
+    from .report import write_report
+    from .spec import load_spec
+
+    t0 = time.perf_counter()
+    spec = load_spec(args.spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        result = analyse(spec, method=args.method, draws=args.draws, tune=args.tune,
+                         chains=args.chains, seed=args.seed)
+    out = write_report(result, args.out, argv=argv)
+    _print_overview(result)
+    checks = result.checks()
+    n_fail = int((checks["passed"] == False).sum())  # noqa: E712
+    print(f"\n{spec.trial['title']}: {len(checks)} checks, {n_fail} failed; "
+          f"report written to {out} ({time.perf_counter() - t0:.1f} s)")
+    if n_fail:
+        print(checks[checks["passed"] == False][["endpoint", "kind", "name", "message"]]  # noqa: E712
+              .to_string(index=False), file=sys.stderr)
+    return 1 if n_fail else 0
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv if argv is None else ["bayes-trials", *argv])
+    args = _parser().parse_args(argv[1:])
+    try:
+        if args.command == "run":
+            return run(args, argv)
+    except BayesTrialsError as err:
+        print(f"bayes-trials: error: {err}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,291 @@
+"""Reports: tables (CSV, Markdown, HTML), figures, saved posteriors and provenance.
+
+Numbers first, then tables, then prose: every sentence is written from the same numbers
+as the tables, and rounding happens only here, at display. A report folder is written
+to a temporary sibling and moved into place at the end, so a failure leaves no
+half-written folder behind.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .summaries import pct
+
+PACKAGES = ("bayes_trials", "pymc", "pytensor", "nutpie", "arviz", "arviz-base", "arviz-stats",
+            "numpy", "scipy", "pandas", "xarray", "statsmodels", "matplotlib")
+
+SUMMARY_COLUMNS = ["prior", "prior_ess", "mean", "sd", "median", "eti{p}_low", "eti{p}_high",
+                   "hdi{p}_low", "hdi{p}_high", "prob", "prob_mcse", "exact_prob", "exact_mean",
+                   "exact_eti{p}_low", "exact_eti{p}_high", "ess_bulk", "r_hat", "divergences"]
+
+
+def _fmt(x, digits=4) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "-"
+    if isinstance(x, (bool, np.bool_)):
+        return "pass" if x else "FAIL"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e5):
+            return f"{x:.3g}"
+        return f"{x:.{digits}g}" if abs(x) >= 1 else f"{x:.{digits}f}".rstrip("0").rstrip(".") or "0"
+    return str(x)
+
+
+def display_summary(result) -> pd.DataFrame:
+    """The summary table as a statistician reads it: one row per prior, key columns."""
+    p = pct(result.level)
+    df = result.summary()
+    cols = [c.format(p=p) for c in SUMMARY_COLUMNS if c.format(p=p) in df.columns]
+    out = df[cols].copy()
+    if "prob" in out and result.endpoint.threshold is None:
+        out = out.drop(columns=[c for c in ("prob", "prob_mcse", "exact_prob") if c in out])
+    else:
+        # a tail probability beyond what the draws resolve is shown by its exact value only
+        mask = df.get("prob_resolvable") == False  # noqa: E712
+        if mask is not None and mask.any():
+            out["prob"] = out["prob"].astype(object)
+            out.loc[mask, "prob"] = "unresolved"
+    return out
+
+
+def _table(df: pd.DataFrame, fmt: str) -> str:
+    shown = df.map(_fmt) if hasattr(df, "map") else df.applymap(_fmt)
+    if fmt == "html":
+        return shown.to_html(escape=True, border=0, classes="bt-table")
+    header = "| " + " | ".join([df.index.name or ""] + [str(c) for c in shown.columns]) + " |"
+    sep = "|" + "---|" * (len(shown.columns) + 1)
+    rows = ["| " + " | ".join([str(i)] + list(r)) + " |" for i, r in zip(shown.index, shown.values)]
+    return "\n".join([header, sep, *rows])
+
+
+def provenance_table(result) -> pd.DataFrame:
+    rows = []
+    es = result.spec
+    if es is None:
+        return pd.DataFrame(columns=["field", "value", "tag", "source"])
+    for fld, q in es.provenance.items():
+        rows.append({"field": fld, "value": q.value, "tag": q.tag, "source": q.source})
+    for bm in es.benchmarks:
+        rows.append({"field": f"benchmark: {bm.name}", "value": bm.value, "tag": bm.tag, "source": bm.source})
+    for name, ps in es.prior_specs.items():
+        rows.append({"field": f"prior: {name}", "value": repr(es.priors[name]), "tag": ps.tag,
+                     "source": f"{ps.role}: {ps.rationale}"})
+    return pd.DataFrame(rows).set_index("field")
+
+
+def frequentist_table(result) -> pd.DataFrame:
+    ref = result.reference
+    rows = [{"quantity": "estimate (events / n)", "value": ref.estimate}]
+    if ref.p_value is not None:
+        rows.append({"quantity": f"exact binomial test, one-sided ({ref.alternative}) vs "
+                                 f"{ref.threshold:g}: p", "value": ref.p_value})
+    for method, (lo, hi) in ref.intervals.items():
+        rows.append({"quantity": f"{method} {pct(ref.level)}% CI", "value": f"{lo:.4f} to {hi:.4f}"})
+    return pd.DataFrame(rows).set_index("quantity")
+
+
+def checks_table(result) -> pd.DataFrame:
+    c = result.checks()
+    return c[["kind", "name", "prior", "value", "reference", "tolerance", "passed", "message"]]
+
+
+def sentences(result) -> list[str]:
+    """The report's prose, written from the same numbers as the tables."""
+    ep, ref = result.endpoint, result.reference
+    p = pct(result.level)
+    out = [f"Observed {ep.data.events} of {ep.data.n} ({100 * ref.estimate:.1f}%)."]
+    if ref.p_value is not None:
+        out.append(f"Exact one-sided binomial test against {ep.threshold:g}: p = {ref.p_value:.3g}.")
+    for name, fit in result.fits.items():
+        r = fit.row
+        lo, hi = r[f"exact_eti{p}_low"], r[f"exact_eti{p}_high"]
+        s = (f"Under the {name} prior {fit.prior!r} (ESS {r['prior_ess']:.3g}), the posterior mean is "
+             f"{r['exact_mean']:.3f} ({p}% equal-tailed CrI {lo:.3f} to {hi:.3f})")
+        if r.get("exact_prob") is not None:
+            s += f"; {ep.describe_threshold()} = {r['exact_prob']:.4g}"
+            if r.get("prob_resolvable") is False:
+                s += " (exact; beyond what the draws resolve)"
+        out.append(s + ".")
+    c = result.checks()
+    n_fail = int((c["passed"] == False).sum())  # noqa: E712
+    n_na = int(c["passed"].isna().sum())
+    out.append(f"Checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, {n_na} not applicable.")
+    return out
+
+
+def endpoint_tables(result, fmt: str = "md") -> str:
+    """One endpoint's section of the report, in Markdown or HTML."""
+    title = f"{result.endpoint.label} ({result.name})"
+    blocks = [
+        ("Data and provenance", provenance_table(result)),
+        ("Frequentist reference (recomputed)", frequentist_table(result)),
+        ("Posterior summary", display_summary(result)),
+    ]
+    bench = result.benchmarks()
+    if len(bench):
+        blocks.append(("Benchmarks: P(theta > benchmark)", bench.set_index(["benchmark", "prior_name"])
+                       .drop(columns=["endpoint"])))
+    blocks.append(("Checks", checks_table(result)))
+    text = sentences(result)
+    if fmt == "html":
+        parts = [f"<h2>{html.escape(title)}</h2>"]
+        parts += [f"<p>{html.escape(s)}</p>" for s in text]
+        for head, df in blocks:
+            parts += [f"<h3>{html.escape(head)}</h3>", _table(df, "html")]
+        return "\n".join(parts)
+    parts = [f"## {title}", "", *[f"- {s}" for s in text], ""]
+    for head, df in blocks:
+        parts += [f"### {head}", "", _table(df, "md"), ""]
+    return "\n".join(parts)
+
+
+def plot_endpoint(result, ax=None):
+    """Prior (dashed) and posterior (solid) densities for each prior; the threshold marked."""
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use(matplotlib.get_backend())
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+    else:
+        fig = ax.figure
+    x = np.linspace(1e-4, 1 - 1e-4, 600)
+    top = 0.0
+    for i, (name, fit) in enumerate(result.fits.items()):
+        color = f"C{i}"
+        post = fit.exact.pdf(x)
+        ax.plot(x, post, color=color, lw=1.8, label=f"{name}: posterior")
+        ax.plot(x, fit.prior.pdf(x), color=color, lw=1, ls="--", alpha=0.8)
+        top = max(top, float(np.nanpercentile(post, 99)))
+    if result.endpoint.threshold is not None:
+        ax.axvline(result.endpoint.threshold, color="k", lw=1, ls=":",
+                   label=f"threshold {result.endpoint.threshold:g}")
+    ax.set_ylim(0, top * 1.1 if top > 0 else None)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(result.endpoint.parameter)
+    ax.set_ylabel("density")
+    ax.set_title(f"{result.endpoint.label}: {result.endpoint.data.events}/{result.endpoint.data.n} "
+                 "(dashed: prior, solid: exact posterior)", fontsize=9)
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def _versions() -> dict:
+    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def provenance(trial_result, argv=None) -> dict:
+    spec = trial_result.spec
+    seeds = {f"{e}/{p}": fit.seed for e, r in trial_result.endpoints.items() for p, fit in r.fits.items()}
+    return {
+        "spec": str(spec.path),
+        "spec_sha256": spec.sha256,
+        "command": " ".join(argv) if argv else None,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "settings": trial_result.settings,
+        "seeds": seeds,
+        "versions": _versions(),
+    }
+
+
+def _trial_markdown(trial_result, prov) -> str:
+    t = trial_result.spec.trial
+    c = trial_result.checks()
+    n_fail = int((c["passed"] == False).sum())  # noqa: E712
+    lines = [
+        f"# Bayesian re-analysis: {t['title']}", "",
+        f"Source: {t['citation']}", "",
+        f"Spec `{trial_result.spec.path}` (sha256 `{trial_result.spec.sha256[:16]}`), "
+        f"method {trial_result.settings['method']}, {trial_result.settings['chains']} chains x "
+        f"{trial_result.settings['draws']} draws, seed {trial_result.settings['seed']}.", "",
+        "Every input number is tagged **published** (printed in the source), **derived** "
+        "(computed from printed numbers) or **assumed** (an explicit assumption); see each "
+        "endpoint's provenance table.", "",
+        f"**Checks: {len(c)} in all, {n_fail} failed.**", "",
+    ]
+    for name, res in trial_result.endpoints.items():
+        lines += [endpoint_tables(res, "md"), f"![{name}](figures/{name}.png)", ""]
+    return "\n".join(lines)
+
+
+def _trial_html(trial_result) -> str:
+    t = trial_result.spec.trial
+    css = ("body{font-family:sans-serif;max-width:1100px;margin:auto}"
+           ".bt-table{border-collapse:collapse;font-size:12px}"
+           ".bt-table td,.bt-table th{border:1px solid #ccc;padding:2px 6px}")
+    body = [f"<h1>Bayesian re-analysis: {html.escape(t['title'])}</h1>",
+            f"<p>Source: {html.escape(t['citation'])}</p>"]
+    for name, res in trial_result.endpoints.items():
+        body += [endpoint_tables(res, "html"), f'<img src="figures/{name}.png" alt="{name}">']
+    return f"<!doctype html><html><head><meta charset='utf-8'><style>{css}</style></head><body>{''.join(body)}</body></html>"
+
+
+def write_report(trial_result, out, argv=None) -> Path:
+    """Write the report folder ``out`` atomically; returns its path.
+
+    Contents: ``report.md``, ``report.html``, ``summary_<endpoint>.csv/.md``,
+    ``frequentist_<endpoint>.csv``, ``checks.csv``, ``figures/<endpoint>.png``,
+    ``posteriors.nc`` (a DataTree: /<endpoint>/<prior>/posterior) and ``provenance.json``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        (tmp / "figures").mkdir()
+        for name, res in trial_result.endpoints.items():
+            res.summary().to_csv(tmp / f"summary_{name}.csv")
+            (tmp / f"summary_{name}.md").write_text(_table(display_summary(res), "md") + "\n")
+            pd.DataFrame([res.reference.as_dict()]).to_csv(tmp / f"frequentist_{name}.csv", index=False)
+            if len(res.benchmarks()):
+                res.benchmarks().to_csv(tmp / f"benchmarks_{name}.csv", index=False)
+            fig = res.plot()
+            fig.savefig(tmp / "figures" / f"{name}.png", dpi=110, bbox_inches="tight")
+            plt.close(fig)
+        trial_result.checks().to_csv(tmp / "checks.csv", index=False)
+        tree = trial_result.posterior
+        if tree is not None:
+            tree.to_netcdf(tmp / "posteriors.nc", engine="netcdf4")
+        prov = provenance(trial_result, argv)
+        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str) + "\n")
+        (tmp / "report.md").write_text(_trial_markdown(trial_result, prov))
+        (tmp / "report.html").write_text(_trial_html(trial_result))
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

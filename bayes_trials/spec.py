@@ -1,0 +1,386 @@
+"""Re-analysis specs: a TOML file per trial, parsed and validated before any sampling.
+
+A spec holds the trial's citation, the priors, and for each endpoint its data, the
+threshold its posterior probability is taken against, benchmarks to compare with, and the
+published results to reproduce. Every number says where it comes from: ``tag`` is one of
+``published`` (printed in the source), ``derived`` (computed from printed numbers) or
+``assumed`` (an explicit assumption), with a ``source`` sentence. A number is written
+either as ``{ value = 9, tag = "published", source = "..." }`` or bare, in which case it
+takes the endpoint's ``tag`` and ``source``.
+
+Validation happens here, in milliseconds, before anything compiles: errors name the file,
+the endpoint and the field (:class:`~bayes_trials.errors.SpecError`).
+
+Example
+-------
+>>> import bayes_trials as bt
+>>> spec = bt.load_spec("models/lad1_marnecel.toml")   # doctest: +SKIP
+>>> [e.endpoint.name for e in spec.endpoints]           # doctest: +SKIP
+['hsct_free_survival_1y']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import _validate as v
+from .data import Binary
+from .endpoints import KINDS
+from .errors import BayesTrialsError, SpecError
+from .fit import DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE
+from .priors import CRED_LEVEL, REFERENCE_PRIORS, Beta
+
+TAGS = ("published", "derived", "assumed")
+PRIOR_ROLES = ("reference", "sceptical", "enthusiastic", "historical", "weakly-informative")
+QUANTITIES = ("estimate", "ci_low", "ci_high", "p_value")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its provenance."""
+
+    value: float
+    tag: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Published:
+    """A result printed in the paper, to be reproduced from the data.
+
+    ``quantity`` is one of ``estimate``, ``ci_low``, ``ci_high`` (with the interval
+    ``method``) or ``p_value``; ``relation`` is ``equal`` (at ``decimals`` decimals on
+    ``scale``, 100 for percentages) or ``below`` (a printed bound such as "P < 0.001").
+    """
+
+    quantity: str
+    value: float
+    tag: str
+    source: str
+    relation: str = "equal"
+    decimals: int = 2
+    scale: float = 1.0
+    method: str = ""
+    note: str = ""
+
+    def describe(self) -> str:
+        what = {"estimate": "point estimate", "ci_low": "CI lower bound",
+                "ci_high": "CI upper bound", "p_value": "p-value"}[self.quantity]
+        if self.method:
+            what += f" ({self.method})"
+        shown = f"{self.value:g}{'%' if self.scale == 100 else ''}"
+        return f"{what}: {'< ' if self.relation == 'below' else ''}{shown}"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """An external rate to compare the posterior with (e.g. another trial's response rate)."""
+
+    name: str
+    value: float
+    tag: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PriorSpec:
+    """A named prior of the spec. ``mean = "threshold"`` centres it on each endpoint's threshold."""
+
+    name: str
+    role: str
+    tag: str
+    rationale: str
+    params: dict
+
+    def resolve(self, endpoint):
+        """The distribution for ``endpoint`` (a prior centred on its threshold needs one)."""
+        p = self.params
+        if "reference" in p:
+            return REFERENCE_PRIORS[p["reference"]]
+        if "a" in p:
+            return Beta(p["a"], p["b"])
+        mean = p["mean"]
+        if mean == "threshold":
+            if endpoint.threshold is None:
+                raise SpecError(f"prior {self.name!r} is centred on the threshold, "
+                                "but the endpoint has none", endpoint=endpoint.name, field="priors")
+            mean = endpoint.threshold
+        return Beta.from_mean_ess(mean, p["ess"])
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One endpoint of a spec: the endpoint object, its priors, provenance and published results."""
+
+    endpoint: object
+    priors: dict  # name -> distribution (resolved for this endpoint)
+    prior_specs: dict  # name -> PriorSpec
+    provenance: dict  # field -> Quantity
+    published: tuple = ()
+    benchmarks: tuple = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """A whole re-analysis spec."""
+
+    path: Path
+    sha256: str
+    trial: dict
+    sampling: dict
+    priors: dict  # name -> PriorSpec
+    endpoints: tuple = field(default_factory=tuple)
+
+    @property
+    def name(self) -> str:
+        return self.trial["id"]
+
+    def endpoint(self, name: str) -> EndpointSpec:
+        for e in self.endpoints:
+            if e.endpoint.name == name:
+                return e
+        raise KeyError(name)
+
+
+# --- parsing -----------------------------------------------------------------------------
+def _table(d, key, where, required=True) -> dict:
+    val = d.get(key)
+    if val is None:
+        if required:
+            raise SpecError(f"missing table [{key}]", field=where or key)
+        return {}
+    if not isinstance(val, dict):
+        raise SpecError(f"must be a table, got {type(val).__name__}", field=where or key)
+    return val
+
+
+def _text(d, key, *, required=True, default="") -> str:
+    val = d.get(key, None)
+    if val is None:
+        if required:
+            raise SpecError("missing field", field=key)
+        return default
+    if not isinstance(val, str) or (required and not val.strip()):
+        raise SpecError(f"must be a non-empty string, got {val!r}", field=key)
+    return val
+
+
+def _tag(value, field_name) -> str:
+    return v.one_of(value, TAGS, field_name, SpecError)
+
+
+def _quantity(raw: dict, key: str, defaults: dict, *, required=True) -> Quantity | None:
+    if key not in raw:
+        if required:
+            raise SpecError("missing field", field=key)
+        return None
+    val = raw[key]
+    if isinstance(val, dict):
+        if "value" not in val:
+            raise SpecError("missing 'value'", field=f"{key}.value")
+        tag = _tag(val.get("tag", defaults.get("tag")), f"{key}.tag")
+        source = val.get("source", defaults.get("source"))
+        value = val["value"]
+    else:
+        tag, source, value = defaults.get("tag"), defaults.get("source"), val
+        if tag is None or not source:
+            raise SpecError("a bare number needs the endpoint's 'tag' and 'source' "
+                            "(or write { value = ..., tag = ..., source = ... })", field=key)
+        tag = _tag(tag, "tag")
+    if not isinstance(source, str) or not source.strip():
+        raise SpecError("every number needs a 'source'", field=f"{key}.source")
+    v.finite_real(value, key, SpecError)
+    return Quantity(value=value, tag=tag, source=source)
+
+
+def _parse_prior(name: str, raw: dict) -> PriorSpec:
+    where = f"priors.{name}"
+    if not isinstance(raw, dict):
+        raise SpecError("must be a table", field=where)
+    role = v.one_of(raw.get("role"), PRIOR_ROLES, f"{where}.role", SpecError)
+    tag = _tag(raw.get("tag"), f"{where}.tag")
+    rationale = raw.get("rationale")
+    if not isinstance(rationale, str) or not rationale.strip():
+        raise SpecError("every prior needs a 'rationale'", field=f"{where}.rationale")
+    if "reference" in raw:
+        v.one_of(raw["reference"], tuple(REFERENCE_PRIORS), f"{where}.reference", SpecError)
+        params = {"reference": raw["reference"]}
+    else:
+        family = raw.get("family")
+        v.one_of(family, ("beta",), f"{where}.family", SpecError)
+        if "a" in raw or "b" in raw:
+            params = {}
+            for k in ("a", "b"):
+                if k not in raw:
+                    raise SpecError("missing field", field=f"{where}.{k}")
+                params[k] = v.positive(raw[k], f"{where}.{k}", SpecError)
+        elif "mean" in raw and "ess" in raw:
+            mean = raw["mean"]
+            if mean != "threshold":
+                mean = v.open_unit(mean, f"{where}.mean", SpecError)
+            params = {"mean": mean, "ess": v.positive(raw["ess"], f"{where}.ess", SpecError)}
+        else:
+            raise SpecError("a beta prior needs a and b, or mean and ess", field=where)
+    return PriorSpec(name=name, role=role, tag=tag, rationale=rationale, params=params)
+
+
+def _parse_published(raw, i) -> Published:
+    where = f"published[{i}]"
+    if not isinstance(raw, dict):
+        raise SpecError("must be a table", field=where)
+    quantity = v.one_of(raw.get("quantity"), QUANTITIES, f"{where}.quantity", SpecError)
+    relation = v.one_of(raw.get("relation", "equal"), ("equal", "below"), f"{where}.relation", SpecError)
+    method = raw.get("method", "")
+    if quantity in ("ci_low", "ci_high"):
+        from .endpoints.binary import INTERVAL_METHODS
+
+        v.one_of(method, tuple(INTERVAL_METHODS), f"{where}.method", SpecError)
+    decimals = raw.get("decimals", 2)
+    if not isinstance(decimals, int) or decimals < 0:
+        raise SpecError(f"must be a whole number >= 0, got {decimals!r}", field=f"{where}.decimals")
+    scale = raw.get("scale", 1)
+    if scale not in (1, 100):
+        raise SpecError(f"must be 1 or 100 (percent), got {scale!r}", field=f"{where}.scale")
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise SpecError("needs a 'source'", field=f"{where}.source")
+    return Published(
+        quantity=quantity,
+        value=v.finite_real(raw.get("value"), f"{where}.value", SpecError),
+        tag=_tag(raw.get("tag"), f"{where}.tag"),
+        source=source,
+        relation=relation,
+        decimals=decimals,
+        scale=float(scale),
+        method=method,
+        note=raw.get("note", ""),
+    )
+
+
+def _parse_benchmark(raw, i) -> Benchmark:
+    where = f"benchmarks[{i}]"
+    if not isinstance(raw, dict):
+        raise SpecError("must be a table", field=where)
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise SpecError("missing field", field=f"{where}.name")
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise SpecError("needs a 'source'", field=f"{where}.source")
+    return Benchmark(name=name, value=v.open_unit(raw.get("value"), f"{where}.value", SpecError),
+                     tag=_tag(raw.get("tag"), f"{where}.tag"), source=source)
+
+
+def _parse_endpoint(raw: dict, priors: dict) -> EndpointSpec:
+    if not isinstance(raw, dict):
+        raise SpecError("each [[endpoints]] entry must be a table", field="endpoints")
+    name = raw.get("id")
+    if not isinstance(name, str) or not name.strip():
+        raise SpecError("missing field", field="id")
+    try:
+        kind = raw.get("kind")
+        if kind not in KINDS:
+            raise SpecError(f"unknown endpoint kind {kind!r}; known kinds: "
+                            f"{', '.join(sorted(KINDS))}", field="kind")
+        defaults = {"tag": raw.get("tag"), "source": raw.get("source")}
+        if defaults["tag"] is not None:
+            _tag(defaults["tag"], "tag")
+        events = _quantity(raw, "events", defaults)
+        n = _quantity(raw, "n", defaults)
+        threshold = _quantity(raw, "threshold", defaults, required=False)
+        provenance = {"events": events, "n": n}
+        if threshold is not None:
+            provenance["threshold"] = threshold
+        try:
+            data = Binary(events=events.value, n=n.value)
+            endpoint = KINDS[kind](
+                name=name,
+                data=data,
+                threshold=None if threshold is None else threshold.value,
+                direction=raw.get("direction", "greater"),
+                label=raw.get("label", name),
+            )
+        except BayesTrialsError as err:
+            raise SpecError(err.reason, field=err.field) from None
+        wanted = raw.get("priors", list(priors))
+        if not isinstance(wanted, list) or not wanted:
+            raise SpecError("must be a non-empty list of prior names", field="priors")
+        resolved = {}
+        for pname in wanted:
+            if pname not in priors:
+                raise SpecError(f"unknown prior {pname!r}; the spec defines "
+                                f"{', '.join(priors) or 'none'}", field="priors")
+            try:
+                resolved[pname] = priors[pname].resolve(endpoint)
+            except BayesTrialsError as err:
+                raise SpecError(err.reason, field=f"priors.{pname}.{err.field or ''}".rstrip(".")) from None
+        published = tuple(_parse_published(p, i) for i, p in enumerate(raw.get("published", [])))
+        benchmarks = tuple(_parse_benchmark(b, i) for i, b in enumerate(raw.get("benchmarks", [])))
+    except SpecError as err:
+        raise err.located(endpoint=name) from None
+    return EndpointSpec(endpoint=endpoint, priors=resolved, prior_specs={k: priors[k] for k in resolved},
+                        provenance=provenance, published=published, benchmarks=benchmarks,
+                        notes=raw.get("notes", ""))
+
+
+def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
+    """Validate a parsed TOML document into a :class:`TrialSpec`."""
+    try:
+        trial = _table(doc, "trial", "trial")
+        for key in ("id", "title", "citation"):
+            if not isinstance(trial.get(key), str) or not trial[key].strip():
+                raise SpecError("missing or empty", field=f"trial.{key}")
+        sampling = dict(_table(doc, "sampling", "sampling", required=False))
+        unknown = set(sampling) - {"draws", "tune", "chains", "seed", "level"}
+        if unknown:
+            raise SpecError(f"unknown setting(s) {sorted(unknown)}", field="sampling")
+        sampling.setdefault("draws", DEFAULT_DRAWS)
+        sampling.setdefault("tune", DEFAULT_TUNE)
+        sampling.setdefault("chains", DEFAULT_CHAINS)
+        sampling.setdefault("seed", 0)
+        sampling.setdefault("level", CRED_LEVEL)
+        for key in ("draws", "tune", "chains"):
+            if v.count(sampling[key], f"sampling.{key}", SpecError) < 1:
+                raise SpecError("must be at least 1", field=f"sampling.{key}")
+        v.count(sampling["seed"], "sampling.seed", SpecError)
+        v.open_unit(sampling["level"], "sampling.level", SpecError)
+        priors = {name: _parse_prior(name, raw)
+                  for name, raw in _table(doc, "priors", "priors").items()}
+        raw_endpoints = doc.get("endpoints")
+        if not isinstance(raw_endpoints, list) or not raw_endpoints:
+            raise SpecError("a spec needs at least one [[endpoints]] entry", field="endpoints")
+        endpoints = tuple(_parse_endpoint(raw, priors) for raw in raw_endpoints)
+        names = [e.endpoint.name for e in endpoints]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise SpecError(f"duplicate endpoint id(s) {dupes}", field="endpoints.id")
+    except SpecError as err:
+        raise err.located(file=path) from None
+    return TrialSpec(path=Path(path), sha256=sha256, trial=trial, sampling=sampling,
+                     priors=priors, endpoints=endpoints)
+
+
+def load_spec(path) -> TrialSpec:
+    """Read and validate a TOML re-analysis spec.
+
+    Raises
+    ------
+    SpecError
+        On a TOML syntax error, a missing or malformed field, impossible data
+        (events > n, n = 0, ...), a threshold outside (0, 1), a non-positive prior
+        parameter or an unknown endpoint kind; the message names file, endpoint and field.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise SpecError(f"cannot read spec: {err.strerror}", file=path) from None
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise SpecError(f"TOML syntax error: {err}", file=path) from None
+    return parse_spec(doc, path=path, sha256=hashlib.sha256(raw).hexdigest())

@@ -1,0 +1,92 @@
+"""Posterior summaries: MCMC numbers beside their exact counterparts, rounding left to display.
+
+Column names carry the credible level and interval kind (``eti95_low``, ``hdi95_high``):
+``eti`` is the equal-tailed credible interval, ``hdi`` the highest-density one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .ess import ess
+from .fit import diagnostics
+from .priors import CRED_LEVEL
+
+#: a tail probability is "resolvable" by the draws when at least this many effective
+#: draws are expected on its minority side; otherwise the exact value is reported
+MIN_TAIL_DRAWS = 10
+
+
+def pct(level: float) -> str:
+    return f"{round(100 * level)}"
+
+
+def prior_columns(prior) -> dict:
+    """Prior mean and ESS (ELIR) for the summary table."""
+    return {"prior": repr(prior), "prior_mean": prior.mean, "prior_ess": ess(prior)}
+
+
+def exact_columns(endpoint, posterior, level: float = CRED_LEVEL) -> dict:
+    """Mean, sd, median, ETI, HDI and tail probability of an exact posterior."""
+    p = pct(level)
+    lo, hi = posterior.interval(level, "eti")
+    hlo, hhi = posterior.interval(level, "hdi")
+    return {
+        "exact_mean": posterior.mean,
+        "exact_sd": posterior.sd,
+        "exact_median": posterior.median,
+        f"exact_eti{p}_low": lo,
+        f"exact_eti{p}_high": hi,
+        f"exact_hdi{p}_low": hlo,
+        f"exact_hdi{p}_high": hhi,
+        "exact_prob": endpoint.tail_probability(posterior),
+    }
+
+
+def mcmc_columns(endpoint, tree, level: float = CRED_LEVEL, exact_prob: float | None = None) -> dict:
+    """ArviZ summary of the draws, the tail probability with its MCSE, and diagnostics.
+
+    The MCSE of a tail probability is ArviZ's MCSE of the mean of the indicator draws,
+    floored by the binomial value :math:`\\sqrt{p(1-p)/\\text{ESS}}` at the exact
+    probability so that all-draws-beyond-threshold does not claim a zero error.
+    """
+    import arviz as az
+
+    p = pct(level)
+    var = endpoint.parameter
+    post = tree["posterior"][var]
+    tail = (1 - level) / 2
+    diag = diagnostics(tree, var)
+    hdi = az.hdi(post, prob=level).values
+    eti = az.eti(post, prob=level).values
+    out = {
+        "mean": float(post.mean()),
+        "sd": float(post.std()),
+        "median": float(post.median()),
+        f"eti{p}_low": float(eti[0]),
+        f"eti{p}_high": float(eti[1]),
+        f"hdi{p}_low": float(hdi[0]),
+        f"hdi{p}_high": float(hdi[1]),
+        "mcse_mean": float(az.mcse(post, method="mean")),
+        f"mcse_eti{p}_low": float(az.mcse(post, method="quantile", prob=tail)),
+        f"mcse_eti{p}_high": float(az.mcse(post, method="quantile", prob=1 - tail)),
+        "prob": None,
+        "prob_mcse": None,
+        "prob_resolvable": None,
+        "ess_bulk": diag.ess_bulk,
+        "ess_tail": diag.ess_tail,
+        "r_hat": diag.r_hat,
+        "divergences": diag.divergences,
+        "draws": diag.draws * diag.chains,
+    }
+    if endpoint.threshold is not None:
+        beyond = post > endpoint.threshold if endpoint.direction == "greater" else post < endpoint.threshold
+        indicator = beyond.astype(float)
+        prob = float(indicator.mean())
+        mcse = float(az.mcse(indicator, method="mean")) if 0 < prob < 1 else 0.0
+        ref = prob if exact_prob is None else exact_prob
+        floor = float(np.sqrt(ref * (1 - ref) / diag.ess_bulk))
+        out["prob"] = prob
+        out["prob_mcse"] = max(mcse, floor)
+        out["prob_resolvable"] = bool(min(ref, 1 - ref) * diag.ess_bulk >= MIN_TAIL_DRAWS)
+    return out
