@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 def _print_overview(result) -> None:
     import pandas as pd
 
-    from .report import _fmt
+    from .report import _fmt, fmt_prob
     from .summaries import pct
 
     p = pct(result.settings["level"])
@@ -48,8 +48,8 @@ def _print_overview(result) -> None:
                 f"{p}% CrI (ETI)": f"{_fmt(r.get(f'eti{p}_low', r[f'exact_eti{p}_low']))} to "
                                    f"{_fmt(r.get(f'eti{p}_high', r[f'exact_eti{p}_high']))}",
                 "P(beyond threshold)": "-" if r["exact_prob"] is None else (
-                    f"{_fmt(r['prob'])} (exact {_fmt(r['exact_prob'])})" if r.get("prob") is not None
-                    and r.get("prob_resolvable") else f"exact {_fmt(r['exact_prob'])}"),
+                    f"{fmt_prob(r['prob'])} (exact {fmt_prob(r['exact_prob'])})" if r.get("prob") is not None
+                    and r.get("prob_resolvable") else f"exact {fmt_prob(r['exact_prob'])}"),
                 "r_hat": _fmt(r.get("r_hat")),
             })
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):

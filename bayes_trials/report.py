@@ -46,6 +46,20 @@ def _fmt(x, digits=4) -> str:
     return str(x)
 
 
+def fmt_prob(p) -> str:
+    """A probability for display: near 1 as '1 - 2.1e-05', so that 0.99998 never reads as 1."""
+    if p is None or (isinstance(p, float) and np.isnan(p)):
+        return "-"
+    if p > 0.9995:
+        return f"1 - {1 - p:.2g}"
+    if p < 0.0005:
+        return f"{p:.2g}"
+    return f"{p:.4f}"
+
+
+PROB_COLUMNS = ("prob", "exact_prob")
+
+
 def display_summary(result) -> pd.DataFrame:
     """The summary table as a statistician reads it: one row per prior, key columns."""
     p = pct(result.level)
@@ -64,7 +78,10 @@ def display_summary(result) -> pd.DataFrame:
 
 
 def _table(df: pd.DataFrame, fmt: str) -> str:
-    shown = df.map(_fmt) if hasattr(df, "map") else df.applymap(_fmt)
+    shown = df.map(_fmt)
+    for col in PROB_COLUMNS:
+        if col in df.columns:
+            shown[col] = [v if isinstance(v, str) else fmt_prob(v) for v in df[col]]
     if fmt == "html":
         return shown.to_html(escape=True, border=0, classes="bt-table")
     header = "| " + " | ".join([df.index.name or ""] + [str(c) for c in shown.columns]) + " |"
@@ -117,7 +134,7 @@ def sentences(result) -> list[str]:
         s = (f"Under the {name} prior {fit.prior!r} (ESS {r['prior_ess']:.3g}), the posterior mean is "
              f"{r['exact_mean']:.3f} ({p}% equal-tailed CrI {lo:.3f} to {hi:.3f})")
         if r.get("exact_prob") is not None:
-            s += f"; {ep.describe_threshold()} = {r['exact_prob']:.4g}"
+            s += f"; {ep.describe_threshold()} = {fmt_prob(r['exact_prob'])}"
             if r.get("prob_resolvable") is False:
                 s += " (exact; beyond what the draws resolve)"
         out.append(s + ".")
@@ -138,7 +155,8 @@ def endpoint_tables(result, fmt: str = "md") -> str:
     ]
     bench = result.benchmarks()
     if len(bench):
-        blocks.append(("Benchmarks: P(theta > benchmark)", bench.set_index(["benchmark", "prior_name"])
+        blocks.append(("Benchmarks (external rates; see the caveats in the spec)",
+                       bench.set_index(["benchmark", "prior_name"])
                        .drop(columns=["endpoint"])))
     blocks.append(("Checks", checks_table(result)))
     text = sentences(result)

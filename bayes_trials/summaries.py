@@ -43,8 +43,12 @@ def exact_columns(endpoint, posterior, level: float = CRED_LEVEL) -> dict:
     }
 
 
-def mcmc_columns(endpoint, tree, level: float = CRED_LEVEL, exact_prob: float | None = None) -> dict:
+def mcmc_columns(endpoint, tree, level: float = CRED_LEVEL, exact=None) -> dict:
     """ArviZ summary of the draws, the tail probability with its MCSE, and diagnostics.
+
+    With the exact posterior ``exact`` given, also the exact cdf at each MCMC interval end
+    (``eti95_low_cdf``) and the ESS of that quantile, for the probability-scale check of
+    :func:`bayes_trials.checks.mcmc_vs_exact`.
 
     The MCSE of a tail probability is ArviZ's MCSE of the mean of the indicator draws,
     floored by the binomial value :math:`\\sqrt{p(1-p)/\\text{ESS}}` at the exact
@@ -70,6 +74,8 @@ def mcmc_columns(endpoint, tree, level: float = CRED_LEVEL, exact_prob: float | 
         "mcse_mean": float(az.mcse(post, method="mean")),
         f"mcse_eti{p}_low": float(az.mcse(post, method="quantile", prob=tail)),
         f"mcse_eti{p}_high": float(az.mcse(post, method="quantile", prob=1 - tail)),
+        f"ess_eti{p}_low": float(az.ess(post, method="quantile", prob=tail)),
+        f"ess_eti{p}_high": float(az.ess(post, method="quantile", prob=1 - tail)),
         "prob": None,
         "prob_mcse": None,
         "prob_resolvable": None,
@@ -79,6 +85,11 @@ def mcmc_columns(endpoint, tree, level: float = CRED_LEVEL, exact_prob: float | 
         "divergences": diag.divergences,
         "draws": diag.draws * diag.chains,
     }
+    exact_prob = None
+    if exact is not None:
+        out[f"eti{p}_low_cdf"] = float(exact.cdf(out[f"eti{p}_low"]))
+        out[f"eti{p}_high_cdf"] = float(exact.cdf(out[f"eti{p}_high"]))
+        exact_prob = endpoint.tail_probability(exact)
     if endpoint.threshold is not None:
         beyond = post > endpoint.threshold if endpoint.direction == "greater" else post < endpoint.threshold
         indicator = beyond.astype(float)

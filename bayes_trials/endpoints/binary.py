@@ -133,46 +133,51 @@ class BinaryEndpoint:
 
     # --- PyMC model ---------------------------------------------------------------------
     def structure(self, prior) -> tuple:
-        """The compile key: models with equal keys share one compiled sampler."""
-        return (self.kind, len(components_of(prior)[1]))
+        """The compile key: one compiled model serves every Beta (mixture) prior."""
+        return (self.kind,)
 
     @staticmethod
     def build_model(structure: tuple):
-        """The PyMC model for ``structure``; data and hyperparameters are ``pm.Data``."""
-        import pymc as pm
+        """The PyMC model, written on the logit scale; data and hyperparameters are ``pm.Data``.
 
-        _, n_components = structure
+        With :math:`x = \\operatorname{logit}\\theta`, the Beta-mixture prior has density
+        :math:`p(x) = \\sum_k w_k\\, \\sigma(x)^{a_k} \\sigma(-x)^{b_k} / B(a_k, b_k)` (the
+        Jacobian included), computed with ``softplus`` so that it stays finite for any
+        :math:`x`, and the likelihood is ``Binomial(n, logit_p=x)``. Writing
+        ``theta ~ Beta`` instead lets ``log(1 - theta)`` overflow once a trajectory passes
+        logit 37, which nutpie reports as a divergence: measured on 9/9 and 12/12 under the
+        Jeffreys prior, about a third of 4-chain runs diverged that way, none with this form.
+        The component vectors have no fixed length, so one compile serves mixtures of
+        any size.
+        """
+        import pymc as pm
+        import pytensor.tensor as pt
+
         with pm.Model() as model:
             n = pm.Data("n", 1)
             events = pm.Data("events", 0)
-            if n_components == 1:
-                a = pm.Data("prior_a", 1.0)
-                b = pm.Data("prior_b", 1.0)
-                theta = pm.Beta("theta", alpha=a, beta=b)
-            else:
-                w = pm.Data("prior_w", np.full(n_components, 1.0 / n_components))
-                a = pm.Data("prior_a", np.ones(n_components))
-                b = pm.Data("prior_b", np.ones(n_components))
-                theta = pm.Mixture(
-                    "theta", w=w, comp_dists=pm.Beta.dist(alpha=a, beta=b, shape=n_components)
-                )
-            pm.Binomial("y", n=n, p=theta, observed=events)
+            w = pm.Data("prior_w", np.ones(1))
+            a = pm.Data("prior_a", np.ones(1))
+            b = pm.Data("prior_b", np.ones(1))
+            x = pm.Flat("logit_theta")
+            log_beta_fn = pt.gammaln(a) + pt.gammaln(b) - pt.gammaln(a + b)
+            log_comp = pt.log(w) - a * pt.softplus(-x) - b * pt.softplus(x) - log_beta_fn
+            pm.Potential("prior", pt.logsumexp(log_comp))
+            pm.Deterministic("theta", pt.sigmoid(x))
+            pm.Binomial("y", n=n, logit_p=x, observed=events)
         return model
 
     def model_inputs(self, prior) -> dict:
         """Values of the model's ``pm.Data`` for this prior and these data."""
         self.check_prior(prior)
         w, comps = components_of(prior)
-        values = {"n": self.data.n, "events": self.data.events}
-        if len(comps) == 1:
-            values.update(prior_a=comps[0].a, prior_b=comps[0].b)
-        else:
-            values.update(
-                prior_w=np.asarray(w),
-                prior_a=np.array([c.a for c in comps]),
-                prior_b=np.array([c.b for c in comps]),
-            )
-        return values
+        return {
+            "n": self.data.n,
+            "events": self.data.events,
+            "prior_w": np.asarray(w, dtype=float),
+            "prior_a": np.array([c.a for c in comps], dtype=float),
+            "prior_b": np.array([c.b for c in comps], dtype=float),
+        }
 
     # --- exact and frequentist --------------------------------------------------------
     def exact_posterior(self, prior):
