@@ -6,11 +6,12 @@ Plain NumPy/SciPy, no PyMC: an exact posterior costs microseconds.
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 from scipy.special import betaln, gammaln, logsumexp
 
-from .data import Binary, Rate
+from .data import Binary, NormalData, Rate
 from .errors import DataError, PriorError
-from .priors import Beta, Gamma, Mixture, components_of
+from .priors import Beta, Gamma, Mixture, Normal, components_of
 
 
 def _log_marginal(comp, data) -> tuple[object, float]:
@@ -29,6 +30,10 @@ def _log_marginal(comp, data) -> tuple[object, float]:
             - post.shape * np.log(post.rate)
         )
         return post, float(logml)
+    if isinstance(data, NormalData) and comp.family == "normal":
+        prec = 1.0 / comp.sd**2 + 1.0 / data.se**2
+        post = Normal((comp.mean / comp.sd**2 + data.mean / data.se**2) / prec, prec**-0.5)
+        return post, float(stats.norm.logpdf(data.mean, comp.mean, np.hypot(comp.sd, data.se)))
     raise PriorError(
         f"no conjugate update of a {comp.family} prior by {type(data).__name__} data",
         field="prior",
@@ -40,8 +45,8 @@ def update(prior, data):
 
     Parameters
     ----------
-    prior : Beta, Gamma or Mixture of them
-    data : Binary (for Beta priors) or Rate (for Gamma priors)
+    prior : Beta, Gamma, Normal or Mixture of them
+    data : Binary (for Beta priors), Rate (for Gamma priors) or NormalData (for Normal priors)
 
     Returns
     -------
@@ -61,13 +66,23 @@ def update(prior, data):
     :math:`\\text{Gamma}(s_j + y, r_j + E)` with
     :math:`w_j' \\propto w_j\\, r_j^{s_j} \\Gamma(s_j + y) / (\\Gamma(s_j) (r_j + E)^{s_j + y})`.
 
+    A normal estimate :math:`y \\sim N(\\theta, \\text{se}^2)` and a Normal mixture
+    :math:`\\sum_j w_j N(m_j, s_j^2)` give :math:`N(m_j', s_j'^2)` with precision
+    :math:`1/s_j'^2 = 1/s_j^2 + 1/\\text{se}^2`, mean
+    :math:`m_j' = s_j'^2 (m_j/s_j^2 + y/\\text{se}^2)`, and weights from each component's
+    marginal likelihood :math:`w_j' \\propto w_j\\, \\phi(y;\\, m_j,\\, s_j^2 + \\text{se}^2)`.
+
     Example
     -------
     >>> from bayes_trials import Beta, Binary, update
     >>> update(Beta(1, 1), Binary(9, 9))
     Beta(a=10, b=1)
+    >>> from bayes_trials.data import NormalData
+    >>> from bayes_trials.priors import Normal
+    >>> update(Normal(0, 1), NormalData(2.0, 1.0))
+    Normal(mean=1, sd=0.7071)
     """
-    if not isinstance(data, (Binary, Rate)):
+    if not isinstance(data, (Binary, Rate, NormalData)):
         raise DataError(f"cannot update with {type(data).__name__}", field="data")
     weights, comps = components_of(prior)
     posts, logml = zip(*(_log_marginal(c, data) for c in comps))

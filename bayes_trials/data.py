@@ -56,3 +56,23 @@ class Rate:
     @property
     def rate(self) -> float:
         return self.events / self.exposure
+
+
+@dataclass(frozen=True)
+class NormalData:
+    """An estimate ``mean`` with its standard error ``se`` (a mean change, a log-odds, ...).
+
+    Likelihood: :math:`\\text{mean} \\sim \\text{Normal}(\\theta, \\text{se}^2)`, the se
+    treated as known. For ``n`` observations of sampling sd :math:`\\sigma` the se is
+    :math:`\\sigma/\\sqrt{n}`.
+
+    >>> NormalData(mean=1.2, se=0.4)
+    NormalData(mean=1.2, se=0.4)
+    """
+
+    mean: float
+    se: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "mean", v.finite_real(self.mean, "mean"))
+        object.__setattr__(self, "se", v.positive(self.se, "se"))

@@ -1,0 +1,236 @@
+"""MAP priors: table validation, EM mixture fitting, and the PyMC fit vs numerical integration."""
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import special, stats
+
+from bayes_trials.errors import DataError, PriorError
+from bayes_trials.fit import CACHE
+from bayes_trials.map_prior import fit_mixture, map_prior, validate_table
+from bayes_trials.priors import Beta, HalfCauchy, HalfNormal, Mixture, Normal
+
+# CR/CRi of CD19 CAR-T in r/r B-ALL (/work/shared/TRIAL_FACTS.md). Tags: E printed, D derived.
+# ELIANA 65/79 (ASH 2019 update) is the same trial as ELIANA 61/75 and is not counted twice.
+CART = pd.DataFrame(
+    {
+        "study": ["ELIANA", "ZUMA-3 phase 2", "FELIX cohort 2A", "MSKCC 19-28z"],
+        "n": [75, 55, 94, 53],
+        "events": [61, 39, 72, 44],
+        "tag": ["D: 81% of 75", "E", "D: 77% of 94", "D: 83% of 53 = 43.99"],
+    }
+)
+
+GH_Z, GH_W = np.polynomial.hermite_e.hermegauss(40)
+GH_W = GH_W / GH_W.sum()
+
+
+def _grid_map(loglik_theta, n_studies, mu_prior=(0.0, 2.0), tau_scale=1.0,
+              mu_grid=np.linspace(-6, 8, 281), tau_grid=np.linspace(1e-4, 4, 300)):
+    """Exact (quadrature) posterior of (mu, tau) in the random-effects model.
+
+    Study likelihoods are integrated over theta_i = mu + tau z by Gauss-Hermite;
+    returns the grid weights and the grids.
+    """
+    mu, tau = np.meshgrid(mu_grid, tau_grid, indexing="ij")
+    logpost = stats.norm.logpdf(mu, *mu_prior) + stats.halfnorm.logpdf(tau, scale=tau_scale)
+    theta = mu[..., None] + tau[..., None] * GH_Z  # (mu, tau, node)
+    for i in range(n_studies):
+        like = np.exp(loglik_theta(i, theta)) @ GH_W
+        logpost = logpost + np.log(like)
+    w = np.exp(logpost - logpost.max())
+    return w / w.sum(), mu, tau
+
+
+def _binomial_loglik(table):
+    n, y = table["n"].to_numpy(), table["events"].to_numpy()
+    return lambda i, th: stats.binom.logpmf(y[i], n[i], special.expit(th))
+
+
+@pytest.fixture(scope="module")
+def cart_map():
+    return map_prior(CART, "binomial", random_seed=20240601, draws=1000, chains=4)
+
+
+@pytest.fixture(scope="module")
+def cart_grid():
+    return _grid_map(_binomial_loglik(CART), len(CART))
+
+
+# --- validation (no sampling) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "table, family, match",
+    [
+        (CART.assign(events=[61, 39, 95, 44]), "binomial", "FELIX cohort 2A"),
+        (CART.drop(columns="n"), "binomial", "missing: n"),
+        (CART.iloc[0:0], "binomial", "empty"),
+        (pd.DataFrame({"events": [3, -1], "exposure": [2.0, 1.0]}), "poisson", "study 2"),
+        (pd.DataFrame({"events": [3, 1], "exposure": [2.0, 0.0]}), "poisson", "exposure"),
+        (pd.DataFrame({"mean": [0.1, 0.2], "se": [0.1, -0.2]}), "normal", "se, study 'study 2'"),
+        (pd.DataFrame({"study": ["A", "A"], "n": [5, 6], "events": [1, 2]}), "binomial", "twice"),
+        (CART.assign(n=[75, 55.5, 94, 53]), "binomial", "whole number"),
+    ],
+)
+def test_table_errors_name_column_and_study(table, family, match):
+    with pytest.raises(DataError, match=match):
+        validate_table(table, family)
+
+
+def test_table_without_study_column_is_numbered():
+    out = validate_table({"n": [10, 12], "events": [3, 4]}, "binomial")
+    assert list(out["study"]) == ["study 1", "study 2"]
+
+
+def test_bad_priors_and_family_fail_before_sampling():
+    with pytest.raises(PriorError, match="tau_prior"):
+        map_prior(CART, "binomial", tau_prior=Normal(0, 1))
+    with pytest.raises(PriorError, match="intercept_prior"):
+        map_prior(CART, "binomial", intercept_prior=Beta(1, 1))
+    with pytest.raises(PriorError, match="family"):
+        map_prior(CART, "weibull")
+
+
+# --- EM mixture fitting -----------------------------------------------------------------------
+
+
+def test_em_one_component_is_the_mle():
+    rng = np.random.default_rng(7)
+    xb = rng.beta(30, 9, 4000)
+    fit = fit_mixture(xb, "beta", components=[1])
+    a, b, _, _ = stats.beta.fit(xb, floc=0, fscale=1)
+    assert fit.mixture.components[0].a == pytest.approx(a, rel=1e-4)
+    assert fit.mixture.components[0].b == pytest.approx(b, rel=1e-4)
+    xg = rng.gamma(12, 1 / 4, 4000)
+    gfit = fit_mixture(xg, "gamma", components=[1])
+    shape, _, scale = stats.gamma.fit(xg, floc=0)
+    assert gfit.mixture.components[0].shape == pytest.approx(shape, rel=1e-4)
+    assert gfit.mixture.components[0].rate == pytest.approx(1 / scale, rel=1e-4)
+    xn = rng.normal(1, 2, 4000)
+    nfit = fit_mixture(xn, "normal", components=[1])
+    assert nfit.mixture.components[0].mean == pytest.approx(xn.mean(), rel=1e-10)
+    assert nfit.mixture.components[0].sd == pytest.approx(xn.std(), rel=1e-10)
+
+
+def test_em_recovers_a_two_component_mixture_and_bic_picks_it():
+    truth = Mixture([Normal(-2, 0.5), Normal(1, 1)], [0.3, 0.7])
+    x = truth.rvs(6000, random_state=5)
+    fit = fit_mixture(x, "normal", criterion="bic")
+    assert len(fit.mixture.components) == 2
+    got = sorted(zip(fit.mixture.weights, [c.mean for c in fit.mixture.components]), key=lambda p: p[1])
+    assert got[0][0] == pytest.approx(0.3, abs=0.02) and got[0][1] == pytest.approx(-2, abs=0.05)
+    # max |cdf difference| between the mixture and the draws: a KS statistic, recomputed
+    ks = stats.kstest(x, fit.mixture.cdf).statistic
+    assert fit.max_cdf_diff == pytest.approx(ks, abs=1e-12)
+    assert ks < 1.36 / math.sqrt(x.size)  # not rejected at 5%
+    assert list(fit.criteria["components"]) == [1, 2, 3, 4]
+
+
+def test_em_beta_components_stay_above_one():
+    x = np.random.default_rng(3).beta(0.8, 3, 3000)
+    fit = fit_mixture(x, "beta", components=[1, 2])
+    assert all(c.a >= 1 and c.b >= 1 for c in fit.mixture.components)
+
+
+# --- the binomial MAP prior vs numerical integration ------------------------------------------
+
+
+def test_map_binomial_diagnostics(cart_map):
+    d = cart_map.diagnostics
+    assert max(d["r_hat"].values()) < 1.01
+    assert min(d["ess_bulk"].values()) > 400
+    assert d["divergences"] == 0
+    assert list(cart_map.table["tag"]) == list(CART["tag"])  # extra columns kept
+
+
+def test_map_binomial_vs_quadrature(cart_map, cart_grid):
+    w, mu, tau = cart_grid
+    # predictive mean of p_new = E[expit(mu + tau z)]
+    p_mean = float(np.sum(w * (special.expit(mu[..., None] + tau[..., None] * GH_Z) @ GH_W)))
+    assert cart_map.draws.mean() == pytest.approx(p_mean, abs=0.01)
+    assert cart_map.tau["mean"] == pytest.approx(float(np.sum(w * tau)), abs=0.05)
+    for c in (0.6, 0.7, 0.78, 0.85, 0.9):
+        exact_cdf = float(np.sum(w * stats.norm.cdf((special.logit(c) - mu) / tau)))
+        assert np.mean(cart_map.draws <= c) == pytest.approx(exact_cdf, abs=0.03)
+        assert float(cart_map.mixture.cdf(c)) == pytest.approx(exact_cdf, abs=0.03)
+
+
+def test_map_binomial_mixture_fits_the_draws(cart_map):
+    assert cart_map.mixture.family == "beta"
+    assert cart_map.mixture_fit.max_cdf_diff < 0.02
+    ks = stats.kstest(cart_map.draws, cart_map.mixture.cdf).statistic
+    assert cart_map.mixture_fit.max_cdf_diff == pytest.approx(ks, abs=1e-9)
+    # the MAP prior is worth fewer patients than the 277 pooled (heterogeneity discounts)
+    assert 5 < cart_map.ess() < 277
+    assert cart_map.ess("moment") < cart_map.ess()
+
+
+def test_map_refit_is_reproducible_without_recompiling(cart_map):
+    before = CACHE.compiles
+    again = map_prior(CART, "binomial", random_seed=20240601, draws=1000, chains=4)
+    assert CACHE.compiles == before
+    np.testing.assert_array_equal(again.draws, cart_map.draws)
+
+
+def test_forest_plot(cart_map):
+    ax = cart_map.plot_forest()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "ELIANA" in labels and "MAP (new study)" in labels
+    s = cart_map.studies
+    # observed intervals are Clopper-Pearson
+    lo, hi = stats.binomtest(61, 75).proportion_ci(method="exact")
+    assert s.loc[0, "ci95_low"] == pytest.approx(lo) and s.loc[0, "ci95_high"] == pytest.approx(hi)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+# --- Poisson and normal families --------------------------------------------------------------
+
+
+def test_map_normal_vs_quadrature():
+    table = pd.DataFrame({"study": ["a", "b", "c"], "mean": [0.2, 0.5, 0.9], "se": [0.2, 0.25, 0.3]})
+    mp = map_prior(table, "normal", tau_prior=HalfNormal(0.5), intercept_prior=Normal(0, 2),
+                   random_seed=11, draws=1000, chains=4)
+    # marginal y_i ~ N(mu, se_i^2 + tau^2): the posterior of (mu, tau) on a grid
+    mu_g, tau_g = np.meshgrid(np.linspace(-3, 4, 351), np.linspace(1e-4, 2.5, 300), indexing="ij")
+    lp = stats.norm.logpdf(mu_g, 0, 2) + stats.halfnorm.logpdf(tau_g, scale=0.5)
+    for m, se in zip(table["mean"], table["se"]):
+        lp = lp + stats.norm.logpdf(m, mu_g, np.sqrt(se**2 + tau_g**2))
+    w = np.exp(lp - lp.max())
+    w /= w.sum()
+    assert mp.draws.mean() == pytest.approx(float(np.sum(w * mu_g)), abs=0.02)
+    pred_var = float(np.sum(w * (tau_g**2 + mu_g**2))) - float(np.sum(w * mu_g)) ** 2
+    assert mp.draws.std() == pytest.approx(math.sqrt(pred_var), rel=0.05)
+    assert mp.mixture.family == "normal"
+    assert mp.ess(sigma=1.0) > 0
+    with pytest.raises(PriorError, match="sigma"):
+        mp.ess()
+
+
+def test_map_poisson_half_cauchy():
+    table = pd.DataFrame({"study": ["s1", "s2", "s3"], "events": [12, 20, 9], "exposure": [10.0, 15.0, 8.0]})
+    mp = map_prior(table, "poisson", tau_prior=HalfCauchy(0.5), random_seed=3, draws=1000, chains=4)
+    assert mp.mixture.family == "gamma"
+    loglik = lambda i, th: stats.poisson.logpmf(  # noqa: E731
+        table["events"][i], table["exposure"][i] * np.exp(th)
+    )
+    # the same quadrature, with the half-Cauchy heterogeneity prior
+    mu_g, tau_g = np.meshgrid(np.linspace(-4, 4, 321), np.linspace(1e-4, 6, 400), indexing="ij")
+    lp = stats.norm.logpdf(mu_g, 0, 2) + stats.halfcauchy.logpdf(tau_g, scale=0.5)
+    theta = mu_g[..., None] + tau_g[..., None] * GH_Z
+    for i in range(3):
+        lp = lp + np.log(np.exp(loglik(i, theta)) @ GH_W)
+    w = np.exp(lp - lp.max())
+    w /= w.sum()
+    for c in (0.8, 1.2, 1.6):
+        exact = float(np.sum(w * stats.norm.cdf((np.log(c) - mu_g) / tau_g)))
+        assert np.mean(mp.draws <= c) == pytest.approx(exact, abs=0.03)
+    assert mp.mixture_fit.max_cdf_diff < 0.02
