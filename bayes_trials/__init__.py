@@ -11,17 +11,48 @@ Beta(a=10, b=1)
 
 from .analysis import EndpointResult, TrialResult, analyse
 from .conjugate import update
-from .data import Binary, Rate
+from .data import Binary, NormalData, Rate
+from .decisions import (
+    Calibration,
+    Criterion,
+    DecisionRule,
+    GoNoGoRule,
+    calibrate_threshold,
+    decision,
+    decision_boundary,
+    interim_futility_oc,
+    operating_characteristics,
+)
 from .endpoints import BinaryEndpoint
 from .errors import DataError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
-from .priors import CRED_LEVEL, Beta, Gamma, HalfNormal, Mixture, Normal, robustify
+from .map_prior import MAPPrior, fit_mixture, map_prior
+from .predictive import (
+    difference,
+    predictive,
+    predictive_probability,
+    prior_data_conflict,
+    prob_difference,
+)
+from .priors import CRED_LEVEL, Beta, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
+from .reported import ReportedEffect, reanalyse_reported, sceptical_prior, zampieri_priors
 from .spec import load_spec
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Beta", "Gamma", "Normal", "HalfNormal", "Mixture", "robustify", "ess", "update",
-    "Binary", "Rate", "BinaryEndpoint", "load_spec", "analyse", "EndpointResult",
-    "TrialResult", "SpecError", "DataError", "PriorError", "StatisticalWarning", "CRED_LEVEL",
+    # distributions and priors
+    "Beta", "Gamma", "Normal", "HalfNormal", "HalfCauchy", "Mixture", "robustify", "ess",
+    "map_prior", "MAPPrior", "fit_mixture", "CRED_LEVEL",
+    # data and exact updating
+    "Binary", "Rate", "NormalData", "update", "predictive", "predictive_probability",
+    "prob_difference", "difference", "prior_data_conflict",
+    # decisions and designs
+    "Criterion", "DecisionRule", "GoNoGoRule", "decision", "decision_boundary",
+    "operating_characteristics", "calibrate_threshold", "Calibration", "interim_futility_oc",
+    # reported effects
+    "reanalyse_reported", "ReportedEffect", "zampieri_priors", "sceptical_prior",
+    # the pipeline
+    "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
+    "SpecError", "DataError", "PriorError", "StatisticalWarning",
 ]

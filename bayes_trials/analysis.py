@@ -1,9 +1,9 @@
 """The pipeline: endpoint (+ priors) -> fit -> checks -> summaries, as result objects.
 
 >>> import bayes_trials as bt
->>> ep = bt.BinaryEndpoint("hsct_free_survival_1y", bt.Binary(9, 9), threshold=0.39)
+>>> ep = bt.BinaryEndpoint("hsct_free_survival_1y", bt.Binary(9, 9), target=0.39)
 >>> res = bt.analyse(ep, priors={"uniform": bt.Beta(1, 1)}, method="exact")
->>> round(res.summary().loc["uniform", "exact_mean"], 4)      # (1 + 9) / (2 + 9)
+>>> round(float(res.summary().loc["uniform", "exact_mean"]), 4)   # (1 + 9) / (2 + 9)
 0.9091
 """
 
@@ -102,7 +102,7 @@ class EndpointResult:
         return all(c.passed is not False for c in self._checks)
 
     def plot(self, ax=None):
-        """Prior (dashed) and exact posterior (solid) densities per prior, threshold marked."""
+        """Prior (dashed) and exact posterior (solid) densities per prior, target marked."""
         from .report import plot_endpoint
 
         return plot_endpoint(self, ax=ax)

@@ -79,7 +79,7 @@ def published_checks(endpoint, ref, published) -> list[Check]:
         ours = _recomputed(ref, item)
         if ours is None:
             out.append(Check(endpoint.name, KINDS[0], item.describe(), None, item.value,
-                             "-", None, "no threshold to test against", provenance=item.tag))
+                             "-", None, "no target to test against", provenance=item.tag))
             continue
         if item.relation == "below":
             passed = ours < item.value
@@ -144,7 +144,7 @@ def mcmc_vs_exact(endpoint, prior_name: str, row: dict, level: float = CRED_LEVE
                                   row[f"exact_eti{p}_{end}"], level))
     if row.get("exact_prob") is not None:
         ours, exact, mcse = row["prob"], row["exact_prob"], row["prob_mcse"]
-        name = endpoint.describe_threshold()
+        name = endpoint.describe_target()
         if not row["prob_resolvable"]:
             out.append(Check(
                 endpoint.name, KINDS[1], name, ours, exact, f"{N_MCSE:g} MCSE", None,
@@ -211,7 +211,7 @@ def bayes_vs_frequentist(endpoint, ref, jeffreys_row: dict | None, level: float 
                      f"Jeffreys [{jl:.4f}, {jh:.4f}] within Clopper-Pearson [{cl:.4f}, {ch:.4f}]"
                      if inside else f"Jeffreys [{jl:.4f}, {jh:.4f}] not within [{cl:.4f}, {ch:.4f}]"))
     if ref.p_value is not None:
-        p0 = ref.threshold
+        p0 = ref.target
         if ref.alternative == "greater":
             limit = 1.0 if k == 0 else float(stats.beta.cdf(p0, k, n - k + 1))
             limit_name = "Beta(0, 1)"

@@ -47,7 +47,7 @@ def _print_overview(result) -> None:
                 "mean": _fmt(r.get("mean", r["exact_mean"])),
                 f"{p}% CrI (ETI)": f"{_fmt(r.get(f'eti{p}_low', r[f'exact_eti{p}_low']))} to "
                                    f"{_fmt(r.get(f'eti{p}_high', r[f'exact_eti{p}_high']))}",
-                "P(beyond threshold)": "-" if r["exact_prob"] is None else (
+                "P(beyond target)": "-" if r["exact_prob"] is None else (
                     f"{fmt_prob(r['prob'])} (exact {fmt_prob(r['exact_prob'])})" if r.get("prob") is not None
                     and r.get("prob_resolvable") else f"exact {fmt_prob(r['exact_prob'])}"),
                 "r_hat": _fmt(r.get("r_hat")),

@@ -66,14 +66,13 @@ def display_summary(result) -> pd.DataFrame:
     df = result.summary()
     cols = [c.format(p=p) for c in SUMMARY_COLUMNS if c.format(p=p) in df.columns]
     out = df[cols].copy()
-    if "prob" in out and result.endpoint.threshold is None:
+    if result.endpoint.target is None:
         out = out.drop(columns=[c for c in ("prob", "prob_mcse", "exact_prob") if c in out])
-    else:
+    elif "prob_resolvable" in df:
         # a tail probability beyond what the draws resolve is shown by its exact value only
-        mask = df.get("prob_resolvable") == False  # noqa: E712
-        if mask is not None and mask.any():
-            out["prob"] = out["prob"].astype(object)
-            out.loc[mask, "prob"] = "unresolved"
+        mask = df["prob_resolvable"] == False  # noqa: E712
+        out["prob"] = out["prob"].astype(object)
+        out.loc[mask, "prob"] = "unresolved"
     return out
 
 
@@ -110,7 +109,7 @@ def frequentist_table(result) -> pd.DataFrame:
     rows = [{"quantity": "estimate (events / n)", "value": ref.estimate}]
     if ref.p_value is not None:
         rows.append({"quantity": f"exact binomial test, one-sided ({ref.alternative}) vs "
-                                 f"{ref.threshold:g}: p", "value": ref.p_value})
+                                 f"{ref.target:g}: p", "value": ref.p_value})
     for method, (lo, hi) in ref.intervals.items():
         rows.append({"quantity": f"{method} {pct(ref.level)}% CI", "value": f"{lo:.4f} to {hi:.4f}"})
     return pd.DataFrame(rows).set_index("quantity")
@@ -127,14 +126,14 @@ def sentences(result) -> list[str]:
     p = pct(result.level)
     out = [f"Observed {ep.data.events} of {ep.data.n} ({100 * ref.estimate:.1f}%)."]
     if ref.p_value is not None:
-        out.append(f"Exact one-sided binomial test against {ep.threshold:g}: p = {ref.p_value:.3g}.")
+        out.append(f"Exact one-sided binomial test against {ep.target:g}: p = {ref.p_value:.3g}.")
     for name, fit in result.fits.items():
         r = fit.row
         lo, hi = r[f"exact_eti{p}_low"], r[f"exact_eti{p}_high"]
         s = (f"Under the {name} prior {fit.prior!r} (ESS {r['prior_ess']:.3g}), the posterior mean is "
              f"{r['exact_mean']:.3f} ({p}% equal-tailed CrI {lo:.3f} to {hi:.3f})")
         if r.get("exact_prob") is not None:
-            s += f"; {ep.describe_threshold()} = {fmt_prob(r['exact_prob'])}"
+            s += f"; {ep.describe_target()} = {fmt_prob(r['exact_prob'])}"
             if r.get("prob_resolvable") is False:
                 s += " (exact; beyond what the draws resolve)"
         out.append(s + ".")
@@ -173,7 +172,7 @@ def endpoint_tables(result, fmt: str = "md") -> str:
 
 
 def plot_endpoint(result, ax=None):
-    """Prior (dashed) and posterior (solid) densities for each prior; the threshold marked."""
+    """Prior (dashed) and posterior (solid) densities for each prior; the target marked."""
     import matplotlib
 
     if ax is None:
@@ -191,9 +190,9 @@ def plot_endpoint(result, ax=None):
         ax.plot(x, post, color=color, lw=1.8, label=f"{name}: posterior")
         ax.plot(x, fit.prior.pdf(x), color=color, lw=1, ls="--", alpha=0.8)
         top = max(top, float(np.nanpercentile(post, 99)))
-    if result.endpoint.threshold is not None:
-        ax.axvline(result.endpoint.threshold, color="k", lw=1, ls=":",
-                   label=f"threshold {result.endpoint.threshold:g}")
+    if result.endpoint.target is not None:
+        ax.axvline(result.endpoint.target, color="k", lw=1, ls=":",
+                   label=f"target {result.endpoint.target:g}")
     ax.set_ylim(0, top * 1.1 if top > 0 else None)
     ax.set_xlim(0, 1)
     ax.set_xlabel(result.endpoint.parameter)

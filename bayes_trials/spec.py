@@ -1,7 +1,7 @@
 """Re-analysis specs: a TOML file per trial, parsed and validated before any sampling.
 
 A spec holds the trial's citation, the priors, and for each endpoint its data, the
-threshold its posterior probability is taken against, benchmarks to compare with, and the
+target its posterior probability is taken against, benchmarks to compare with, and the
 published results to reproduce. Every number says where it comes from: ``tag`` is one of
 ``published`` (printed in the source), ``derived`` (computed from printed numbers) or
 ``assumed`` (an explicit assumption), with a ``source`` sentence. A number is written
@@ -87,7 +87,7 @@ class Benchmark:
 
 @dataclass(frozen=True)
 class PriorSpec:
-    """A named prior of the spec. ``mean = "threshold"`` centres it on each endpoint's threshold."""
+    """A named prior of the spec. ``mean = "target"`` centres it on each endpoint's target."""
 
     name: str
     role: str
@@ -96,18 +96,18 @@ class PriorSpec:
     params: dict
 
     def resolve(self, endpoint):
-        """The distribution for ``endpoint`` (a prior centred on its threshold needs one)."""
+        """The distribution for ``endpoint`` (a prior centred on its target needs one)."""
         p = self.params
         if "reference" in p:
             return REFERENCE_PRIORS[p["reference"]]
         if "a" in p:
             return Beta(p["a"], p["b"])
         mean = p["mean"]
-        if mean == "threshold":
-            if endpoint.threshold is None:
-                raise SpecError(f"prior {self.name!r} is centred on the threshold, "
+        if mean == "target":
+            if endpoint.target is None:
+                raise SpecError(f"prior {self.name!r} is centred on the target, "
                                 "but the endpoint has none", endpoint=endpoint.name, field="priors")
-            mean = endpoint.threshold
+            mean = endpoint.target
         return Beta.from_mean_ess(mean, p["ess"])
 
 
@@ -220,7 +220,7 @@ def _parse_prior(name: str, raw: dict) -> PriorSpec:
                 params[k] = v.positive(raw[k], f"{where}.{k}", SpecError)
         elif "mean" in raw and "ess" in raw:
             mean = raw["mean"]
-            if mean != "threshold":
+            if mean != "target":
                 mean = v.open_unit(mean, f"{where}.mean", SpecError)
             params = {"mean": mean, "ess": v.positive(raw["ess"], f"{where}.ess", SpecError)}
         else:
@@ -291,16 +291,16 @@ def _parse_endpoint(raw: dict, priors: dict) -> EndpointSpec:
             _tag(defaults["tag"], "tag")
         events = _quantity(raw, "events", defaults)
         n = _quantity(raw, "n", defaults)
-        threshold = _quantity(raw, "threshold", defaults, required=False)
+        target = _quantity(raw, "target", defaults, required=False)
         provenance = {"events": events, "n": n}
-        if threshold is not None:
-            provenance["threshold"] = threshold
+        if target is not None:
+            provenance["target"] = target
         try:
             data = Binary(events=events.value, n=n.value)
             endpoint = KINDS[kind](
                 name=name,
                 data=data,
-                threshold=None if threshold is None else threshold.value,
+                target=None if target is None else target.value,
                 direction=raw.get("direction", "greater"),
                 label=raw.get("label", name),
             )
@@ -371,7 +371,7 @@ def load_spec(path) -> TrialSpec:
     ------
     SpecError
         On a TOML syntax error, a missing or malformed field, impossible data
-        (events > n, n = 0, ...), a threshold outside (0, 1), a non-positive prior
+        (events > n, n = 0, ...), a target outside (0, 1), a non-positive prior
         parameter or an unknown endpoint kind; the message names file, endpoint and field.
     """
     path = Path(path)

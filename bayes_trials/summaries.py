@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import PriorError
 from .ess import ess
 from .fit import diagnostics
 from .priors import CRED_LEVEL
@@ -22,8 +23,18 @@ def pct(level: float) -> str:
 
 
 def prior_columns(prior) -> dict:
-    """Prior mean and ESS (ELIR) for the summary table."""
-    return {"prior": repr(prior), "prior_mean": prior.mean, "prior_ess": ess(prior)}
+    """Prior mean and effective sample size for the summary table.
+
+    The ESS is the ELIR (Neuenschwander et al. 2020); where it is undefined (a Beta mixture
+    with a component parameter below 1, whose local information is not integrable, as in
+    RBesT) the moment-matching ESS is reported and ``prior_ess_method`` says so.
+    """
+    try:
+        value, method = ess(prior, method="elir"), "elir"
+    except PriorError:
+        value, method = ess(prior, method="moment"), "moment"
+    return {"prior": repr(prior), "prior_mean": prior.mean, "prior_ess": value,
+            "prior_ess_method": method}
 
 
 def exact_columns(endpoint, posterior, level: float = CRED_LEVEL) -> dict:
@@ -52,7 +63,7 @@ def mcmc_columns(endpoint, tree, level: float = CRED_LEVEL, exact=None) -> dict:
 
     The MCSE of a tail probability is ArviZ's MCSE of the mean of the indicator draws,
     floored by the binomial value :math:`\\sqrt{p(1-p)/\\text{ESS}}` at the exact
-    probability so that all-draws-beyond-threshold does not claim a zero error.
+    probability so that all-draws-beyond-target does not claim a zero error.
     """
     import arviz as az
 
@@ -90,8 +101,8 @@ def mcmc_columns(endpoint, tree, level: float = CRED_LEVEL, exact=None) -> dict:
         out[f"eti{p}_low_cdf"] = float(exact.cdf(out[f"eti{p}_low"]))
         out[f"eti{p}_high_cdf"] = float(exact.cdf(out[f"eti{p}_high"]))
         exact_prob = endpoint.tail_probability(exact)
-    if endpoint.threshold is not None:
-        beyond = post > endpoint.threshold if endpoint.direction == "greater" else post < endpoint.threshold
+    if endpoint.target is not None:
+        beyond = post > endpoint.target if endpoint.direction == "greater" else post < endpoint.target
         indicator = beyond.astype(float)
         prob = float(indicator.mean())
         mcse = float(az.mcse(indicator, method="mean")) if 0 < prob < 1 else 0.0

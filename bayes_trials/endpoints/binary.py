@@ -8,7 +8,7 @@ Model
     \\text{events} &\\sim \\text{Binomial}(n, \\theta)
 
 Estimands: the posterior of the probability :math:`\\theta`, its credible intervals and the
-posterior probability that :math:`\\theta` lies beyond a threshold (the trial's null, or a
+posterior probability that :math:`\\theta` lies beyond a target (the trial's null, or a
 benchmark rate), :math:`P(\\theta > \\theta_0 \\mid \\text{data})` or
 :math:`P(\\theta < \\theta_0 \\mid \\text{data})` for harms.
 
@@ -46,14 +46,14 @@ class BinomialReference:
         events / n.
     p_value : float or None
         Exact one-sided binomial test of :math:`H_0: \\theta \\le \\theta_0` (``alternative
-        = "greater"``) or :math:`\\theta \\ge \\theta_0` (``"less"``); None without a threshold.
+        = "greater"``) or :math:`\\theta \\ge \\theta_0` (``"less"``); None without a target.
     intervals : dict
         ``{"clopper-pearson": (lo, hi), "wilson": ..., "jeffreys": ...}``, two-sided at ``level``.
     """
 
     events: int
     n: int
-    threshold: float | None
+    target: float | None
     alternative: str
     estimate: float
     p_value: float | None
@@ -64,7 +64,7 @@ class BinomialReference:
     def as_dict(self) -> dict:
         pct = round(100 * self.level)
         out = {"events": self.events, "n": self.n, "estimate": self.estimate}
-        out["threshold"] = self.threshold
+        out["target"] = self.target
         out["alternative"] = self.alternative
         out["p_value"] = self.p_value
         for method, (lo, hi) in self.intervals.items():
@@ -75,34 +75,34 @@ class BinomialReference:
 
 @dataclass(frozen=True)
 class BinaryEndpoint:
-    """A binary endpoint: its data, the threshold its posterior probability is taken against.
+    """A binary endpoint: its data, the target its posterior probability is taken against.
 
     Parameters
     ----------
     name : str
         Identifier, e.g. ``"hsct_free_survival_1y"``.
     data : Binary
-    threshold : float in (0, 1), optional
-        The null (or benchmark) rate; ``P(theta > threshold)`` is reported when given.
+    target : float in (0, 1), optional
+        The null (or benchmark) rate; ``P(theta > target)`` is reported when given.
     direction : {"greater", "less"}
-        ``"greater"`` for benefits (report P(theta > threshold)), ``"less"`` for harms.
+        ``"greater"`` for benefits (report P(theta > target)), ``"less"`` for harms.
     label : str
         Human-readable name for reports.
 
     Example
     -------
     >>> import bayes_trials as bt
-    >>> ep = bt.BinaryEndpoint("hsct_free_survival_1y", bt.Binary(9, 9), threshold=0.39)
+    >>> ep = bt.BinaryEndpoint("hsct_free_survival_1y", bt.Binary(9, 9), target=0.39)
     >>> post = ep.exact_posterior(bt.Beta(1, 1))
-    >>> round(float(post.sf(0.39)), 6)    # 1 - 0.39**10
-    1.0
+    >>> round(float(post.sf(0.39)), 6)    # Beta(10, 1): 1 - 0.39**10
+    0.999919
     >>> ep.frequentist().p_value < 0.001
     True
     """
 
     name: str
     data: Binary
-    threshold: float | None = None
+    target: float | None = None
     direction: str = "greater"
     label: str = ""
 
@@ -113,8 +113,8 @@ class BinaryEndpoint:
     def __post_init__(self):
         if not isinstance(self.data, Binary):
             raise DataError(f"needs Binary data, got {type(self.data).__name__}", field="data")
-        if self.threshold is not None:
-            object.__setattr__(self, "threshold", v.open_unit(self.threshold, "threshold"))
+        if self.target is not None:
+            object.__setattr__(self, "target", v.open_unit(self.target, "target"))
         v.one_of(self.direction, DIRECTIONS, "direction")
         if not self.label:
             object.__setattr__(self, "label", self.name)
@@ -186,20 +186,20 @@ class BinaryEndpoint:
         return update(prior, self.data)
 
     def tail_probability(self, dist) -> float | None:
-        """P(theta > threshold) (or < for ``direction="less"``) under ``dist``."""
-        if self.threshold is None:
+        """P(theta > target) (or < for ``direction="less"``) under ``dist``."""
+        if self.target is None:
             return None
         if self.direction == "greater":
-            return float(dist.sf(self.threshold))
-        return float(dist.cdf(self.threshold))
+            return float(dist.sf(self.target))
+        return float(dist.cdf(self.target))
 
     def frequentist(self, level: float = CRED_LEVEL) -> BinomialReference:
         """Exact one-sided binomial test and Clopper-Pearson, Wilson, Jeffreys intervals."""
         k, n = self.data.events, self.data.n
         p_value = None
-        if self.threshold is not None:
+        if self.target is not None:
             p_value = float(
-                stats.binomtest(k, n, self.threshold, alternative=self.direction).pvalue
+                stats.binomtest(k, n, self.target, alternative=self.direction).pvalue
             )
         intervals = {
             name: tuple(
@@ -210,7 +210,7 @@ class BinaryEndpoint:
         return BinomialReference(
             events=k,
             n=n,
-            threshold=self.threshold,
+            target=self.target,
             alternative=self.direction,
             estimate=k / n,
             p_value=p_value,
@@ -218,8 +218,8 @@ class BinaryEndpoint:
             intervals=intervals,
         )
 
-    def describe_threshold(self) -> str:
-        if self.threshold is None:
+    def describe_target(self) -> str:
+        if self.target is None:
             return ""
         sign = ">" if self.direction == "greater" else "<"
-        return f"P({self.parameter} {sign} {self.threshold:g})"
+        return f"P({self.parameter} {sign} {self.target:g})"

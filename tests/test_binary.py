@@ -1,0 +1,81 @@
+"""Binary endpoints: frequentist references against closed forms; exact posterior; model inputs."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import bayes_trials as bt
+from bayes_trials.errors import DataError
+
+
+@pytest.fixture
+def lad1():
+    return bt.BinaryEndpoint("hsct_free_survival_1y", bt.Binary(9, 9), target=0.39)
+
+
+def test_lad1_published_interval_and_p_value_reproduced(lad1):
+    ref = lad1.frequentist()
+    lo, hi = ref.intervals["clopper-pearson"]
+    # Clopper-Pearson for x = n: lower = (alpha/2)^(1/n), upper = 1 (closed form)
+    assert lo == pytest.approx(0.025 ** (1 / 9), rel=1e-12)
+    assert hi == 1.0
+    # NEJM abstract: "95% CI, 66 to 100"
+    assert round(100 * lo) == 66 and round(100 * hi) == 100
+    # exact one-sided binomial P(X >= 9 | n = 9, p = 0.39) = 0.39^9; abstract: P < 0.001
+    assert ref.p_value == pytest.approx(0.39**9, rel=1e-12)
+    assert ref.p_value < 0.001
+
+
+def test_wilson_and_jeffreys_against_their_formulas():
+    ep = bt.BinaryEndpoint("x", bt.Binary(9, 12))
+    ref = ep.frequentist()
+    z = stats.norm.ppf(0.975)
+    p, n = 9 / 12, 12
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    assert ref.intervals["wilson"] == pytest.approx((centre - half, centre + half), rel=1e-10)
+    jeff = stats.beta(9.5, 3.5).ppf([0.025, 0.975])
+    assert ref.intervals["jeffreys"] == pytest.approx(tuple(jeff), rel=1e-10)
+
+
+def test_harm_direction_uses_the_lower_tail():
+    ep = bt.BinaryEndpoint("icans", bt.Binary(0, 12), target=0.071, direction="less")
+    ref = ep.frequentist()
+    # P(X <= 0 | n = 12, p = 0.071) = 0.929^12
+    assert ref.p_value == pytest.approx(0.929**12, rel=1e-12)
+    post = ep.exact_posterior(bt.Beta(1, 1))
+    assert ep.tail_probability(post) == pytest.approx(1 - 0.929**13, rel=1e-12)
+
+
+def test_exact_posterior_tail_for_lad1(lad1):
+    post = lad1.exact_posterior(bt.Beta(1, 1))
+    # Beta(10, 1): P(theta > 0.39) = 1 - 0.39^10
+    assert lad1.tail_probability(post) == pytest.approx(1 - 0.39**10, rel=1e-14)
+
+
+def test_model_inputs_describe_the_mixture(lad1):
+    prior = bt.Mixture([bt.Beta(2, 3), bt.Beta(1, 1)], [0.7, 0.3])
+    inputs = lad1.model_inputs(prior)
+    assert inputs["n"] == 9 and inputs["events"] == 9
+    np.testing.assert_allclose(inputs["prior_w"], [0.7, 0.3])
+    np.testing.assert_allclose(inputs["prior_a"], [2, 1])
+    assert lad1.structure(prior) == lad1.structure(bt.Beta(1, 1))
+
+
+def test_gamma_prior_refused_for_a_binary_endpoint(lad1):
+    with pytest.raises(bt.PriorError, match="Beta"):
+        lad1.exact_posterior(bt.Gamma(1, 1))
+
+
+@pytest.mark.parametrize("events,n,field", [(10, 9, "events"), (-1, 9, "events"), (2.5, 9, "events"),
+                                            (0, 0, "n"), (float("nan"), 9, "events")])
+def test_impossible_counts_refused(events, n, field):
+    with pytest.raises(DataError) as err:
+        bt.Binary(events, n)
+    assert err.value.field == field
+
+
+def test_target_outside_unit_interval_refused():
+    with pytest.raises(DataError) as err:
+        bt.BinaryEndpoint("x", bt.Binary(1, 2), target=1.0)
+    assert err.value.field == "target"
