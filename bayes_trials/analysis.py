@@ -19,7 +19,7 @@ from . import checks as chk
 from .errors import StatisticalWarning
 from .fit import DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, derive_seed, sample
 from .priors import CRED_LEVEL, REFERENCE_PRIORS
-from .summaries import exact_columns, mcmc_columns, pct, prior_columns
+from .summaries import evidence_columns, exact_columns, mcmc_columns, pct, prior_columns
 
 METHODS = ("mcmc", "exact")
 
@@ -68,15 +68,23 @@ class EndpointResult:
         return chk.to_frame(self._checks)
 
     def benchmarks(self) -> pd.DataFrame:
-        """P(theta beyond each benchmark), in the endpoint's direction, per prior.
+        """Each benchmark against the posterior, per prior, in the endpoint's direction.
 
-        Exact from the conjugate posterior, and from the draws when sampled.
+        ``exact_prob``: P(theta beyond the benchmark rate) taken as a fixed number (exact;
+        ``prob`` from the draws when sampled). Where the spec gives the benchmark's counts,
+        ``exact_prob_vs_uncertain``: P(theta beyond theta_benchmark) with the benchmark's own
+        uncertainty, its rate given the Jeffreys posterior Beta(events + 1/2, n - events + 1/2),
+        by numerical integration (:func:`bayes_trials.prob_difference`).
         """
+        from .predictive import prob_difference
+        from .priors import Beta
+
         rows = []
         ep = self.endpoint
         sign = ">" if ep.direction == "greater" else "<"
         bms = self.spec.benchmarks if self.spec is not None else ()
         for bm in bms:
+            bench_post = None if bm.events is None else Beta(bm.events + 0.5, bm.n - bm.events + 0.5)
             for name, fit in self.fits.items():
                 exact = fit.exact.sf(bm.value) if ep.direction == "greater" else fit.exact.cdf(bm.value)
                 row = {"endpoint": self.name, "benchmark": bm.name,
@@ -86,6 +94,10 @@ class EndpointResult:
                     draws = fit.posterior["posterior"][ep.parameter]
                     beyond = draws > bm.value if ep.direction == "greater" else draws < bm.value
                     row["prob"] = float(beyond.mean())
+                if bench_post is not None:
+                    p_greater = prob_difference(fit.exact, bench_post, 0.0)
+                    row["benchmark_counts"] = f"{bm.events}/{bm.n}"
+                    row["exact_prob_vs_uncertain"] = p_greater if ep.direction == "greater" else 1 - p_greater
                 rows.append(row)
         return pd.DataFrame(rows)
 
@@ -100,6 +112,18 @@ class EndpointResult:
     @property
     def all_passed(self) -> bool:
         return all(c.passed is not False for c in self._checks)
+
+    @property
+    def design(self):
+        """The endpoint's decision rule, boundaries and exact OCs (None without a rule)."""
+        if self.spec is None or self.spec.decision is None:
+            return None
+        if "_design" not in self.__dict__:
+            from .design import design_endpoint
+
+            self.__dict__["_design"] = design_endpoint(
+                self.endpoint, {n: f.prior for n, f in self.fits.items()}, self.spec.decision)
+        return self.__dict__["_design"]
 
     def plot(self, ax=None):
         """Prior (dashed) and exact posterior (solid) densities per prior, target marked."""
@@ -218,7 +242,8 @@ def analyse_endpoint(endpoint, priors: dict, *, method="mcmc", draws=DEFAULT_DRA
     checks = []
     for name, prior in priors.items():
         exact = endpoint.exact_posterior(prior)
-        row = {**prior_columns(prior), **exact_columns(endpoint, exact, level)}
+        row = {**prior_columns(prior), **exact_columns(endpoint, exact, level),
+               **evidence_columns(prior, endpoint.data, exact)}
         tree, fit_seed = None, None
         if method == "mcmc":
             fit_seed = derive_seed(seed, trial_id, endpoint.name, name)

@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--tune", type=int, help="warm-up draws per chain")
     run.add_argument("--chains", type=int, help="number of chains")
     run.add_argument("--seed", type=int, help="run seed (default: the spec's)")
+    des = sub.add_parser("design", help="decision rules and exact operating characteristics")
+    des.add_argument("spec", help="path to a TOML re-analysis spec")
+    des.add_argument("--out", required=True, help="folder to write (replaced atomically)")
     return p
 
 
@@ -79,12 +82,40 @@ def run(args, argv) -> int:
     return 1 if n_fail else 0
 
 
+def design(args, argv) -> int:
+    from .analysis import analyse
+    from .report import design_table, write_design
+    from .spec import load_spec
+
+    spec = load_spec(args.spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        result = analyse(spec, method="exact")
+    designed = {n: r.design for n, r in result.endpoints.items() if r.design is not None}
+    if not designed:
+        print(f"bayes-trials: error: {args.spec}: no endpoint states a decision rule", file=sys.stderr)
+        return 2
+    out = write_design(result, args.out, argv=argv)
+    for name, d in designed.items():
+        print(f"{name}: {d.rule}")
+        print(design_table(d)[["decision", "boundary", "type1_error", "power"]].to_string(), "\n")
+    print(f"design written to {out}")
+    return 0
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    return f"warning: {message}\n"
+
+
 def main(argv=None) -> int:
+    warnings.formatwarning = _one_line_warning
     argv = list(sys.argv if argv is None else ["bayes-trials", *argv])
     args = _parser().parse_args(argv[1:])
     try:
         if args.command == "run":
             return run(args, argv)
+        if args.command == "design":
+            return design(args, argv)
     except BayesTrialsError as err:
         print(f"bayes-trials: error: {err}", file=sys.stderr)
         return 2

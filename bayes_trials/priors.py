@@ -411,7 +411,10 @@ def robustify(prior, weight: float, mean: float | None = None, sigma: float | No
     component :math:`p_v` carries about one observation's information (as RBesT's
     ``robustify``):
 
-    - Beta prior: Beta(1, 1), or, when ``mean`` is given, the Beta with that mean and ESS 1;
+    - Beta prior: the Beta with mean ``mean`` (default 1/2) and ESS 2, i.e.
+      Beta(2 mean, 2 (1 - mean)); at the default mean this is the uniform Beta(1, 1). RBesT
+      uses one observation plus one (n + 1 = 2) for the same reason: Beta(1, 1) rather
+      than Beta(1/2, 1/2), whose ELIR effective sample size would be undefined;
     - Gamma prior (Poisson rate): Gamma(mean, 1), one unit of exposure with ``mean`` events;
     - Normal prior: Normal(mean, sigma), one observation of sampling sd ``sigma`` (required).
 
@@ -434,7 +437,7 @@ def robustify(prior, weight: float, mean: float | None = None, sigma: float | No
     w, comps = components_of(prior)
     family = comps[0].family
     if family == "beta":
-        vague = Beta(1, 1) if mean is None else Beta.from_mean_ess(mean, 1.0)
+        vague = Beta(1, 1) if mean is None else Beta.from_mean_ess(mean, 2.0)
     elif family == "gamma":
         centre = prior.mean if mean is None else v.positive(mean, "mean", PriorError)
         vague = Gamma(centre, 1.0)

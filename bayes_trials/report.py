@@ -8,6 +8,7 @@ half-written folder behind.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -27,7 +28,7 @@ from .summaries import pct
 PACKAGES = ("bayes_trials", "pymc", "pytensor", "nutpie", "arviz", "arviz-base", "arviz-stats",
             "numpy", "scipy", "pandas", "xarray", "statsmodels", "matplotlib")
 
-SUMMARY_COLUMNS = ["prior", "prior_ess", "mean", "sd", "median", "eti{p}_low", "eti{p}_high",
+SUMMARY_COLUMNS = ["prior", "prior_ess", "conflict_p", "posterior_weights", "mean", "sd", "median", "eti{p}_low", "eti{p}_high",
                    "hdi{p}_low", "hdi{p}_high", "prob", "prob_mcse", "exact_prob", "exact_mean",
                    "exact_eti{p}_low", "exact_eti{p}_high", "ess_bulk", "r_hat", "divergences"]
 
@@ -57,7 +58,7 @@ def fmt_prob(p) -> str:
     return f"{p:.4f}"
 
 
-PROB_COLUMNS = ("prob", "exact_prob")
+PROB_COLUMNS = ("prob", "exact_prob", "exact_prob_vs_uncertain", "conflict_p")
 
 
 def display_summary(result) -> pd.DataFrame:
@@ -77,6 +78,9 @@ def display_summary(result) -> pd.DataFrame:
 
 
 def _table(df: pd.DataFrame, fmt: str) -> str:
+    if isinstance(df.index, pd.MultiIndex):
+        df = df.copy()
+        df.index = pd.Index([" / ".join(map(str, i)) for i in df.index], name=" / ".join(df.index.names))
     shown = df.map(_fmt)
     for col in PROB_COLUMNS:
         if col in df.columns:
@@ -85,7 +89,8 @@ def _table(df: pd.DataFrame, fmt: str) -> str:
         return shown.to_html(escape=True, border=0, classes="bt-table")
     header = "| " + " | ".join([df.index.name or ""] + [str(c) for c in shown.columns]) + " |"
     sep = "|" + "---|" * (len(shown.columns) + 1)
-    rows = ["| " + " | ".join([str(i)] + list(r)) + " |" for i, r in zip(shown.index, shown.values)]
+    cell = lambda x: str(x).replace("|", "\\|")  # noqa: E731  (a pipe would end the cell)
+    rows = ["| " + " | ".join([cell(i)] + [cell(x) for x in r]) + " |" for i, r in zip(shown.index, shown.values)]
     return "\n".join([header, sep, *rows])
 
 
@@ -102,6 +107,53 @@ def provenance_table(result) -> pd.DataFrame:
         rows.append({"field": f"prior: {name}", "value": repr(es.priors[name]), "tag": ps.tag,
                      "source": f"{ps.role}: {ps.rationale}"})
     return pd.DataFrame(rows).set_index("field")
+
+
+def map_priors_used(result) -> list:
+    """(name, MAPPrior) for every MAP prior this endpoint used, directly or robustified."""
+    es = result.spec
+    if es is None:
+        return []
+    out, seen = [], set()
+    for ps in es.prior_specs.values():
+        while ps is not None and ps.params["kind"] == "robustify":
+            ps = es.registry[ps.params["prior"]]
+        if ps is not None and ps.params["kind"] == "map" and ps.name not in seen:
+            fitted = ps.map_result(es.seed)
+            if fitted is not None:
+                out.append((ps.name, ps, fitted))
+                seen.add(ps.name)
+    return out
+
+
+def map_tables(name, ps, fitted) -> list[tuple[str, pd.DataFrame]]:
+    """The MAP prior's studies (with provenance), heterogeneity and mixture, as tables."""
+    studies = ps.params["table"].set_index("study")
+    shrink = fitted.studies.set_index("study")[["observed", "shrunken_mean", "cri95_low", "cri95_high"]]
+    studies = studies.join(shrink)
+    t = fitted.tau
+    d = fitted.diagnostics
+    summary = pd.DataFrame([
+        {"quantity": "heterogeneity prior", "value": repr(ps.params["tau_prior"])},
+        {"quantity": "tau (between-study sd, logit scale): mean [95% CrI]",
+         "value": f"{t['mean']:.3f} [{t['cri95_low']:.3f}, {t['cri95_high']:.3f}]"},
+        {"quantity": "MAP prior (EM mixture of the predictive draws)", "value": repr(fitted.mixture)},
+        {"quantity": "ESS (ELIR)", "value": f"{fitted.ess():.1f}"},
+        {"quantity": "largest cdf difference, mixture vs draws (Kolmogorov-Smirnov)",
+         "value": f"{fitted.mixture_fit.max_cdf_diff:.4f}"},
+        {"quantity": "sampler: max R-hat, min bulk ESS, divergences",
+         "value": f"{max(d['r_hat'].values()):.3f}, {min(d['ess_bulk'].values()):.0f}, {d['divergences']}"},
+    ]).set_index("quantity")
+    return [(f"Prior from evidence: {name}, historical studies", studies),
+            (f"Prior from evidence: {name}, fit", summary)]
+
+
+def design_table(design) -> pd.DataFrame:
+    """Per prior: the decision on the data, the boundary, type I error and power; the test last."""
+    from .design import TEST_NAME
+
+    table = design.decisions.join(design.boundaries)
+    return pd.concat([table, design.boundaries.loc[[TEST_NAME]]])
 
 
 def frequentist_table(result) -> pd.DataFrame:
@@ -147,11 +199,24 @@ def sentences(result) -> list[str]:
 def endpoint_tables(result, fmt: str = "md") -> str:
     """One endpoint's section of the report, in Markdown or HTML."""
     title = f"{result.endpoint.label} ({result.name})"
-    blocks = [
-        ("Data and provenance", provenance_table(result)),
+    blocks = [("Data and provenance", provenance_table(result))]
+    for name, ps, fitted in map_priors_used(result):
+        blocks += map_tables(name, ps, fitted)
+    blocks += [
         ("Frequentist reference (recomputed)", frequentist_table(result)),
         ("Posterior summary", display_summary(result)),
     ]
+    design = result.design
+    if design is not None:
+        ds = result.spec.decision
+        blocks.append((f"Decision: {design.rule} ({ds.tag}: {ds.rationale})",
+                       design_table(design)))
+        blocks.append((f"Threshold calibrated to a one-sided type I error of {ds.alpha:g} at {design.target:g}",
+                       design.calibration))
+        if design.futility is not None:
+            blocks.append((f"Interim look after {ds.interim} patients: stop for futility if the "
+                           f"predictive probability of success < {ds.futility:g}",
+                           design.futility.set_index(["prior_name", "truth"])))
     bench = result.benchmarks()
     if len(bench):
         blocks.append(("Benchmarks (external rates; see the caveats in the spec)",
@@ -244,6 +309,8 @@ def _trial_markdown(trial_result, prov) -> str:
     ]
     for name, res in trial_result.endpoints.items():
         lines += [endpoint_tables(res, "md"), f"![{name}](figures/{name}.png)", ""]
+        if res.design is not None:
+            lines += [f"![operating characteristics of {name}](figures/oc_{name}.png)", ""]
     return "\n".join(lines)
 
 
@@ -256,7 +323,74 @@ def _trial_html(trial_result) -> str:
             f"<p>Source: {html.escape(t['citation'])}</p>"]
     for name, res in trial_result.endpoints.items():
         body += [endpoint_tables(res, "html"), f'<img src="figures/{name}.png" alt="{name}">']
+        if res.design is not None:
+            body.append(f'<img src="figures/oc_{name}.png" alt="operating characteristics">')
     return f"<!doctype html><html><head><meta charset='utf-8'><style>{css}</style></head><body>{''.join(body)}</body></html>"
+
+
+@contextlib.contextmanager
+def _atomic_folder(out: Path):
+    """Yield a temporary sibling of ``out``; on success it replaces ``out`` whole."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_design(trial_result, out, argv=None) -> Path:
+    """Write ``design.md``, ``oc_<endpoint>.csv`` and ``figures/oc_<endpoint>.png`` atomically.
+
+    Every endpoint of the spec with a ``decision`` rule: the decision under each prior, the
+    exact decision boundaries and operating characteristics beside the exact binomial test's,
+    the calibrated thresholds and the interim futility look.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    t = trial_result.spec.trial
+    lines = [f"# Design and operating characteristics: {t['title']}", "", f"Source: {t['citation']}", "",
+             "All probabilities are exact sums over the binomial sampling distribution.", ""]
+    with _atomic_folder(out) as tmp:
+        (tmp / "figures").mkdir()
+        for name, res in trial_result.endpoints.items():
+            design = res.design
+            if design is None:
+                continue
+            ds = res.spec.decision
+            design.oc.to_csv(tmp / f"oc_{name}.csv")
+            design_table(design).to_csv(tmp / f"boundaries_{name}.csv")
+            design.calibration.to_csv(tmp / f"calibration_{name}.csv")
+            fig = design.plot(title=f"{res.endpoint.label}: {design.rule}")
+            fig.savefig(tmp / "figures" / f"oc_{name}.png", dpi=110, bbox_inches="tight")
+            plt.close(fig)
+            lines += [f"## {res.endpoint.label} ({name})", "", f"Rule: **{design.rule}** ({ds.tag}: {ds.rationale}).", "",
+                      "### Decision, boundary, type I error and power", "", _table(design_table(design), "md"), "",
+                      f"### Threshold calibrated to a type I error of {ds.alpha:g}", "",
+                      _table(design.calibration, "md"), ""]
+            if design.futility is not None:
+                lines += [f"### Interim look after {ds.interim} patients (futility if predictive "
+                          f"probability < {ds.futility:g})", "",
+                          _table(design.futility.set_index(["prior_name", "truth"]), "md"), ""]
+            lines += [f"![OC {name}](figures/oc_{name}.png)", ""]
+        (tmp / "design.md").write_text("\n".join(lines))
+        (tmp / "provenance.json").write_text(
+            json.dumps(provenance(trial_result, argv), indent=2, default=str) + "\n")
+    return Path(out)
 
 
 def write_report(trial_result, out, argv=None) -> Path:
@@ -272,9 +406,7 @@ def write_report(trial_result, out, argv=None) -> Path:
     import matplotlib.pyplot as plt
 
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with _atomic_folder(out) as tmp:
         (tmp / "figures").mkdir()
         for name, res in trial_result.endpoints.items():
             res.summary().to_csv(tmp / f"summary_{name}.csv")
@@ -285,6 +417,16 @@ def write_report(trial_result, out, argv=None) -> Path:
             fig = res.plot()
             fig.savefig(tmp / "figures" / f"{name}.png", dpi=110, bbox_inches="tight")
             plt.close(fig)
+            if res.design is not None:
+                res.design.oc.to_csv(tmp / f"oc_{name}.csv")
+                fig = res.design.plot(title=f"{res.endpoint.label}: {res.design.rule}")
+                fig.savefig(tmp / "figures" / f"oc_{name}.png", dpi=110, bbox_inches="tight")
+                plt.close(fig)
+            for prior_name, _, fitted in map_priors_used(res):
+                ax = fitted.plot_forest()
+                ax.figure.savefig(tmp / "figures" / f"{name}_{prior_name}_forest.png", dpi=110,
+                                  bbox_inches="tight")
+                plt.close(ax.figure)
         trial_result.checks().to_csv(tmp / "checks.csv", index=False)
         tree = trial_result.posterior
         if tree is not None:
@@ -293,16 +435,4 @@ def write_report(trial_result, out, argv=None) -> Path:
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str) + "\n")
         (tmp / "report.md").write_text(_trial_markdown(trial_result, prov))
         (tmp / "report.html").write_text(_trial_html(trial_result))
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

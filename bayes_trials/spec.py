@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from . import _validate as v
@@ -31,7 +32,7 @@ from .data import Binary
 from .endpoints import KINDS
 from .errors import BayesTrialsError, SpecError
 from .fit import DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE
-from .priors import CRED_LEVEL, REFERENCE_PRIORS, Beta
+from .priors import CRED_LEVEL, REFERENCE_PRIORS, Beta, HalfCauchy, HalfNormal, Mixture, robustify
 
 TAGS = ("published", "derived", "assumed")
 PRIOR_ROLES = ("reference", "sceptical", "enthusiastic", "historical", "weakly-informative")
@@ -77,17 +78,33 @@ class Published:
 
 @dataclass(frozen=True)
 class Benchmark:
-    """An external rate to compare the posterior with (e.g. another trial's response rate)."""
+    """An external rate to compare the posterior with (e.g. another trial's response rate).
+
+    With ``events`` and ``n`` the benchmark's own uncertainty enters the comparison.
+    """
 
     name: str
     value: float
     tag: str
     source: str
+    events: int | None = None
+    n: int | None = None
+
+
+#: fitted MAP priors, per process: (prior name, table, settings) -> MAPPrior
+_MAP_CACHE: dict = {}
 
 
 @dataclass(frozen=True)
 class PriorSpec:
-    """A named prior of the spec. ``mean = "target"`` centres it on each endpoint's target."""
+    """A named prior of the spec.
+
+    Kinds (``params["kind"]``): ``reference`` (uniform / Jeffreys), ``beta`` (``a``, ``b`` or
+    ``mean``, ``ess``; ``mean = "target"`` centres it on each endpoint's target),
+    ``mixture`` (Beta components and weights), ``robustify`` (another named prior with a
+    vague component of weight ``weight``) and ``map`` (a meta-analytic-predictive prior
+    from a table of historical studies, fitted with PyMC when first used).
+    """
 
     name: str
     role: str
@@ -95,11 +112,43 @@ class PriorSpec:
     rationale: str
     params: dict
 
-    def resolve(self, endpoint):
-        """The distribution for ``endpoint`` (a prior centred on its target needs one)."""
+    def depends_on(self) -> str | None:
+        return self.params.get("prior") if self.params["kind"] == "robustify" else None
+
+    def resolve(self, endpoint, registry: dict, *, fit: bool = True, seed: int = 0):
+        """The distribution for ``endpoint``; with ``fit=False`` MAP priors are only validated."""
         p = self.params
-        if "reference" in p:
+        kind = p["kind"]
+        if kind == "reference":
             return REFERENCE_PRIORS[p["reference"]]
+        if kind == "beta":
+            return self._beta(p, endpoint)
+        if kind == "mixture":
+            return Mixture([self._beta(c, endpoint) for c in p["components"]], p["weights"])
+        if kind == "robustify":
+            base = registry[p["prior"]].resolve(endpoint, registry, fit=fit, seed=seed)
+            if base is None:
+                return None
+            return robustify(base, p["weight"], mean=p.get("mean"))
+        # map
+        if not fit:
+            return None
+        key = (self.name, p["table"].to_json(), repr(p["tau_prior"]), seed)
+        if key not in _MAP_CACHE:
+            from .fit import derive_seed
+            from .map_prior import map_prior
+
+            _MAP_CACHE[key] = map_prior(p["table"], family="binomial", tau_prior=p["tau_prior"],
+                                        random_seed=derive_seed(seed, "map", self.name))
+        return _MAP_CACHE[key].mixture
+
+    def map_result(self, seed: int = 0):
+        """The fitted :class:`~bayes_trials.map_prior.MAPPrior` (MAP priors only, once fitted)."""
+        p = self.params
+        key = (self.name, p["table"].to_json(), repr(p["tau_prior"]), seed)
+        return _MAP_CACHE.get(key)
+
+    def _beta(self, p, endpoint):
         if "a" in p:
             return Beta(p["a"], p["b"])
         mean = p["mean"]
@@ -116,12 +165,20 @@ class EndpointSpec:
     """One endpoint of a spec: the endpoint object, its priors, provenance and published results."""
 
     endpoint: object
-    priors: dict  # name -> distribution (resolved for this endpoint)
-    prior_specs: dict  # name -> PriorSpec
+    prior_specs: dict  # name -> PriorSpec (this endpoint's)
     provenance: dict  # field -> Quantity
     published: tuple = ()
     benchmarks: tuple = ()
     notes: str = ""
+    registry: dict = field(default_factory=dict, repr=False)  # every PriorSpec of the spec
+    seed: int = 0
+    decision: object = None  # DecisionSpec, when the endpoint states a decision rule
+
+    @cached_property
+    def priors(self) -> dict:
+        """Name -> distribution for this endpoint (MAP priors are fitted on first access)."""
+        return {name: ps.resolve(self.endpoint, self.registry, seed=self.seed)
+                for name, ps in self.prior_specs.items()}
 
 
 @dataclass(frozen=True)
@@ -197,6 +254,61 @@ def _quantity(raw: dict, key: str, defaults: dict, *, required=True) -> Quantity
     return Quantity(value=value, tag=tag, source=source)
 
 
+def _parse_beta_params(raw: dict, where: str) -> dict:
+    if "a" in raw or "b" in raw:
+        params = {}
+        for k in ("a", "b"):
+            if k not in raw:
+                raise SpecError("missing field", field=f"{where}.{k}")
+            params[k] = v.positive(raw[k], f"{where}.{k}", SpecError)
+        return params
+    if "mean" in raw and "ess" in raw:
+        mean = raw["mean"]
+        if mean != "target":
+            mean = v.open_unit(mean, f"{where}.mean", SpecError)
+        return {"mean": mean, "ess": v.positive(raw["ess"], f"{where}.ess", SpecError)}
+    raise SpecError("a beta prior needs a and b, or mean and ess", field=where)
+
+
+def _parse_map(raw: dict, where: str) -> dict:
+    """A MAP prior: ``studies`` (each with study, n, events, tag, source) and ``tau``."""
+    import pandas as pd
+
+    from .errors import DataError
+    from .map_prior import validate_table
+
+    studies = raw.get("studies")
+    if not isinstance(studies, list) or not studies:
+        raise SpecError("needs a non-empty list of historical studies", field=f"{where}.studies")
+    rows = []
+    for i, st in enumerate(studies):
+        w = f"{where}.studies[{i}]"
+        if not isinstance(st, dict):
+            raise SpecError("must be a table", field=w)
+        for key in ("study", "n", "events", "tag", "source"):
+            if key not in st:
+                raise SpecError("missing field", field=f"{w}.{key}")
+        _tag(st["tag"], f"{w}.tag")
+        try:
+            Binary(st["events"], st["n"])
+        except BayesTrialsError as err:
+            raise SpecError(f"study {st['study']!r}: {err.reason}", field=f"{w}.{err.field}") from None
+        rows.append({"study": st["study"], "n": st["n"], "events": st["events"],
+                     "tag": st["tag"], "source": st["source"]})
+    table = pd.DataFrame(rows)
+    try:
+        validate_table(table[["study", "n", "events"]], "binomial")
+    except DataError as err:
+        raise SpecError(err.reason, field=f"{where}.studies") from None
+    tau = raw.get("tau", {"family": "halfnormal", "scale": 1.0})
+    if not isinstance(tau, dict):
+        raise SpecError("must be a table", field=f"{where}.tau")
+    fam = v.one_of(tau.get("family"), ("halfnormal", "halfcauchy"), f"{where}.tau.family", SpecError)
+    scale = v.positive(tau.get("scale"), f"{where}.tau.scale", SpecError)
+    tau_prior = HalfNormal(scale) if fam == "halfnormal" else HalfCauchy(scale)
+    return {"kind": "map", "table": table, "tau_prior": tau_prior}
+
+
 def _parse_prior(name: str, raw: dict) -> PriorSpec:
     where = f"priors.{name}"
     if not isinstance(raw, dict):
@@ -208,24 +320,50 @@ def _parse_prior(name: str, raw: dict) -> PriorSpec:
         raise SpecError("every prior needs a 'rationale'", field=f"{where}.rationale")
     if "reference" in raw:
         v.one_of(raw["reference"], tuple(REFERENCE_PRIORS), f"{where}.reference", SpecError)
-        params = {"reference": raw["reference"]}
+        params = {"kind": "reference", "reference": raw["reference"]}
+    elif "robustify" in raw:
+        if not isinstance(raw["robustify"], str):
+            raise SpecError("must name another prior", field=f"{where}.robustify")
+        params = {"kind": "robustify", "prior": raw["robustify"],
+                  "weight": v.open_unit(raw.get("weight"), f"{where}.weight", SpecError)}
+        if "mean" in raw:
+            params["mean"] = v.open_unit(raw["mean"], f"{where}.mean", SpecError)
+    elif "map" in raw:
+        if not isinstance(raw["map"], dict):
+            raise SpecError("must be a table", field=f"{where}.map")
+        params = _parse_map(raw["map"], f"{where}.map")
     else:
-        family = raw.get("family")
-        v.one_of(family, ("beta",), f"{where}.family", SpecError)
-        if "a" in raw or "b" in raw:
-            params = {}
-            for k in ("a", "b"):
-                if k not in raw:
-                    raise SpecError("missing field", field=f"{where}.{k}")
-                params[k] = v.positive(raw[k], f"{where}.{k}", SpecError)
-        elif "mean" in raw and "ess" in raw:
-            mean = raw["mean"]
-            if mean != "target":
-                mean = v.open_unit(mean, f"{where}.mean", SpecError)
-            params = {"mean": mean, "ess": v.positive(raw["ess"], f"{where}.ess", SpecError)}
+        family = v.one_of(raw.get("family"), ("beta", "mixture"), f"{where}.family", SpecError)
+        if family == "beta":
+            params = {"kind": "beta", **_parse_beta_params(raw, where)}
         else:
-            raise SpecError("a beta prior needs a and b, or mean and ess", field=where)
+            comps, weights = raw.get("components"), raw.get("weights")
+            if not isinstance(comps, list) or not comps:
+                raise SpecError("a mixture needs a non-empty list of components", field=f"{where}.components")
+            if not isinstance(weights, list) or len(weights) != len(comps):
+                raise SpecError("needs one weight per component", field=f"{where}.weights")
+            parsed = [_parse_beta_params(c if isinstance(c, dict) else {}, f"{where}.components[{i}]")
+                      for i, c in enumerate(comps)]
+            try:
+                Mixture([Beta(1, 1)] * len(comps), weights)
+            except BayesTrialsError as err:
+                raise SpecError(err.reason, field=f"{where}.weights") from None
+            params = {"kind": "mixture", "components": parsed, "weights": weights}
     return PriorSpec(name=name, role=role, tag=tag, rationale=rationale, params=params)
+
+
+def _check_prior_references(priors: dict) -> None:
+    """Every robustified prior names a defined prior, without cycles."""
+    for name, ps in priors.items():
+        seen = {name}
+        dep = ps.depends_on()
+        while dep is not None:
+            if dep not in priors:
+                raise SpecError(f"robustifies unknown prior {dep!r}", field=f"priors.{name}.robustify")
+            if dep in seen:
+                raise SpecError("robustify references form a cycle", field=f"priors.{name}.robustify")
+            seen.add(dep)
+            dep = priors[dep].depends_on()
 
 
 def _parse_published(raw, i) -> Published:
@@ -271,11 +409,52 @@ def _parse_benchmark(raw, i) -> Benchmark:
     source = raw.get("source")
     if not isinstance(source, str) or not source.strip():
         raise SpecError("needs a 'source'", field=f"{where}.source")
+    events = n = None
+    if "events" in raw or "n" in raw:
+        try:
+            counts = Binary(raw.get("events"), raw.get("n"))
+        except BayesTrialsError as err:
+            raise SpecError(err.reason, field=f"{where}.{err.field}") from None
+        events, n = counts.events, counts.n
     return Benchmark(name=name, value=v.open_unit(raw.get("value"), f"{where}.value", SpecError),
-                     tag=_tag(raw.get("tag"), f"{where}.tag"), source=source)
+                     tag=_tag(raw.get("tag"), f"{where}.tag"), source=source, events=events, n=n)
 
 
-def _parse_endpoint(raw: dict, priors: dict) -> EndpointSpec:
+def _parse_decision(raw, endpoint):
+    """``[endpoints.decision]``: success if P(theta beyond target) > threshold."""
+    from .design import DecisionSpec
+
+    if not isinstance(raw, dict):
+        raise SpecError("must be a table", field="decision")
+    known = {"threshold", "target", "alternative", "alpha", "truths", "interim", "futility",
+             "tag", "rationale", "source"}
+    unknown = set(raw) - known
+    if unknown:
+        raise SpecError(f"unknown setting(s) {sorted(unknown)}", field="decision")
+    if "threshold" not in raw:
+        raise SpecError("missing field", field="decision.threshold")
+    rationale = raw.get("rationale")
+    if not isinstance(rationale, str) or not rationale.strip():
+        raise SpecError("a decision rule needs a 'rationale'", field="decision.rationale")
+    interim = raw.get("interim")
+    if interim is not None:
+        interim = v.count(interim, "decision.interim", SpecError)
+        if not 1 <= interim < endpoint.data.n:
+            raise SpecError(f"must lie between 1 and n - 1 = {endpoint.data.n - 1}, got {interim}",
+                            field="decision.interim")
+    if "target" not in raw and endpoint.target is None:
+        raise SpecError("the endpoint has no target; give decision.target", field="decision.target")
+    truths = raw.get("truths", [])
+    if not isinstance(truths, list):
+        raise SpecError("must be a list of rates", field="decision.truths")
+    return DecisionSpec(
+        threshold=raw["threshold"], target=raw.get("target"), alternative=raw.get("alternative"),
+        alpha=raw.get("alpha", 0.025), truths=tuple(truths), interim=interim,
+        futility=raw.get("futility", 0.1), tag=_tag(raw.get("tag"), "decision.tag"),
+        rationale=rationale, sources={"source": raw.get("source", "")})
+
+
+def _parse_endpoint(raw: dict, priors: dict, seed: int = 0) -> EndpointSpec:
     if not isinstance(raw, dict):
         raise SpecError("each [[endpoints]] entry must be a table", field="endpoints")
     name = raw.get("id")
@@ -309,22 +488,22 @@ def _parse_endpoint(raw: dict, priors: dict) -> EndpointSpec:
         wanted = raw.get("priors", list(priors))
         if not isinstance(wanted, list) or not wanted:
             raise SpecError("must be a non-empty list of prior names", field="priors")
-        resolved = {}
         for pname in wanted:
             if pname not in priors:
                 raise SpecError(f"unknown prior {pname!r}; the spec defines "
                                 f"{', '.join(priors) or 'none'}", field="priors")
             try:
-                resolved[pname] = priors[pname].resolve(endpoint)
+                priors[pname].resolve(endpoint, priors, fit=False)
             except BayesTrialsError as err:
                 raise SpecError(err.reason, field=f"priors.{pname}.{err.field or ''}".rstrip(".")) from None
         published = tuple(_parse_published(p, i) for i, p in enumerate(raw.get("published", [])))
         benchmarks = tuple(_parse_benchmark(b, i) for i, b in enumerate(raw.get("benchmarks", [])))
+        decision = None if "decision" not in raw else _parse_decision(raw["decision"], endpoint)
     except SpecError as err:
         raise err.located(endpoint=name) from None
-    return EndpointSpec(endpoint=endpoint, priors=resolved, prior_specs={k: priors[k] for k in resolved},
+    return EndpointSpec(endpoint=endpoint, prior_specs={k: priors[k] for k in wanted},
                         provenance=provenance, published=published, benchmarks=benchmarks,
-                        notes=raw.get("notes", ""))
+                        notes=raw.get("notes", ""), registry=priors, seed=seed, decision=decision)
 
 
 def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
@@ -350,10 +529,11 @@ def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
         v.open_unit(sampling["level"], "sampling.level", SpecError)
         priors = {name: _parse_prior(name, raw)
                   for name, raw in _table(doc, "priors", "priors").items()}
+        _check_prior_references(priors)
         raw_endpoints = doc.get("endpoints")
         if not isinstance(raw_endpoints, list) or not raw_endpoints:
             raise SpecError("a spec needs at least one [[endpoints]] entry", field="endpoints")
-        endpoints = tuple(_parse_endpoint(raw, priors) for raw in raw_endpoints)
+        endpoints = tuple(_parse_endpoint(raw, priors, sampling["seed"]) for raw in raw_endpoints)
         names = [e.endpoint.name for e in endpoints]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

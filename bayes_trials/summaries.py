@@ -11,7 +11,7 @@ import numpy as np
 from .errors import PriorError
 from .ess import ess
 from .fit import diagnostics
-from .priors import CRED_LEVEL
+from .priors import CRED_LEVEL, Mixture
 
 #: a tail probability is "resolvable" by the draws when at least this many effective
 #: draws are expected on its minority side; otherwise the exact value is reported
@@ -35,6 +35,21 @@ def prior_columns(prior) -> dict:
         value, method = ess(prior, method="moment"), "moment"
     return {"prior": repr(prior), "prior_mean": prior.mean, "prior_ess": value,
             "prior_ess_method": method}
+
+
+def evidence_columns(prior, data, posterior) -> dict:
+    """Prior-data conflict (Box's p) and, for mixtures, the posterior component weights.
+
+    For a robust mixture the last component is the vague one, and its posterior weight says
+    how much the data pushed the analysis away from the informative part.
+    """
+    from .predictive import prior_data_conflict
+
+    out = {"conflict_p": float(prior_data_conflict(prior, data, warn=False).p_value)}
+    if isinstance(posterior, Mixture):
+        out["prior_weights"] = "/".join(f"{w:.3f}" for w in prior.weights)
+        out["posterior_weights"] = "/".join(f"{w:.3f}" for w in posterior.weights)
+    return out
 
 
 def exact_columns(endpoint, posterior, level: float = CRED_LEVEL) -> dict:

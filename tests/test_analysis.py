@@ -60,7 +60,8 @@ def test_summary_table_has_level_named_columns_and_exact_beside(meta_result):
     for col in ("mean", "eti95_low", "hdi95_high", "prob", "prob_mcse", "exact_prob", "ess_bulk",
                 "r_hat", "prior_ess"):
         assert col in s.columns
-    assert list(s.index) == ["uniform", "jeffreys", "sceptical_ess2", "sceptical_ess6", "enthusiastic_zuma3"]
+    assert list(s.index) == ["uniform", "jeffreys", "sceptical_ess2", "sceptical_ess6", "enthusiastic_zuma3",
+                             "map_cart", "map_cart_robust"]
     # uniform prior: posterior Beta(10, 4); P(theta > 0.40) from scipy
     assert s.loc["uniform", "exact_prob"] == pytest.approx(stats.beta(10, 4).sf(0.40))
 

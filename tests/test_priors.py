@@ -94,3 +94,12 @@ def test_bad_parameters_are_refused_with_the_field_named(make, field):
     with pytest.raises(PriorError) as err:
         make()
     assert err.value.field == field
+
+
+def test_robustify_with_a_mean_uses_two_pseudo_observations_as_rbest():
+    # RBesT robustify(): the vague Beta has mean `mean` and n + 1 = 2 pseudo-observations,
+    # so that mean = 1/2 gives the uniform Beta(1, 1)
+    rob = bt.robustify(bt.Beta(61, 14), 0.2, mean=0.5)
+    assert rob.components[1] == bt.Beta(1, 1)
+    rob = bt.robustify(bt.Beta(61, 14), 0.2, mean=0.3)
+    assert rob.components[1] == bt.Beta(0.6, 1.4)

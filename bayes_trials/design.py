@@ -1,0 +1,186 @@
+"""Designs: an endpoint's decision rule, its exact operating characteristics and an interim look.
+
+For each prior of an endpoint that states a decision rule, :func:`design_endpoint` gives
+
+- the decision on the observed data (``rule(posterior)``);
+- the decision boundary, the fewest events for success (the most, for harms), exactly;
+- the operating characteristics: P(success | true rate) over a grid of truths, summed
+  exactly over the binomial sampling distribution, beside those of the exact one-sided
+  binomial test at the same alpha;
+- the threshold calibrated to hold the type I error at ``alpha`` at the target, and the
+  power that leaves at the alternative;
+- with an interim look, the operating characteristics of a predictive-probability futility
+  rule (Lee and Liu 2008).
+
+All exact (no simulation noise): see :mod:`bayes_trials.decisions` for the maths.
+
+Example
+-------
+>>> import bayes_trials as bt
+>>> from bayes_trials.design import DecisionSpec, design_endpoint
+>>> ep = bt.BinaryEndpoint("hsct", bt.Binary(9, 9), target=0.39)
+>>> d = design_endpoint(ep, {"uniform": bt.Beta(1, 1)}, DecisionSpec(threshold=0.975, alternative=0.8))
+>>> d.boundaries.loc["uniform", "boundary"], d.boundaries.loc["exact binomial test", "boundary"]
+(np.int64(7), np.int64(7))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import _validate as v
+from .decisions import (
+    calibrate_threshold,
+    decision,
+    decision_boundary,
+    interim_futility_oc,
+    operating_characteristics,
+)
+from .errors import SpecError
+
+TEST_NAME = "exact binomial test"
+
+
+@dataclass(frozen=True)
+class DecisionSpec:
+    """The decision rule of an endpoint: success if P(theta beyond target) > threshold.
+
+    ``target`` and ``direction`` default to the endpoint's. ``alternative`` is the rate the
+    design should detect (marked on OC plots, where the power is read); ``alpha`` the type I
+    error the threshold is calibrated to; ``interim`` the patients at an interim look with
+    the predictive-probability ``futility`` cut-off.
+    """
+
+    threshold: float
+    target: float | None = None
+    alternative: float | None = None
+    alpha: float = 0.025
+    truths: tuple = ()
+    interim: int | None = None
+    futility: float = 0.1
+    tag: str = "assumed"
+    rationale: str = ""
+    sources: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        v.open_unit(self.threshold, "decision.threshold", SpecError)
+        v.open_unit(self.alpha, "decision.alpha", SpecError)
+        v.open_unit(self.futility, "decision.futility", SpecError)
+        for name in ("target", "alternative"):
+            if getattr(self, name) is not None:
+                v.open_unit(getattr(self, name), f"decision.{name}", SpecError)
+        for t in self.truths:
+            v.open_unit(t, "decision.truths", SpecError)
+
+
+@dataclass
+class Design:
+    """The design results of one endpoint (all exact)."""
+
+    rule: str
+    decisions: pd.DataFrame  # prior -> decision on the observed data, P(criterion)
+    boundaries: pd.DataFrame  # prior (and the exact test) -> boundary, type I error, power
+    oc: pd.DataFrame  # truth x (priors, exact test) -> P(success)
+    calibration: pd.DataFrame  # prior -> calibrated threshold, its type I error and power
+    futility: pd.DataFrame | None  # truth x prior -> futility OCs, or None
+    target: float
+    alternative: float | None
+    direction: str
+
+    def plot(self, ax=None, title: str = ""):
+        """OC curves: P(success) against the true rate, the target and alternative marked."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7, 4))
+        else:
+            fig = ax.figure
+        for i, col in enumerate(self.oc.columns):
+            style = {"color": "k", "ls": "--"} if col == TEST_NAME else {"color": f"C{i}"}
+            ax.plot(self.oc.index, self.oc[col], label=col, lw=1.5, **style)
+        ax.axvline(self.target, color="0.3", ls=":", lw=1, label=f"target {self.target:g}")
+        if self.alternative is not None:
+            ax.axvline(self.alternative, color="0.3", ls="-.", lw=1, label=f"alternative {self.alternative:g}")
+        ax.set_xlabel("true rate")
+        ax.set_ylabel("P(success)")
+        ax.set_ylim(0, 1)
+        ax.set_title(title or self.rule, fontsize=9)
+        ax.legend(fontsize=7, frameon=False)
+        return fig
+
+
+def _test_boundary(n: int, target: float, alpha: float, direction: str) -> int | None:
+    """The exact one-sided binomial test's rejection boundary at level alpha."""
+    k = np.arange(n + 1)
+    if direction == "greater":
+        p = stats.binom.sf(k - 1, n, target)  # P(X >= k)
+        ok = k[p <= alpha]
+        return int(ok.min()) if ok.size else None
+    p = stats.binom.cdf(k, n, target)  # P(X <= k)
+    ok = k[p <= alpha]
+    return int(ok.max()) if ok.size else None
+
+
+def _test_oc(n, boundary, truths, direction):
+    if boundary is None:
+        return np.zeros(len(truths))
+    if direction == "greater":
+        return stats.binom.sf(boundary - 1, n, truths)
+    return stats.binom.cdf(boundary, n, truths)
+
+
+def design_endpoint(endpoint, priors: dict, spec: DecisionSpec) -> Design:
+    """Decisions, boundaries, exact OCs, calibration and futility OCs for a binary endpoint."""
+    target = spec.target if spec.target is not None else endpoint.target
+    if target is None:
+        raise SpecError("a decision rule needs a target (the endpoint has none)",
+                        endpoint=endpoint.name, field="decision.target")
+    direction = endpoint.direction
+    n = endpoint.data.n
+    rule = decision(spec.threshold, target, direction)
+    truths = np.array(sorted(set(spec.truths) | set(np.round(np.linspace(0.02, 0.98, 49), 4))
+                             | {target} | ({spec.alternative} if spec.alternative else set())))
+    dec_rows, bound_rows, cal_rows, oc, fut = [], [], [], {}, []
+    for name, prior in priors.items():
+        post = endpoint.exact_posterior(prior)
+        crit = rule.criteria[0]
+        dec_rows.append({"prior_name": name, "criterion": repr(crit), "probability": float(crit.prob(post)),
+                         "decision": "success" if rule(post) else "no success"})
+        boundary = decision_boundary(prior, n=n, rule=rule)
+        table = operating_characteristics(prior, n=n, rule=rule, truths=truths)
+        oc[name] = table["prob_success"].to_numpy()
+        at = dict(zip(table["truth"], table["prob_success"]))
+        bound_rows.append({"prior_name": name, "boundary": boundary, "type1_error": at[target],
+                           "power": at.get(spec.alternative, np.nan)})
+        cal = calibrate_threshold(prior, n=n, target=target, alpha=spec.alpha, direction=direction,
+                                  alternatives=None if spec.alternative is None else [spec.alternative])
+        cal_rows.append({"prior_name": name, "threshold": cal.threshold, "boundary": cal.boundary,
+                         "type1_error": cal.type1_error,
+                         "power": float(cal.power["prob_success"].iloc[0]) if len(cal.power) else np.nan})
+        if spec.interim is not None:
+            f = interim_futility_oc(prior, spec.interim, n, spec.threshold, target, spec.futility,
+                                    truths=[target] + ([spec.alternative] if spec.alternative else []),
+                                    direction=direction)
+            f = f.assign(prior_name=name)
+            f.attrs = {}  # per-prior metadata (arrays) would make pandas' concat compare them
+            fut.append(f)
+    tb = _test_boundary(n, target, spec.alpha, direction)
+    oc[TEST_NAME] = _test_oc(n, tb, truths, direction)
+    test_at = dict(zip(truths, oc[TEST_NAME]))
+    bound_rows.append({"prior_name": TEST_NAME, "boundary": tb, "type1_error": test_at[target],
+                       "power": test_at.get(spec.alternative, np.nan)})
+    return Design(
+        rule=repr(rule),
+        decisions=pd.DataFrame(dec_rows).set_index("prior_name"),
+        boundaries=pd.DataFrame(bound_rows).set_index("prior_name"),
+        oc=pd.DataFrame(oc, index=pd.Index(truths, name="truth")),
+        calibration=pd.DataFrame(cal_rows).set_index("prior_name"),
+        futility=pd.concat(fut, ignore_index=True) if fut else None,
+        target=target,
+        alternative=spec.alternative,
+        direction=direction,
+    )
