@@ -150,6 +150,7 @@ class TrialResult:
     spec: object
     endpoints: dict  # name -> EndpointResult
     settings: dict
+    reported: dict = field(default_factory=dict)  # id -> DataFrame (reanalyse_reported)
 
     def __getitem__(self, name) -> EndpointResult:
         return self.endpoints[name]
@@ -158,7 +159,9 @@ class TrialResult:
         return pd.concat([r.summary() for r in self.endpoints.values()])
 
     def checks(self) -> pd.DataFrame:
-        return pd.concat([r.checks() for r in self.endpoints.values()], ignore_index=True)
+        frames = [r.checks() for r in self.endpoints.values()]
+        frames.append(chk.to_frame([c for rs in self.spec.reported for c in chk.reported_checks(rs)]))
+        return pd.concat([f for f in frames if len(f)] or frames, ignore_index=True)
 
     @property
     def posterior(self):
@@ -270,6 +273,18 @@ def analyse_endpoint(endpoint, priors: dict, *, method="mcmc", draws=DEFAULT_DRA
                           _checks=checks)
 
 
+def analyse_reported(rs, level: float = CRED_LEVEL) -> pd.DataFrame:
+    """The exact normal-normal re-analysis of a reported effect under the standard prior grid."""
+    from .reported import reanalyse_reported
+
+    with warnings.catch_warnings():
+        # the asymmetry warning is reported as a check instead
+        warnings.simplefilter("ignore", StatisticalWarning)
+        return reanalyse_reported(
+            rs.estimate.value, rs.ci_low.value, rs.ci_high.value, scale=rs.scale, level=rs.level,
+            mcid=None if rs.mcid is None else rs.mcid.value, benefit=rs.benefit, cred_level=level)
+
+
 def analyse(target, priors: dict | None = None, *, method: str = "mcmc", draws: int | None = None,
             tune: int | None = None, chains: int | None = None, seed: int | None = None,
             level: float | None = None):
@@ -307,7 +322,8 @@ def analyse(target, priors: dict | None = None, *, method: str = "mcmc", draws: 
             use = priors if priors is not None else es.priors
             results[es.endpoint.name] = analyse_endpoint(
                 es.endpoint, use, method=method, spec=es, trial_id=target.name, **settings)
-        return TrialResult(target, results, {**settings, "method": method})
+        reported = {rs.id: analyse_reported(rs, level=settings["level"]) for rs in target.reported}
+        return TrialResult(target, results, {**settings, "method": method}, reported)
     use = priors if priors is not None else target.reference_priors()
     return analyse_endpoint(
         target, use, method=method, draws=draws or DEFAULT_DRAWS, tune=tune or DEFAULT_TUNE,

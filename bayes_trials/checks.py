@@ -223,3 +223,30 @@ def bayes_vs_frequentist(endpoint, ref, jeffreys_row: dict | None, level: float 
                          ref.p_value, limit, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL * max(1, limit)),
                          f"p = {ref.p_value:.4g}; posterior tail {limit:.4g}"))
     return out
+
+
+# --- reported effects ------------------------------------------------------------------
+def reported_checks(rs) -> list[Check]:
+    """Is a printed estimate and CI consistent with a normal likelihood on the analysis scale?
+
+    On the log scale for ratios (natural scale for differences) a Wald interval is
+    symmetric about the estimate. The printed numbers are rounded to ``decimals``; the check
+    passes when the asymmetry :math:`|g(\\hat\\theta) - (g(l) + g(u))/2|` is within what rounding
+    can explain, :math:`\\tfrac12 10^{-d}\\,(|g'(\\hat\\theta)| + |g'(l)|/2 + |g'(u)|/2)`, with
+    :math:`g = \\log` for ratios (derivative :math:`1/x`) and the identity for differences.
+    """
+    est, lo, hi = rs.estimate.value, rs.ci_low.value, rs.ci_high.value
+    half = 0.5 * 10.0 ** -rs.decimals
+    if rs.scale == "ratio":
+        g, dg = np.log, (lambda x: 1.0 / x)
+    else:
+        g, dg = (lambda x: x), (lambda x: 1.0)
+    asym = abs(g(est) - (g(lo) + g(hi)) / 2)
+    tol = half * (dg(est) + dg(lo) / 2 + dg(hi) / 2)
+    scale_name = "log" if rs.scale == "ratio" else "natural"
+    return [Check(
+        rs.id, KINDS[0], f"{rs.measure} {est:g} ({lo:g} to {hi:g}): symmetric on the {scale_name} scale",
+        asym, 0.0, f"rounding at {rs.decimals} decimals: {tol:.2g}", bool(asym <= tol),
+        f"asymmetry {asym:.3g} on the {scale_name} scale; printed precision explains up to {tol:.2g}"
+        + ("" if asym <= tol else ": the normal likelihood is an approximation here"),
+        provenance=rs.estimate.tag)]

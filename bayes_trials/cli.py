@@ -56,7 +56,12 @@ def _print_overview(result) -> None:
                 "r_hat": _fmt(r.get("r_hat")),
             })
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
-        print(pd.DataFrame(rows).to_string(index=False))
+        if rows:
+            print(pd.DataFrame(rows).to_string(index=False))
+        for rid, table in result.reported.items():
+            cols = [c for c in table.columns if c in ("prior", "estimate", "cri95_low", "cri95_high",
+                                                      "prob_benefit", "prob_mcid", "prob_harm")]
+            print(f"\n{rid}:\n{table[cols].to_string(index=False)}")
 
 
 def run(args, argv) -> int:

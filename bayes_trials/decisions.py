@@ -537,26 +537,32 @@ def _column_name(label) -> str:
     return "prob_" + {True: "success", False: "failure"}.get(label, str(label)).replace("-", "_")
 
 
-def _simulate(prior, rule, kind, size, truths, n_sim, random_seed):
-    """Monte Carlo OC: draw counts, decide with update() + rule() per distinct count."""
-    rng = np.random.default_rng(random_seed)
-    cache: dict[int, object] = {}
-    rows = []
-    for truth in truths:
-        ys = rng.binomial(size, truth, n_sim) if kind == "binomial" else rng.poisson(truth * size, n_sim)
-        values, freq = np.unique(ys, return_counts=True)
-        tally: dict = {}
-        for y, f in zip(values.tolist(), freq.tolist()):
-            if y not in cache:
-                cache[y] = rule(_posterior(prior, kind, size, y))
-            tally[cache[y]] = tally.get(cache[y], 0) + f
-        rows.append(tally)
-    return rows
+def _simulate_truth(prior, rule, kind, size, truth, n_sim, seed):
+    """Monte Carlo OC at one truth: draw counts, decide with update() + rule() per distinct count."""
+    rng = np.random.default_rng(seed)
+    ys = rng.binomial(size, truth, n_sim) if kind == "binomial" else rng.poisson(truth * size, n_sim)
+    values, freq = np.unique(ys, return_counts=True)
+    tally: dict = {}
+    for y, f in zip(values.tolist(), freq.tolist()):
+        label = rule(_posterior(prior, kind, size, y))
+        tally[label] = tally.get(label, 0) + f
+    return tally
+
+
+def _simulate(prior, rule, kind, size, truths, n_sim, random_seed, client=None):
+    """Monte Carlo OC over truths; each truth has its own spawned seed, so the tallies are
+    the same whether the truths run here or on a Dask cluster (``client``)."""
+    from .scale import run_tasks, spawn_seeds
+
+    seeds = spawn_seeds(random_seed, len(truths))
+    args = [(prior, rule, kind, size, float(t), n_sim, s) for t, s in zip(truths, seeds)]
+    return run_tasks(_simulate_truth, args, client=client)
 
 
 def operating_characteristics(prior, n=None, threshold=None, target=None, truths=None,
                               direction: str = "greater", *, exposure=None, rule=None,
-                              method: str = "exact", n_sim: int = 100_000, random_seed=None):
+                              method: str = "exact", n_sim: int = 100_000, random_seed=None,
+                              client=None):
     """Probability that the rule says success (or each zone) if the true parameter is ``truth``.
 
     Parameters
@@ -577,6 +583,10 @@ def operating_characteristics(prior, n=None, threshold=None, target=None, truths
         ``"exact"`` sums the sampling pmf over the success region; ``"simulation"`` draws
         ``n_sim`` trials per truth (seeded by ``random_seed``), decides each with
         :func:`bayes_trials.update` and the rule, and reports the Monte Carlo standard error.
+    client : dask.distributed.Client or scheduler address, optional
+        Run the simulation's truths as tasks on a Dask cluster (see
+        :mod:`bayes_trials.scale`); each truth has its own spawned seed, so the result is the
+        same as without a cluster.
 
     Returns
     -------
@@ -627,7 +637,7 @@ def operating_characteristics(prior, n=None, threshold=None, target=None, truths
         n_sim = int(v.count(n_sim, "n_sim"))
         if n_sim < 1:
             raise DataError("must be at least 1", field="n_sim")
-        tallies = _simulate(prior, rule, kind, size, truths, n_sim, random_seed)
+        tallies = _simulate(prior, rule, kind, size, truths, n_sim, random_seed, client=client)
         for lab in labels:
             p = np.array([t.get(lab, 0) / n_sim for t in tallies])
             out[_column_name(lab)] = p

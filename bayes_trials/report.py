@@ -292,6 +292,27 @@ def provenance(trial_result, argv=None) -> dict:
     }
 
 
+def reported_sections(trial_result, fmt: str) -> list[str]:
+    """The report's section on effects reported only as an estimate with a CI."""
+    out = []
+    for rs in trial_result.spec.reported:
+        prov = pd.DataFrame([
+            {"field": k, "value": q.value, "tag": q.tag, "source": q.source}
+            for k, q in (("estimate", rs.estimate), ("ci_low", rs.ci_low), ("ci_high", rs.ci_high),
+                         ("mcid", rs.mcid)) if q is not None]).set_index("field")
+        table = trial_result.reported[rs.id].set_index("prior")
+        title = f"{rs.label} ({rs.id}): {rs.measure} {rs.estimate.value:g} ({rs.ci_low.value:g} to {rs.ci_high.value:g})"
+        text = (f"Normal likelihood on the {'log' if rs.scale == 'ratio' else 'natural'} scale from the "
+                f"{100 * rs.level:g}% CI; benefit is a {'lower' if rs.benefit == 'lower' else 'higher'} value; "
+                "exact normal-normal posteriors under each prior.")
+        if fmt == "html":
+            out.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>"
+                       + _table(prov, "html") + _table(table, "html"))
+        else:
+            out.append("\n".join([f"## {title}", "", text, "", _table(prov, "md"), "", _table(table, "md"), ""]))
+    return out
+
+
 def _trial_markdown(trial_result, prov) -> str:
     t = trial_result.spec.trial
     c = trial_result.checks()
@@ -311,6 +332,7 @@ def _trial_markdown(trial_result, prov) -> str:
         lines += [endpoint_tables(res, "md"), f"![{name}](figures/{name}.png)", ""]
         if res.design is not None:
             lines += [f"![operating characteristics of {name}](figures/oc_{name}.png)", ""]
+    lines += reported_sections(trial_result, "md")
     return "\n".join(lines)
 
 
@@ -325,6 +347,7 @@ def _trial_html(trial_result) -> str:
         body += [endpoint_tables(res, "html"), f'<img src="figures/{name}.png" alt="{name}">']
         if res.design is not None:
             body.append(f'<img src="figures/oc_{name}.png" alt="operating characteristics">')
+    body += reported_sections(trial_result, "html")
     return f"<!doctype html><html><head><meta charset='utf-8'><style>{css}</style></head><body>{''.join(body)}</body></html>"
 
 
@@ -427,6 +450,8 @@ def write_report(trial_result, out, argv=None) -> Path:
                 ax.figure.savefig(tmp / "figures" / f"{name}_{prior_name}_forest.png", dpi=110,
                                   bbox_inches="tight")
                 plt.close(ax.figure)
+        for rid, table in trial_result.reported.items():
+            table.to_csv(tmp / f"reported_{rid}.csv", index=False)
         trial_result.checks().to_csv(tmp / "checks.csv", index=False)
         tree = trial_result.posterior
         if tree is not None:

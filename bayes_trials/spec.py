@@ -182,6 +182,31 @@ class EndpointSpec:
 
 
 @dataclass(frozen=True)
+class ReportedSpec:
+    """An effect a paper reports only as an estimate with a confidence interval.
+
+    Re-analysed with :func:`bayes_trials.reanalyse_reported`: a normal likelihood on the log
+    scale (``scale = "ratio"``) or the natural scale (``"difference"``), under the
+    neutral / optimistic / pessimistic x weak / moderate / strong grid and a sceptical prior
+    from the minimal clinically important difference ``mcid``. ``decimals`` is the printed
+    precision, used to check that the interval is consistent with that likelihood.
+    """
+
+    id: str
+    label: str
+    measure: str
+    estimate: Quantity
+    ci_low: Quantity
+    ci_high: Quantity
+    scale: str = "ratio"
+    level: float = 0.95
+    mcid: Quantity | None = None
+    benefit: str = "lower"
+    decimals: int = 2
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class TrialSpec:
     """A whole re-analysis spec."""
 
@@ -191,6 +216,7 @@ class TrialSpec:
     sampling: dict
     priors: dict  # name -> PriorSpec
     endpoints: tuple = field(default_factory=tuple)
+    reported: tuple = field(default_factory=tuple)
 
     @property
     def name(self) -> str:
@@ -506,6 +532,37 @@ def _parse_endpoint(raw: dict, priors: dict, seed: int = 0) -> EndpointSpec:
                         notes=raw.get("notes", ""), registry=priors, seed=seed, decision=decision)
 
 
+def _parse_reported(raw) -> ReportedSpec:
+    if not isinstance(raw, dict):
+        raise SpecError("each [[reported]] entry must be a table", field="reported")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not rid.strip():
+        raise SpecError("missing field", field="reported.id")
+    try:
+        defaults = {"tag": raw.get("tag"), "source": raw.get("source")}
+        est, lo, hi = (_quantity(raw, k, defaults) for k in ("estimate", "ci_low", "ci_high"))
+        mcid = _quantity(raw, "mcid", defaults, required=False)
+        scale = v.one_of(raw.get("scale", "ratio"), ("ratio", "difference"), "scale", SpecError)
+        benefit = v.one_of(raw.get("benefit", "lower"), ("lower", "higher"), "benefit", SpecError)
+        level = v.open_unit(raw.get("level", 0.95), "level", SpecError)
+        if not lo.value <= est.value <= hi.value:
+            raise SpecError(f"the interval [{lo.value:g}, {hi.value:g}] does not contain the estimate "
+                            f"{est.value:g}", field="ci_low")
+        if scale == "ratio":
+            for key, q in (("estimate", est), ("ci_low", lo), ("ci_high", hi)) + (
+                    (("mcid", mcid),) if mcid is not None else ()):
+                if q.value <= 0:
+                    raise SpecError(f"a ratio must be > 0, got {q.value:g}", field=key)
+        decimals = raw.get("decimals", 2)
+        if not isinstance(decimals, int) or decimals < 0:
+            raise SpecError(f"must be a whole number >= 0, got {decimals!r}", field="decimals")
+    except SpecError as err:
+        raise err.located(endpoint=rid) from None
+    return ReportedSpec(id=rid, label=raw.get("label", rid), measure=raw.get("measure", scale),
+                        estimate=est, ci_low=lo, ci_high=hi, scale=scale, level=level, mcid=mcid,
+                        benefit=benefit, decimals=decimals, notes=raw.get("notes", ""))
+
+
 def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
     """Validate a parsed TOML document into a :class:`TrialSpec`."""
     try:
@@ -527,12 +584,17 @@ def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
                 raise SpecError("must be at least 1", field=f"sampling.{key}")
         v.count(sampling["seed"], "sampling.seed", SpecError)
         v.open_unit(sampling["level"], "sampling.level", SpecError)
+        raw_reported = doc.get("reported", [])
+        if not isinstance(raw_reported, list):
+            raise SpecError("must be a list of [[reported]] tables", field="reported")
+        reported = tuple(_parse_reported(r) for r in raw_reported)
+        raw_endpoints = doc.get("endpoints", [])
+        if not isinstance(raw_endpoints, list) or not (raw_endpoints or reported):
+            raise SpecError("a spec needs at least one [[endpoints]] (or [[reported]]) entry",
+                            field="endpoints")
         priors = {name: _parse_prior(name, raw)
-                  for name, raw in _table(doc, "priors", "priors").items()}
+                  for name, raw in _table(doc, "priors", "priors", required=bool(raw_endpoints)).items()}
         _check_prior_references(priors)
-        raw_endpoints = doc.get("endpoints")
-        if not isinstance(raw_endpoints, list) or not raw_endpoints:
-            raise SpecError("a spec needs at least one [[endpoints]] entry", field="endpoints")
         endpoints = tuple(_parse_endpoint(raw, priors, sampling["seed"]) for raw in raw_endpoints)
         names = [e.endpoint.name for e in endpoints]
         dupes = sorted({n for n in names if names.count(n) > 1})
@@ -541,7 +603,7 @@ def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
     except SpecError as err:
         raise err.located(file=path) from None
     return TrialSpec(path=Path(path), sha256=sha256, trial=trial, sampling=sampling,
-                     priors=priors, endpoints=endpoints)
+                     priors=priors, endpoints=endpoints, reported=reported)
 
 
 def load_spec(path) -> TrialSpec:
