@@ -24,6 +24,19 @@ from .decisions import (
     operating_characteristics,
 )
 from .endpoints import BinaryEndpoint
+from .endpoints.rates import (
+    LogRateRatioEndpoint,
+    LogRRPrior,
+    PatientRatePrior,
+    PatientRateRatioEndpoint,
+    RateRatioEndpoint,
+    RateRatioPosterior,
+    TwoRatePrior,
+    log_rr_priors,
+    scenario_counts,
+    scenario_sweep,
+)
+from .rates_data import PerPatientRates, PrePostRates
 from .errors import DataError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
 from .map_prior import MAPPrior, fit_mixture, map_prior
@@ -52,6 +65,10 @@ __all__ = [
     "operating_characteristics", "calibrate_threshold", "Calibration", "interim_futility_oc",
     # reported effects
     "reanalyse_reported", "ReportedEffect", "zampieri_priors", "sceptical_prior",
+    # event rates before and after treatment
+    "PrePostRates", "PerPatientRates", "RateRatioEndpoint", "LogRateRatioEndpoint",
+    "PatientRateRatioEndpoint", "TwoRatePrior", "LogRRPrior", "PatientRatePrior", "log_rr_priors",
+    "RateRatioPosterior", "scenario_counts", "scenario_sweep",
     # the pipeline
     "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "StatisticalWarning",

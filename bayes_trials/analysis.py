@@ -18,7 +18,7 @@ import pandas as pd
 from . import checks as chk
 from .errors import StatisticalWarning
 from .fit import DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, derive_seed, sample
-from .priors import CRED_LEVEL, REFERENCE_PRIORS
+from .priors import CRED_LEVEL
 from .summaries import evidence_columns, exact_columns, mcmc_columns, pct, prior_columns
 
 METHODS = ("mcmc", "exact")
@@ -37,12 +37,15 @@ class PriorFit:
 
 
 @dataclass
-class EndpointResult:
-    """Everything about one endpoint: fits under each prior, frequentist reference, checks.
+class ModelResult:
+    """What every endpoint's result offers the trial, the report and the command line.
 
-    ``summary()`` is a DataFrame indexed by prior; ``checks()`` the three kinds of check;
-    ``plot()`` prior and posterior densities; ``posterior`` a DataTree with one child per
-    prior.
+    ``fits`` maps prior name -> :class:`PriorFit` (``posterior`` a DataTree when sampled);
+    ``reference`` the frequentist reference (``as_dict()``); ``checks()`` the checks table.
+    Endpoint kinds whose parameter is not one scalar (response categories, adverse-event
+    tables, survival curves) subclass this and add ``summary()`` (a DataFrame),
+    ``report_blocks()`` (a list of (heading, DataFrame)), ``sentences()`` (the prose) and
+    ``plot()`` (a matplotlib figure); the report shows them as they are.
     """
 
     endpoint: object
@@ -57,15 +60,55 @@ class EndpointResult:
     def name(self) -> str:
         return self.endpoint.name
 
+    def checks(self) -> pd.DataFrame:
+        return chk.to_frame(self._checks)
+
+    def benchmarks(self) -> pd.DataFrame:
+        """Comparisons with benchmark trials (empty unless the kind defines them)."""
+        return pd.DataFrame()
+
+    @property
+    def design(self):
+        return None
+
+    @property
+    def posterior(self):
+        """A DataTree with one child per prior (posterior and sample_stats groups)."""
+        import xarray as xr
+
+        children = {name: fit.posterior for name, fit in self.fits.items() if fit.posterior is not None}
+        return xr.DataTree.from_dict({f"/{k}": _slim(t) for k, t in children.items()}) if children else None
+
+    @property
+    def all_passed(self) -> bool:
+        return all(c.passed is not False for c in self._checks)
+
+    def __repr__(self) -> str:
+        failed = sum(c.passed is False for c in self._checks)
+        return (f"<{type(self).__name__} {self.name}: {self.endpoint.describe_data()}, {len(self.fits)} "
+                f"priors, method={self.method}, {len(self._checks)} checks, {failed} failed>")
+
+    def _repr_html_(self) -> str:
+        from .report import endpoint_tables
+
+        return endpoint_tables(self, fmt="html")
+
+
+@dataclass(repr=False)
+class EndpointResult(ModelResult):
+    """Everything about one scalar endpoint: fits under each prior, frequentist reference, checks.
+
+    ``summary()`` is a DataFrame indexed by prior; ``checks()`` the three kinds of check;
+    ``plot()`` prior and posterior densities; ``posterior`` a DataTree with one child per
+    prior.
+    """
+
     def summary(self) -> pd.DataFrame:
         """Posterior summaries per prior, MCMC columns beside the exact ones."""
         rows = []
         for name, fit in self.fits.items():
             rows.append({"endpoint": self.name, "prior_name": name, **fit.row})
         return pd.DataFrame(rows).set_index("prior_name")
-
-    def checks(self) -> pd.DataFrame:
-        return chk.to_frame(self._checks)
 
     def benchmarks(self) -> pd.DataFrame:
         """Each benchmark against the posterior, per prior, in the endpoint's direction.
@@ -102,18 +145,6 @@ class EndpointResult:
         return pd.DataFrame(rows)
 
     @property
-    def posterior(self):
-        """A DataTree with one child per prior (posterior and sample_stats groups)."""
-        import xarray as xr
-
-        children = {name: fit.posterior for name, fit in self.fits.items() if fit.posterior is not None}
-        return xr.DataTree.from_dict({f"/{k}": _slim(t) for k, t in children.items()}) if children else None
-
-    @property
-    def all_passed(self) -> bool:
-        return all(c.passed is not False for c in self._checks)
-
-    @property
     def design(self):
         """The endpoint's decision rule, boundaries and exact OCs (None without a rule)."""
         if self.spec is None or self.spec.decision is None:
@@ -130,17 +161,6 @@ class EndpointResult:
         from .report import plot_endpoint
 
         return plot_endpoint(self, ax=ax)
-
-    def __repr__(self) -> str:
-        d = self.endpoint.data
-        failed = sum(c.passed is False for c in self._checks)
-        return (f"<EndpointResult {self.name}: {d.events}/{d.n}, {len(self.fits)} priors, "
-                f"method={self.method}, {len(self._checks)} checks, {failed} failed>")
-
-    def _repr_html_(self) -> str:
-        from .report import endpoint_tables
-
-        return endpoint_tables(self, fmt="html")
 
 
 @dataclass
@@ -265,9 +285,12 @@ def analyse_endpoint(endpoint, priors: dict, *, method="mcmc", draws=DEFAULT_DRA
         fits[name] = PriorFit(name, prior, exact, row, tree, fit_seed)
     reference = endpoint.frequentist(level)
     published = spec.published if spec is not None else ()
-    checks = chk.published_checks(endpoint, reference, published) + checks
+    assumed = spec is not None and any(q.tag == "assumed" for q in spec.provenance.values()
+                                       if q is not spec.provenance.get("target"))
+    checks = chk.published_checks(endpoint, reference, published, assumed_data=assumed) + checks
+    jeffreys_prior = endpoint.reference_priors().get("jeffreys")
     jeffreys = next((f.row for f in fits.values()
-                     if f.prior == REFERENCE_PRIORS["jeffreys"] and f.posterior is not None), None)
+                     if f.prior == jeffreys_prior and f.posterior is not None), None)
     checks += chk.bayes_vs_frequentist(endpoint, reference, jeffreys, level)
     return EndpointResult(endpoint, fits, reference, spec=spec, level=level, method=method,
                           _checks=checks)
@@ -320,8 +343,14 @@ def analyse(target, priors: dict | None = None, *, method: str = "mcmc", draws: 
         results = {}
         for es in target.endpoints:
             use = priors if priors is not None else es.priors
-            results[es.endpoint.name] = analyse_endpoint(
-                es.endpoint, use, method=method, spec=es, trial_id=target.name, **settings)
+            # an endpoint kind whose parameter is not one scalar (categories, adverse-event
+            # tables, survival curves) analyses itself into a result with the same interface
+            run = getattr(es.endpoint, "analyse", None)
+            if run is not None:
+                results[es.endpoint.name] = run(use, method=method, spec=es, trial_id=target.name, **settings)
+            else:
+                results[es.endpoint.name] = analyse_endpoint(
+                    es.endpoint, use, method=method, spec=es, trial_id=target.name, **settings)
         reported = {rs.id: analyse_reported(rs, level=settings["level"]) for rs in target.reported}
         return TrialResult(target, results, {**settings, "method": method}, reported)
     use = priors if priors is not None else target.reference_priors()

@@ -1,7 +1,8 @@
 """``bayes-trials``: the command line.
 
 ``bayes-trials run SPEC --out DIR`` re-analyses every endpoint of a spec and writes the
-report folder. Exit status: 0 when every check passed, 1 when a check failed (the report
+report folder; ``bayes-trials sensitivity SPEC [--grid GRID] [--out DIR] [--scheduler ADDRESS]``
+writes prior-grid, tipping-point and fragility tables and figures (exit 0, or 2 on bad input). Exit status: 0 when every check passed, 1 when a check failed (the report
 is still written, the failure is in it), 2 on bad input (one line naming file, endpoint
 and field; nothing is written).
 """
@@ -28,6 +29,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--tune", type=int, help="warm-up draws per chain")
     run.add_argument("--chains", type=int, help="number of chains")
     run.add_argument("--seed", type=int, help="run seed (default: the spec's)")
+    sen = sub.add_parser("sensitivity", help="prior grids, tipping points and data fragility, "
+                                             "tables and figures")
+    sen.add_argument("spec", help="path to a TOML re-analysis spec (models/<trial>.toml)")
+    sen.add_argument("--grid", help="grid file (TOML; see bayes_trials.sensitivity.load_grid); "
+                                    "default: the built-in grids")
+    sen.add_argument("--out", help="folder to write (replaced atomically; default "
+                                   "sensitivity_<trial id>)")
+    sen.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786) for MCMC refits")
+    sen.add_argument("--method", choices=("auto", "exact", "mcmc"),
+                     help="exact posteriors (auto, the default) or MCMC refits checked against them")
+    sen.add_argument("--draws", type=int, help="MCMC draws per chain")
+    sen.add_argument("--chains", type=int, help="MCMC chains")
+    sen.add_argument("--seed", type=int, help="run seed")
     des = sub.add_parser("design", help="decision rules and exact operating characteristics")
     des.add_argument("spec", help="path to a TOML re-analysis spec")
     des.add_argument("--out", required=True, help="folder to write (replaced atomically)")
@@ -41,8 +55,11 @@ def _print_overview(result) -> None:
     from .summaries import pct
 
     p = pct(result.settings["level"])
-    rows = []
+    rows, own = [], []
     for name, res in result.endpoints.items():
+        if hasattr(res, "report_blocks"):
+            own.append(res)
+            continue
         for prior, fit in res.fits.items():
             r = fit.row
             rows.append({
@@ -58,6 +75,8 @@ def _print_overview(result) -> None:
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
         if rows:
             print(pd.DataFrame(rows).to_string(index=False))
+        for res in own:
+            print(f"\n{res.name}:\n{res.summary().to_string()}")
         for rid, table in result.reported.items():
             cols = [c for c in table.columns if c in ("prior", "estimate", "cri95_low", "cri95_high",
                                                       "prob_benefit", "prob_mcid", "prob_harm")]
@@ -108,6 +127,82 @@ def design(args, argv) -> int:
     return 0
 
 
+def sensitivity(args, argv) -> int:
+    """Validate spec, grid file and scheduler first; then compute, then write atomically."""
+    from pathlib import Path
+
+    from . import sensitivity as sens
+    from .report import _atomic_folder
+    from .spec import load_spec
+
+    t0 = time.perf_counter()
+    spec = load_spec(args.spec)
+    gf = sens.load_grid(args.grid, spec) if args.grid else None
+    st = dict(gf.settings) if gf else {}
+    for key in ("method", "draws", "chains", "seed"):
+        if getattr(args, key) is not None:
+            st[key] = getattr(args, key)
+    for key in ("draws", "chains"):
+        if key in st and st[key] < 1:
+            raise sens.SpecError("must be at least 1", field=f"--{key}")
+    method = st.get("method", "auto")
+    seed = st.get("seed", spec.sampling["seed"])
+    client = None
+    if args.scheduler:
+        from . import scale
+
+        client = scale.connect(args.scheduler, timeout=scale.CONNECT_TIMEOUT)
+    endpoints = [es for es in spec.endpoints
+                 if getattr(es.endpoint, "kind", None) in ("binary", "rate_ratio") and es.endpoint.target is not None]
+    if not endpoints:
+        raise sens.SpecError("no binary or rate-ratio endpoint with a target", file=args.spec, field="endpoints")
+    results, frag = {}, {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        for es in endpoints:
+            grid = gf.grid_for(es.endpoint) if gf else "default"
+            results[es.endpoint.name] = sens.sensitivity(
+                es, grid=grid, method=method, threshold=st.get("threshold"),
+                draws=st.get("draws", spec.sampling["draws"]), tune=st.get("tune", spec.sampling["tune"]),
+                chains=st.get("chains", spec.sampling["chains"]), random_seed=seed,
+                level=st.get("level", spec.sampling["level"]), client=client)
+            frag[es.endpoint.name] = sens.fragility(es, threshold=st.get("threshold"))
+        tips = sens.tipping_points(spec, scenarios=st.get("scenarios", True), threshold=st.get("threshold"))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(args.out or f"sensitivity_{spec.name}")
+    with _atomic_folder(out) as tmp:
+        (tmp / "figures").mkdir()
+        lines = [f"# Prior sensitivity: {spec.trial['title']}", "",
+                 f"spec: {args.spec} (sha256 {spec.sha256[:12]}); grid: {args.grid or 'built-in'}; "
+                 f"method: {method}; seed: {seed}; command: {' '.join(argv[1:])}", ""]
+        for name, res in results.items():
+            res.table.to_csv(tmp / f"{name}_grid.csv", index=False)
+            frag[name].to_csv(tmp / f"{name}_fragility.csv", index=False)
+            figs = {"tornado": res.plot_tornado()}
+            if res.grid is not None:
+                figs.update(decision_curves=res.plot_decision_curves(), heatmap=res.plot_heatmap())
+            for fname, fig in figs.items():
+                fig.savefig(tmp / "figures" / f"{name}_{fname}.png", dpi=120)
+                plt.close(fig)
+            met = int(res.table["decision_met"].sum())
+            lines.append(f"- {name}: decision (P > {res.threshold:g}) met under {met} of "
+                         f"{len(res.table)} priors")
+        tips.to_csv(tmp / "tipping_points.csv", index=False)
+        lines += ["", "## Tipping points", ""] + [f"- {r.endpoint} [{r.data_case}; {r.data_status}]: {r.message}"
+                                                  for r in tips.itertuples()]
+        (tmp / "sensitivity.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name, res in results.items():
+        print(f"{name}: {res!r}")
+    for r in tips[tips["data_case"] == "spec"].itertuples():
+        print(f"tipping point {r.endpoint}: {r.message}")
+    print(f"sensitivity written to {out} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
     return f"warning: {message}\n"
 
@@ -121,6 +216,8 @@ def main(argv=None) -> int:
             return run(args, argv)
         if args.command == "design":
             return design(args, argv)
+        if args.command == "sensitivity":
+            return sensitivity(args, argv)
     except BayesTrialsError as err:
         print(f"bayes-trials: error: {err}", file=sys.stderr)
         return 2

@@ -158,6 +158,9 @@ def design_table(design) -> pd.DataFrame:
 
 def frequentist_table(result) -> pd.DataFrame:
     ref = result.reference
+    if result.endpoint.kind != "binary":
+        rows = [{"quantity": k, "value": v} for k, v in ref.as_dict().items() if v not in (None, "")]
+        return pd.DataFrame(rows).set_index("quantity")
     rows = [{"quantity": "estimate (events / n)", "value": ref.estimate}]
     if ref.p_value is not None:
         rows.append({"quantity": f"exact binomial test, one-sided ({ref.alternative}) vs "
@@ -176,13 +179,20 @@ def sentences(result) -> list[str]:
     """The report's prose, written from the same numbers as the tables."""
     ep, ref = result.endpoint, result.reference
     p = pct(result.level)
-    out = [f"Observed {ep.data.events} of {ep.data.n} ({100 * ref.estimate:.1f}%)."]
-    if ref.p_value is not None:
-        out.append(f"Exact one-sided binomial test against {ep.target:g}: p = {ref.p_value:.3g}.")
+    if ep.kind == "binary":
+        out = [f"Observed {ep.data.events} of {ep.data.n} ({100 * ref.estimate:.1f}%)."]
+        if ref.p_value is not None:
+            out.append(f"Exact one-sided binomial test against {ep.target:g}: p = {ref.p_value:.3g}.")
+    else:
+        out = [f"Observed {ep.describe_data()}: {ep.parameter} {ref.estimate:.4g}."]
+    if result.spec is not None and any(q.tag == "assumed" for q in result.spec.provenance.values()):
+        assumed = [k for k, q in result.spec.provenance.items() if q.tag == "assumed"]
+        out.append(f"ASSUMED data ({', '.join(assumed)}): every number below depends on this scenario.")
     for name, fit in result.fits.items():
         r = fit.row
         lo, hi = r[f"exact_eti{p}_low"], r[f"exact_eti{p}_high"]
-        s = (f"Under the {name} prior {fit.prior!r} (ESS {r['prior_ess']:.3g}), the posterior mean is "
+        ess_txt = "" if r.get("prior_ess") is None else f" (ESS {r['prior_ess']:.3g})"
+        s = (f"Under the {name} prior {fit.prior!r}{ess_txt}, the posterior mean of {ep.parameter} is "
              f"{r['exact_mean']:.3f} ({p}% equal-tailed CrI {lo:.3f} to {hi:.3f})")
         if r.get("exact_prob") is not None:
             s += f"; {ep.describe_target()} = {fmt_prob(r['exact_prob'])}"
@@ -197,8 +207,16 @@ def sentences(result) -> list[str]:
 
 
 def endpoint_tables(result, fmt: str = "md") -> str:
-    """One endpoint's section of the report, in Markdown or HTML."""
+    """One endpoint's section of the report, in Markdown or HTML.
+
+    A result that brings its own sections (``report_blocks()`` -> list of (heading,
+    DataFrame), ``sentences()`` -> list of str) is shown with them, after the provenance table.
+    """
     title = f"{result.endpoint.label} ({result.name})"
+    if hasattr(result, "report_blocks"):
+        blocks = [("Data and provenance", provenance_table(result)), *result.report_blocks(),
+                  ("Checks", checks_table(result))]
+        return _render_section(title, result.sentences(), blocks, fmt)
     blocks = [("Data and provenance", provenance_table(result))]
     for name, ps, fitted in map_priors_used(result):
         blocks += map_tables(name, ps, fitted)
@@ -223,7 +241,10 @@ def endpoint_tables(result, fmt: str = "md") -> str:
                        bench.set_index(["benchmark", "prior_name"])
                        .drop(columns=["endpoint"])))
     blocks.append(("Checks", checks_table(result)))
-    text = sentences(result)
+    return _render_section(title, sentences(result), blocks, fmt)
+
+
+def _render_section(title: str, text: list, blocks: list, fmt: str) -> str:
     if fmt == "html":
         parts = [f"<h2>{html.escape(title)}</h2>"]
         parts += [f"<p>{html.escape(s)}</p>" for s in text]
@@ -247,23 +268,33 @@ def plot_endpoint(result, ax=None):
         fig, ax = plt.subplots(figsize=(7, 4))
     else:
         fig = ax.figure
-    x = np.linspace(1e-4, 1 - 1e-4, 600)
+    lo_x, hi_x = 0.0, 1.0
+    if result.endpoint.kind != "binary":
+        lo_x = 0.0
+        hi_x = max(float(f.exact.ppf(0.995)) for f in result.fits.values())
+        if result.endpoint.target is not None:
+            hi_x = max(hi_x, 1.1 * result.endpoint.target)
+    x = np.linspace(lo_x + 1e-4 * (hi_x - lo_x), hi_x - 1e-4 * (hi_x - lo_x), 600)
     top = 0.0
     for i, (name, fit) in enumerate(result.fits.items()):
         color = f"C{i}"
         post = fit.exact.pdf(x)
         ax.plot(x, post, color=color, lw=1.8, label=f"{name}: posterior")
-        ax.plot(x, fit.prior.pdf(x), color=color, lw=1, ls="--", alpha=0.8)
+        if hasattr(fit.prior, "pdf"):
+            ax.plot(x, fit.prior.pdf(x), color=color, lw=1, ls="--", alpha=0.8)
         top = max(top, float(np.nanpercentile(post, 99)))
     if result.endpoint.target is not None:
         ax.axvline(result.endpoint.target, color="k", lw=1, ls=":",
                    label=f"target {result.endpoint.target:g}")
     ax.set_ylim(0, top * 1.1 if top > 0 else None)
-    ax.set_xlim(0, 1)
+    ax.set_xlim(lo_x, hi_x)
     ax.set_xlabel(result.endpoint.parameter)
     ax.set_ylabel("density")
-    ax.set_title(f"{result.endpoint.label}: {result.endpoint.data.events}/{result.endpoint.data.n} "
-                 "(dashed: prior, solid: exact posterior)", fontsize=9)
+    assumed = result.spec is not None and any(q.tag == "assumed" for q in result.spec.provenance.values())
+    ax.set_title(f"{result.endpoint.label}: {result.endpoint.describe_data()}"
+                 + (" [ASSUMED data]" if assumed else "")
+                 + ("\n(dashed: prior, solid: exact posterior)" if result.endpoint.kind == "binary"
+                    else "\n(exact posteriors)"), fontsize=9)
     ax.legend(fontsize=7, frameon=False)
     return fig
 
@@ -313,6 +344,66 @@ def reported_sections(trial_result, fmt: str) -> list[str]:
     return out
 
 
+def rate_endpoints(trial_result) -> list:
+    return [r for r in trial_result.endpoints.values() if r.endpoint.kind == "rate_ratio"]
+
+
+def scenario_sweep_table(trial_result) -> pd.DataFrame | None:
+    """For each rate endpoint with a published reduction: the exact sweep over unknown numbers."""
+    from .endpoints.rates import scenario_sweep
+
+    reductions = {}
+    for res in rate_endpoints(trial_result):
+        for item in res.spec.published if res.spec is not None else ():
+            if item.quantity == "percent_reduction":
+                reductions[res.name] = item.value
+    if not reductions:
+        return None
+    return scenario_sweep(reductions, level=trial_result.settings["level"])
+
+
+def plot_scenario_sweep(sweep: pd.DataFrame):
+    """P(reduction > 50%) against the assumed events before, one line per endpoint and exposure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    prob_col = [c for c in sweep.columns if c.startswith("prob_reduction")][0]
+    for i, (name, grp) in enumerate(sweep.groupby("endpoint", sort=False)):
+        for j, (eb, g) in enumerate(grp.groupby("exposure_before")):
+            ax.plot(g["events_before"], g[prob_col], marker="o", ms=3, color=f"C{i}",
+                    ls=("-", "--", ":")[j % 3], label=f"{name}, {eb:g} patient-years before")
+    ax.set_xlabel("total events before infusion (ASSUMED; not published)")
+    ax.set_ylabel("P(reduction > 50%)" if prob_col == "prob_reduction_gt_50" else prob_col)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Scenario sweep: every count reproduces the published reduction (Jeffreys priors)",
+                 fontsize=9)
+    ax.legend(fontsize=6, frameon=False)
+    return fig
+
+
+def plot_rate_forest(trial_result):
+    """Rate ratio posterior medians and 95% CrIs across endpoints and priors (exact)."""
+    import matplotlib.pyplot as plt
+
+    rows = [(res.name, name, fit.exact) for res in rate_endpoints(trial_result)
+            for name, fit in res.fits.items()]
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(rows) + 1.2))
+    level = trial_result.settings["level"]
+    for k, (ep, prior, post) in enumerate(rows):
+        y = len(rows) - k
+        lo, hi = post.interval(level, "eti")
+        ax.plot([lo, hi], [y, y], color="C0")
+        ax.plot(post.median, y, "o", color="C0")
+    ax.set_yticks(range(len(rows), 0, -1), [f"{ep} / {prior}" for ep, prior, _ in rows], fontsize=7)
+    ax.axvline(1.0, color="0.5", ls=":", lw=1)
+    ax.axvline(0.5, color="0.5", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.set_xlabel(f"rate ratio after / before (median, {pct(level)}% CrI; dashed: 50% reduction)")
+    ax.set_title("Rate ratios across endpoints, priors and models (two-rate Gamma; log-linear: *_log_rr) "
+                 "[ASSUMED scenario data]", fontsize=9)
+    return fig
+
+
 def _trial_markdown(trial_result, prov) -> str:
     t = trial_result.spec.trial
     c = trial_result.checks()
@@ -332,6 +423,14 @@ def _trial_markdown(trial_result, prov) -> str:
         lines += [endpoint_tables(res, "md"), f"![{name}](figures/{name}.png)", ""]
         if res.design is not None:
             lines += [f"![operating characteristics of {name}](figures/oc_{name}.png)", ""]
+    sweep = scenario_sweep_table(trial_result)
+    if rate_endpoints(trial_result):
+        lines += ["## Rate ratios across endpoints and priors", "", "![forest](figures/rate_ratios_forest.png)", ""]
+    if sweep is not None:
+        lines += ["## Scenario sweep: what the unpublished counts would have to be", "",
+                  "Every row reproduces the published reduction exactly; the posterior (Jeffreys priors, "
+                  "exact) depends on how many events and patient-years lie behind it.", "",
+                  "![sweep](figures/scenario_sweep.png)", "", "(table: `scenario_sweep.csv`)", ""]
     lines += reported_sections(trial_result, "md")
     return "\n".join(lines)
 
@@ -433,7 +532,8 @@ def write_report(trial_result, out, argv=None) -> Path:
         (tmp / "figures").mkdir()
         for name, res in trial_result.endpoints.items():
             res.summary().to_csv(tmp / f"summary_{name}.csv")
-            (tmp / f"summary_{name}.md").write_text(_table(display_summary(res), "md") + "\n")
+            shown = res.summary() if hasattr(res, "report_blocks") else display_summary(res)
+            (tmp / f"summary_{name}.md").write_text(_table(shown, "md") + "\n")
             pd.DataFrame([res.reference.as_dict()]).to_csv(tmp / f"frequentist_{name}.csv", index=False)
             if len(res.benchmarks()):
                 res.benchmarks().to_csv(tmp / f"benchmarks_{name}.csv", index=False)
@@ -452,6 +552,16 @@ def write_report(trial_result, out, argv=None) -> Path:
                 plt.close(ax.figure)
         for rid, table in trial_result.reported.items():
             table.to_csv(tmp / f"reported_{rid}.csv", index=False)
+        if rate_endpoints(trial_result):
+            fig = plot_rate_forest(trial_result)
+            fig.savefig(tmp / "figures" / "rate_ratios_forest.png", dpi=110, bbox_inches="tight")
+            plt.close(fig)
+        sweep = scenario_sweep_table(trial_result)
+        if sweep is not None:
+            sweep.to_csv(tmp / "scenario_sweep.csv", index=False)
+            fig = plot_scenario_sweep(sweep)
+            fig.savefig(tmp / "figures" / "scenario_sweep.png", dpi=110, bbox_inches="tight")
+            plt.close(fig)
         trial_result.checks().to_csv(tmp / "checks.csv", index=False)
         tree = trial_result.posterior
         if tree is not None:

@@ -22,6 +22,7 @@ Example
 from __future__ import annotations
 
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -32,11 +33,11 @@ from .data import Binary
 from .endpoints import KINDS
 from .errors import BayesTrialsError, SpecError
 from .fit import DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE
-from .priors import CRED_LEVEL, REFERENCE_PRIORS, Beta, HalfCauchy, HalfNormal, Mixture, robustify
+from .priors import CRED_LEVEL, REFERENCE_PRIORS, Beta, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
 
 TAGS = ("published", "derived", "assumed")
 PRIOR_ROLES = ("reference", "sceptical", "enthusiastic", "historical", "weakly-informative")
-QUANTITIES = ("estimate", "ci_low", "ci_high", "p_value")
+QUANTITIES = ("estimate", "ci_low", "ci_high", "p_value", "percent_reduction")
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,12 @@ class Published:
 
     def describe(self) -> str:
         what = {"estimate": "point estimate", "ci_low": "CI lower bound",
-                "ci_high": "CI upper bound", "p_value": "p-value"}[self.quantity]
+                "ci_high": "CI upper bound", "p_value": "p-value",
+                "percent_reduction": "percent reduction"}[self.quantity]
         if self.method:
             what += f" ({self.method})"
-        shown = f"{self.value:g}{'%' if self.scale == 100 else ''}"
+        pct = self.scale == 100 or self.quantity == "percent_reduction"
+        shown = f"{self.value:g}{'%' if pct else ''}"
         return f"{what}: {'< ' if self.relation == 'below' else ''}{shown}"
 
 
@@ -93,6 +96,17 @@ class Benchmark:
 
 #: fitted MAP priors, per process: (prior name, table, settings) -> MAPPrior
 _MAP_CACHE: dict = {}
+
+#: prior families contributed by endpoint modules: family -> (parse, resolve), where
+#: ``parse(raw, where) -> params`` validates a ``[priors.<name>]`` table with
+#: ``family = "<family>"`` (raising SpecError naming ``where.<field>``), and
+#: ``resolve(params, endpoint) -> prior`` builds the prior object for an endpoint.
+PRIOR_FAMILIES: dict = {}
+
+
+def register_prior_family(family: str, parse, resolve) -> None:
+    """Let an endpoint module add a prior family to the spec format (e.g. ``dirichlet``)."""
+    PRIOR_FAMILIES[family] = (parse, resolve)
 
 
 @dataclass(frozen=True)
@@ -115,12 +129,37 @@ class PriorSpec:
     def depends_on(self) -> str | None:
         return self.params.get("prior") if self.params["kind"] == "robustify" else None
 
+    def family(self, registry: dict) -> str:
+        """``"beta"`` (a probability) or ``"rates"`` (a pair of Poisson rates)."""
+        kind = self.params["kind"]
+        if kind == "robustify":
+            return registry[self.params["prior"]].family(registry)
+        if kind in ("rates", "log_rr") or (kind == "reference" and self.params["reference"] == "jeffreys_rates"):
+            return "rates"
+        if kind == "custom":
+            return self.params["family"]
+        return "beta"
+
     def resolve(self, endpoint, registry: dict, *, fit: bool = True, seed: int = 0):
         """The distribution for ``endpoint``; with ``fit=False`` MAP priors are only validated."""
         p = self.params
         kind = p["kind"]
+        if kind == "reference" and p["reference"] == "jeffreys_rates":
+            from .endpoints.rates import TwoRatePrior
+
+            return TwoRatePrior.jeffreys()
         if kind == "reference":
             return REFERENCE_PRIORS[p["reference"]]
+        if kind == "rates":
+            from .endpoints.rates import TwoRatePrior
+
+            return TwoRatePrior(before=Gamma(**p["before"]), after=Gamma(**p["after"]))
+        if kind == "log_rr":
+            from .endpoints.rates import LogRRPrior
+
+            return LogRRPrior(Normal(**p["log_rr"]), Gamma(**p["baseline"]))
+        if kind == "custom":
+            return PRIOR_FAMILIES[p["family"]][1](p["params"], endpoint)
         if kind == "beta":
             return self._beta(p, endpoint)
         if kind == "mixture":
@@ -335,6 +374,39 @@ def _parse_map(raw: dict, where: str) -> dict:
     return {"kind": "map", "table": table, "tau_prior": tau_prior}
 
 
+def _parse_log_rr(raw: dict, where: str) -> dict:
+    """``family = "log_rr"``: a Normal prior on log RR (the log-linear rate model).
+
+    Either explicit, ``log_rr = { mean = 0, sd = 0.42 }``, or Spiegelhalter's
+    ``log_rr = "sceptical" | "enthusiastic" | "reference"`` with ``rr_alt`` (default 0.5) and
+    ``tail`` (default 0.05); ``baseline = { shape, rate }`` is the Gamma prior of the rate
+    before (default Gamma(1/2, 1e-6)).
+    """
+    from .endpoints.rates import VAGUE_RATE, log_rr_priors
+
+    spec = raw.get("log_rr")
+    if isinstance(spec, str):
+        presets = ("reference", "sceptical", "enthusiastic")
+        v.one_of(spec, presets, f"{where}.log_rr", SpecError)
+        rr_alt = v.open_unit(raw.get("rr_alt", 0.5), f"{where}.rr_alt", SpecError)
+        tail = v.open_unit(raw.get("tail", 0.05), f"{where}.tail", SpecError)
+        normal = log_rr_priors(rr_alt=rr_alt, tail=tail)[spec].log_rr
+        log_rr = {"mean": float(normal.loc), "sd": float(normal.scale)}
+    elif isinstance(spec, dict):
+        mean = spec.get("mean")
+        if isinstance(mean, bool) or not isinstance(mean, (int, float)) or not math.isfinite(mean):
+            raise SpecError(f"must be a finite number, got {mean!r}", field=f"{where}.log_rr.mean")
+        log_rr = {"mean": float(mean), "sd": v.positive(spec.get("sd"), f"{where}.log_rr.sd", SpecError)}
+    else:
+        raise SpecError("needs { mean = ..., sd = ... } or one of 'reference', 'sceptical', "
+                        "'enthusiastic'", field=f"{where}.log_rr")
+    base = raw.get("baseline", {"shape": 0.5, "rate": VAGUE_RATE})
+    if not isinstance(base, dict):
+        raise SpecError("needs { shape = ..., rate = ... }", field=f"{where}.baseline")
+    baseline = {k: v.positive(base.get(k), f"{where}.baseline.{k}", SpecError) for k in ("shape", "rate")}
+    return {"kind": "log_rr", "log_rr": log_rr, "baseline": baseline}
+
+
 def _parse_prior(name: str, raw: dict) -> PriorSpec:
     where = f"priors.{name}"
     if not isinstance(raw, dict):
@@ -345,7 +417,7 @@ def _parse_prior(name: str, raw: dict) -> PriorSpec:
     if not isinstance(rationale, str) or not rationale.strip():
         raise SpecError("every prior needs a 'rationale'", field=f"{where}.rationale")
     if "reference" in raw:
-        v.one_of(raw["reference"], tuple(REFERENCE_PRIORS), f"{where}.reference", SpecError)
+        v.one_of(raw["reference"], (*REFERENCE_PRIORS, "jeffreys_rates"), f"{where}.reference", SpecError)
         params = {"kind": "reference", "reference": raw["reference"]}
     elif "robustify" in raw:
         if not isinstance(raw["robustify"], str):
@@ -358,9 +430,24 @@ def _parse_prior(name: str, raw: dict) -> PriorSpec:
         if not isinstance(raw["map"], dict):
             raise SpecError("must be a table", field=f"{where}.map")
         params = _parse_map(raw["map"], f"{where}.map")
+    elif raw.get("family") in PRIOR_FAMILIES:
+        family = raw["family"]
+        params = {"kind": "custom", "family": family, "params": PRIOR_FAMILIES[family][0](raw, where)}
     else:
-        family = v.one_of(raw.get("family"), ("beta", "mixture"), f"{where}.family", SpecError)
-        if family == "beta":
+        family = v.one_of(raw.get("family"), ("beta", "mixture", "rates", "log_rr", *PRIOR_FAMILIES),
+                          f"{where}.family", SpecError)
+        if family == "log_rr":
+            params = _parse_log_rr(raw, where)
+        elif family == "rates":
+            params = {"kind": "rates"}
+            for period in ("before", "after"):
+                g = raw.get(period)
+                if not isinstance(g, dict):
+                    raise SpecError("needs { shape = ..., rate = ... } (a Gamma prior on the rate)",
+                                    field=f"{where}.{period}")
+                params[period] = {k: v.positive(g.get(k), f"{where}.{period}.{k}", SpecError)
+                                  for k in ("shape", "rate")}
+        elif family == "beta":
             params = {"kind": "beta", **_parse_beta_params(raw, where)}
         else:
             comps, weights = raw.get("components"), raw.get("weights")
@@ -399,10 +486,8 @@ def _parse_published(raw, i) -> Published:
     quantity = v.one_of(raw.get("quantity"), QUANTITIES, f"{where}.quantity", SpecError)
     relation = v.one_of(raw.get("relation", "equal"), ("equal", "below"), f"{where}.relation", SpecError)
     method = raw.get("method", "")
-    if quantity in ("ci_low", "ci_high"):
-        from .endpoints.binary import INTERVAL_METHODS
-
-        v.one_of(method, tuple(INTERVAL_METHODS), f"{where}.method", SpecError)
+    if quantity in ("ci_low", "ci_high") and (not isinstance(method, str) or not method):
+        raise SpecError("an interval needs its 'method'", field=f"{where}.method")
     decimals = raw.get("decimals", 2)
     if not isinstance(decimals, int) or decimals < 0:
         raise SpecError(f"must be a whole number >= 0, got {decimals!r}", field=f"{where}.decimals")
@@ -480,6 +565,48 @@ def _parse_decision(raw, endpoint):
         rationale=rationale, sources={"source": raw.get("source", "")})
 
 
+def _binary_from_spec(raw, defaults, name):
+    events = _quantity(raw, "events", defaults)
+    n = _quantity(raw, "n", defaults)
+    target = _quantity(raw, "target", defaults, required=False)
+    provenance = {"events": events, "n": n}
+    if target is not None:
+        provenance["target"] = target
+    endpoint = KINDS["binary"](
+        name=name, data=Binary(events=events.value, n=n.value),
+        target=None if target is None else target.value,
+        direction=raw.get("direction", "greater"), label=raw.get("label", name))
+    return endpoint, provenance
+
+
+def _rate_ratio_from_spec(raw, defaults, name):
+    from .data import Rate
+    from .rates_data import PrePostRates
+
+    fields = ("events_before", "exposure_before", "events_after", "exposure_after")
+    q = {f: _quantity(raw, f, defaults) for f in fields}
+    target = _quantity(raw, "target", defaults, required=False)
+    provenance = dict(q)
+    if target is not None:
+        provenance["target"] = target
+    periods = {}
+    for period in ("before", "after"):
+        try:
+            periods[period] = Rate(q[f"events_{period}"].value, q[f"exposure_{period}"].value)
+        except BayesTrialsError as err:
+            raise SpecError(err.reason, field=f"{err.field}_{period}") from None
+    before, after = periods["before"], periods["after"]
+    endpoint = KINDS["rate_ratio"](
+        name=name, data=PrePostRates(before, after),
+        target=1.0 if target is None else target.value,
+        direction=raw.get("direction", "less"), label=raw.get("label", name))
+    return endpoint, provenance
+
+
+#: endpoint kind -> parser of its data fields: (raw table, defaults, id) -> (endpoint, provenance)
+ENDPOINT_PARSERS = {"binary": _binary_from_spec, "rate_ratio": _rate_ratio_from_spec}
+
+
 def _parse_endpoint(raw: dict, priors: dict, seed: int = 0) -> EndpointSpec:
     if not isinstance(raw, dict):
         raise SpecError("each [[endpoints]] entry must be a table", field="endpoints")
@@ -494,36 +621,41 @@ def _parse_endpoint(raw: dict, priors: dict, seed: int = 0) -> EndpointSpec:
         defaults = {"tag": raw.get("tag"), "source": raw.get("source")}
         if defaults["tag"] is not None:
             _tag(defaults["tag"], "tag")
-        events = _quantity(raw, "events", defaults)
-        n = _quantity(raw, "n", defaults)
-        target = _quantity(raw, "target", defaults, required=False)
-        provenance = {"events": events, "n": n}
-        if target is not None:
-            provenance["target"] = target
+        parser = ENDPOINT_PARSERS.get(kind) or getattr(KINDS[kind], "from_spec")
         try:
-            data = Binary(events=events.value, n=n.value)
-            endpoint = KINDS[kind](
-                name=name,
-                data=data,
-                target=None if target is None else target.value,
-                direction=raw.get("direction", "greater"),
-                label=raw.get("label", name),
-            )
+            endpoint, provenance = parser(raw, defaults, name)
         except BayesTrialsError as err:
+            if isinstance(err, SpecError):
+                raise
             raise SpecError(err.reason, field=err.field) from None
-        wanted = raw.get("priors", list(priors))
+        family = endpoint.prior_family
+        wanted = raw.get("priors", [n for n, ps in priors.items() if ps.family(priors) == family])
         if not isinstance(wanted, list) or not wanted:
             raise SpecError("must be a non-empty list of prior names", field="priors")
         for pname in wanted:
             if pname not in priors:
                 raise SpecError(f"unknown prior {pname!r}; the spec defines "
                                 f"{', '.join(priors) or 'none'}", field="priors")
+            if priors[pname].family(priors) != family:
+                raise SpecError(f"prior {pname!r} is a {priors[pname].family(priors)} prior; a "
+                                f"{kind} endpoint takes {family} priors", field="priors")
             try:
                 priors[pname].resolve(endpoint, priors, fit=False)
             except BayesTrialsError as err:
                 raise SpecError(err.reason, field=f"priors.{pname}.{err.field or ''}".rstrip(".")) from None
         published = tuple(_parse_published(p, i) for i, p in enumerate(raw.get("published", [])))
+        for i, item in enumerate(published):
+            allowed = endpoint.published_quantities()
+            if item.quantity not in allowed:
+                raise SpecError(f"a {kind} endpoint can reproduce {', '.join(allowed)}; got "
+                                f"{item.quantity!r}", field=f"published[{i}].quantity")
+            methods = endpoint.interval_methods()
+            if item.method and item.method not in methods:
+                raise SpecError(f"must be one of {', '.join(map(repr, methods))}, got {item.method!r}",
+                                field=f"published[{i}].method")
         benchmarks = tuple(_parse_benchmark(b, i) for i, b in enumerate(raw.get("benchmarks", [])))
+        if "decision" in raw and kind != "binary":
+            raise SpecError("decision rules are available for binary endpoints", field="decision")
         decision = None if "decision" not in raw else _parse_decision(raw["decision"], endpoint)
     except SpecError as err:
         raise err.located(endpoint=name) from None

@@ -29,6 +29,9 @@ def prior_columns(prior) -> dict:
     with a component parameter below 1, whose local information is not integrable, as in
     RBesT) the moment-matching ESS is reported and ``prior_ess_method`` says so.
     """
+    if not hasattr(prior, "family"):
+        # a bundle of priors (e.g. one Gamma per period): no single ESS or mean
+        return {"prior": repr(prior), "prior_mean": None, "prior_ess": None, "prior_ess_method": None}
     try:
         value, method = ess(prior, method="elir"), "elir"
     except PriorError:
@@ -43,8 +46,11 @@ def evidence_columns(prior, data, posterior) -> dict:
     For a robust mixture the last component is the vague one, and its posterior weight says
     how much the data pushed the analysis away from the informative part.
     """
+    from .data import Binary, NormalData, Rate
     from .predictive import prior_data_conflict
 
+    if not (hasattr(prior, "family") and isinstance(data, (Binary, Rate, NormalData))):
+        return {}
     out = {"conflict_p": float(prior_data_conflict(prior, data, warn=False).p_value)}
     if isinstance(posterior, Mixture):
         out["prior_weights"] = "/".join(f"{w:.3f}" for w in prior.weights)

@@ -2,8 +2,9 @@
 posterior and its frequentist reference, side by side."""
 
 from .binary import BinaryEndpoint, BinomialReference
+from .rates import RateRatioEndpoint
 
-#: endpoint kind (as written in a spec) -> endpoint class
-KINDS = {"binary": BinaryEndpoint}
+#: endpoint kinds the spec parser and the report handle: kind (as written in a spec) -> class
+KINDS = {"binary": BinaryEndpoint, "rate_ratio": RateRatioEndpoint}
 
-__all__ = ["BinaryEndpoint", "BinomialReference", "KINDS"]
+__all__ = ["BinaryEndpoint", "BinomialReference", "RateRatioEndpoint", "KINDS"]

@@ -131,6 +131,18 @@ class BinaryEndpoint:
     def reference_priors() -> dict:
         return dict(REFERENCE_PRIORS)
 
+    @staticmethod
+    def published_quantities() -> tuple:
+        """What a spec can ask to reproduce from this endpoint's frequentist record."""
+        return ("estimate", "ci_low", "ci_high", "p_value")
+
+    @staticmethod
+    def interval_methods() -> tuple:
+        return tuple(INTERVAL_METHODS)
+
+    def describe_data(self) -> str:
+        return f"{self.data.events}/{self.data.n}"
+
     # --- PyMC model ---------------------------------------------------------------------
     def structure(self, prior) -> tuple:
         """The compile key: one compiled model serves every Beta (mixture) prior."""
