@@ -36,6 +36,17 @@ from .endpoints.rates import (
     scenario_counts,
     scenario_sweep,
 )
+from .endpoints.survival import (
+    ExponentialSurvival,
+    PiecewiseExponentialSurvival,
+    PiecewisePrior,
+    SurvivalPrior,
+    TimeToEvent,
+    TimeToEventEndpoint,
+    WeibullPrior,
+    WeibullSurvival,
+)
+from .ipd import reconstruct_ipd
 from .rates_data import PerPatientRates, PrePostRates
 from .errors import DataError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
@@ -69,6 +80,9 @@ __all__ = [
     "PrePostRates", "PerPatientRates", "RateRatioEndpoint", "LogRateRatioEndpoint",
     "PatientRateRatioEndpoint", "TwoRatePrior", "LogRRPrior", "PatientRatePrior", "log_rr_priors",
     "RateRatioPosterior", "scenario_counts", "scenario_sweep",
+    # time to event
+    "TimeToEvent", "ExponentialSurvival", "WeibullSurvival", "PiecewiseExponentialSurvival",
+    "WeibullPrior", "PiecewisePrior", "SurvivalPrior", "TimeToEventEndpoint", "reconstruct_ipd",
     # the pipeline
     "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "StatisticalWarning",

@@ -72,6 +72,9 @@ def update(prior, data):
     :math:`m_j' = s_j'^2 (m_j/s_j^2 + y/\\text{se}^2)`, and weights from each component's
     marginal likelihood :math:`w_j' \\propto w_j\\, \\phi(y;\\, m_j,\\, s_j^2 + \\text{se}^2)`.
 
+    Censored exponential survival data and a Gamma prior on the hazard give
+    Gamma(shape + events, rate + total time at risk) (:func:`bayes_trials.endpoints.survival.update_time_to_event`).
+
     Example
     -------
     >>> from bayes_trials import Beta, Binary, update
@@ -82,6 +85,10 @@ def update(prior, data):
     >>> update(Normal(0, 1), NormalData(2.0, 1.0))
     Normal(mean=1, sd=0.7071)
     """
+    from .endpoints.survival import TimeToEvent, update_time_to_event
+
+    if isinstance(data, TimeToEvent):
+        return update_time_to_event(prior, data)
     if not isinstance(data, (Binary, Rate, NormalData)):
         raise DataError(f"cannot update with {type(data).__name__}", field="data")
     weights, comps = components_of(prior)

@@ -29,6 +29,7 @@ from functools import cached_property
 from pathlib import Path
 
 from . import _validate as v
+from ._registry import PRIOR_FAMILIES, register_prior_family  # noqa: F401  (the extension point)
 from .data import Binary
 from .endpoints import KINDS
 from .errors import BayesTrialsError, SpecError
@@ -96,18 +97,6 @@ class Benchmark:
 
 #: fitted MAP priors, per process: (prior name, table, settings) -> MAPPrior
 _MAP_CACHE: dict = {}
-
-#: prior families contributed by endpoint modules: family -> (parse, resolve), where
-#: ``parse(raw, where) -> params`` validates a ``[priors.<name>]`` table with
-#: ``family = "<family>"`` (raising SpecError naming ``where.<field>``), and
-#: ``resolve(params, endpoint) -> prior`` builds the prior object for an endpoint.
-PRIOR_FAMILIES: dict = {}
-
-
-def register_prior_family(family: str, parse, resolve) -> None:
-    """Let an endpoint module add a prior family to the spec format (e.g. ``dirichlet``)."""
-    PRIOR_FAMILIES[family] = (parse, resolve)
-
 
 @dataclass(frozen=True)
 class PriorSpec:
@@ -607,7 +596,9 @@ def _rate_ratio_from_spec(raw, defaults, name):
 ENDPOINT_PARSERS = {"binary": _binary_from_spec, "rate_ratio": _rate_ratio_from_spec}
 
 
-def _parse_endpoint(raw: dict, priors: dict, seed: int = 0) -> EndpointSpec:
+def _parse_endpoint(raw: dict, priors: dict, seed: int = 0, base_dir: Path | None = None) -> EndpointSpec:
+    """One ``[[endpoints]]`` table. Data files an endpoint names (CSV paths) are read relative
+    to ``base_dir``, the spec file's folder (the working directory for a spec given as a dict)."""
     if not isinstance(raw, dict):
         raise SpecError("each [[endpoints]] entry must be a table", field="endpoints")
     name = raw.get("id")
@@ -621,9 +612,12 @@ def _parse_endpoint(raw: dict, priors: dict, seed: int = 0) -> EndpointSpec:
         defaults = {"tag": raw.get("tag"), "source": raw.get("source")}
         if defaults["tag"] is not None:
             _tag(defaults["tag"], "tag")
-        parser = ENDPOINT_PARSERS.get(kind) or getattr(KINDS[kind], "from_spec")
         try:
-            endpoint, provenance = parser(raw, defaults, name)
+            if kind in ENDPOINT_PARSERS:
+                endpoint, provenance = ENDPOINT_PARSERS[kind](raw, defaults, name)
+            else:
+                endpoint, provenance = KINDS[kind].from_spec(raw, defaults, name,
+                                                             base_dir=base_dir or Path.cwd())
         except BayesTrialsError as err:
             if isinstance(err, SpecError):
                 raise
@@ -727,7 +721,8 @@ def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
         priors = {name: _parse_prior(name, raw)
                   for name, raw in _table(doc, "priors", "priors", required=bool(raw_endpoints)).items()}
         _check_prior_references(priors)
-        endpoints = tuple(_parse_endpoint(raw, priors, sampling["seed"]) for raw in raw_endpoints)
+        base_dir = None if str(path) == "<spec>" else Path(path).resolve().parent
+        endpoints = tuple(_parse_endpoint(raw, priors, sampling["seed"], base_dir) for raw in raw_endpoints)
         names = [e.endpoint.name for e in endpoints]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

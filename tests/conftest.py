@@ -46,3 +46,24 @@ def meta_result(meta_spec):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         return bt.analyse(meta_spec)
+
+
+ILLUSTRATIVE_SURVIVAL = MODELS / "examples" / "illustrative_car_t_efs.toml"
+
+
+@pytest.fixture(scope="session")
+def survival_spec():
+    """The ILLUSTRATIVE time-to-event spec (simulated curve, reconstructed by the pipeline)."""
+    import bayes_trials as bt
+
+    return bt.load_spec(ILLUSTRATIVE_SURVIVAL)
+
+
+@pytest.fixture(scope="session")
+def survival_result(survival_spec):
+    """The illustrative spec analysed with modest draws (3 compiles: one per survival model)."""
+    import bayes_trials as bt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return bt.analyse(survival_spec, draws=500, tune=500, chains=2)
