@@ -23,7 +23,15 @@ from .decisions import (
     interim_futility_oc,
     operating_characteristics,
 )
+from .dirichlet import Categorical, Dirichlet
 from .endpoints import BinaryEndpoint
+from .endpoints.adverse_events import (
+    AdverseEventsEndpoint,
+    AdverseEventTable,
+    HierarchicalAEPrior,
+    forest_plot,
+)
+from .endpoints.categorical import CategoricalEndpoint
 from .endpoints.rates import (
     LogRateRatioEndpoint,
     LogRRPrior,
@@ -76,6 +84,9 @@ __all__ = [
     "operating_characteristics", "calibrate_threshold", "Calibration", "interim_futility_oc",
     # reported effects
     "reanalyse_reported", "ReportedEffect", "zampieri_priors", "sceptical_prior",
+    # categories and adverse events
+    "Categorical", "Dirichlet", "CategoricalEndpoint", "AdverseEventsEndpoint",
+    "AdverseEventTable", "HierarchicalAEPrior", "forest_plot",
     # event rates before and after treatment
     "PrePostRates", "PerPatientRates", "RateRatioEndpoint", "LogRateRatioEndpoint",
     "PatientRateRatioEndpoint", "TwoRatePrior", "LogRRPrior", "PatientRatePrior", "log_rr_priors",

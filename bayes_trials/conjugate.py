@@ -72,8 +72,10 @@ def update(prior, data):
     :math:`m_j' = s_j'^2 (m_j/s_j^2 + y/\\text{se}^2)`, and weights from each component's
     marginal likelihood :math:`w_j' \\propto w_j\\, \\phi(y;\\, m_j,\\, s_j^2 + \\text{se}^2)`.
 
-    Censored exponential survival data and a Gamma prior on the hazard give
-    Gamma(shape + events, rate + total time at risk) (:func:`bayes_trials.endpoints.survival.update_time_to_event`).
+    Category counts and a Dirichlet prior give the Dirichlet with the counts added
+    (:func:`bayes_trials.dirichlet.update_dirichlet`); censored exponential survival data and
+    a Gamma prior on the hazard give Gamma(shape + events, rate + total time at risk)
+    (:func:`bayes_trials.endpoints.survival.update_time_to_event`).
 
     Example
     -------
@@ -85,8 +87,11 @@ def update(prior, data):
     >>> update(Normal(0, 1), NormalData(2.0, 1.0))
     Normal(mean=1, sd=0.7071)
     """
+    from .dirichlet import Categorical, Dirichlet, update_dirichlet
     from .endpoints.survival import TimeToEvent, update_time_to_event
 
+    if isinstance(prior, Dirichlet) or isinstance(data, Categorical):
+        return update_dirichlet(prior, data)
     if isinstance(data, TimeToEvent):
         return update_time_to_event(prior, data)
     if not isinstance(data, (Binary, Rate, NormalData)):

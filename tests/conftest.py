@@ -67,3 +67,25 @@ def survival_result(survival_spec):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         return bt.analyse(survival_spec, draws=500, tune=500, chains=2)
+
+
+#: modest MCMC settings for the response-category and adverse-event endpoints of META
+META_CATEGORY_SETTINGS = {"draws": 500, "tune": 500, "chains": 4, "seed": 20251001, "level": 0.95}
+
+
+@pytest.fixture(scope="session")
+def meta_category_results(meta_spec):
+    """The two non-scalar endpoints of META, sampled once per session with modest draws.
+
+    Called exactly as :func:`bayes_trials.analyse` calls an endpoint that analyses itself,
+    so the compiled models (Dirichlet-multinomial, binary, hierarchical) are shared with
+    every other test of the session through ``bayes_trials.fit.CACHE``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        out = {}
+        for name in ("response_categories_1m", "adverse_events_grade3"):
+            es = meta_spec.endpoint(name)
+            out[name] = es.endpoint.analyse(es.priors, method="mcmc", spec=es,
+                                            trial_id=meta_spec.name, **META_CATEGORY_SETTINGS)
+        return out

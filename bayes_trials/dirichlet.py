@@ -1,0 +1,457 @@
+"""Response categories: ``Categorical`` counts and the ``Dirichlet`` distribution of their probabilities.
+
+A trial paper that reports its responses as ordered categories (CR > CRi > MLFS > no
+response) gives multinomial data. Their conjugate prior is the Dirichlet; every union of
+categories (CR + CRi, any response) then has a Beta marginal, so a category-level analysis
+and the binary analysis of a union agree exactly when their priors agree
+(:meth:`Dirichlet.marginal`).
+
+Plain NumPy/SciPy, no PyMC, as :mod:`bayes_trials.conjugate`.
+
+Example
+-------
+>>> from bayes_trials.dirichlet import Categorical, Dirichlet, update_dirichlet
+>>> meta = Categorical({"CR": 4, "CRi": 5, "MLFS": 3, "none": 0})   # META 10-19 at 1 month
+>>> post = update_dirichlet(Dirichlet.reference(meta.names, 0.5), meta)
+>>> post
+Dirichlet(CR=4.5, CRi=5.5, MLFS=3.5, none=0.5)
+>>> post.marginal(["CR", "CRi"])                                      # CR + CRi
+Beta(a=10, b=4)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from scipy import stats
+
+from . import _validate as v
+from .data import Binary
+from .errors import DataError, PriorError
+from .priors import CRED_LEVEL, Beta, Mixture
+
+#: reference Dirichlet concentrations per category: Jeffreys (1/2) and uniform (Bayes-Laplace, 1)
+REFERENCE_ALPHAS = {"jeffreys": 0.5, "uniform": 1.0}
+
+
+def _names(names, field: str, error) -> tuple[str, ...]:
+    names = tuple(names)
+    if not names:
+        raise error("needs at least one category, got none", field=field)
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            raise error(f"category {i + 1}: a name must be a non-empty string, got {name!r}",
+                        field=field)
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise error(f"category {name!r} appears twice", field=field)
+        seen.add(name)
+    return names
+
+
+@dataclass(frozen=True, eq=False, init=False)
+class Categorical:
+    """Counts of patients in mutually exclusive categories, in their stated order.
+
+    Likelihood: :math:`(y_1, \\ldots, y_K) \\sim \\text{Multinomial}(n, (p_1, \\ldots, p_K))`
+    with :math:`n = \\sum_k y_k`.
+
+    Parameters
+    ----------
+    counts : mapping of str to int
+        Category name -> number of patients, ordered from best to worst when the
+        categories are ordinal (e.g. CR > CRi > MLFS > no response). A category with zero
+        patients is allowed and kept: it carries information (0 of 12 without response).
+    n : int, optional
+        The stated total; when given, the counts must sum to it.
+
+    Raises
+    ------
+    DataError
+        No categories, a name that is empty or repeated, a negative or fractional count,
+        counts summing to 0, or counts that do not sum to ``n``. ``field`` names the
+        category (``counts['CR']``) or ``n``.
+
+    Example
+    -------
+    >>> Categorical({"CR": 4, "CRi": 5, "MLFS": 3, "none": 0}).union(["CR", "CRi"])
+    Binary(events=9, n=12)
+    >>> Categorical({"CR": 4, "CRi": 5}, n=12)
+    Traceback (most recent call last):
+    ...
+    bayes_trials.errors.DataError: field 'n': the category counts sum to 9, not to the stated total 12
+    """
+
+    names: tuple
+    values: tuple
+
+    def __init__(self, counts, n: int | None = None):
+        if not hasattr(counts, "items"):
+            raise DataError(
+                f"must be a mapping of category name to count, got {type(counts).__name__}",
+                field="counts",
+            )
+        names = _names(counts.keys(), "counts", DataError)
+        values = tuple(v.count(counts[k], f"counts[{k!r}]") for k in names)
+        total = sum(values)
+        if total == 0:
+            raise DataError("the category counts sum to 0: at least 1 patient is needed",
+                            field="counts")
+        if n is not None:
+            stated = v.count(n, "n")
+            if stated != total:
+                raise DataError(
+                    f"the category counts sum to {total}, not to the stated total {stated}",
+                    field="n",
+                )
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "values", values)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Category name -> count (a fresh dict, in order)."""
+        return dict(zip(self.names, self.values))
+
+    @property
+    def n(self) -> int:
+        return int(sum(self.values))
+
+    @property
+    def k(self) -> int:
+        """Number of categories."""
+        return len(self.names)
+
+    @property
+    def proportions(self) -> dict[str, float]:
+        return {name: c / self.n for name, c in zip(self.names, self.values)}
+
+    def union(self, names) -> Binary:
+        """The binary data of a union of categories: its patients out of all ``n``."""
+        idx = _union_index(self.names, names, DataError)
+        return Binary(int(sum(self.values[i] for i in idx)), self.n)
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Categorical) and self.names == other.names
+                and self.values == other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.names, self.values))
+
+    def __repr__(self) -> str:
+        return f"Categorical({self.counts!r})"
+
+
+def _union_index(all_names, union, error) -> list[int]:
+    if isinstance(union, str):
+        union = [union]
+    union = list(union)
+    if not union:
+        raise error("a union needs at least one category", field="union")
+    unknown = [u for u in union if u not in all_names]
+    if unknown:
+        raise error(
+            f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {unknown}; the categories "
+            f"are {list(all_names)}",
+            field="union",
+        )
+    if len(set(union)) != len(union):
+        raise error(f"a category appears twice in the union {union}", field="union")
+    return [all_names.index(u) for u in union]
+
+
+@dataclass(frozen=True, eq=False, init=False, repr=False)
+class Dirichlet:
+    """Dirichlet(alpha) distribution of the probabilities of ``K`` named categories.
+
+    Density :math:`p(\\mathbf p) = \\frac{\\Gamma(\\alpha_0)}{\\prod_k \\Gamma(\\alpha_k)}
+    \\prod_k p_k^{\\alpha_k - 1}` on the simplex, :math:`\\alpha_0 = \\sum_k \\alpha_k`;
+    mean :math:`\\alpha_k / \\alpha_0`; effective sample size :math:`\\alpha_0`.
+
+    Parameters
+    ----------
+    alpha : mapping of str to float, or sequence of float
+        Concentrations, all > 0. A mapping names the categories; with a sequence give
+        ``names`` (otherwise ``c1, c2, ...``).
+    names : sequence of str, optional
+
+    Raises
+    ------
+    PriorError
+        Fewer than two categories, a non-positive or non-finite concentration, or names
+        that are repeated or do not match ``alpha``.
+
+    Notes
+    -----
+    The aggregation property: merging categories sums their concentrations, and the
+    probability of a union :math:`U` of categories is
+
+    .. math:: p_U = \\sum_{k \\in U} p_k \\sim \\text{Beta}\\Big(\\sum_{k \\in U} \\alpha_k,\\;
+              \\sum_{k \\notin U} \\alpha_k\\Big).
+
+    References
+    ----------
+    Gelman A, Carlin JB, Stern HS, Dunson DB, Vehtari A, Rubin DB. Bayesian Data Analysis,
+    3rd ed. CRC Press 2013, sections 3.4 and A.1. doi:10.1201/b16018
+
+    Example
+    -------
+    >>> d = Dirichlet({"CR": 4.5, "CRi": 5.5, "MLFS": 3.5, "none": 0.5})
+    >>> round(d.ess, 6), round(d.mean["CR"], 4)
+    (14.0, 0.3214)
+    >>> d.marginal(["CR", "CRi", "MLFS"])       # any response
+    Beta(a=13.5, b=0.5)
+    """
+
+    names: tuple
+    alpha: np.ndarray
+
+    family = "dirichlet"
+
+    def __init__(self, alpha, names=None):
+        if hasattr(alpha, "items"):
+            if names is not None and tuple(names) != tuple(alpha.keys()):
+                raise PriorError("names disagree with the keys of alpha", field="names")
+            names, alpha = list(alpha.keys()), list(alpha.values())
+        alpha = list(np.atleast_1d(np.asarray(alpha, dtype=object)))
+        if len(alpha) < 2:
+            raise PriorError(f"a Dirichlet needs at least 2 categories, got {len(alpha)}",
+                             field="alpha")
+        if names is None:
+            names = [f"c{i + 1}" for i in range(len(alpha))]
+        names = _names(names, "names", PriorError)
+        if len(names) != len(alpha):
+            raise PriorError(f"{len(names)} names for {len(alpha)} concentrations",
+                             field="names")
+        values = np.array(
+            [v.positive(a, f"alpha[{k!r}]", PriorError) for k, a in zip(names, alpha)],
+            dtype=float,
+        )
+        values.setflags(write=False)
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "alpha", values)
+
+    # --- constructors -----------------------------------------------------------------
+    @classmethod
+    def reference(cls, names, alpha: float | str = 0.5) -> "Dirichlet":
+        """The symmetric reference prior: ``alpha`` (1/2 Jeffreys, 1 uniform) per category.
+
+        >>> Dirichlet.reference(["CR", "CRi", "none"], "uniform")
+        Dirichlet(CR=1, CRi=1, none=1)
+        """
+        if isinstance(alpha, str):
+            v.one_of(alpha, tuple(REFERENCE_ALPHAS), "alpha", PriorError)
+            alpha = REFERENCE_ALPHAS[alpha]
+        names = _names(names, "names", PriorError)
+        return cls([alpha] * len(names), names=names)
+
+    @classmethod
+    def from_mean_ess(cls, mean, ess: float) -> "Dirichlet":
+        """The Dirichlet with the given category means and effective sample size.
+
+        :math:`\\alpha_k = \\text{ess} \\cdot m_k`: an informative prior from a benchmark's
+        category split, discounted to ``ess`` patients. The means must be > 0 and sum to 1
+        (within 1e-8); they are refused, not normalised, when they do not.
+
+        >>> Dirichlet.from_mean_ess({"CR": 0.55, "CRi": 0.22, "none": 0.23}, 10)
+        Dirichlet(CR=5.5, CRi=2.2, none=2.3)
+        """
+        if not hasattr(mean, "items"):
+            raise PriorError("mean must be a mapping of category name to probability",
+                             field="mean")
+        ess = v.positive(ess, "ess", PriorError)
+        m = {k: v.open_unit(x, f"mean[{k!r}]", PriorError) for k, x in mean.items()}
+        total = sum(m.values())
+        if abs(total - 1.0) > 1e-8:
+            raise PriorError(f"category means must sum to 1, they sum to {total:.6g}",
+                             field="mean")
+        return cls({k: ess * x for k, x in m.items()})
+
+    # --- moments and marginals --------------------------------------------------------
+    @property
+    def k(self) -> int:
+        return len(self.names)
+
+    @property
+    def ess(self) -> float:
+        """Effective sample size :math:`\\alpha_0 = \\sum_k \\alpha_k`."""
+        return float(self.alpha.sum())
+
+    @property
+    def concentrations(self) -> dict[str, float]:
+        return dict(zip(self.names, self.alpha.tolist()))
+
+    @cached_property
+    def _frozen(self):
+        return stats.dirichlet(self.alpha)
+
+    @property
+    def mean(self) -> dict[str, float]:
+        """Category name -> :math:`\\alpha_k / \\alpha_0`."""
+        return dict(zip(self.names, (self.alpha / self.ess).tolist()))
+
+    @property
+    def sd(self) -> dict[str, float]:
+        """Category name -> :math:`\\sqrt{\\alpha_k(\\alpha_0 - \\alpha_k) / (\\alpha_0^2(\\alpha_0 + 1))}`."""
+        a, a0 = self.alpha, self.ess
+        return dict(zip(self.names, np.sqrt(a * (a0 - a) / (a0**2 * (a0 + 1))).tolist()))
+
+    def marginal(self, names) -> Beta:
+        """The Beta distribution of the probability of a union of categories.
+
+        Parameters
+        ----------
+        names : str or sequence of str
+            The categories of the union (one name: that category's own marginal).
+
+        Returns
+        -------
+        Beta
+            :math:`\\text{Beta}(\\sum_{k \\in U} \\alpha_k, \\sum_{k \\notin U} \\alpha_k)`.
+
+        Raises
+        ------
+        PriorError
+            An unknown or repeated name, an empty union, or the union of all categories
+            (its probability is 1, not a Beta).
+        """
+        idx = _union_index(self.names, names, PriorError)
+        if len(idx) == self.k:
+            raise PriorError("the union of all categories has probability 1, not a Beta",
+                             field="union")
+        inside = float(self.alpha[idx].sum())
+        return Beta(inside, self.ess - inside)
+
+    def merge(self, groups) -> "Dirichlet":
+        """The Dirichlet of merged categories (aggregation property).
+
+        Parameters
+        ----------
+        groups : mapping of str to sequence of str
+            New category -> the old categories it merges; together they must cover every
+            old category exactly once.
+
+        >>> Dirichlet({"CR": 4.5, "CRi": 5.5, "MLFS": 3.5, "none": 0.5}).merge(
+        ...     {"CR/CRi": ["CR", "CRi"], "other": ["MLFS", "none"]})
+        Dirichlet(CR/CRi=10, other=4)
+        """
+        used = [name for members in groups.values() for name in
+                ([members] if isinstance(members, str) else members)]
+        if sorted(used) != sorted(self.names):
+            raise PriorError(
+                f"the merged groups must cover each of {list(self.names)} exactly once, got "
+                f"{used}",
+                field="groups",
+            )
+        return Dirichlet({new: float(self.alpha[_union_index(self.names, members, PriorError)]
+                                     .sum()) for new, members in groups.items()})
+
+    def logpdf(self, p):
+        """Log density at points of the simplex (last axis: the categories, in order)."""
+        p = np.asarray(p, dtype=float)
+        if p.ndim == 1:
+            return float(self._frozen.logpdf(p))
+        return np.array([self._frozen.logpdf(row) for row in p.reshape(-1, self.k)]).reshape(
+            p.shape[:-1]
+        )
+
+    def pdf(self, p):
+        return np.exp(self.logpdf(p))
+
+    def rvs(self, size=None, random_state=None) -> np.ndarray:
+        """Random draws, shape ``(size, K)`` (``(K,)`` for ``size=None``).
+
+        ``random_state`` is a seed or a ``numpy.random.Generator``.
+        """
+        rng = np.random.default_rng(random_state)
+        return rng.dirichlet(self.alpha, size=size)
+
+    def interval(self, prob: float = CRED_LEVEL) -> dict[str, tuple[float, float]]:
+        """Central credible interval of each category's probability (its Beta marginal)."""
+        return {name: self.marginal([name]).interval(prob) for name in self.names}
+
+    def summary(self, prob: float = CRED_LEVEL):
+        """A DataFrame, one row per category: alpha, mean, sd and the central interval."""
+        import pandas as pd
+
+        pct = round(100 * v.open_unit(prob, "prob", PriorError))
+        rows = []
+        for name, a in zip(self.names, self.alpha):
+            lo, hi = self.marginal([name]).interval(prob)
+            rows.append({"category": name, "alpha": float(a), "mean": self.mean[name],
+                         "sd": self.sd[name], f"eti{pct}_low": lo, f"eti{pct}_high": hi})
+        return pd.DataFrame(rows).set_index("category")
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Dirichlet) and self.names == other.names
+                and np.array_equal(self.alpha, other.alpha))
+
+    def __hash__(self) -> int:
+        return hash((self.names, tuple(self.alpha.tolist())))
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{k}={a:.4g}" for k, a in zip(self.names, self.alpha))
+        return f"Dirichlet({parts})"
+
+
+def update_dirichlet(prior: Dirichlet, data: Categorical) -> Dirichlet:
+    """Exact posterior of a Dirichlet prior given multinomial counts.
+
+    Parameters
+    ----------
+    prior : Dirichlet
+    data : Categorical
+        Must have the prior's categories; they are matched by name, and the posterior
+        keeps the data's order.
+
+    Returns
+    -------
+    Dirichlet
+
+    Raises
+    ------
+    PriorError
+        A prior that is not a Dirichlet (mixtures of Dirichlets are not supported), or
+        whose categories differ from the data's.
+
+    Notes
+    -----
+    With :math:`\\mathbf y \\sim \\text{Multinomial}(n, \\mathbf p)` and
+    :math:`\\mathbf p \\sim \\text{Dirichlet}(\\boldsymbol\\alpha)`,
+
+    .. math:: \\mathbf p \\mid \\mathbf y \\sim \\text{Dirichlet}(\\alpha_1 + y_1, \\ldots,
+              \\alpha_K + y_K).
+
+    Example
+    -------
+    >>> update_dirichlet(Dirichlet({"CR": 1, "other": 1}), Categorical({"CR": 4, "other": 8}))
+    Dirichlet(CR=5, other=9)
+    """
+    if isinstance(prior, Mixture) or not isinstance(prior, Dirichlet):
+        raise PriorError(
+            f"categorical data update a Dirichlet prior, got {type(prior).__name__}",
+            field="prior",
+        )
+    if not isinstance(data, Categorical):
+        raise DataError(f"a Dirichlet prior is updated by Categorical data, got "
+                        f"{type(data).__name__}", field="data")
+    check_categories(prior, data)
+    alpha = {name: prior.concentrations[name] + c for name, c in data.counts.items()}
+    return Dirichlet(alpha)
+
+
+def check_categories(prior: Dirichlet, data: Categorical) -> None:
+    """Refuse a prior whose categories are not the data's (matched by name)."""
+    if set(prior.names) != set(data.names):
+        missing = [n for n in data.names if n not in prior.names]
+        extra = [n for n in prior.names if n not in data.names]
+        raise PriorError(
+            f"the prior's categories {list(prior.names)} differ from the data's "
+            f"{list(data.names)} (missing from the prior: {missing}; not in the data: {extra})",
+            field="prior",
+        )
+
+
+__all__ = ["Categorical", "Dirichlet", "update_dirichlet", "REFERENCE_ALPHAS", "check_categories"]
