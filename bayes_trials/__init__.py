@@ -37,9 +37,11 @@ from .endpoints.rates import (
     LogRRPrior,
     PatientRatePrior,
     PatientRateRatioEndpoint,
+    PatientRatesResult,
     RateRatioEndpoint,
     RateRatioPosterior,
     TwoRatePrior,
+    conditional_log_likelihood,
     log_rr_priors,
     scenario_counts,
     scenario_sweep,
@@ -90,7 +92,8 @@ __all__ = [
     # event rates before and after treatment
     "PrePostRates", "PerPatientRates", "RateRatioEndpoint", "LogRateRatioEndpoint",
     "PatientRateRatioEndpoint", "TwoRatePrior", "LogRRPrior", "PatientRatePrior", "log_rr_priors",
-    "RateRatioPosterior", "scenario_counts", "scenario_sweep",
+    "RateRatioPosterior", "scenario_counts", "scenario_sweep", "PatientRatesResult",
+    "conditional_log_likelihood",
     # time to event
     "TimeToEvent", "ExponentialSurvival", "WeibullSurvival", "PiecewiseExponentialSurvival",
     "WeibullPrior", "PiecewisePrior", "SurvivalPrior", "TimeToEventEndpoint", "reconstruct_ipd",

@@ -244,6 +244,14 @@ def _validate_table(table, incomplete: str, source):
             raw = t.at[i, col]
             if isinstance(raw, np.generic):
                 raw = raw.item()
+            if isinstance(raw, str) and csv:
+                # one non-numeric cell makes pandas read the whole CSV column as text: parse
+                # each cell, so that the error names the bad row, not the first one
+                try:
+                    raw = float(raw.strip())
+                except ValueError:
+                    raise DataError(f"{where(i)}: must be a number, got {raw!r}", file=source,
+                                    field=col) from None
             if not isinstance(raw, numbers.Real) or isinstance(raw, bool):
                 raise DataError(f"{where(i)}: must be a number, got {raw!r}", file=source, field=col)
             try:

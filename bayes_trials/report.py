@@ -312,6 +312,11 @@ def _versions() -> dict:
 def provenance(trial_result, argv=None) -> dict:
     spec = trial_result.spec
     seeds = {f"{e}/{p}": fit.seed for e, r in trial_result.endpoints.items() for p, fit in r.fits.items()}
+    for e, r in trial_result.endpoints.items():
+        # a result may fit a model beside its priors' (e.g. the per-patient rates' comparison fit)
+        comparison = getattr(r, "comparison", None)
+        if comparison and not comparison.get("reused"):
+            seeds[f"{e}/{comparison['prior']} (comparison)"] = comparison["row"].get("seed")
     return {
         "spec": str(spec.path),
         "spec_sha256": spec.sha256,

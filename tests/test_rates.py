@@ -441,8 +441,10 @@ def test_bad_aggregate_data_and_priors():
     with pytest.raises(DataError):
         RateRatioEndpoint("x", DATA, target=0.0)
     ep = RateRatioEndpoint("x", DATA)
+    # a LogRRPrior is accepted (it selects the log-linear model); anything else is refused
+    assert ep.exact_posterior(LogRRPrior(bt.Normal(0, 1))).median > 0
     with pytest.raises(PriorError):
-        ep.exact_posterior(LogRRPrior(bt.Normal(0, 1)))
+        ep.exact_posterior(bt.Beta(1, 1))
     with pytest.raises(PriorError):
         TwoRatePrior(bt.Normal(0, 1), bt.Gamma(1, 1))
     with pytest.raises(PriorError):

@@ -695,6 +695,29 @@ class PatientRatesReference:
         cp = self.conditional_poisson
         return cp["rate_ratio"] if cp is not None else self.totals.estimate
 
+    # the record fields the published-vs-recomputed checks read (checks.published_checks);
+    # None where the conditional Poisson MLE is on the boundary (not fitted)
+    @property
+    def p_value(self) -> float | None:
+        """Wald p-value of the period effect in the conditional Poisson GLM (None if not fitted)."""
+        cp = self.conditional_poisson
+        return None if cp is None else cp["p_value"]
+
+    @property
+    def percent_reduction(self) -> float | None:
+        """:math:`100 (1 - \\widehat{\\text{RR}})` of the conditional Poisson MLE (None if not fitted)."""
+        cp = self.conditional_poisson
+        return None if cp is None else 100.0 * (1.0 - cp["rate_ratio"])
+
+    @property
+    def intervals(self) -> dict:
+        """``{"conditional-poisson": (lo, hi), "negative-binomial": (lo, hi)}``, Wald, on the RR
+        scale; ``(None, None)`` for a model not fitted."""
+        return {"conditional-poisson": (None, None) if self.conditional_poisson is None
+                else self.conditional_poisson["ci"],
+                "negative-binomial": (None, None) if self.negative_binomial is None
+                else self.negative_binomial["ci"]}
+
     def as_dict(self) -> dict:
         p = _pct(self.level)
         out = {"estimate": self.estimate}
@@ -1166,8 +1189,12 @@ class PatientRateRatioEndpoint(_RateRatioBase):
     varying_effect: bool = False
     overdispersion: bool = True
 
+    #: where the data came from (file and sha256), set by :meth:`from_spec`
+    data_source: str = ""
+
     kind = "patient_rate_ratio"
     prior_type = PatientRatePrior
+    prior_family = "patient_rates"
 
     def __post_init__(self):
         self._validate_common(PerPatientRates)
@@ -1259,6 +1286,42 @@ class PatientRateRatioEndpoint(_RateRatioBase):
 
     def frequentist(self, level: float = CRED_LEVEL) -> PatientRatesReference:
         return patient_rates_reference(self.data, level)
+
+    # --- spec and report interface ------------------------------------------------------
+    @staticmethod
+    def published_quantities() -> tuple:
+        """What a spec can ask to reproduce: the conditional Poisson estimate, its Wald
+        interval and p-value, and its percent reduction."""
+        return ("estimate", "ci_low", "ci_high", "p_value", "percent_reduction")
+
+    @staticmethod
+    def interval_methods() -> tuple:
+        return ("conditional-poisson", "negative-binomial")
+
+    def describe_data(self) -> str:
+        d = self.data
+        tot = d.totals()
+        how = {"drop": "patients seen in one period only are dropped",
+               "keep": "patients seen in one period only are used",
+               "error": "patients seen in one period only are refused"}[d.incomplete]
+        dropped = f" (dropped: {', '.join(map(str, d.dropped))})" if d.dropped else ""
+        return (f"{d.n_patients} patients, {tot.before.events} events / {tot.before.exposure:g} "
+                f"patient-years before, {tot.after.events} / {tot.after.exposure:g} after; "
+                f"{how}{dropped}")
+
+    @classmethod
+    def from_spec(cls, raw: dict, defaults: dict, name: str, base_dir=None):
+        """Build the endpoint from a ``[[endpoints]]`` table with ``kind = "rate_ratio_patients"``;
+        see :func:`patient_rates_from_spec`."""
+        return patient_rates_from_spec(cls, raw, defaults, name, base_dir)
+
+    def analyse(self, priors: dict, *, method: str = "mcmc", spec=None, trial_id: str = "",
+                draws: int = 1000, tune: int = 1000, chains: int = 4, seed: int = 0,
+                level: float = CRED_LEVEL) -> "PatientRatesResult":
+        """Sample the hierarchical model under each prior, run the checks; see
+        :func:`analyse_patient_rates`."""
+        return analyse_patient_rates(self, priors, method=method, spec=spec, trial_id=trial_id,
+                                     draws=draws, tune=tune, chains=chains, seed=seed, level=level)
 
 
 # =====================================================================================
@@ -1493,3 +1556,733 @@ def scenario_sweep(reductions: dict | None = None, events_before=(5, 10, 15, 20,
                         "prior": repr(prior), "data_status": "assumed",
                     })
     return pd.DataFrame(rows)
+
+
+# =====================================================================================
+# per-patient rates in specs and reports (kind "rate_ratio_patients")
+# =====================================================================================
+from .._registry import register_prior_family  # noqa: E402
+
+#: the fields of a ``[priors.<name>]`` table with ``family = "patient_rates"``
+PATIENT_PRIOR_FIELDS = ("log_rr", "rr_alt", "tail", "mean_log_rate", "frailty_sd", "effect_sd",
+                        "overdispersion")
+#: ``incomplete`` in a spec -> :class:`PerPatientRates` ``incomplete``
+SPEC_INCOMPLETE = {"drop": "drop", "use": "keep", "error": "error"}
+#: the Bayesian-vs-frequentist tolerances, in standard errors of the conditional Poisson
+#: log RR (see :func:`analyse_patient_rates`)
+MEDIAN_TOL_SE = 0.25
+INTERVAL_TOL_SE = 0.5
+
+
+def parse_patient_rates_prior(raw: dict, where: str) -> dict:
+    """Validate a ``[priors.<name>]`` table with ``family = "patient_rates"``.
+
+    Fields (all but ``log_rr`` optional, defaults those of :class:`PatientRatePrior`):
+
+    - ``log_rr``: ``{ mean, sd }`` or ``"reference"`` / ``"sceptical"`` / ``"enthusiastic"``
+      with ``rr_alt`` (default 0.5) and ``tail`` (default 0.05), parsed exactly as for
+      ``family = "log_rr"`` (:func:`bayes_trials.spec._parse_log_rr`, Spiegelhalter et al. 1994);
+    - ``mean_log_rate = { mean, sd }``: Normal prior of the mean log rate before (default 0, 2.5);
+    - ``frailty_sd``, ``effect_sd``, ``overdispersion``: HalfNormal scales (defaults 1, 0.5, 1).
+
+    Example
+    -------
+    >>> p = parse_patient_rates_prior({"log_rr": "sceptical", "frailty_sd": 0.8}, "priors.s")
+    >>> p["log_rr"]["mean"], round(p["log_rr"]["sd"], 4), p["frailty_sd"], p["effect_sd"]
+    (0.0, 0.4214, 0.8, 0.5)
+    """
+    from ..errors import SpecError
+    from ..spec import _parse_log_rr
+
+    known = {"family", "role", "tag", "rationale", *PATIENT_PRIOR_FIELDS}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SpecError(f"unknown field(s) {unknown}; a patient_rates prior takes "
+                        f"{list(PATIENT_PRIOR_FIELDS)}", field=f"{where}.{unknown[0]}")
+    if "log_rr" not in raw:
+        raise SpecError("missing field: { mean = ..., sd = ... } or 'reference', 'sceptical', "
+                        "'enthusiastic'", field=f"{where}.log_rr")
+    sub = {k: raw[k] for k in ("log_rr", "rr_alt", "tail") if k in raw}
+    out = {"log_rr": _parse_log_rr(sub, where)["log_rr"]}
+    mlr = raw.get("mean_log_rate", {"mean": 0.0, "sd": 2.5})
+    if not isinstance(mlr, dict):
+        raise SpecError("needs { mean = ..., sd = ... }", field=f"{where}.mean_log_rate")
+    out["mean_log_rate"] = {"mean": v.finite_real(mlr.get("mean"), f"{where}.mean_log_rate.mean", SpecError),
+                            "sd": v.positive(mlr.get("sd"), f"{where}.mean_log_rate.sd", SpecError)}
+    for key, default in (("frailty_sd", 1.0), ("effect_sd", 0.5), ("overdispersion", 1.0)):
+        out[key] = v.positive(raw.get(key, default), f"{where}.{key}", SpecError)
+    return out
+
+
+def resolve_patient_rates_prior(params: dict, endpoint) -> PatientRatePrior:
+    """The :class:`PatientRatePrior` of a parsed ``patient_rates`` prior (same for every endpoint)."""
+    return PatientRatePrior(log_rr=Normal(params["log_rr"]["mean"], params["log_rr"]["sd"]),
+                            mean_log_rate=Normal(**params["mean_log_rate"]),
+                            frailty_sd=HalfNormal(params["frailty_sd"]),
+                            effect_sd=HalfNormal(params["effect_sd"]),
+                            overdispersion=HalfNormal(params["overdispersion"]))
+
+
+register_prior_family("patient_rates", parse_patient_rates_prior, resolve_patient_rates_prior)
+
+
+def _read_patients_csv(base, rel):
+    from pathlib import Path
+
+    from ..errors import SpecError
+
+    if not isinstance(rel, str) or not rel.strip():
+        raise SpecError(f"must be a path (relative to the spec file), got {rel!r}", field="patients_csv")
+    path = Path(rel) if Path(rel).is_absolute() else Path(base) / rel
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        raise SpecError(f"no such file {str(path)!r} (paths are relative to the spec file)",
+                        field="patients_csv") from None
+    except OSError as err:
+        raise SpecError(f"cannot read {str(path)!r}: {err.strerror}", field="patients_csv") from None
+    import hashlib
+    import io
+
+    try:
+        frame = pd.read_csv(io.BytesIO(blob))
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise SpecError(f"cannot read {str(path)!r} as CSV: {err}", field="patients_csv") from None
+    return path, frame, hashlib.sha256(blob).hexdigest()
+
+
+def patient_rates_from_spec(cls, raw: dict, defaults: dict, name: str, base_dir=None):
+    """``[[endpoints]]`` with ``kind = "rate_ratio_patients"`` -> ``(endpoint, provenance)``.
+
+    Fields: ``patients_csv`` (path relative to the spec file; columns ``patient``, ``period``
+    in {``before``, ``after``}, ``events``, ``exposure`` in patient-years; other columns are
+    kept but unused), ``incomplete`` (``"drop"``, default: a patient seen in one period only is
+    left out of every analysis; ``"use"``: its rows inform the hierarchical model's baseline
+    and frailty and the aggregate totals, not the conditional Poisson analysis; ``"error"``),
+    ``varying_effect`` (default false), ``overdispersion`` (default true), ``target`` (a rate
+    ratio, default 1), ``direction`` (``"less"``), ``tag`` and ``source`` of the file (required),
+    ``label``, ``notes``, ``priors``, ``published``.
+
+    The provenance records the file name and its sha256 with every number read from it:
+    ``patients`` and the totals ``events_before``, ``exposure_before``, ``events_after``,
+    ``exposure_after``.
+
+    Raises
+    ------
+    SpecError
+        Naming the field (``patients_csv.events``, ``incomplete``, ...) and, for bad rows,
+        the CSV file, the row and its line. Nothing is built when anything is wrong.
+    """
+    import warnings as _w
+    from pathlib import Path
+
+    from ..errors import SpecError, StatisticalWarning
+    from ..spec import Quantity, _quantity
+
+    known = {"id", "kind", "label", "tag", "source", "notes", "priors", "published", "patients_csv",
+             "incomplete", "varying_effect", "overdispersion", "target", "direction"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SpecError(f"unknown field(s) {unknown} for a rate_ratio_patients endpoint; allowed: "
+                        f"{sorted(known)}", field=unknown[0])
+    if defaults.get("tag") is None or not defaults.get("source"):
+        raise SpecError("a rate_ratio_patients endpoint needs 'tag' and 'source' for its data file",
+                        field="source")
+    if "patients_csv" not in raw:
+        raise SpecError("missing field: the per-patient table (CSV, relative to the spec file)",
+                        field="patients_csv")
+    incomplete = v.one_of(raw.get("incomplete", "drop"), tuple(SPEC_INCOMPLETE), "incomplete", SpecError)
+    switches = {}
+    for key, default in (("varying_effect", False), ("overdispersion", True)):
+        val = raw.get(key, default)
+        if not isinstance(val, bool):
+            raise SpecError(f"must be true or false, got {val!r}", field=key)
+        switches[key] = val
+    direction = v.one_of(raw.get("direction", "less"), DIRECTIONS, "direction", SpecError)
+    target = _quantity(raw, "target", defaults, required=False)
+    if target is not None:
+        v.positive(target.value, "target", SpecError)
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    path, frame, digest = _read_patients_csv(base, raw["patients_csv"])
+    with _w.catch_warnings(record=True) as caught:
+        _w.simplefilter("always", StatisticalWarning)
+        try:
+            data = PerPatientRates(frame, incomplete=SPEC_INCOMPLETE[incomplete], source=str(path))
+        except DataError as err:
+            raise SpecError(f"{path}: {err.reason}", field=f"patients_csv.{err.field}") from None
+    for w in caught:  # re-issue the dropped-patient warning from here
+        _w.warn(str(w.message), StatisticalWarning, stacklevel=3)
+    try:
+        shown = path.resolve().relative_to(base.resolve())
+    except ValueError:
+        shown = path
+    how = {"drop": "patients seen in one period only dropped", "use": "patients seen in one period only used",
+           "error": "patients seen in one period only refused"}[incomplete]
+    dropped = f" ({len(data.dropped)} dropped: {', '.join(map(str, data.dropped))})" if data.dropped else ""
+    data_source = f"{defaults['source']} [file {shown}, sha256 {digest[:12]}; {how}{dropped}]"
+    tot = data.totals()
+    tag = defaults["tag"]
+    provenance = {"patients": Quantity(data.n_patients, tag, data_source),
+                  "events_before": Quantity(tot.before.events, tag, data_source),
+                  "exposure_before": Quantity(round(tot.before.exposure, 6), tag, data_source),
+                  "events_after": Quantity(tot.after.events, tag, data_source),
+                  "exposure_after": Quantity(round(tot.after.exposure, 6), tag, data_source)}
+    if target is not None:
+        provenance["target"] = target
+    try:
+        ep = cls(name=name, data=data, target=1.0 if target is None else target.value, direction=direction,
+                 label=raw.get("label", name), data_source=data_source, **switches)
+    except DataError as err:
+        raise SpecError(err.reason, field=err.field) from None
+    return ep, provenance
+
+
+# --- analysis ---------------------------------------------------------------------------
+#: hyperparameters whose diagnostics count, besides the rate ratio (when in the model)
+_HYPER = ("frailty_sd", "effect_sd", "overdispersion")
+
+
+def _quantiles(draws, level) -> tuple:
+    tail = (1 - level) / 2
+    lo, med, hi = np.quantile(np.asarray(draws, dtype=float).ravel(), [tail, 0.5, 1 - tail])
+    return float(lo), float(med), float(hi)
+
+
+def _patient_row(endpoint, tree, level) -> dict:
+    """MCMC columns of the common rate ratio (:func:`~bayes_trials.summaries.mcmc_columns`),
+    the hyperparameters' medians and intervals, and the worst diagnostics over all of them."""
+    import arviz as az
+
+    from ..fit import diagnostics
+    from ..summaries import mcmc_columns
+
+    p = _pct(level)
+    row = mcmc_columns(endpoint, tree, level)
+    post = tree["posterior"]
+    theta = post["log_rate_ratio"]
+    row["log_rr_median"] = float(theta.median())
+    row["mcse_log_rr_median"] = float(az.mcse(theta, method="quantile", prob=0.5))
+    tail = (1 - level) / 2
+    for end, q in (("low", tail), ("high", 1 - tail)):
+        row[f"log_rr_eti{p}_{end}"] = float(theta.quantile(q))
+        row[f"mcse_log_rr_eti{p}_{end}"] = float(az.mcse(theta, method="quantile", prob=q))
+    worst = {"rate_ratio": (row["r_hat"], row["ess_bulk"])}
+    for var in _HYPER:
+        if var in post:
+            lo, med, hi = _quantiles(post[var].values, level)
+            row[f"{var}_median"], row[f"{var}_eti{p}_low"], row[f"{var}_eti{p}_high"] = med, lo, hi
+            d = diagnostics(tree, var)
+            worst[var] = (d.r_hat, d.ess_bulk)
+            row["r_hat"] = max(row["r_hat"], d.r_hat)
+            row["ess_bulk"] = min(row["ess_bulk"], d.ess_bulk)
+            row["ess_tail"] = min(row["ess_tail"], d.ess_tail)
+    row["diagnosed"] = ", ".join(worst)
+    return row
+
+
+def _sample_patients(endpoint, prior, *, draws, tune, chains, seed, level):
+    """Sample; refit with higher target_accept and more draws (``analysis.RETRIES``) while
+    R-hat, ESS or divergences fail on the rate ratio or a hyperparameter."""
+    from ..analysis import RETRIES
+    from ..checks import sampler_diagnostics
+    from ..fit import DEFAULT_TARGET_ACCEPT, sample
+
+    for attempt, (ta, mult) in enumerate(((DEFAULT_TARGET_ACCEPT, 1), *RETRIES), start=1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            tree = sample(endpoint, prior, draws=draws * mult, tune=tune, chains=chains,
+                          seed=seed + attempt - 1, target_accept=ta)
+        row = _patient_row(endpoint, tree, level)
+        row.update(target_accept=ta, attempts=attempt, seed=seed)
+        if sampler_diagnostics(endpoint, "", row)[0].passed:
+            break
+    return tree, row
+
+
+def conditional_log_likelihood(data: PerPatientRates):
+    """The conditional Poisson log likelihood of :math:`\\theta = \\log \\text{RR}` (vectorised).
+
+    Given patient :math:`i`'s total :math:`n_i = y_{ib} + y_{ia}`,
+    :math:`y_{ia} \\sim \\text{Bin}(n_i, p_i)` with
+    :math:`p_i = E_{ia} e^{\\theta} / (E_{ia} e^{\\theta} + E_{ib})`, so
+
+    .. math::
+
+        \\ell(\\theta) = \\sum_i y_{ia}\\,\\theta - n_i \\log(E_{ib} + E_{ia} e^{\\theta})
+        + \\text{const}.
+
+    It is also the marginal likelihood of :math:`\\theta` when each patient's log rate before
+    has a flat prior (integrate :math:`\\lambda_i` against :math:`d\\lambda_i/\\lambda_i`), so
+    :math:`\\ell(\\theta)` times a prior on :math:`\\theta` is the no-pooling Bayesian posterior.
+    Patients seen in one period only contribute nothing.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"patient": [1, 1], "period": ["before", "after"],
+    ...                    "events": [4, 1], "exposure": [2.0, 1.0]})
+    >>> ll = conditional_log_likelihood(PerPatientRates(df))
+    >>> round(float(ll(np.log(0.5)) - ll(0.0)), 4)           # log Bin(1; 5, 1/5) / Bin(1; 5, 1/3)
+    0.2185
+    >>> round(float(np.log(stats.binom.pmf(1, 5, 1 / 5) / stats.binom.pmf(1, 5, 1 / 3))), 4)
+    0.2185
+    """
+    w = data.wide().dropna()
+    ya, yb = w["events_after"].to_numpy(float), w["events_before"].to_numpy(float)
+    ea, eb = w["exposure_after"].to_numpy(float), w["exposure_before"].to_numpy(float)
+    n = ya + yb
+
+    def ll(theta):
+        t = np.asarray(theta, dtype=float)[..., None]
+        return np.sum(ya * t - n * np.logaddexp(np.log(eb), t + np.log(ea)), axis=-1)
+
+    return ll
+
+
+def analyse_patient_rates(endpoint, priors: dict, *, method="mcmc", spec=None, trial_id="", draws=1000,
+                          tune=1000, chains=4, seed=0, level=CRED_LEVEL) -> "PatientRatesResult":
+    """Fit the per-patient hierarchical model under each prior and check it.
+
+    Parameters
+    ----------
+    endpoint : PatientRateRatioEndpoint
+    priors : dict name -> PatientRatePrior
+    method : {"mcmc", "exact"}
+        The hierarchical model has no closed form: ``"exact"`` reports only the frequentist
+        analyses and the exact two-rate posterior of the aggregate totals.
+    spec : EndpointSpec, optional
+        Supplies the published results to reproduce and the priors' roles.
+    trial_id, seed
+        Each fit's seed is ``derive_seed(seed, trial_id, endpoint, prior)``.
+    draws, tune, chains, level
+
+    Returns
+    -------
+    PatientRatesResult
+
+    Notes
+    -----
+    Checks:
+
+    - sampler diagnostics (R-hat < 1.01, bulk ESS >= 400, no divergences) on the rate ratio and
+      every hyperparameter, after up to two refits with ``target_accept`` 0.95 and more draws;
+    - Bayesian vs frequentist, under the reference prior (role ``reference`` in the spec; without
+      a spec, a prior with log RR sd >= 5) in the *Poisson, common-effect* frailty model (fitted
+      in addition when the endpoint's model has overdispersion or a varying effect, since
+      those models estimate other things): the posterior median of :math:`\\theta` within
+      ``MEDIAN_TOL_SE`` = 0.25 standard errors (plus 4 MCSE) of the conditional Poisson MLE, and
+      each end of the equal-tailed interval within ``INTERVAL_TOL_SE`` = 0.5 SE (plus 4 MCSE) of
+      the Wald interval's, on the log scale. Why these tolerances: with a flat prior on
+      :math:`\\theta` and flat priors on the patients' log rates, the posterior of
+      :math:`\\theta` *is* the normalised conditional likelihood
+      (:func:`conditional_log_likelihood`); the frailty model departs from that only through
+      partial pooling of the patients' rates, a small fraction of an SE when every patient
+      has several events. The interval ends get more room because the Wald interval is
+      symmetric on the log scale while the conditional likelihood, with few events after, is
+      skewed: with 5 events after, its ends move by about 0.3 SE;
+    - published vs recomputed (conditional Poisson estimate, Wald interval, p-value), if any.
+
+    With no events after (or before) in every patient the MLE is on the boundary
+    (:math:`\\log \\text{RR} = -\\infty`); the comparison checks are then "not applicable"
+    and the report shows no MLE.
+    """
+    from ..analysis import METHODS, PriorFit
+    from ..errors import SpecError
+    from ..fit import derive_seed
+
+    v.one_of(method, METHODS, "method", SpecError)
+    level = v.open_unit(level, "level", SpecError)
+    if not priors:
+        raise SpecError("no priors to analyse", endpoint=endpoint.name, field="priors")
+    for pname, prior in priors.items():
+        if not isinstance(prior, PatientRatePrior):
+            raise PriorError(f"prior {pname!r}: a per-patient rate endpoint takes a PatientRatePrior, "
+                             f"got {prior!r}", endpoint=endpoint.name, field="priors")
+    fits = {}
+    kw = dict(draws=int(draws), tune=int(tune), chains=int(chains), level=level)
+    if method == "mcmc":
+        for pname, prior in priors.items():
+            fit_seed = derive_seed(seed, trial_id, endpoint.name, pname)
+            tree, row = _sample_patients(endpoint, prior, seed=fit_seed, **kw)
+            fits[pname] = PriorFit(pname, prior, None, row, tree, fit_seed)
+    result = PatientRatesResult(endpoint, fits, endpoint.frequentist(level), spec=spec, level=level,
+                                method=method)
+    ref_name = _reference_prior_name(priors, spec)
+    result.reference_prior = ref_name
+    if method == "mcmc" and ref_name is not None:
+        if not endpoint.varying_effect and not endpoint.overdispersion:
+            result.comparison = {"model": _model_name(endpoint), "prior": ref_name,
+                                 "row": fits[ref_name].row, "reused": True}
+        else:
+            import dataclasses
+
+            cmp_ep = dataclasses.replace(endpoint, varying_effect=False, overdispersion=False)
+            cmp_seed = derive_seed(seed, trial_id, endpoint.name, ref_name, "poisson-common-effect")
+            _, row = _sample_patients(cmp_ep, priors[ref_name], seed=cmp_seed, **kw)
+            result.comparison = {"model": _model_name(cmp_ep), "prior": ref_name, "row": row,
+                                 "reused": False}
+    result._checks = result._run_checks()
+    return result
+
+
+def _model_name(ep) -> str:
+    return ("negative-binomial" if ep.overdispersion else "Poisson") + ", " + \
+        ("patient-varying effect" if ep.varying_effect else "common effect") + ", log-normal frailty"
+
+
+def _reference_prior_name(priors: dict, spec) -> str | None:
+    if spec is not None:
+        for name in priors:
+            ps = spec.prior_specs.get(name)
+            if ps is not None and ps.role == "reference":
+                return name
+    for name, prior in priors.items():
+        _, comps = components_of(prior.log_rr)
+        if len(comps) == 1 and comps[0].scale >= 5.0:
+            return name
+    return None
+
+
+from ..analysis import ModelResult as _ModelResult  # noqa: E402  (analysis imports no endpoint)
+
+
+class PatientRatesResult(_ModelResult):
+    """The re-analysis of one ``rate_ratio_patients`` endpoint.
+
+    ``fits`` maps prior name -> :class:`~bayes_trials.analysis.PriorFit` (``exact`` None: the
+    hierarchical model has no closed form; ``posterior`` the nutpie DataTree; ``row`` the
+    summary numbers). ``reference`` is the :class:`PatientRatesReference` (statsmodels).
+    ``comparison`` holds the Poisson common-effect fit under the reference prior used by the
+    Bayesian-vs-frequentist checks. Tables: :meth:`summary`, :meth:`comparison_table`,
+    :meth:`patient_table`, :meth:`data_table`; figure: :meth:`plot`.
+    """
+
+    comparison: dict | None = None
+    reference_prior: str | None = None
+
+    # --- numbers --------------------------------------------------------------------------
+    @property
+    def totals_posterior(self) -> RateRatioPosterior:
+        """Exact posterior of RR from the aggregate totals under Jeffreys priors on both rates."""
+        ep = self.endpoint
+        agg = RateRatioEndpoint(f"{ep.name}_totals", ep.data.totals(), ep.target, ep.direction)
+        return agg.exact_posterior(TwoRatePrior.jeffreys())
+
+    def no_pooling_posterior(self) -> LogScalePosterior | None:
+        """Conditional likelihood x the reference prior's log RR (quadrature): the posterior
+        with flat priors on the patients' log rates (:func:`conditional_log_likelihood`)."""
+        if self.reference_prior is None:
+            return None
+        prior = self.fits[self.reference_prior].prior if self.reference_prior in self.fits else None
+        log_rr = prior.log_rr if prior is not None else Normal(0.0, REFERENCE_LOG_RR_SD)
+        ll = conditional_log_likelihood(self.endpoint.data)
+        return LogScalePosterior(lambda t: ll(t) + np.asarray(log_rr.logpdf(t)), label="no pooling")
+
+    def _assumed(self) -> list:
+        if self.spec is None:
+            return []
+        return [k for k, q in self.spec.provenance.items() if q.tag == "assumed"]
+
+    def summary(self) -> pd.DataFrame:
+        """Per prior (hierarchical model, MCMC): the common rate ratio's mean, median, sd, ETI and
+        HDI, :math:`P(\\text{RR} < \\text{target})` with its MCSE, the hyperparameters' medians
+        and intervals, and diagnostics; then the comparison fit and the exact aggregate
+        two-rate (Jeffreys) posterior for context."""
+        p = _pct(self.level)
+        ep = self.endpoint
+        rows = []
+        keep = ["mean", "sd", "median", f"eti{p}_low", f"eti{p}_high", f"hdi{p}_low", f"hdi{p}_high",
+                "prob", "prob_mcse"]
+        for var in _HYPER:
+            keep += [f"{var}_median", f"{var}_eti{p}_low", f"{var}_eti{p}_high"]
+        keep += ["r_hat", "ess_bulk", "ess_tail", "divergences", "draws", "target_accept", "attempts", "seed"]
+
+        def pick(row):
+            return {k: row.get(k) for k in keep}
+
+        for name, fit in self.fits.items():
+            rows.append({"endpoint": self.name, "model": _model_name(ep), "prior_name": name,
+                         "prior": repr(fit.prior), **pick(fit.row)})
+        cmp = self.comparison
+        if cmp is not None and not cmp["reused"]:
+            rows.append({"endpoint": self.name, "model": cmp["model"] + " (comparison)",
+                         "prior_name": cmp["prior"], "prior": repr(self.fits[cmp["prior"]].prior),
+                         **pick(cmp["row"])})
+        post = self.totals_posterior
+        lo, hi = post.interval(self.level, "eti")
+        hlo, hhi = post.interval(self.level, "hdi")
+        rows.append({"endpoint": self.name, "model": "aggregate totals, two independent rates (exact)",
+                     "prior_name": "jeffreys", "prior": repr(TwoRatePrior.jeffreys()),
+                     "mean": float(post.mean), "sd": float(post.sd), "median": float(post.median),
+                     f"eti{p}_low": lo, f"eti{p}_high": hi, f"hdi{p}_low": hlo, f"hdi{p}_high": hhi,
+                     "prob": ep.tail_probability(post), "prob_mcse": 0.0})
+        cols = ["endpoint", "model", "prior_name", "prior", *keep]
+        df = pd.DataFrame(rows).reindex(columns=cols)
+        return df.dropna(axis=1, how="all").set_index(["model", "prior_name"])
+
+    def data_table(self) -> pd.DataFrame:
+        """The per-patient data, one row per patient (events and patient-years by period)."""
+        w = self.endpoint.data.wide()
+        w.index.name = "patient"
+        return w
+
+    def patient_table(self) -> pd.DataFrame:
+        """Each patient's rate ratio posterior (median, ETI, P(RR_i < target)) per prior; only
+        with a patient-varying effect (otherwise every patient's equals the common one)."""
+        ep = self.endpoint
+        if not ep.varying_effect or not self.fits:
+            return pd.DataFrame()
+        p = _pct(self.level)
+        w = ep.data.wide()
+        rows = []
+        for name, fit in self.fits.items():
+            draws = fit.posterior["posterior"]["patient_rate_ratio"]
+            arr = draws.values.reshape(-1, draws.sizes["patient"])
+            for i, pid in enumerate(ep.data.patients):
+                lo, med, hi = _quantiles(arr[:, i], self.level)
+                r = w.loc[pid]
+                row = {"prior_name": name, "patient": pid,
+                       "events_before": r["events_before"], "exposure_before": r["exposure_before"],
+                       "events_after": r["events_after"], "exposure_after": r["exposure_after"],
+                       "median": med, f"eti{p}_low": lo, f"eti{p}_high": hi}
+                if ep.target is not None:
+                    below = arr[:, i] < ep.target
+                    row[f"prob_rr_{'lt' if ep.direction == 'less' else 'gt'}_{ep.target:g}"] = float(
+                        below.mean() if ep.direction == "less" else 1 - below.mean())
+                rows.append(row)
+        return pd.DataFrame(rows).set_index(["prior_name", "patient"])
+
+    def comparison_table(self) -> pd.DataFrame:
+        """The common rate ratio by every analysis, Bayesian and frequentist, side by side.
+
+        Rows: the hierarchical model under each prior; the Poisson common-effect comparison
+        fit; the no-pooling posterior (conditional likelihood x reference prior, quadrature);
+        the conditional Poisson and negative-binomial GLMs (MLE, Wald interval, p-value); the
+        aggregate totals' exact two-rate Jeffreys posterior and exact conditional interval.
+        An MLE on the boundary (no events in a period) is not shown: its column says why.
+        """
+        p = _pct(self.level)
+        ep, ref = self.endpoint, self.reference
+        prob_col = "prob_" + ("lt" if ep.direction == "less" else "gt") + f"_{ep.target:g}"
+        rows = []
+
+        def add(analysis, kind, est, lo, hi, prob=None, p_value=None, note=""):
+            rows.append({"analysis": analysis, "kind": kind, "estimate": est, f"low{p}": lo,
+                         f"high{p}": hi, prob_col: prob, "p_value": p_value, "note": note})
+
+        for name, fit in self.fits.items():
+            r = fit.row
+            add(f"hierarchical ({_model_name(ep)}), prior {name}", "Bayesian: posterior median, ETI",
+                r["median"], r[f"eti{p}_low"], r[f"eti{p}_high"], r["prob"], note=f"MCMC, {r['draws']} draws")
+        cmp = self.comparison
+        if cmp is not None and not cmp["reused"]:
+            r = cmp["row"]
+            add(f"{cmp['model']}, prior {cmp['prior']} (comparison model)", "Bayesian: posterior median, ETI",
+                r["median"], r[f"eti{p}_low"], r[f"eti{p}_high"], r["prob"], note=f"MCMC, {r['draws']} draws")
+        npool = self.no_pooling_posterior()
+        if npool is not None:
+            lo, hi = npool.interval(self.level, "eti")
+            add(f"no pooling: conditional likelihood x prior {self.reference_prior}'s log RR",
+                "Bayesian: posterior median, ETI", float(npool.median), lo, hi,
+                ep.tail_probability(npool), note="exact (quadrature)")
+        for key, label in (("conditional_poisson", "conditional Poisson GLM (patient fixed effects)"),
+                           ("negative_binomial", "negative-binomial GLM (NB2)")):
+            res = getattr(ref, key)
+            if res is None:
+                add(label, "frequentist: MLE, Wald CI", None, None, None,
+                    note="not fitted: " + ("; ".join(ref.notes) or "no information"))
+            else:
+                extra = f"alpha = {res['alpha']:.3g}" if "alpha" in res else f"{res['n_patients']} patients"
+                add(label, "frequentist: MLE, Wald CI", res["rate_ratio"], *res["ci"], p_value=res["p_value"],
+                    note=f"statsmodels; {extra}")
+        post = self.totals_posterior
+        lo, hi = post.interval(self.level, "eti")
+        add("aggregate totals, Jeffreys priors on both rates", "Bayesian: posterior median, ETI",
+            float(post.median), lo, hi, ep.tail_probability(post), note="exact (beta-prime)")
+        tot = ref.totals
+        clo, chi = tot.intervals["exact-cond"]
+        boundary = tot.events_after == 0 or tot.events_before == 0
+        add("aggregate totals, exact conditional (binomial) test and interval", "frequentist: MLE, exact CI",
+            None if boundary else tot.estimate, clo, None if not math.isfinite(chi) else chi,
+            p_value=tot.p_values.get("exact-cond"),
+            note="MLE on the boundary (no events in a period): not shown" if boundary else "statsmodels")
+        return pd.DataFrame(rows).set_index("analysis")
+
+    # --- checks ---------------------------------------------------------------------------
+    def _run_checks(self) -> list:
+        from .. import checks as chk
+
+        ep = self.endpoint
+        out = []
+        if self.spec is not None and self.spec.published:
+            out += chk.published_checks(ep, self.reference, self.spec.published,
+                                        assumed_data=bool(self._assumed()))
+        fits = [(name, fit.row) for name, fit in self.fits.items()]
+        if self.comparison is not None and not self.comparison["reused"]:
+            fits.append((f"{self.comparison['prior']} (comparison model)", self.comparison["row"]))
+        for name, row in fits:
+            c = chk.sampler_diagnostics(ep, name, row)[0]
+            out.append(_replace_check(c, message=c.message + f" (worst over {row['diagnosed']}; attempt "
+                                      f"{row['attempts']}, target_accept {row['target_accept']:g})"))
+        out += self._bayes_vs_frequentist()
+        return out
+
+    def _bayes_vs_frequentist(self) -> list:
+        from ..checks import KINDS, N_MCSE, Check
+
+        ep, cp = self.endpoint, self.reference.conditional_poisson
+        p = _pct(self.level)
+        names = ("reference-prior posterior median of RR vs conditional Poisson MLE",
+                 f"reference-prior {p}% ETI of RR, lower end vs conditional Poisson Wald interval",
+                 f"reference-prior {p}% ETI of RR, upper end vs conditional Poisson Wald interval")
+        if self.method != "mcmc":
+            return [Check(ep.name, KINDS[2], n, None, None, "-", None,
+                          "method exact: the hierarchical model needs MCMC") for n in names]
+        if self.comparison is None:
+            return [Check(ep.name, KINDS[2], n, None, None, "-", None,
+                          "no reference prior (role 'reference', or log RR sd >= 5) among the priors")
+                    for n in names]
+        cmp = self.comparison
+        row, prior = cmp["row"], cmp["prior"]
+        model = f" [{cmp['model']}]"
+        if cp is None:
+            why = "; ".join(self.reference.notes) or "conditional Poisson not fitted"
+            msg = (f"not applicable: {why}. The posterior stays finite: median RR "
+                   f"{row['median']:.3g} ({p}% CrI {row[f'eti{p}_low']:.3g} to {row[f'eti{p}_high']:.3g}), "
+                   "its lower tail set by the prior")
+            return [Check(ep.name, KINDS[2], n + model, None, None, "-", None, msg, prior=prior) for n in names]
+        se, b = cp["se"], cp["log_rr"]
+        wl, wh = (math.log(x) for x in cp["ci"])
+        out = []
+        for name, ours, mcse, theirs, k in (
+                (names[0], row["log_rr_median"], row["mcse_log_rr_median"], b, MEDIAN_TOL_SE),
+                (names[1], row[f"log_rr_eti{p}_low"], row[f"mcse_log_rr_eti{p}_low"], wl, INTERVAL_TOL_SE),
+                (names[2], row[f"log_rr_eti{p}_high"], row[f"mcse_log_rr_eti{p}_high"], wh, INTERVAL_TOL_SE)):
+            tol = k * se + N_MCSE * mcse
+            diff = abs(ours - theirs)
+            passed = diff <= tol
+            out.append(Check(
+                ep.name, KINDS[2], name + model, math.exp(ours), math.exp(theirs),
+                f"|log difference| <= {k:g} SE + {N_MCSE:g} MCSE = {tol:.3g}", bool(passed),
+                f"{math.exp(ours):.4g} vs {math.exp(theirs):.4g}: log difference {diff:.3g} = "
+                f"{diff / se:.2f} SE of the conditional Poisson log RR (SE {se:.3g}); "
+                f"{'within' if passed else 'outside'} the tolerance", prior=prior))
+        return out
+
+    # --- report ---------------------------------------------------------------------------
+    def report_blocks(self) -> list:
+        p = _pct(self.level)
+        ep = self.endpoint
+        inc = {"drop": "dropped", "keep": "used", "error": "refused"}[ep.data.incomplete]
+        blocks = [(f"Per-patient data ({'ASSUMED / ' if self._assumed() else ''}{ep.data_source or 'in memory'}); "
+                   f"patients seen in one period only: {inc}", self.data_table()),
+                  (f"Rate ratio after / before by every analysis ({p}% intervals)", self.comparison_table())]
+        if self.fits:
+            blocks.append(("Posterior summary (common rate ratio; hyperparameters; diagnostics)", self.summary()))
+        pt_ = self.patient_table()
+        if len(pt_):
+            blocks.append((f"Each patient's rate ratio (posterior median, {p}% ETI; patient-varying effect)", pt_))
+        freq = pd.DataFrame([{"quantity": k, "value": val} for k, val in self.reference.as_dict().items()
+                             if val is not None and val != ""]).set_index("quantity")
+        blocks.append(("Frequentist reference (statsmodels; all numbers)", freq))
+        return blocks
+
+    def sentences(self) -> list:
+        p = _pct(self.level)
+        ep, ref = self.endpoint, self.reference
+        out = []
+        assumed = self._assumed()
+        if assumed:
+            out.append(f"ASSUMED numbers ({', '.join(assumed)}): every result below depends on them; "
+                       "see the provenance table for their sources.")
+        out.append(f"Data: {ep.describe_data()}.")
+        out.append(f"Model: {_model_name(ep)}; log rate = log exposure + patient's log rate before "
+                   "(Normal(mu, sigma^2)) + log RR after treatment; the common rate ratio is the median "
+                   "patient's" + (" (patients' log RRs vary with sd tau)." if ep.varying_effect else "."))
+        tgt = ep.describe_target()
+        for name, fit in self.fits.items():
+            r = fit.row
+            s = (f"Prior {name}: common rate ratio posterior median {r['median']:.3g} ({p}% CrI "
+                 f"{r[f'eti{p}_low']:.3g} to {r[f'eti{p}_high']:.3g}), reduction "
+                 f"{100 * (1 - r['median']):.1f}%")
+            if r.get("prob") is not None:
+                s += f"; {tgt} = {r['prob']:.3f}"
+            hyper = [f"{var.replace('_', ' ')} {r[f'{var}_median']:.3g}" for var in _HYPER
+                     if r.get(f"{var}_median") is not None]
+            out.append(s + "; posterior medians: " + ", ".join(hyper) + ".")
+        if self.method != "mcmc":
+            out.append("Method exact: the hierarchical model has no closed form and was not fitted "
+                       "(method mcmc fits it); the frequentist and aggregate exact analyses are shown.")
+        cp, nb = ref.conditional_poisson, ref.negative_binomial
+        if cp is not None:
+            out.append(f"Conditional Poisson (patient fixed effects): RR {cp['rate_ratio']:.3g} ({p}% Wald CI "
+                       f"{cp['ci'][0]:.3g} to {cp['ci'][1]:.3g}), p = {cp['p_value']:.3g}.")
+        if nb is not None:
+            out.append(f"Negative binomial: RR {nb['rate_ratio']:.3g} ({p}% Wald CI {nb['ci'][0]:.3g} to "
+                       f"{nb['ci'][1]:.3g}), overdispersion alpha {nb['alpha']:.3g}.")
+        if cp is None or nb is None:
+            out.append("Frequentist GLMs not (all) fitted: " + ("; ".join(ref.notes) or "no information")
+                       + ". No maximum-likelihood rate ratio is reported; the posteriors above stay finite.")
+        post = self.totals_posterior
+        lo, hi = post.interval(self.level, "eti")
+        out.append(f"For context, the aggregate totals under Jeffreys priors on both rates (exact): median "
+                   f"{post.median:.3g} ({p}% CrI {lo:.3g} to {hi:.3g}); this ignores who had the events.")
+        c = self.checks()
+        n_fail = int((c["passed"] == False).sum())  # noqa: E712
+        n_na = int(c["passed"].isna().sum())
+        out.append(f"Checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, {n_na} not applicable.")
+        return out
+
+    def plot(self):
+        """Forest plot (log scale): each patient's rate ratio (varying effect), the common rate
+        ratio under each prior, the no-pooling posterior, the conditional Poisson and NB
+        estimates with Wald intervals, and the aggregate Jeffreys posterior."""
+        import matplotlib.pyplot as plt
+
+        ep = self.endpoint
+        level = self.level
+        rows = []  # (label, estimate or None, lo, hi, colour, marker)
+        pt_ = self.patient_table()
+        if len(pt_):
+            p = _pct(level)
+            first = next(iter(self.fits))
+            for pid, r in pt_.loc[first].iterrows():
+                rows.append((f"patient {pid} ({first})", r["median"], r[f"eti{p}_low"], r[f"eti{p}_high"], "0.45", "s"))
+        cmp = self.comparison_table()
+        p = _pct(level)
+        colours = {"Bayesian": "C0", "frequentist": "C3"}
+        for label, r in cmp.iterrows():
+            col = colours[r["kind"].split(":")[0]]
+            rows.append((label, r["estimate"], r[f"low{p}"], r[f"high{p}"], col, "o" if col == "C0" else "D"))
+        fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.4))
+        finite = [x for _, e, lo, hi, *_ in rows for x in (e, lo, hi)
+                  if x is not None and not pd.isna(x) and 0 < x < math.inf]
+        xmin = max(min(finite) / 2, 1e-4) if finite else 1e-3
+        xmax = max(finite) * 2 if finite else 10.0
+        for k, (label, est, lo, hi, col, mk) in enumerate(rows):
+            y = len(rows) - k
+            lo_ = xmin if lo is None or pd.isna(lo) or lo <= xmin else lo
+            hi_ = xmax if hi is None or pd.isna(hi) or hi >= xmax else hi
+            if not (lo is None or pd.isna(lo)) or not (hi is None or pd.isna(hi)):
+                ax.plot([lo_, hi_], [y, y], color=col, lw=1.4)
+            if est is not None and not pd.isna(est) and est > 0:
+                ax.plot(max(est, xmin), y, mk, color=col, ms=5)
+            elif est is None or pd.isna(est):
+                ax.text(xmin, y, "  MLE not shown (boundary)", va="center", fontsize=6, color=col)
+        ax.set_yticks(range(len(rows), 0, -1), [r[0] for r in rows], fontsize=6)
+        ax.set_xscale("log")
+        ax.set_xlim(xmin, xmax)
+        ax.axvline(1.0, color="0.5", ls=":", lw=1)
+        if ep.target is not None:
+            ax.axvline(ep.target, color="0.5", ls="--", lw=1)
+        ax.set_xlabel(f"rate ratio after / before (point, {_pct(level)}% interval; dashed: target {ep.target:g})")
+        tag = " [ASSUMED / ILLUSTRATIVE data]" if self._assumed() else ""
+        ax.set_title(f"{ep.label}: per-patient and common rate ratios{tag}", fontsize=9)
+        fig.tight_layout()
+        return fig
+
+
+def _replace_check(check, **changes):
+    from dataclasses import replace
+
+    return replace(check, **changes)
