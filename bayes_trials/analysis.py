@@ -19,7 +19,7 @@ from . import checks as chk
 from .errors import StatisticalWarning
 from .fit import DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, derive_seed, sample
 from .priors import CRED_LEVEL
-from .summaries import evidence_columns, exact_columns, mcmc_columns, pct, prior_columns
+from .summaries import evidence_columns, exact_columns, mcmc_columns, prior_columns
 
 METHODS = ("mcmc", "exact")
 
@@ -62,6 +62,12 @@ class ModelResult:
 
     def checks(self) -> pd.DataFrame:
         return chk.to_frame(self._checks)
+
+    def assumed_fields(self) -> list:
+        """The spec fields of this endpoint tagged ``assumed`` (the report flags every one)."""
+        if self.spec is None:
+            return []
+        return [k for k, q in self.spec.provenance.items() if q.tag == "assumed"]
 
     def benchmarks(self) -> pd.DataFrame:
         """Comparisons with benchmark trials (empty unless the kind defines them)."""
@@ -211,6 +217,19 @@ class TrialResult:
         return head + "".join(r._repr_html_() for r in self.endpoints.values())
 
 
+def check_analysis_inputs(name: str, priors: dict, method: str, level: float) -> float:
+    """Validate what every endpoint's analysis takes: a known method, a level in (0, 1) and at
+    least one prior; returns the level. Errors name the endpoint and the field."""
+    from . import _validate as v
+    from .errors import SpecError
+
+    v.one_of(method, METHODS, "method", SpecError)
+    level = v.open_unit(level, "level", SpecError)
+    if not priors:
+        raise SpecError("no priors to analyse", endpoint=name, field="priors")
+    return level
+
+
 def _slim(tree):
     """Posterior and the scalar sampler statistics worth keeping (drops object columns)."""
     import xarray as xr
@@ -255,12 +274,7 @@ def analyse_endpoint(endpoint, priors: dict, *, method="mcmc", draws=DEFAULT_DRA
     The exact posterior is always computed; with ``method="mcmc"`` each prior is also
     sampled (one compile per model structure, cheap refits) and checked against it.
     """
-    from .errors import SpecError
-    from . import _validate as v
-
-    v.one_of(method, METHODS, "method", SpecError)
-    if not priors:
-        raise SpecError("no priors to analyse", endpoint=endpoint.name, field="priors")
+    level = check_analysis_inputs(endpoint.name, priors, method, level)
     fits = {}
     checks = []
     for name, prior in priors.items():

@@ -15,8 +15,6 @@ import bayes_trials as bt
 from bayes_trials.benchmarks import SAFETY_BENCHMARKS, BenchmarkRate
 from bayes_trials.errors import SpecError
 
-from .conftest import META
-
 # --------------------------------------------------------------------------------------
 # a small spec with both kinds, mutated case by case
 

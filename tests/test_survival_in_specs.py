@@ -3,11 +3,9 @@ the pipeline on the ILLUSTRATIVE spec (simulated curve; modest draws, session fi
 its checks against independent computations (scipy closed forms, lifelines)."""
 
 import math
-import shutil
 import subprocess
 import sys
 import textwrap
-import warnings
 from pathlib import Path
 
 import numpy as np

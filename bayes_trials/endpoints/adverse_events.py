@@ -1013,15 +1013,11 @@ def analyse_adverse_events(endpoint, priors: dict, *, method: str = "mcmc", draw
     import xarray as xr
 
     from .. import checks as chk
-    from ..analysis import METHODS, PriorFit, analyse_endpoint
-    from ..errors import SpecError
+    from ..analysis import PriorFit, analyse_endpoint, check_analysis_inputs
     from ..fit import DEFAULT_TARGET_ACCEPT, derive_seed, sample
     from ..priors import Mixture
 
-    v.one_of(method, METHODS, "method", SpecError)
-    level = v.open_unit(level, "level")
-    if not priors:
-        raise SpecError("no priors to analyse", endpoint=endpoint.name, field="priors")
+    level = check_analysis_inputs(endpoint.name, priors, method, level)
     for pname, prior in priors.items():
         if not isinstance(prior, (Beta, Mixture)):
             raise PriorError(f"the independent analyses take Beta (or Beta mixture) priors, got "

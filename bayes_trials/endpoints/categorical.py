@@ -897,14 +897,10 @@ def analyse_categorical(endpoint, priors: dict, *, method: str = "mcmc", draws: 
     CategoricalResult
     """
     from .. import checks as chk
-    from ..analysis import METHODS, PriorFit
-    from ..errors import SpecError
+    from ..analysis import PriorFit, check_analysis_inputs
     from ..fit import DEFAULT_TARGET_ACCEPT, derive_seed, sample
 
-    v.one_of(method, METHODS, "method", SpecError)
-    level = v.open_unit(level, "level")
-    if not priors:
-        raise SpecError("no priors to analyse", endpoint=endpoint.name, field="priors")
+    level = check_analysis_inputs(endpoint.name, priors, method, level)
     for name, prior in priors.items():
         try:
             endpoint.check_prior(prior)

@@ -50,6 +50,7 @@ J R Stat Soc A 1994;157:357-416. doi:10.2307/2983527
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -1886,14 +1887,10 @@ def analyse_patient_rates(endpoint, priors: dict, *, method="mcmc", spec=None, t
     (:math:`\\log \\text{RR} = -\\infty`); the comparison checks are then "not applicable"
     and the report shows no MLE.
     """
-    from ..analysis import METHODS, PriorFit
-    from ..errors import SpecError
+    from ..analysis import PriorFit, check_analysis_inputs
     from ..fit import derive_seed
 
-    v.one_of(method, METHODS, "method", SpecError)
-    level = v.open_unit(level, "level", SpecError)
-    if not priors:
-        raise SpecError("no priors to analyse", endpoint=endpoint.name, field="priors")
+    level = check_analysis_inputs(endpoint.name, priors, method, level)
     for pname, prior in priors.items():
         if not isinstance(prior, PatientRatePrior):
             raise PriorError(f"prior {pname!r}: a per-patient rate endpoint takes a PatientRatePrior, "
@@ -1914,8 +1911,6 @@ def analyse_patient_rates(endpoint, priors: dict, *, method="mcmc", spec=None, t
             result.comparison = {"model": _model_name(endpoint), "prior": ref_name,
                                  "row": fits[ref_name].row, "reused": True}
         else:
-            import dataclasses
-
             cmp_ep = dataclasses.replace(endpoint, varying_effect=False, overdispersion=False)
             cmp_seed = derive_seed(seed, trial_id, endpoint.name, ref_name, "poisson-common-effect")
             _, row = _sample_patients(cmp_ep, priors[ref_name], seed=cmp_seed, **kw)
@@ -1977,11 +1972,6 @@ class PatientRatesResult(_ModelResult):
         log_rr = prior.log_rr if prior is not None else Normal(0.0, REFERENCE_LOG_RR_SD)
         ll = conditional_log_likelihood(self.endpoint.data)
         return LogScalePosterior(lambda t: ll(t) + np.asarray(log_rr.logpdf(t)), label="no pooling")
-
-    def _assumed(self) -> list:
-        if self.spec is None:
-            return []
-        return [k for k, q in self.spec.provenance.items() if q.tag == "assumed"]
 
     def summary(self) -> pd.DataFrame:
         """Per prior (hierarchical model, MCMC): the common rate ratio's mean, median, sd, ETI and
@@ -2116,13 +2106,13 @@ class PatientRatesResult(_ModelResult):
         out = []
         if self.spec is not None and self.spec.published:
             out += chk.published_checks(ep, self.reference, self.spec.published,
-                                        assumed_data=bool(self._assumed()))
+                                        assumed_data=bool(self.assumed_fields()))
         fits = [(name, fit.row) for name, fit in self.fits.items()]
         if self.comparison is not None and not self.comparison["reused"]:
             fits.append((f"{self.comparison['prior']} (comparison model)", self.comparison["row"]))
         for name, row in fits:
             c = chk.sampler_diagnostics(ep, name, row)[0]
-            out.append(_replace_check(c, message=c.message + f" (worst over {row['diagnosed']}; attempt "
+            out.append(dataclasses.replace(c, message=c.message + f" (worst over {row['diagnosed']}; attempt "
                                       f"{row['attempts']}, target_accept {row['target_accept']:g})"))
         out += self._bayes_vs_frequentist()
         return out
@@ -2174,7 +2164,7 @@ class PatientRatesResult(_ModelResult):
         p = _pct(self.level)
         ep = self.endpoint
         inc = {"drop": "dropped", "keep": "used", "error": "refused"}[ep.data.incomplete]
-        blocks = [(f"Per-patient data ({'ASSUMED / ' if self._assumed() else ''}{ep.data_source or 'in memory'}); "
+        blocks = [(f"Per-patient data ({'ASSUMED / ' if self.assumed_fields() else ''}{ep.data_source or 'in memory'}); "
                    f"patients seen in one period only: {inc}", self.data_table()),
                   (f"Rate ratio after / before by every analysis ({p}% intervals)", self.comparison_table())]
         if self.fits:
@@ -2191,7 +2181,7 @@ class PatientRatesResult(_ModelResult):
         p = _pct(self.level)
         ep, ref = self.endpoint, self.reference
         out = []
-        assumed = self._assumed()
+        assumed = self.assumed_fields()
         if assumed:
             out.append(f"ASSUMED numbers ({', '.join(assumed)}): every result below depends on them; "
                        "see the provenance table for their sources.")
@@ -2276,13 +2266,7 @@ class PatientRatesResult(_ModelResult):
         if ep.target is not None:
             ax.axvline(ep.target, color="0.5", ls="--", lw=1)
         ax.set_xlabel(f"rate ratio after / before (point, {_pct(level)}% interval; dashed: target {ep.target:g})")
-        tag = " [ASSUMED / ILLUSTRATIVE data]" if self._assumed() else ""
+        tag = " [ASSUMED / ILLUSTRATIVE data]" if self.assumed_fields() else ""
         ax.set_title(f"{ep.label}: per-patient and common rate ratios{tag}", fontsize=9)
         fig.tight_layout()
         return fig
-
-
-def _replace_check(check, **changes):
-    from dataclasses import replace
-
-    return replace(check, **changes)

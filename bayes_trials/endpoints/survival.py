@@ -50,6 +50,7 @@ doi:10.21105/joss.01317
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -1708,14 +1709,10 @@ class TimeToEventEndpoint:
         With ``method="exact"`` only the exponential model is fitted (exactly); the Weibull
         and piecewise models have no closed form and need ``method="mcmc"``.
         """
-        from ..analysis import METHODS, PriorFit
-        from ..errors import SpecError
+        from ..analysis import PriorFit, check_analysis_inputs
         from ..fit import derive_seed
 
-        v.one_of(method, METHODS, "method", SpecError)
-        v.open_unit(level, "level", SpecError)
-        if not priors:
-            raise SpecError("no priors to analyse", endpoint=self.name, field="priors")
+        level = check_analysis_inputs(self.name, priors, method, level)
         for pname, prior in priors.items():
             if not isinstance(prior, SurvivalPrior):
                 raise PriorError(f"prior {pname!r}: a time_to_event endpoint takes a SurvivalPrior, "
@@ -1997,7 +1994,7 @@ class SurvivalResult(ModelResult):
         if self.spec is not None and self.spec.published:
             for c in chk.published_checks(ep, _PublishedRef(ref, ep.n_groups), self.spec.published):
                 if c.provenance == "assumed":
-                    c = _replace(c, message=c.message + "; the 'printed' number is itself assumed "
+                    c = dataclasses.replace(c, message=c.message + "; the 'printed' number is itself assumed "
                                  "(simulated): this tests the curve reconstruction, not a paper")
                 out.append(c)
         if ep.reconstruction:
@@ -2026,9 +2023,9 @@ class SurvivalResult(ModelResult):
                                              None if ep.benchmark is None else -math.log(ep.benchmark) / ep.landmark,
                                              "less", ep.landmark, ep.benchmark)
                     for c in chk.mcmc_vs_exact(model_view, name, row, level):
-                        out.append(_replace(c, name=f"{lab}: {c.name}"))
+                        out.append(dataclasses.replace(c, name=f"{lab}: {c.name}"))
                 for c in chk.sampler_diagnostics(view, name, row):
-                    out.append(_replace(c, name=f"{lab}: {c.name}"))
+                    out.append(dataclasses.replace(c, name=f"{lab}: {c.name}"))
         # 3. Bayesian vs frequentist
         for name, fit in self.fits.items():
             if getattr(fit.prior, "preset", "") != "vague":
@@ -2081,11 +2078,6 @@ class SurvivalResult(ModelResult):
         return out
 
     # --- report -------------------------------------------------------------------------
-    def _assumed(self) -> list:
-        if self.spec is None:
-            return []
-        return [k for k, q in self.spec.provenance.items() if q.tag == "assumed"]
-
     def report_blocks(self) -> list:
         pct = round(100 * self.level)
         ep = self.endpoint
@@ -2125,7 +2117,7 @@ class SurvivalResult(ModelResult):
         pct = round(100 * self.level)
         L, u = ep.landmark, ep.time_unit
         out = []
-        assumed = self._assumed()
+        assumed = self.assumed_fields()
         if assumed:
             out.append(f"ASSUMED numbers ({', '.join(assumed)}): every result below depends on them; "
                        "see the provenance table for their sources.")
@@ -2219,13 +2211,7 @@ class SurvivalResult(ModelResult):
             ax.set_ylim(0, 1.02)
         axes[0][0].set_ylabel("survival")
         axes[0][-1].legend(fontsize=7, loc="lower left")
-        tag = " [ASSUMED / ILLUSTRATIVE data]" if self._assumed() else ""
+        tag = " [ASSUMED / ILLUSTRATIVE data]" if self.assumed_fields() else ""
         fig.suptitle(f"{ep.label}: posterior median and {round(100 * self.level)}% bands{tag}", fontsize=10)
         fig.tight_layout()
         return fig
-
-
-def _replace(check, **changes):
-    from dataclasses import replace
-
-    return replace(check, **changes)
