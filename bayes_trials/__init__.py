@@ -58,6 +58,15 @@ from .endpoints.survival import (
 )
 from .ipd import reconstruct_ipd
 from .rates_data import PerPatientRates, PrePostRates
+from .sensitivity import (
+    SensitivityResult,
+    TippingPoint,
+    fragility,
+    load_grid,
+    sensitivity,
+    tipping_point,
+    tipping_points,
+)
 from .errors import DataError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
 from .map_prior import MAPPrior, fit_mixture, map_prior
@@ -97,6 +106,9 @@ __all__ = [
     # time to event
     "TimeToEvent", "ExponentialSurvival", "WeibullSurvival", "PiecewiseExponentialSurvival",
     "WeibullPrior", "PiecewisePrior", "SurvivalPrior", "TimeToEventEndpoint", "reconstruct_ipd",
+    # sensitivity analyses
+    "sensitivity", "tipping_point", "tipping_points", "fragility", "SensitivityResult",
+    "TippingPoint", "load_grid",
     # the pipeline
     "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "StatisticalWarning",

@@ -131,20 +131,22 @@ def sensitivity(args, argv) -> int:
     """Validate spec, grid file and scheduler first; then compute, then write atomically."""
     from pathlib import Path
 
-    from . import sensitivity as sens
+    from .errors import SpecError
     from .report import _atomic_folder
+    from .sensitivity import fragility, load_grid, tipping_points
+    from .sensitivity import sensitivity as prior_grid
     from .spec import load_spec
 
     t0 = time.perf_counter()
     spec = load_spec(args.spec)
-    gf = sens.load_grid(args.grid, spec) if args.grid else None
+    gf = load_grid(args.grid, spec) if args.grid else None
     st = dict(gf.settings) if gf else {}
     for key in ("method", "draws", "chains", "seed"):
         if getattr(args, key) is not None:
             st[key] = getattr(args, key)
     for key in ("draws", "chains"):
         if key in st and st[key] < 1:
-            raise sens.SpecError("must be at least 1", field=f"--{key}")
+            raise SpecError("must be at least 1", field=f"--{key}")
     method = st.get("method", "auto")
     seed = st.get("seed", spec.sampling["seed"])
     client = None
@@ -155,19 +157,19 @@ def sensitivity(args, argv) -> int:
     endpoints = [es for es in spec.endpoints
                  if getattr(es.endpoint, "kind", None) in ("binary", "rate_ratio") and es.endpoint.target is not None]
     if not endpoints:
-        raise sens.SpecError("no binary or rate-ratio endpoint with a target", file=args.spec, field="endpoints")
+        raise SpecError("no binary or rate-ratio endpoint with a target", file=args.spec, field="endpoints")
     results, frag = {}, {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         for es in endpoints:
             grid = gf.grid_for(es.endpoint) if gf else "default"
-            results[es.endpoint.name] = sens.sensitivity(
+            results[es.endpoint.name] = prior_grid(
                 es, grid=grid, method=method, threshold=st.get("threshold"),
                 draws=st.get("draws", spec.sampling["draws"]), tune=st.get("tune", spec.sampling["tune"]),
                 chains=st.get("chains", spec.sampling["chains"]), random_seed=seed,
                 level=st.get("level", spec.sampling["level"]), client=client)
-            frag[es.endpoint.name] = sens.fragility(es, threshold=st.get("threshold"))
-        tips = sens.tipping_points(spec, scenarios=st.get("scenarios", True), threshold=st.get("threshold"))
+            frag[es.endpoint.name] = fragility(es, threshold=st.get("threshold"))
+        tips = tipping_points(spec, scenarios=st.get("scenarios", True), threshold=st.get("threshold"))
     import matplotlib
 
     matplotlib.use("Agg")
