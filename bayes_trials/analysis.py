@@ -253,9 +253,10 @@ RETRIES = ((0.95, 2), (0.95, 4))
 
 def _sample_until_diagnostics_pass(endpoint, prior, exact, *, draws, tune, chains, seed, level):
     """Sample; if R-hat, ESS or divergences fail, refit with the settings in RETRIES."""
-    from .fit import DEFAULT_TARGET_ACCEPT
+    from .fit import target_accept_for
 
-    settings = ((DEFAULT_TARGET_ACCEPT, 1), *RETRIES)
+    first = target_accept_for(endpoint, prior)
+    settings = ((first, 1), *((max(ta, first), mult) for ta, mult in RETRIES))
     for attempt, (target_accept, mult) in enumerate(settings, start=1):
         tree = sample(endpoint, prior, draws=draws * mult, tune=tune, chains=chains,
                       seed=seed + attempt - 1, target_accept=target_accept)

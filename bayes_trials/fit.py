@@ -72,14 +72,24 @@ class Diagnostics:
     chains: int
 
 
+def target_accept_for(endpoint, prior) -> float:
+    """NUTS target acceptance for a fit: the endpoint's own (``endpoint.target_accept(prior)``,
+    for posteriors with long tails on the sampled scale) or :data:`DEFAULT_TARGET_ACCEPT`."""
+    own = getattr(endpoint, "target_accept", None)
+    return float(own(prior)) if callable(own) else DEFAULT_TARGET_ACCEPT
+
+
 def sample(endpoint, prior, *, draws=DEFAULT_DRAWS, tune=DEFAULT_TUNE, chains=DEFAULT_CHAINS,
-           seed: int = 0, target_accept: float = DEFAULT_TARGET_ACCEPT, cache: ModelCache = CACHE):
+           seed: int = 0, target_accept: float | None = None, cache: ModelCache = CACHE):
     """Sample the posterior of ``endpoint`` under ``prior`` with nutpie.
 
-    Returns the ``xarray.DataTree`` (groups ``posterior`` and ``sample_stats``; warm-up
-    draws are not kept).
+    ``target_accept`` defaults to :func:`target_accept_for`. Returns the ``xarray.DataTree``
+    (groups ``posterior`` and ``sample_stats``; warm-up draws are not kept).
     """
     import nutpie
+
+    if target_accept is None:
+        target_accept = target_accept_for(endpoint, prior)
 
     compiled = cache.get(endpoint.structure(prior), endpoint.build_model)
     compiled = compiled.with_data(**endpoint.model_inputs(prior))

@@ -833,6 +833,18 @@ class _RateRatioBase:
         if not self.label:
             object.__setattr__(self, "label", self.name)
 
+    def target_accept(self, prior) -> float:
+        """0.95 when a period has no events, else the default (0.9): with zero events the
+        posterior of that log rate has an exponential left tail (a Gamma with shape below 1
+        on the log scale), which NUTS explores fully only with smaller steps (with 0.9, the
+        2.5% quantile or the mean missed the exact value by more than 4 MCSE in 2 of 40
+        seeds; with 0.95 in none, z-scores sd 0.86)."""
+        from ..fit import DEFAULT_TARGET_ACCEPT
+
+        d = self.data
+        zero = isinstance(d, PrePostRates) and (d.before.events == 0 or d.after.events == 0)
+        return 0.95 if zero else DEFAULT_TARGET_ACCEPT
+
     def tail_probability(self, dist) -> float | None:
         """:math:`P(\\text{RR} < \\text{target})` (``direction="less"``) or ``>`` under ``dist``."""
         if self.target is None:
