@@ -69,6 +69,21 @@ class ModelResult:
             return []
         return [k for k, q in self.spec.provenance.items() if q.tag == "assumed"]
 
+    def assumed_sentences(self) -> list:
+        """The report's warning that results rest on assumed numbers (none if nothing is)."""
+        assumed = self.assumed_fields()
+        if not assumed:
+            return []
+        return [f"ASSUMED numbers ({', '.join(assumed)}): every result below depends on them; "
+                "see the provenance table for their sources."]
+
+    def checks_sentence(self) -> str:
+        """'Checks: k passed, f failed, m not applicable.'"""
+        c = self.checks()
+        n_fail = int((c["passed"] == False).sum())  # noqa: E712
+        n_na = int(c["passed"].isna().sum())
+        return f"Checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, {n_na} not applicable."
+
     def benchmarks(self) -> pd.DataFrame:
         """Comparisons with benchmark trials (empty unless the kind defines them)."""
         return pd.DataFrame()

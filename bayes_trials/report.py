@@ -199,10 +199,7 @@ def sentences(result) -> list[str]:
             if r.get("prob_resolvable") is False:
                 s += " (exact; beyond what the draws resolve)"
         out.append(s + ".")
-    c = result.checks()
-    n_fail = int((c["passed"] == False).sum())  # noqa: E712
-    n_na = int(c["passed"].isna().sum())
-    out.append(f"Checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, {n_na} not applicable.")
+    out.append(result.checks_sentence())
     return out
 
 

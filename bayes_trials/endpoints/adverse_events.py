@@ -1336,10 +1336,7 @@ class AdverseEventsResult(_ModelResult):
             out.append("Caveat: 12 patients at 5-30 times lower doses against large trials; "
                        "grading systems, follow-up and populations differ, so these probabilities "
                        "describe the counts, not a randomised comparison.")
-        c = self.checks()
-        n_fail = int((c["passed"] == False).sum())  # noqa: E712
-        n_na = int(c["passed"].isna().sum())
-        out.append(f"Checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, {n_na} not applicable.")
+        out.append(self.checks_sentence())
         return out
 
     def plot(self, ax=None):

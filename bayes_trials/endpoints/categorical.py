@@ -1096,10 +1096,7 @@ class CategoricalResult(_ModelResult):
             out.append("These comparisons set a 12-patient trial at 5-30 times lower doses "
                        "against large trials with other populations and response definitions: "
                        "they describe the counts, not a randomised contrast.")
-        c = self.checks()
-        n_fail = int((c["passed"] == False).sum())  # noqa: E712
-        n_na = int(c["passed"].isna().sum())
-        out.append(f"Checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, {n_na} not applicable.")
+        out.append(self.checks_sentence())
         return out
 
     def plot(self, ax=None):

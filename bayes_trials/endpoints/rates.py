@@ -2192,11 +2192,7 @@ class PatientRatesResult(_ModelResult):
     def sentences(self) -> list:
         p = _pct(self.level)
         ep, ref = self.endpoint, self.reference
-        out = []
-        assumed = self.assumed_fields()
-        if assumed:
-            out.append(f"ASSUMED numbers ({', '.join(assumed)}): every result below depends on them; "
-                       "see the provenance table for their sources.")
+        out = self.assumed_sentences()
         out.append(f"Data: {ep.describe_data()}.")
         out.append(f"Model: {_model_name(ep)}; log rate = log exposure + patient's log rate before "
                    "(Normal(mu, sigma^2)) + log RR after treatment; the common rate ratio is the median "
@@ -2229,10 +2225,7 @@ class PatientRatesResult(_ModelResult):
         lo, hi = post.interval(self.level, "eti")
         out.append(f"For context, the aggregate totals under Jeffreys priors on both rates (exact): median "
                    f"{post.median:.3g} ({p}% CrI {lo:.3g} to {hi:.3g}); this ignores who had the events.")
-        c = self.checks()
-        n_fail = int((c["passed"] == False).sum())  # noqa: E712
-        n_na = int(c["passed"].isna().sum())
-        out.append(f"Checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, {n_na} not applicable.")
+        out.append(self.checks_sentence())
         return out
 
     def plot(self):

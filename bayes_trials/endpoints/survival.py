@@ -2116,11 +2116,7 @@ class SurvivalResult(ModelResult):
         ep, ref = self.endpoint, self.reference
         pct = round(100 * self.level)
         L, u = ep.landmark, ep.time_unit
-        out = []
-        assumed = self.assumed_fields()
-        if assumed:
-            out.append(f"ASSUMED numbers ({', '.join(assumed)}): every result below depends on them; "
-                       "see the provenance table for their sources.")
+        out = self.assumed_sentences()
         out.append(f"Data: {ep.describe_data()}.")
         if ep.reconstruction:
             out.append(f"Patient data reconstructed from {len(ep.reconstruction['curve'])} digitised points and "
@@ -2154,10 +2150,7 @@ class SurvivalResult(ModelResult):
         if self.method == "exact":
             out.append("Method exact: only the exponential model (conjugate) was fitted; the Weibull and "
                        "piecewise models need method mcmc.")
-        c = self.checks()
-        n_fail = int((c["passed"] == False).sum())  # noqa: E712
-        n_na = int(c["passed"].isna().sum())
-        out.append(f"Checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, {n_na} not applicable.")
+        out.append(self.checks_sentence())
         return out
 
     def plot(self, n_grid: int = 120, max_draws: int = 800):
