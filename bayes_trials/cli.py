@@ -10,41 +10,87 @@ and field; nothing is written).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import warnings
 
 from .errors import BayesTrialsError
+from .output import check_output_folder
+
+
+#: the largest run seed: seeds are spread to every fit through numpy's SeedSequence, and
+#: recorded in reports and netCDF files as unsigned 32-bit integers
+MAX_SEED = 2**32 - 1
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {value}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """An argparse type: a seed, a whole number from 0 to :data:`MAX_SEED`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {value}")
+    return value
+
+
+def _sampling_arguments(parser, *, tune: bool = True) -> None:
+    parser.add_argument("--draws", type=positive_int, help="draws per chain (default: the spec's, else 1000)")
+    if tune:
+        parser.add_argument("--tune", type=positive_int, help="warm-up draws per chain")
+    parser.add_argument("--chains", type=positive_int, help="number of chains")
+    parser.add_argument("--seed", type=seed_int, help=f"run seed, 0 to {MAX_SEED} (default: the spec's)")
+
+
+def _out_arguments(parser, *, required: bool) -> None:
+    parser.add_argument("--out", required=required,
+                        help="folder to write: absent, empty, or a previous bayes_trials output "
+                             "(replaced only with --force); written whole or not at all")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a previous bayes_trials output at --out (never other files)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (exit 2) like every other bad input."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="bayes-trials", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="bayes-trials", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="re-analyse every endpoint of a spec and write a report")
     run.add_argument("spec", help="path to a TOML re-analysis spec (models/<trial>.toml)")
-    run.add_argument("--out", required=True, help="report folder to write (replaced atomically)")
+    _out_arguments(run, required=True)
     run.add_argument("--method", choices=("mcmc", "exact"), default="mcmc",
                      help="mcmc (default) samples and checks against the exact posterior")
-    run.add_argument("--draws", type=int, help="draws per chain (default: the spec's, else 1000)")
-    run.add_argument("--tune", type=int, help="warm-up draws per chain")
-    run.add_argument("--chains", type=int, help="number of chains")
-    run.add_argument("--seed", type=int, help="run seed (default: the spec's)")
+    _sampling_arguments(run)
     sen = sub.add_parser("sensitivity", help="prior grids, tipping points and data fragility, "
                                              "tables and figures")
     sen.add_argument("spec", help="path to a TOML re-analysis spec (models/<trial>.toml)")
     sen.add_argument("--grid", help="grid file (TOML; see bayes_trials.sensitivity.load_grid); "
                                     "default: the built-in grids")
-    sen.add_argument("--out", help="folder to write (replaced atomically; default "
-                                   "sensitivity_<trial id>)")
+    _out_arguments(sen, required=False)
     sen.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786) for MCMC refits")
     sen.add_argument("--method", choices=("auto", "exact", "mcmc"),
                      help="exact posteriors (auto, the default) or MCMC refits checked against them")
-    sen.add_argument("--draws", type=int, help="MCMC draws per chain")
-    sen.add_argument("--chains", type=int, help="MCMC chains")
-    sen.add_argument("--seed", type=int, help="run seed")
+    _sampling_arguments(sen, tune=False)
     des = sub.add_parser("design", help="decision rules and exact operating characteristics")
     des.add_argument("spec", help="path to a TOML re-analysis spec")
-    des.add_argument("--out", required=True, help="folder to write (replaced atomically)")
+    _out_arguments(des, required=True)
     return p
 
 
@@ -90,11 +136,12 @@ def run(args, argv) -> int:
 
     t0 = time.perf_counter()
     spec = load_spec(args.spec)
+    check_output_folder(args.out, force=args.force)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         result = analyse(spec, method=args.method, draws=args.draws, tune=args.tune,
                          chains=args.chains, seed=args.seed)
-    out = write_report(result, args.out, argv=argv)
+    out = write_report(result, args.out, argv=argv, force=args.force)
     _print_overview(result)
     checks = result.checks()
     n_fail = int((checks["passed"] == False).sum())  # noqa: E712
@@ -112,6 +159,7 @@ def design(args, argv) -> int:
     from .spec import load_spec
 
     spec = load_spec(args.spec)
+    check_output_folder(args.out, force=args.force)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         result = analyse(spec, method="exact")
@@ -119,7 +167,7 @@ def design(args, argv) -> int:
     if not designed:
         print(f"bayes-trials: error: {args.spec}: no endpoint states a decision rule", file=sys.stderr)
         return 2
-    out = write_design(result, args.out, argv=argv)
+    out = write_design(result, args.out, argv=argv, force=args.force)
     for name, d in designed.items():
         print(f"{name}: {d.rule}")
         print(design_table(d)[["decision", "boundary", "type1_error", "power"]].to_string(), "\n")
@@ -129,10 +177,10 @@ def design(args, argv) -> int:
 
 def sensitivity(args, argv) -> int:
     """Validate spec, grid file and scheduler first; then compute, then write atomically."""
-    from pathlib import Path
 
     from .errors import SpecError
-    from .report import _atomic_folder
+    from .output import output_folder
+    from .report import environment_lock, _versions
     from .sensitivity import fragility, load_grid, tipping_points
     from .sensitivity import sensitivity as prior_grid
     from .spec import load_spec
@@ -149,6 +197,7 @@ def sensitivity(args, argv) -> int:
             raise SpecError("must be at least 1", field=f"--{key}")
     method = st.get("method", "auto")
     seed = st.get("seed", spec.sampling["seed"])
+    out = check_output_folder(args.out or f"sensitivity_{spec.name}", force=args.force)
     client = None
     if args.scheduler:
         from . import scale
@@ -175,8 +224,7 @@ def sensitivity(args, argv) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out = Path(args.out or f"sensitivity_{spec.name}")
-    with _atomic_folder(out) as tmp:
+    with output_folder(out, force=args.force) as tmp:
         (tmp / "figures").mkdir()
         lines = [f"# Prior sensitivity: {spec.trial['title']}", "",
                  f"spec: {args.spec} (sha256 {spec.sha256[:12]}); grid: {args.grid or 'built-in'}; "
@@ -197,6 +245,10 @@ def sensitivity(args, argv) -> int:
         lines += ["", "## Tipping points", ""] + [f"- {r.endpoint} [{r.data_case}; {r.data_status}]: {r.message}"
                                                   for r in tips.itertuples()]
         (tmp / "sensitivity.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        prov = {"generator": "bayes_trials", "spec": str(spec.path), "spec_sha256": spec.sha256,
+                "grid": args.grid, "command": " ".join(argv), "method": method, "seed": seed,
+                "versions": _versions(), "environment_lock": environment_lock()}
+        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str) + "\n")
     for name, res in results.items():
         print(f"{name}: {res!r}")
     for r in tips[tips["data_case"] == "spec"].itertuples():

@@ -49,5 +49,9 @@ class PriorError(BayesTrialsError):
     """A prior has non-positive or out-of-support parameters."""
 
 
+class OutputError(BayesTrialsError):
+    """An output folder cannot be written safely (a user's file, a non-empty folder, no access)."""
+
+
 class StatisticalWarning(UserWarning):
     """A result is computed but should be read with care (poor diagnostics, conflict)."""

@@ -8,14 +8,11 @@ half-written folder behind.
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import html
 import json
-import os
 import platform
-import shutil
 import sys
-import tempfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -23,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .output import output_folder
 from .summaries import pct
 
 PACKAGES = ("bayes_trials", "pymc", "pytensor", "nutpie", "arviz", "arviz-base", "arviz-stats",
@@ -306,6 +304,15 @@ def _versions() -> dict:
     return out
 
 
+def environment_lock() -> dict | None:
+    """The lock file the environment was installed from (``requirements.lock`` beside the
+    package in a source checkout) and its sha256; None when installed without one."""
+    lock = Path(__file__).resolve().parents[1] / "requirements.lock"
+    if not lock.is_file():
+        return None
+    return {"file": lock.name, "sha256": hashlib.sha256(lock.read_bytes()).hexdigest()}
+
+
 def provenance(trial_result, argv=None) -> dict:
     spec = trial_result.spec
     seeds = {f"{e}/{p}": fit.seed for e, r in trial_result.endpoints.items() for p, fit in r.fits.items()}
@@ -315,6 +322,7 @@ def provenance(trial_result, argv=None) -> dict:
         if comparison and not comparison.get("reused"):
             seeds[f"{e}/{comparison['prior']} (comparison)"] = comparison["row"].get("seed")
     return {
+        "generator": "bayes_trials",
         "spec": str(spec.path),
         "spec_sha256": spec.sha256,
         "command": " ".join(argv) if argv else None,
@@ -322,6 +330,7 @@ def provenance(trial_result, argv=None) -> dict:
         "settings": trial_result.settings,
         "seeds": seeds,
         "versions": _versions(),
+        "environment_lock": environment_lock(),
     }
 
 
@@ -452,29 +461,7 @@ def _trial_html(trial_result) -> str:
     return f"<!doctype html><html><head><meta charset='utf-8'><style>{css}</style></head><body>{''.join(body)}</body></html>"
 
 
-@contextlib.contextmanager
-def _atomic_folder(out: Path):
-    """Yield a temporary sibling of ``out``; on success it replaces ``out`` whole."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        yield tmp
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def write_design(trial_result, out, argv=None) -> Path:
+def write_design(trial_result, out, argv=None, *, force: bool = False) -> Path:
     """Write ``design.md``, ``oc_<endpoint>.csv`` and ``figures/oc_<endpoint>.png`` atomically.
 
     Every endpoint of the spec with a ``decision`` rule: the decision under each prior, the
@@ -489,7 +476,7 @@ def write_design(trial_result, out, argv=None) -> Path:
     t = trial_result.spec.trial
     lines = [f"# Design and operating characteristics: {t['title']}", "", f"Source: {t['citation']}", "",
              "All probabilities are exact sums over the binomial sampling distribution.", ""]
-    with _atomic_folder(out) as tmp:
+    with output_folder(out, force=force) as tmp:
         (tmp / "figures").mkdir()
         for name, res in trial_result.endpoints.items():
             design = res.design
@@ -517,7 +504,7 @@ def write_design(trial_result, out, argv=None) -> Path:
     return Path(out)
 
 
-def write_report(trial_result, out, argv=None) -> Path:
+def write_report(trial_result, out, argv=None, *, force: bool = False) -> Path:
     """Write the report folder ``out`` atomically; returns its path.
 
     Contents: ``report.md``, ``report.html``, ``summary_<endpoint>.csv/.md``,
@@ -530,7 +517,7 @@ def write_report(trial_result, out, argv=None) -> Path:
     import matplotlib.pyplot as plt
 
     out = Path(out)
-    with _atomic_folder(out) as tmp:
+    with output_folder(out, force=force) as tmp:
         (tmp / "figures").mkdir()
         for name, res in trial_result.endpoints.items():
             res.summary().to_csv(tmp / f"summary_{name}.csv")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv with Python >= 3.12 and install bayes_trials with its test extras.
-# Idempotent: a second run only re-checks the install.
+# Create .venv with Python >= 3.12 and install the exact versions of requirements.lock, then
+# bayes_trials itself (editable, no dependency resolution: the lock is the environment).
+# Idempotent: a second run only re-checks the install. Refresh the lock with scripts/lock.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,10 +23,12 @@ if [ ! -x .venv/bin/python ]; then
     "$py" -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
 fi
-if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]" \
+if ! { .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock &&
+       .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e . ; } \
         > .venv/pip-install.log 2>&1; then
     cat .venv/pip-install.log >&2
     echo "pip install failed (log: .venv/pip-install.log)" >&2
     exit 1
 fi
+.venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check >&2; exit 1; }
 .venv/bin/python -c "import bayes_trials, pymc, nutpie, arviz; print('bayes_trials', bayes_trials.__version__, '| pymc', pymc.__version__, '| nutpie', nutpie.__version__, '| arviz', arviz.__version__)"

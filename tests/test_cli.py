@@ -1,8 +1,10 @@
 """The command line on both seed specs, and on bad input."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -56,12 +58,79 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys):
     assert not out.exists() and list(tmp_path.iterdir()) == [bad]
 
 
-def test_existing_report_is_replaced_whole(tmp_path):
+def test_previous_report_is_replaced_whole_only_with_force(tmp_path, capsys):
     out = tmp_path / "report"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
     assert main(["run", str(LAD1), "--out", str(out), "--method", "exact"]) == 0
+    (out / "stale.txt").write_text("old")
+    capsys.readouterr()
+    # a previous report is not replaced without --force, and is left as it was
+    assert main(["run", str(LAD1), "--out", str(out), "--method", "exact"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--force" in err[0] and (out / "stale.txt").exists()
+    assert main(["run", str(LAD1), "--out", str(out), "--method", "exact", "--force"]) == 0
     assert not (out / "stale.txt").exists() and (out / "report.md").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"], "temporary folder left behind"
+
+
+@pytest.mark.parametrize("what", ["folder", "file", "spec_folder"])
+def test_out_never_touches_a_users_files(what, tmp_path, capsys):
+    """--out on a folder that is not a report, on a file, or on the spec's own folder: exit 2,
+    one line, before any analysis, and every file exactly as it was."""
+    spec_dir = tmp_path / "specs"
+    spec_dir.mkdir()
+    spec = spec_dir / "lad1.toml"
+    spec.write_text(LAD1.read_text())
+    if what == "folder":
+        out = tmp_path / "mine"
+        out.mkdir()
+        (out / "notes.txt").write_text("keep me")
+    elif what == "file":
+        out = tmp_path / "mine.txt"
+        out.write_text("keep me")
+    else:
+        out = spec_dir
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert main(["run", str(spec), "--out", str(out), "--method", "exact", "--force"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--out" in err[0]
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before
+
+
+@pytest.mark.parametrize("args,field", [
+    (["--chains", "-1"], "--chains"), (["--chains", "0"], "--chains"), (["--tune", "-5"], "--tune"),
+    (["--draws", "0"], "--draws"), (["--draws", "-3"], "--draws"), (["--draws", "2.5"], "--draws"),
+    (["--seed", "-1"], "--seed"), (["--seed", str(2**32)], "--seed"),
+])
+def test_bad_sampling_arguments_exit_2_before_any_work(args, field, tmp_path, capsys):
+    out = tmp_path / "r"
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(LAD1), "--out", str(out), *args])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and field in err[0]
+    assert not out.exists()
+
+
+def test_unwritable_out_exits_2_before_any_work(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        # as root, permissions do not bind: /proc refuses new folders to everyone
+        target = locked / "r" if not os.access(locked, os.W_OK) else Path("/proc/self/bt-report")
+        assert main(["run", str(LAD1), "--out", str(target), "--method", "exact"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "cannot write" in err[0]
+    finally:
+        locked.chmod(0o700)
+
+
+def test_out_under_a_file_exits_2(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert main(["run", str(LAD1), "--out", str(blocker / "r"), "--method", "exact"]) == 2
+    assert "--out" in capsys.readouterr().err and blocker.read_text() == "x"
 
 
 def test_console_entry_point(tmp_path):
