@@ -52,3 +52,39 @@ def one_of(value, allowed, field: str, error: type[BayesTrialsError] = DataError
         choices = ", ".join(repr(a) for a in allowed)
         raise error(f"must be one of {choices}, got {value!r}", field=field)
     return value
+
+
+def category_names(names, field: str, error: type[BayesTrialsError] = DataError) -> tuple[str, ...]:
+    """Category names: non-empty strings, at least one, none twice."""
+    names = tuple(names)
+    if not names:
+        raise error("needs at least one category, got none", field=field)
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not name.strip():
+            raise error(f"category {i + 1}: a name must be a non-empty string, got {name!r}",
+                        field=field)
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise error(f"category {name!r} appears twice", field=field)
+        seen.add(name)
+    return names
+
+
+def union_index(all_names, union, error: type[BayesTrialsError] = DataError) -> list[int]:
+    """The positions in ``all_names`` of the categories of a union (a name or a list)."""
+    if isinstance(union, str):
+        union = [union]
+    union = list(union)
+    if not union:
+        raise error("a union needs at least one category", field="union")
+    unknown = [u for u in union if u not in all_names]
+    if unknown:
+        raise error(
+            f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {unknown}; the categories "
+            f"are {list(all_names)}",
+            field="union",
+        )
+    if len(set(union)) != len(union):
+        raise error(f"a category appears twice in the union {union}", field="union")
+    return [all_names.index(u) for u in union]

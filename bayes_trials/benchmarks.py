@@ -14,7 +14,7 @@ counts, not a randomised contrast.
 Example
 -------
 >>> from bayes_trials.benchmarks import SAFETY_BENCHMARKS, compare_with_benchmarks
->>> from bayes_trials.priors import Beta
+>>> from bayes_trials.distributions import Beta
 >>> SAFETY_BENCHMARKS["felix_grade3_icans"].events      # 7.1% of 127 -> 9 (derived)
 9
 >>> table = compare_with_benchmarks(Beta(1, 13), [SAFETY_BENCHMARKS["felix_grade3_icans"]])

@@ -1,14 +1,17 @@
-"""The three kinds of check, as one table.
+"""Checks: one record shape for every comparison the report shows, and the generic rules.
+
+Four kinds of check, one table:
 
 1. **published vs recomputed**: the frequentist result recomputed from the data against
-   what the paper printed, at the paper's precision;
-2. **MCMC vs exact**: posterior mean, interval ends and tail probability within
-   ``N_MCSE`` Monte Carlo standard errors of the conjugate posterior;
+   what the paper printed, at the paper's precision (:func:`published_checks`);
+2. **MCMC vs exact**: posterior mean, interval ends and tail probability of every quantity
+   within ``N_MCSE`` Monte Carlo standard errors of the exact posterior
+   (:func:`mcmc_vs_exact`);
 3. **Bayesian vs frequentist**: reference-prior posteriors against frequentist intervals
-   and tests, with documented tolerances;
-
-and, for every sampled posterior, **sampler diagnostics**: R-hat below ``MAX_RHAT``, bulk
-ESS at least ``MIN_ESS`` and no divergent transitions (Vehtari et al. 2021).
+   and tests; the maths differs by endpoint kind, so each kind states its own
+   (``Endpoint.reference_checks``) with the record and the rules of this module;
+4. **sampler diagnostics** of every sampled posterior: R-hat below ``MAX_RHAT``, bulk ESS at
+   least ``MIN_ESS`` and no divergent transitions (Vehtari et al. 2021).
 
 Each check is a :class:`Check`: ``passed`` is True, False, or None when the check does not
 apply (e.g. a tail probability the draws cannot resolve, where the exact value is reported).
@@ -20,20 +23,18 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .priors import CRED_LEVEL, Beta
-from .summaries import pct
+from ._constants import CRED_LEVEL, EXACT_TOL, MAX_RHAT, MIN_ESS, N_MCSE
 
-#: MCMC estimates must lie within this many Monte Carlo standard errors of the exact value
-N_MCSE = 4.0
-#: exact-vs-exact identities hold to floating-point accuracy
-EXACT_TOL = 1e-9
-
-MAX_RHAT = 1.01
-MIN_ESS = 400
+__all__ = ["Check", "KINDS", "to_frame", "published_checks", "quantile_check", "mcmc_vs_exact",
+           "sampler_diagnostics", "diagnostics_pass", "N_MCSE", "EXACT_TOL", "MAX_RHAT", "MIN_ESS", "pct"]
 
 KINDS = ("published vs recomputed", "MCMC vs exact", "Bayesian vs frequentist", "sampler diagnostics")
+
+
+def pct(level: float) -> str:
+    """The credible level as the percentage that names columns (``eti95_low``)."""
+    return f"{round(100 * level)}"
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,6 @@ def to_frame(checks) -> pd.DataFrame:
     return pd.DataFrame([asdict(c) for c in checks], columns=cols)
 
 
-# --- 1. published vs recomputed --------------------------------------------------------
 def _recomputed(ref, item) -> float | None:
     if item.quantity == "estimate":
         return ref.estimate
@@ -73,7 +73,7 @@ BY_CONSTRUCTION = ("holds by construction: the data are an assumed scenario chos
                    "this number, so this is no validation")
 
 
-def published_checks(endpoint, ref, published, assumed_data: bool = False) -> list[Check]:
+def published_checks(endpoint: str, ref, published, assumed_data: bool = False) -> list[Check]:
     """Recomputed frequentist numbers against each published one, at its printed precision.
 
     A published value printed with ``decimals`` decimals on scale ``scale`` (100 for
@@ -86,7 +86,7 @@ def published_checks(endpoint, ref, published, assumed_data: bool = False) -> li
     for item in published:
         ours = _recomputed(ref, item)
         if ours is None:
-            out.append(Check(endpoint.name, KINDS[0], item.describe(), None, item.value,
+            out.append(Check(endpoint, KINDS[0], item.describe(), None, item.value,
                              "-", None, "no target to test against", provenance=item.tag))
             continue
         if item.relation == "below":
@@ -104,14 +104,14 @@ def published_checks(endpoint, ref, published, assumed_data: bool = False) -> li
         if assumed_data:
             msg += f"; {BY_CONSTRUCTION}"
             tol += " (by construction)"
-        out.append(Check(endpoint.name, KINDS[0], item.describe(), ours * (item.scale if item.relation != "below" else 1),
+        out.append(Check(endpoint, KINDS[0], item.describe(), ours * (item.scale if item.relation != "below" else 1),
                          item.value, tol, bool(passed), msg, provenance=item.tag))
     return out
 
 
 # --- 2. MCMC vs exact ------------------------------------------------------------------
-def quantile_check(endpoint, prior_name, kind, name, row, end: str, prob: float, reference: float,
-                   level: float = CRED_LEVEL) -> Check:
+def quantile_check(endpoint: str, prior_name: str, kind: str, name: str, row: dict, end: str,
+                   prob: float, reference: float, level: float = CRED_LEVEL) -> Check:
     """An MCMC interval end against the exact posterior, on the probability scale.
 
     The exact cdf at the MCMC quantile, :math:`F(\\hat q_p)`, must lie within ``N_MCSE``
@@ -127,185 +127,73 @@ def quantile_check(endpoint, prior_name, kind, name, row, end: str, prob: float,
     mcse = float(np.sqrt(prob * (1 - prob) / ess_q))
     passed = abs(cdf - prob) <= N_MCSE * mcse
     return Check(
-        endpoint.name, kind, name, ours, reference, f"|F(q) - {prob:g}| <= {N_MCSE:g} MCSE = {N_MCSE * mcse:.2g}",
+        endpoint, kind, name, ours, reference, f"|F(q) - {prob:g}| <= {N_MCSE:g} MCSE = {N_MCSE * mcse:.2g}",
         bool(passed),
         f"MCMC {ours:.4g} vs exact {reference:.4g}; exact cdf there {cdf:.4f} vs {prob:g} "
         f"({'within' if passed else 'outside'} {N_MCSE:g} MCSE of a tail proportion, ESS {ess_q:.0f})",
         prior=prior_name)
 
 
-def mcmc_vs_exact(endpoint, prior_name: str, row: dict, level: float = CRED_LEVEL) -> list[Check]:
-    """Posterior mean, ETI ends and tail probability against the exact posterior.
+def mcmc_vs_exact(endpoint: str, prior_name: str, quantity, row: dict,
+                  level: float = CRED_LEVEL) -> list[Check]:
+    """Posterior mean, ETI ends and tail probability of one quantity against its exact posterior.
 
     The mean and the tail probability within ``N_MCSE`` MCSE; the interval ends on the
-    probability scale (:func:`quantile_check`).
+    probability scale (:func:`quantile_check`). ``quantity`` is a
+    :class:`~bayes_trials.endpoints.base.Quantity` (its label names the checks of kinds with
+    several quantities); ``row`` its summary (:func:`bayes_trials.summaries.quantity_row`).
     """
     p = pct(level)
     tail = (1 - level) / 2
+    prefix = f"{quantity.label}: " if quantity.in_check_names else ""
+    against = f" vs {quantity.exact_label}" if quantity.exact_label else ""
     out = []
     mean, exact_mean, mcse = row["mean"], row["exact_mean"], row["mcse_mean"]
     passed = abs(mean - exact_mean) <= N_MCSE * mcse
     out.append(Check(
-        endpoint.name, KINDS[1], "posterior mean", mean, exact_mean, f"{N_MCSE:g} MCSE = {N_MCSE * mcse:.2g}",
-        bool(passed), f"MCMC {mean:.4f} vs exact {exact_mean:.4f}: difference {abs(mean - exact_mean):.2g} "
+        endpoint, KINDS[1], f"{prefix}posterior mean{against}", mean, exact_mean,
+        f"{N_MCSE:g} MCSE = {N_MCSE * mcse:.2g}", bool(passed),
+        f"MCMC {mean:.4f} vs exact {exact_mean:.4f}: difference {abs(mean - exact_mean):.2g} "
         f"{'within' if passed else 'outside'} {N_MCSE:g} MCSE", prior=prior_name))
     for end, prob in (("low", tail), ("high", 1 - tail)):
-        label = f"{p}% ETI {'lower' if end == 'low' else 'upper'} end"
+        label = f"{prefix}{p}% ETI {'lower' if end == 'low' else 'upper'} end{against}"
         out.append(quantile_check(endpoint, prior_name, KINDS[1], label, row, end, prob,
                                   row[f"exact_eti{p}_{end}"], level))
-    if row.get("exact_prob") is not None:
+    if row.get("exact_prob") is not None and row.get("prob") is not None:
         ours, exact, mcse = row["prob"], row["exact_prob"], row["prob_mcse"]
-        name = endpoint.describe_target()
+        name = quantity.describe_target(row.get("parameter")) + (" vs exact" if prefix else "")
         if not row["prob_resolvable"]:
             out.append(Check(
-                endpoint.name, KINDS[1], name, ours, exact, f"{N_MCSE:g} MCSE", None,
+                endpoint, KINDS[1], name, ours, exact, f"{N_MCSE:g} MCSE", None,
                 f"beyond what {row['draws']} draws can resolve (ESS {row['ess_bulk']:.0f}); "
                 f"exact value {exact:.3g} reported", prior=prior_name))
         else:
             passed = abs(ours - exact) <= N_MCSE * mcse
             out.append(Check(
-                endpoint.name, KINDS[1], name, ours, exact, f"{N_MCSE:g} MCSE = {N_MCSE * mcse:.2g}",
+                endpoint, KINDS[1], name, ours, exact, f"{N_MCSE:g} MCSE = {N_MCSE * mcse:.2g}",
                 bool(passed), f"MCMC {ours:.4f} vs exact {exact:.4f}: difference {abs(ours - exact):.2g} "
                 f"{'within' if passed else 'outside'} {N_MCSE:g} MCSE", prior=prior_name))
     return out
 
 
-def sampler_diagnostics(endpoint, prior_name: str, row: dict) -> list[Check]:
+def sampler_diagnostics(endpoint: str, prior_name: str, diag: dict, what: str = "") -> list[Check]:
     """R-hat < MAX_RHAT, bulk ESS >= MIN_ESS and zero divergences for one sampled posterior.
+
+    ``diag`` holds the worst R-hat and smallest bulk and tail ESS over the fit's quantities
+    (``r_hat``, ``ess_bulk``, ``ess_tail``), its ``divergences`` and ``draws``.
 
     Reference: Vehtari A, Gelman A, Simpson D, Carpenter B, Buerkner P-C. Rank-normalization,
     folding, and localization: an improved R-hat. Bayesian Analysis 2021;16:667-718.
     doi:10.1214/20-BA1221
     """
-    ok = row["r_hat"] < MAX_RHAT and row["ess_bulk"] >= MIN_ESS and row["divergences"] == 0
     return [Check(
-        endpoint.name, KINDS[3], "R-hat, bulk ESS, divergences", row["r_hat"], MAX_RHAT,
-        f"R-hat < {MAX_RHAT}, ESS >= {MIN_ESS}, 0 divergences", bool(ok),
-        f"R-hat {row['r_hat']:.3f}, bulk ESS {row['ess_bulk']:.0f}, tail ESS {row['ess_tail']:.0f}, "
-        f"{row['divergences']} divergences in {row['draws']} draws", prior=prior_name)]
+        endpoint, KINDS[3], "R-hat, bulk ESS, divergences" + (f" ({what})" if what else ""),
+        diag["r_hat"], MAX_RHAT, f"R-hat < {MAX_RHAT}, ESS >= {MIN_ESS}, 0 divergences",
+        diagnostics_pass(diag),
+        f"R-hat {diag['r_hat']:.3f}, bulk ESS {diag['ess_bulk']:.0f}, tail ESS {diag['ess_tail']:.0f}, "
+        f"{diag['divergences']} divergences in {diag['draws']} draws", prior=prior_name)]
 
 
-# --- 3. Bayesian vs frequentist --------------------------------------------------------
-def bayes_vs_frequentist(endpoint, ref, jeffreys_row: dict | None, level: float = CRED_LEVEL) -> list[Check]:
-    """Reference-prior posteriors against the frequentist analysis, for the endpoint's kind."""
-    if endpoint.kind == "rate_ratio":
-        return _rates_vs_frequentist(endpoint, ref, jeffreys_row, level)
-    return _binary_vs_frequentist(endpoint, ref, jeffreys_row, level)
-
-
-def _rates_vs_frequentist(endpoint, ref, jeffreys_row, level) -> list[Check]:
-    """The Jeffreys-prior rate ratio against the conditional binomial analysis.
-
-    Given the total :math:`y_a + y_b`, :math:`y_a` is binomial with
-    :math:`p = \\text{RR}\\,E_a / (\\text{RR}\\,E_a + E_b)`. Under Jeffreys priors on both rates
-    the posterior of :math:`p` is Beta(:math:`y_a + 1/2, y_b + 1/2`), so the Jeffreys-prior
-    interval of RR is the statsmodels Jeffreys interval of :math:`p` mapped to RR
-    (identity), and lies inside the exact conditional (Clopper-Pearson) interval.
-    """
-    from statsmodels.stats.proportion import proportion_confint
-
-    p = pct(level)
-    ya, yb = ref.events_after, ref.events_before
-    ea, eb = ref.exposure_after, ref.exposure_before
-    to_rr = lambda q: q * eb / ((1 - q) * ea) if q < 1 else np.inf  # noqa: E731
-    plo, phi = proportion_confint(ya, ya + yb, alpha=1 - level, method="jeffreys")
-    jl, jh = to_rr(plo), to_rr(phi)
-    exact = endpoint.exact_posterior(endpoint.reference_priors()["jeffreys"]).interval(level, "eti")
-    name = endpoint.name
-    out = []
-    for end, ours, theirs in (("lower", exact[0], jl), ("upper", exact[1], jh)):
-        diff = abs(ours - theirs) / max(abs(theirs), 1e-12)
-        out.append(Check(name, KINDS[2], f"Jeffreys-prior {p}% ETI of RR, {end} end (exact) vs conditional Jeffreys interval",
-                         ours, theirs, "relative 1e-6", bool(diff <= 1e-6), f"relative difference {diff:.2g}",
-                         prior="jeffreys"))
-    if jeffreys_row is not None:
-        tail = (1 - level) / 2
-        for end, prob, theirs in (("low", tail, jl), ("high", 1 - tail, jh)):
-            out.append(quantile_check(
-                endpoint, "jeffreys", KINDS[2],
-                f"Jeffreys-prior {p}% ETI of RR, {'lower' if end == 'low' else 'upper'} end (MCMC) vs conditional Jeffreys interval",
-                jeffreys_row, end, prob, theirs, level))
-    cl, ch = ref.intervals["exact-cond"]
-    inside = cl <= jl * (1 + 1e-9) and jh <= ch * (1 + 1e-9)
-    out.append(Check(name, KINDS[2], f"Jeffreys {p}% interval of RR inside the exact conditional interval",
-                     None, None, "containment", bool(inside),
-                     f"Jeffreys [{jl:.4f}, {jh:.4f}] {'within' if inside else 'not within'} exact conditional "
-                     f"[{cl:.4f}, {ch:.4f}]"))
-    return out
-
-
-def _binary_vs_frequentist(endpoint, ref, jeffreys_row: dict | None, level: float = CRED_LEVEL) -> list[Check]:
-    """Reference-prior posterior against frequentist intervals and the exact test.
-
-    - the exact Jeffreys-prior Beta(k + 1/2, n - k + 1/2) ETI equals statsmodels' Jeffreys
-      interval (identity, tolerance 1e-9);
-    - the MCMC Jeffreys-prior ETI is within N_MCSE MCSE of it;
-    - the Jeffreys interval lies inside the Clopper-Pearson interval (a theorem:
-      Beta(k+1/2, n-k+1/2) is stochastically between Beta(k, n-k+1) and Beta(k+1, n-k));
-    - the exact one-sided p-value equals the posterior tail under the limiting prior
-      Beta(0, 1) ("greater") or Beta(1, 0) ("less"): P(X >= k | p0) = P(Beta(k, n-k+1) <= p0).
-    """
-    p = pct(level)
-    k, n = ref.events, ref.n
-    jl, jh = ref.intervals["jeffreys"]
-    cl, ch = ref.intervals["clopper-pearson"]
-    exact = Beta(k + 0.5, n - k + 0.5).interval(level, "eti")
-    name = endpoint.name
-    out = []
-    for end, ours, theirs in (("lower", exact[0], jl), ("upper", exact[1], jh)):
-        diff = abs(ours - theirs)
-        out.append(Check(name, KINDS[2], f"Jeffreys-prior {p}% ETI {end} end (exact) vs Jeffreys interval",
-                         ours, theirs, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL),
-                         f"difference {diff:.2g}", prior="jeffreys"))
-    if jeffreys_row is not None:
-        tail = (1 - level) / 2
-        for end, prob, theirs in (("low", tail, jl), ("high", 1 - tail, jh)):
-            out.append(quantile_check(
-                endpoint, "jeffreys", KINDS[2],
-                f"Jeffreys-prior {p}% ETI {'lower' if end == 'low' else 'upper'} end (MCMC) vs Jeffreys interval",
-                jeffreys_row, end, prob, theirs, level))
-    inside = cl <= jl + 1e-12 and jh <= ch + 1e-12
-    out.append(Check(name, KINDS[2], f"Jeffreys {p}% interval inside Clopper-Pearson {p}% interval",
-                     None, None, "containment", bool(inside),
-                     f"Jeffreys [{jl:.4f}, {jh:.4f}] within Clopper-Pearson [{cl:.4f}, {ch:.4f}]"
-                     if inside else f"Jeffreys [{jl:.4f}, {jh:.4f}] not within [{cl:.4f}, {ch:.4f}]"))
-    if ref.p_value is not None:
-        p0 = ref.target
-        if ref.alternative == "greater":
-            limit = 1.0 if k == 0 else float(stats.beta.cdf(p0, k, n - k + 1))
-            limit_name = "Beta(0, 1)"
-        else:
-            limit = 1.0 if k == n else float(stats.beta.sf(p0, k + 1, n - k))
-            limit_name = "Beta(1, 0)"
-        diff = abs(limit - ref.p_value)
-        out.append(Check(name, KINDS[2], f"exact one-sided p-value vs posterior tail under {limit_name}",
-                         ref.p_value, limit, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL * max(1, limit)),
-                         f"p = {ref.p_value:.4g}; posterior tail {limit:.4g}"))
-    return out
-
-
-# --- reported effects ------------------------------------------------------------------
-def reported_checks(rs) -> list[Check]:
-    """Is a printed estimate and CI consistent with a normal likelihood on the analysis scale?
-
-    On the log scale for ratios (natural scale for differences) a Wald interval is
-    symmetric about the estimate. The printed numbers are rounded to ``decimals``; the check
-    passes when the asymmetry :math:`|g(\\hat\\theta) - (g(l) + g(u))/2|` is within what rounding
-    can explain, :math:`\\tfrac12 10^{-d}\\,(|g'(\\hat\\theta)| + |g'(l)|/2 + |g'(u)|/2)`, with
-    :math:`g = \\log` for ratios (derivative :math:`1/x`) and the identity for differences.
-    """
-    est, lo, hi = rs.estimate.value, rs.ci_low.value, rs.ci_high.value
-    half = 0.5 * 10.0 ** -rs.decimals
-    if rs.scale == "ratio":
-        g, dg = np.log, (lambda x: 1.0 / x)
-    else:
-        g, dg = (lambda x: x), (lambda x: 1.0)
-    asym = abs(g(est) - (g(lo) + g(hi)) / 2)
-    tol = half * (dg(est) + dg(lo) / 2 + dg(hi) / 2)
-    scale_name = "log" if rs.scale == "ratio" else "natural"
-    return [Check(
-        rs.id, KINDS[0], f"{rs.measure} {est:g} ({lo:g} to {hi:g}): symmetric on the {scale_name} scale",
-        asym, 0.0, f"rounding at {rs.decimals} decimals: {tol:.2g}", bool(asym <= tol),
-        f"asymmetry {asym:.3g} on the {scale_name} scale; printed precision explains up to {tol:.2g}"
-        + ("" if asym <= tol else ": the normal likelihood is an approximation here"),
-        provenance=rs.estimate.tag)]
+def diagnostics_pass(diag: dict) -> bool:
+    """The sampler-diagnostics verdict: R-hat < MAX_RHAT, bulk ESS >= MIN_ESS, no divergence."""
+    return bool(diag["r_hat"] < MAX_RHAT and diag["ess_bulk"] >= MIN_ESS and diag["divergences"] == 0)

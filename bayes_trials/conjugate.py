@@ -1,43 +1,22 @@
-"""Exact conjugate updating of (mixture) priors: the oracle every MCMC result is checked against.
+"""Exact conjugate updating: the oracle every MCMC result is checked against.
 
+:func:`update` dispatches on the data type (:func:`functools.singledispatch`), one method
+per likelihood, and returns the prior's kind (RBesT's ``postmix``): a single component stays
+single, a mixture stays a mixture of the updated components with reweighted components.
 Plain NumPy/SciPy, no PyMC: an exact posterior costs microseconds.
 """
 
 from __future__ import annotations
 
+from functools import singledispatch
+
 import numpy as np
 from scipy import stats
 from scipy.special import betaln, gammaln, logsumexp
 
-from .data import Binary, NormalData, Rate
+from .data import Binary, Categorical, NormalData, Rate, TimeToEvent
+from .distributions import Beta, Dirichlet, Gamma, Mixture, Normal, components_of
 from .errors import DataError, PriorError
-from .priors import Beta, Gamma, Mixture, Normal, components_of
-
-
-def _log_marginal(comp, data) -> tuple[object, float]:
-    """Posterior component and log marginal likelihood (up to a data-only constant)."""
-    if isinstance(data, Binary) and comp.family == "beta":
-        k, n = data.events, data.n
-        post = Beta(comp.a + k, comp.b + n - k)
-        return post, float(betaln(post.a, post.b) - betaln(comp.a, comp.b))
-    if isinstance(data, Rate) and comp.family == "gamma":
-        y, e = data.events, data.exposure
-        post = Gamma(comp.shape + y, comp.rate + e)
-        logml = (
-            comp.shape * np.log(comp.rate)
-            - gammaln(comp.shape)
-            + gammaln(post.shape)
-            - post.shape * np.log(post.rate)
-        )
-        return post, float(logml)
-    if isinstance(data, NormalData) and comp.family == "normal":
-        prec = 1.0 / comp.sd**2 + 1.0 / data.se**2
-        post = Normal((comp.mean / comp.sd**2 + data.mean / data.se**2) / prec, prec**-0.5)
-        return post, float(stats.norm.logpdf(data.mean, comp.mean, np.hypot(comp.sd, data.se)))
-    raise PriorError(
-        f"no conjugate update of a {comp.family} prior by {type(data).__name__} data",
-        field="prior",
-    )
 
 
 def update(prior, data):
@@ -45,14 +24,20 @@ def update(prior, data):
 
     Parameters
     ----------
-    prior : Beta, Gamma, Normal or Mixture of them
-    data : Binary (for Beta priors), Rate (for Gamma priors) or NormalData (for Normal priors)
+    prior : Beta, Gamma, Normal, Mixture of one of them, or Dirichlet
+    data : Binary (Beta priors), Rate or TimeToEvent (Gamma priors on a rate or an
+        exponential hazard), NormalData (Normal priors), Categorical (Dirichlet priors)
 
     Returns
     -------
-    Beta, Gamma or Mixture
+    Beta, Gamma, Normal, Mixture or Dirichlet
         The posterior, of the prior's kind: a single component stays single, a mixture
         stays a mixture with reweighted components.
+
+    Raises
+    ------
+    DataError, PriorError
+        Data of a type with no conjugate update, or a prior of the wrong family.
 
     Notes
     -----
@@ -65,6 +50,9 @@ def update(prior, data):
     Poisson data :math:`y \\sim \\text{Pois}(\\lambda E)` and a Gamma mixture give
     :math:`\\text{Gamma}(s_j + y, r_j + E)` with
     :math:`w_j' \\propto w_j\\, r_j^{s_j} \\Gamma(s_j + y) / (\\Gamma(s_j) (r_j + E)^{s_j + y})`.
+    Right-censored exponential survival data have the likelihood
+    :math:`\\lambda^D e^{-\\lambda E}` (:math:`D` events, :math:`E` total time at risk), the
+    kernel of a Poisson likelihood, so they update a Gamma prior on the hazard the same way.
 
     A normal estimate :math:`y \\sim N(\\theta, \\text{se}^2)` and a Normal mixture
     :math:`\\sum_j w_j N(m_j, s_j^2)` give :math:`N(m_j', s_j'^2)` with precision
@@ -72,35 +60,125 @@ def update(prior, data):
     :math:`m_j' = s_j'^2 (m_j/s_j^2 + y/\\text{se}^2)`, and weights from each component's
     marginal likelihood :math:`w_j' \\propto w_j\\, \\phi(y;\\, m_j,\\, s_j^2 + \\text{se}^2)`.
 
-    Category counts and a Dirichlet prior give the Dirichlet with the counts added
-    (:func:`bayes_trials.dirichlet.update_dirichlet`); censored exponential survival data and
-    a Gamma prior on the hazard give Gamma(shape + events, rate + total time at risk)
-    (:func:`bayes_trials.endpoints.survival.update_time_to_event`).
+    Multinomial counts :math:`\\mathbf y` and a Dirichlet(:math:`\\boldsymbol\\alpha`) prior
+    give Dirichlet(:math:`\\boldsymbol\\alpha + \\mathbf y`), categories matched by name.
+
+    References
+    ----------
+    Schmidli H, Gsteiger S, Roychoudhury S, O'Hagan A, Spiegelhalter D, Neuenschwander B.
+    Robust meta-analytic-predictive priors in clinical trials with historical control
+    information. Biometrics 2014;70:1023-1032. doi:10.1111/biom.12242
 
     Example
     -------
-    >>> from bayes_trials import Beta, Binary, update
-    >>> update(Beta(1, 1), Binary(9, 9))
+    >>> import bayes_trials as bt
+    >>> bt.update(bt.Beta(1, 1), bt.Binary(9, 9))
     Beta(a=10, b=1)
-    >>> from bayes_trials.data import NormalData
-    >>> from bayes_trials.priors import Normal
-    >>> update(Normal(0, 1), NormalData(2.0, 1.0))
+    >>> bt.update(bt.Normal(0, 1), bt.NormalData(2.0, 1.0))
     Normal(mean=1, sd=0.7071)
+    >>> bt.update(bt.Gamma(1, 12), bt.TimeToEvent([12.0] * 9, [0] * 9))
+    Gamma(shape=1, rate=120)
+    >>> bt.update(bt.Dirichlet({"CR": 1, "other": 1}), bt.Categorical({"CR": 4, "other": 8}))
+    Dirichlet(CR=5, other=9)
     """
-    from .dirichlet import Categorical, Dirichlet, update_dirichlet
-    from .endpoints.survival import TimeToEvent, update_time_to_event
+    return _update(data, prior)
 
-    if isinstance(prior, Dirichlet) or isinstance(data, Categorical):
-        return update_dirichlet(prior, data)
-    if isinstance(data, TimeToEvent):
-        return update_time_to_event(prior, data)
-    if not isinstance(data, (Binary, Rate, NormalData)):
-        raise DataError(f"cannot update with {type(data).__name__}", field="data")
+
+@singledispatch
+def _update(data, prior):
+    """The posterior of ``prior`` given ``data``: one registered method per data type."""
+    raise DataError(f"cannot update with {type(data).__name__}", field="data")
+
+
+# --- one component, one likelihood: posterior and log marginal likelihood ---------------
+def _family(prior, family: str, data) -> tuple[np.ndarray, tuple]:
+    if isinstance(prior, Dirichlet):
+        raise PriorError(f"a Dirichlet prior is updated by Categorical data, got "
+                         f"{type(data).__name__}", field="prior")
     weights, comps = components_of(prior)
-    posts, logml = zip(*(_log_marginal(c, data) for c in comps))
+    if getattr(comps[0], "family", None) != family:
+        raise PriorError(f"no conjugate update of a {getattr(comps[0], 'family', type(prior).__name__)} "
+                         f"prior by {type(data).__name__} data", field="prior")
+    return weights, comps
+
+
+def _combine(prior, weights, posts, logml):
+    """The posterior of the prior's kind: one component, or the reweighted mixture."""
     if not isinstance(prior, Mixture):
         return posts[0]
     with np.errstate(divide="ignore"):
-        logw = np.log(weights) + np.array(logml)
+        logw = np.log(weights) + np.asarray(logml)
     new_w = np.exp(logw - logsumexp(logw))
     return Mixture(posts, new_w / new_w.sum())
+
+
+def log_marginal_likelihoods(prior, data) -> np.ndarray:
+    """Each component's log marginal likelihood of the data (up to a data-only constant).
+
+    The posterior mixture weights are :math:`w_j' \\propto w_j\\, e^{\\ell_j}`; see
+    :func:`update`.
+    """
+    return np.asarray(_components(data, prior)[2])
+
+
+@singledispatch
+def _components(data, prior) -> tuple:
+    """``(prior weights, posterior components, log marginal likelihoods)`` for the
+    likelihoods whose conjugate family updates component by component."""
+    raise DataError(f"cannot update a mixture with {type(data).__name__}", field="data")
+
+
+@_components.register
+def _(data: Binary, prior):
+    weights, comps = _family(prior, "beta", data)
+    k, n = data.events, data.n
+    posts = [Beta(c.a + k, c.b + n - k) for c in comps]
+    logml = [float(betaln(p.a, p.b) - betaln(c.a, c.b)) for p, c in zip(posts, comps)]
+    return weights, posts, logml
+
+
+@_components.register
+def _(data: Rate, prior):
+    weights, comps = _family(prior, "gamma", data)
+    y, e = data.events, data.exposure
+    posts = [Gamma(c.shape + y, c.rate + e) for c in comps]
+    logml = [float(c.shape * np.log(c.rate) - gammaln(c.shape) + gammaln(p.shape)
+                   - p.shape * np.log(p.rate)) for p, c in zip(posts, comps)]
+    return weights, posts, logml
+
+
+@_components.register
+def _(data: TimeToEvent, prior):
+    if data.group is not None and len(data.groups) > 1:
+        raise DataError("update one group at a time (data.subset(label))", field="group")
+    return _components(Rate(data.events, data.exposure), prior)
+
+
+@_components.register
+def _(data: NormalData, prior):
+    weights, comps = _family(prior, "normal", data)
+    posts, logml = [], []
+    for c in comps:
+        prec = 1.0 / c.sd**2 + 1.0 / data.se**2
+        posts.append(Normal((c.mean / c.sd**2 + data.mean / data.se**2) / prec, prec**-0.5))
+        logml.append(float(stats.norm.logpdf(data.mean, c.mean, np.hypot(c.sd, data.se))))
+    return weights, posts, logml
+
+
+for _type in (Binary, Rate, TimeToEvent, NormalData):
+    _update.register(_type, lambda data, prior: _combine(prior, *_components(data, prior)))
+
+
+@_update.register
+def _(data: Categorical, prior):
+    if isinstance(prior, Mixture) or not isinstance(prior, Dirichlet):
+        raise PriorError(f"categorical data update a Dirichlet prior, got {type(prior).__name__}",
+                         field="prior")
+    if set(prior.names) != set(data.names):
+        missing = [n for n in data.names if n not in prior.names]
+        extra = [n for n in prior.names if n not in data.names]
+        raise PriorError(
+            f"the prior's categories {list(prior.names)} differ from the data's "
+            f"{list(data.names)} (missing from the prior: {missing}; not in the data: {extra})",
+            field="prior")
+    return Dirichlet({name: prior.concentrations[name] + c for name, c in data.counts.items()})

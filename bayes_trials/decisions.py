@@ -63,7 +63,7 @@ from . import _validate as v
 from .conjugate import update
 from .data import Binary, Rate
 from .errors import DataError, PriorError, StatisticalWarning
-from .priors import Mixture, components_of
+from .distributions import Mixture, components_of
 
 DIRECTIONS = ("greater", "less")
 METHODS = ("exact", "simulation")

@@ -4,7 +4,7 @@ Three definitions, as in RBesT's ``ess``: the expected local information ratio (
 the default and the only predictively consistent one), moment matching, and the
 Morita-Thall-Mueller curvature at the prior mode. All are plain NumPy/SciPy.
 
->>> from bayes_trials.priors import Beta, Mixture
+>>> from bayes_trials.distributions import Beta, Mixture
 >>> bmix = Mixture([Beta(1, 1), Beta(10, 2)], [0.2, 0.8])
 >>> [round(ess(bmix, m), 3) for m in ("elir", "moment", "morita")]
 [7.652, 3.161, 8.488]
@@ -21,7 +21,7 @@ from scipy.special import logsumexp
 
 from . import _validate as v
 from .errors import PriorError, StatisticalWarning
-from .priors import Mixture, components_of
+from .distributions import Mixture, components_of
 
 METHODS = ("elir", "moment", "morita")
 

@@ -1,9 +1,12 @@
 """Sampling: compile each model structure once per process, refit by swapping data.
 
-PyMC's compile step (seconds) dwarfs sampling these small models (a tenth of a second),
-so a compiled nutpie model is cached per *structure* (endpoint kind, number of prior
-components, ...) and every later fit only swaps the ``pm.Data`` values with nutpie's
-``with_data``. The cache is per process, so each Dask worker keeps its own.
+PyMC's compile step (seconds) dwarfs sampling these small models (a tenth of a second), so
+a compiled nutpie model is cached per *structure* (:meth:`Model.structure`: endpoint kind,
+number of prior components, ...) and every later fit only swaps the ``pm.Data`` values with
+nutpie's ``with_data``. The cache is per process, so each Dask worker keeps its own.
+
+This is the one sampling path of the package and holds its one retry policy
+(:func:`sample_until_diagnostics_pass`).
 """
 
 from __future__ import annotations
@@ -11,19 +14,23 @@ from __future__ import annotations
 import threading
 import warnings
 import zlib
-from dataclasses import dataclass
 
 import numpy as np
 
+from ._constants import (
+    CRED_LEVEL,
+    DEFAULT_CHAINS,
+    DEFAULT_DRAWS,
+    DEFAULT_TARGET_ACCEPT,
+    DEFAULT_TUNE,
+    RETRIES,
+)
+from .checks import diagnostics_pass
+from .summaries import fit_diagnostics, mcmc_columns
 
-#: default MCMC settings; every fit records the ones it used
-DEFAULT_DRAWS = 1000
-DEFAULT_TUNE = 1000
-DEFAULT_CHAINS = 4
-#: NUTS target acceptance, 0.9 rather than nutpie's 0.8: posteriors piled against a
-#: boundary (9/9 under the Jeffreys prior is Beta(9.5, 0.5), a density unbounded at 1)
-#: have long exponential tails on the logit scale, and smaller steps follow them better.
-DEFAULT_TARGET_ACCEPT = 0.9
+__all__ = ["ModelCache", "CACHE", "derive_seed", "target_accept_for", "sample",
+           "sample_until_diagnostics_pass", "DEFAULT_DRAWS", "DEFAULT_TUNE", "DEFAULT_CHAINS",
+           "DEFAULT_TARGET_ACCEPT", "RETRIES"]
 
 
 class ModelCache:
@@ -34,10 +41,10 @@ class ModelCache:
         self._lock = threading.Lock()
         self.compiles = 0
 
-    def get(self, structure: tuple, build):
+    def get(self, structure, build):
         with self._lock:
             if structure not in self._models:
-                import nutpie
+                import nutpie  # heavy (numba): imported when the first model compiles
 
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", FutureWarning)
@@ -60,64 +67,53 @@ def derive_seed(seed: int, *names: str) -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
-@dataclass(frozen=True)
-class Diagnostics:
-    """Sampler diagnostics of one parameter: R-hat, bulk/tail ESS, divergences."""
-
-    r_hat: float
-    ess_bulk: float
-    ess_tail: float
-    divergences: int
-    draws: int
-    chains: int
-
-
-def target_accept_for(endpoint, prior) -> float:
-    """NUTS target acceptance for a fit: the endpoint's own (``endpoint.target_accept(prior)``,
+def target_accept_for(model, prior) -> float:
+    """NUTS target acceptance for a fit: the model's own (``model.target_accept(prior)``,
     for posteriors with long tails on the sampled scale) or :data:`DEFAULT_TARGET_ACCEPT`."""
-    own = getattr(endpoint, "target_accept", None)
+    own = getattr(model, "target_accept", None)
     return float(own(prior)) if callable(own) else DEFAULT_TARGET_ACCEPT
 
 
-def sample(endpoint, prior, *, draws=DEFAULT_DRAWS, tune=DEFAULT_TUNE, chains=DEFAULT_CHAINS,
-           seed: int = 0, target_accept: float | None = None, cache: ModelCache = CACHE):
-    """Sample the posterior of ``endpoint`` under ``prior`` with nutpie.
+def sample(model, prior, *, draws: int = DEFAULT_DRAWS, tune: int = DEFAULT_TUNE,
+           chains: int = DEFAULT_CHAINS, seed: int = 0, target_accept: float | None = None,
+           cache: ModelCache = CACHE):
+    """Sample the posterior of ``model`` under ``prior`` with nutpie.
 
-    ``target_accept`` defaults to :func:`target_accept_for`. Returns the ``xarray.DataTree``
-    (groups ``posterior`` and ``sample_stats``; warm-up draws are not kept).
+    ``model`` follows :class:`bayes_trials.endpoints.base.Model` (``structure``,
+    ``build_model``, ``model_inputs``); ``target_accept`` defaults to
+    :func:`target_accept_for`. Returns the ``xarray.DataTree`` (groups ``posterior`` and
+    ``sample_stats``; warm-up draws are not kept).
     """
     import nutpie
 
     if target_accept is None:
-        target_accept = target_accept_for(endpoint, prior)
-
-    compiled = cache.get(endpoint.structure(prior), endpoint.build_model)
-    compiled = compiled.with_data(**endpoint.model_inputs(prior))
-    tree = nutpie.sample(
-        compiled,
-        draws=int(draws),
-        tune=int(tune),
-        chains=int(chains),
-        seed=int(seed),
-        save_warmup=False,
-        progress_bar=False,
-        target_accept=float(target_accept),
-    )
-    return tree
+        target_accept = target_accept_for(model, prior)
+    compiled = cache.get(model.structure(prior), model.build_model)
+    compiled = compiled.with_data(**model.model_inputs(prior))
+    return nutpie.sample(compiled, draws=int(draws), tune=int(tune), chains=int(chains),
+                         seed=int(seed), save_warmup=False, progress_bar=False,
+                         target_accept=float(target_accept))
 
 
-def diagnostics(tree, var: str) -> Diagnostics:
-    """R-hat and ESS of ``var`` (ArviZ), and the number of divergent transitions."""
-    import arviz as az
+def sample_until_diagnostics_pass(model, prior, quantities, exact: dict, *, draws: int, tune: int,
+                                  chains: int, seed: int, level: float = CRED_LEVEL):
+    """Sample; if R-hat, ESS or divergences fail, refit with the settings in ``RETRIES``.
 
-    post = tree["posterior"][var]
-    div = tree["sample_stats"]["diverging"] if "sample_stats" in tree.children else None
-    diag = Diagnostics(
-        r_hat=float(az.rhat(post)),
-        ess_bulk=float(az.ess(post, method="bulk")),
-        ess_tail=float(az.ess(post, method="tail")),
-        divergences=int(div.sum()) if div is not None else 0,
-        draws=int(post.sizes["draw"]),
-        chains=int(post.sizes["chain"]),
-    )
-    return diag
+    The first attempt runs at the model's target acceptance; each retry at
+    ``max(retry target, that)`` with more draws and the next seed, on the same compiled
+    model. Returns ``(tree, rows, diagnostics, attempts, target_accept)``: ``rows`` maps each
+    quantity to its MCMC summary (:func:`bayes_trials.summaries.mcmc_columns`), with the
+    exact posterior's cdf at the interval ends where ``exact`` has the quantity.
+    """
+    first = target_accept_for(model, prior)
+    settings = ((first, 1), *((max(ta, first), mult) for ta, mult in RETRIES))
+    for attempt, (target_accept, mult) in enumerate(settings, start=1):
+        tree = sample(model, prior, draws=draws * mult, tune=tune, chains=chains,
+                      seed=seed + attempt - 1, target_accept=target_accept)
+        draws_of = model.draws(tree)
+        rows = {q.name: mcmc_columns(q, draws_of[q.name], level, exact=exact.get(q.name))
+                for q in quantities}
+        diag = fit_diagnostics(tree, rows)
+        if diagnostics_pass(diag):
+            break
+    return tree, rows, diag, attempt, target_accept

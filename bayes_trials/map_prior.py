@@ -27,7 +27,8 @@ from scipy import optimize, special, stats
 from . import _validate as v
 from .errors import DataError, PriorError, StatisticalWarning
 from .ess import ess as _ess
-from .priors import CRED_LEVEL, Beta, Gamma, HalfCauchy, HalfNormal, Mixture, Normal
+from ._constants import CRED_LEVEL
+from .distributions import Beta, Gamma, HalfCauchy, HalfNormal, Mixture, Normal
 
 FAMILIES = ("binomial", "poisson", "normal")
 CRITERIA = ("aic", "bic")

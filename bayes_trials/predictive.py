@@ -11,7 +11,7 @@ Plain NumPy/SciPy, exact where the maths allows:
   distribution of the difference of two independent parameters, by quadrature;
 - :func:`prior_data_conflict`: Box's (1980) prior-predictive check of the observed data.
 
->>> from bayes_trials.priors import Beta
+>>> from bayes_trials.distributions import Beta
 >>> from bayes_trials.data import Binary
 >>> pred = predictive(Beta(61, 14), n=12)   # ELIANA's CR/CRi 61/75 on a flat prior
 >>> round(pred.mean, 4), pred.interval(0.95)
@@ -33,7 +33,8 @@ from . import _validate as v
 from .conjugate import update
 from .data import Binary, NormalData, Rate
 from .errors import DataError, PriorError, StatisticalWarning
-from .priors import CRED_LEVEL, Mixture, Normal, components_of
+from ._constants import CRED_LEVEL
+from .distributions import Mixture, Normal, components_of
 
 #: numerical tolerance for "equal" probabilities (ties in Box's p-value, cdf inversion)
 _TIE = 1e-9
@@ -195,7 +196,7 @@ def predictive(dist, n: int | None = None, exposure: float | None = None, se: fl
 
     Example
     -------
-    >>> from bayes_trials.priors import Beta, Gamma
+    >>> from bayes_trials.distributions import Beta, Gamma
     >>> predictive(Beta(1, 1), n=4).pmf(range(5)).round(3)   # uniform on 0..n
     array([0.2, 0.2, 0.2, 0.2, 0.2])
     >>> round(predictive(Gamma(2, 4), exposure=2).mean, 6)   # E[lambda] E = 0.5 * 2
@@ -318,7 +319,7 @@ def predictive_probability(prior, data: Binary, n_max: int, threshold: float, ta
 
     Example
     -------
-    >>> from bayes_trials.priors import Beta
+    >>> from bayes_trials.distributions import Beta
     >>> from bayes_trials.data import Binary
     >>> pp = predictive_probability(Beta(0.6, 0.4), Binary(16, 23), 40, 0.9, 0.6)
     >>> round(pp, 4), pp.min_future_events    # Lee & Liu (2008), section 2.2: 0.5656
@@ -503,7 +504,7 @@ def difference(dist1, dist2) -> Difference:
 
     Example
     -------
-    >>> from bayes_trials.priors import Normal
+    >>> from bayes_trials.distributions import Normal
     >>> d = difference(Normal(1, 3), Normal(0, 4))
     >>> round(d.sd, 6), round(float(d.cdf(1.0)), 6)
     (5.0, 0.5)
@@ -540,7 +541,7 @@ def prob_difference(dist1, dist2, delta: float = 0.0) -> float:
 
     Example
     -------
-    >>> from bayes_trials.priors import Beta
+    >>> from bayes_trials.distributions import Beta
     >>> # META 10-19 CR/CRi 9/12 vs ZUMA-3 39/55, both on uniform priors
     >>> round(prob_difference(Beta(10, 4), Beta(40, 17)), 4)
     0.5599
@@ -669,7 +670,7 @@ def prior_data_conflict(prior, data, method: str = "box", alpha: float = 0.05, w
 
     Example
     -------
-    >>> from bayes_trials.priors import Beta
+    >>> from bayes_trials.distributions import Beta
     >>> from bayes_trials.data import Binary
     >>> # MAP-like prior from CD19 CAR-T benchmarks vs META 10-19's CR/CRi 9/12
     >>> chk = prior_data_conflict(Beta(60, 17), Binary(9, 12))

@@ -37,8 +37,13 @@ import pandas as pd
 from scipy import stats
 
 from . import _validate as v
+from ._constants import CRED_LEVEL
+from .checks import KINDS, Check
+from .distributions import Normal
 from .errors import DataError, PriorError, StatisticalWarning
-from .priors import CRED_LEVEL, Normal
+from .fit import derive_seed, sample
+from .quantity import Quantity
+from .summaries import tail_probability
 
 SCALES = ("ratio", "difference")
 BENEFITS = ("lower", "higher")
@@ -488,77 +493,113 @@ def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", level: f
 # the MCMC check
 # --------------------------------------------------------------------------------------
 
-_STRUCTURE = ("reported-normal-normal",)
+@dataclass(frozen=True)
+class NormalNormalModel:
+    """The PyMC check of the exact re-analysis: :math:`\\beta \\sim N(m_0, s_0^2)`,
+    :math:`\\hat\\beta \\sim N(\\beta, s^2)`; prior and data as ``pm.Data`` (one compile
+    serves every prior and every reported effect)."""
 
+    lik: ReportedEffect
 
-def _build_model(structure):
-    import pymc as pm
+    def structure(self, prior) -> tuple:
+        return ("reported-normal-normal",)
 
-    with pm.Model() as model:
-        prior_mean = pm.Data("prior_mean", 0.0)
-        prior_sd = pm.Data("prior_sd", 1.0)
-        se = pm.Data("se", 1.0)
-        y = pm.Data("y", 0.0)
-        beta = pm.Normal("beta", mu=prior_mean, sigma=prior_sd)
-        pm.Normal("y_obs", mu=beta, sigma=se, observed=y)
-    return model
+    @staticmethod
+    def build_model(structure: tuple):
+        import pymc as pm
 
+        with pm.Model() as model:
+            prior_mean = pm.Data("prior_mean", 0.0)
+            prior_sd = pm.Data("prior_sd", 1.0)
+            se = pm.Data("se", 1.0)
+            y = pm.Data("y", 0.0)
+            beta = pm.Normal("beta", mu=prior_mean, sigma=prior_sd)
+            pm.Normal("y_obs", mu=beta, sigma=se, observed=y)
+        return model
 
-def compiled_model():
-    """The compiled nutpie model of the normal-normal re-analysis (one compile per process)."""
-    from .fit import CACHE
-
-    return CACHE.get(_STRUCTURE, _build_model)
-
-
-def _prob_and_mcse(indicator: np.ndarray) -> tuple[float, float]:
-    import arviz as az
-
-    p = float(indicator.mean())
-    if p in (0.0, 1.0):
-        return p, 0.0
-    ess = float(az.ess(indicator.astype(float)))
-    return p, math.sqrt(p * (1 - p) / ess)
+    def model_inputs(self, prior) -> dict:
+        m0, s0 = (0.0, MCMC_FLAT_SD) if prior is None else (prior.mean, prior.sd)
+        return {"prior_mean": np.asarray(m0), "prior_sd": np.asarray(s0),
+                "se": np.asarray(self.lik.se), "y": np.asarray(self.lik.mean)}
 
 
 def _mcmc(lik, table, delta, lower, tail, pct, draws, tune, chains, random_seed) -> pd.DataFrame:
     import arviz as az
-    import nutpie
 
-    from .fit import derive_seed
-
-    compiled = compiled_model()
+    model = NormalNormalModel(lik)
     rows = []
     for name, pr in table.items():
-        m0, s0 = (0.0, MCMC_FLAT_SD) if pr is None else (pr.mean, pr.sd)
-        fit = compiled.with_data(prior_mean=np.asarray(m0), prior_sd=np.asarray(s0),
-                                 se=np.asarray(lik.se), y=np.asarray(lik.mean))
-        tree = nutpie.sample(fit, draws=int(draws), tune=int(tune), chains=int(chains),
-                             seed=derive_seed(int(random_seed), name), progress_bar=False)
-        b = np.asarray(tree["posterior"]["beta"].values)  # (chain, draw)
-        p_benefit, se_benefit = _prob_and_mcse(b < 0 if lower else b > 0)
-        p_harm, se_harm = _prob_and_mcse(b > 0 if lower else b < 0)
+        tree = sample(model, pr, draws=draws, tune=tune, chains=chains,
+                      seed=derive_seed(int(random_seed), name))
+        post = tree["posterior"]["beta"]
+        ess_bulk = float(az.ess(post, method="bulk"))
+
+        def prob(target, benefit_side):
+            direction = "less" if (lower == benefit_side) else "greater"
+            return tail_probability(post, Quantity("beta", target=target, direction=direction), ess_bulk)[:2]
+
+        p_benefit, se_benefit = prob(0.0, True)
+        p_harm, se_harm = prob(0.0, False)
         p_mcid = se_mcid = None
         if delta is not None:
-            p_mcid, se_mcid = _prob_and_mcse(b < delta if lower else b > delta)
+            p_mcid, se_mcid = prob(delta, True)
+        b = np.asarray(post.values)
         lo, hi = np.quantile(b, [tail, 1 - tail])
         row = _row(name, pr, lik, float(b.mean()), float(b.std(ddof=1)), float(lo), float(hi),
                    p_benefit, p_mcid, p_harm, pct)
         row["estimate"] = float(lik.to_natural(np.median(b)))
-        row["mcse_post_mean"] = float(az.mcse(b))
+        row["mcse_post_mean"] = float(az.mcse(post))
         row["mcse_prob_benefit"] = se_benefit
         if p_mcid is not None:
             row["mcse_prob_mcid"] = se_mcid
         row["mcse_prob_harm"] = se_harm
-        row["r_hat"] = float(az.rhat(b))
-        row["ess_bulk"] = float(az.ess(b))
+        row["r_hat"] = float(az.rhat(post))
+        row["ess_bulk"] = ess_bulk
         div = tree["sample_stats"]["diverging"] if "sample_stats" in tree.children else None
         row["divergences"] = int(div.sum()) if div is not None else 0
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+def analyse_reported(rs, level: float = CRED_LEVEL) -> pd.DataFrame:
+    """The exact normal-normal re-analysis of a spec's reported effect under the standard
+    prior grid (:func:`reanalyse_reported`); the asymmetry warning is a check instead
+    (:func:`reported_checks`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        return reanalyse_reported(
+            rs.estimate.value, rs.ci_low.value, rs.ci_high.value, scale=rs.scale, level=rs.level,
+            mcid=None if rs.mcid is None else rs.mcid.value, benefit=rs.benefit, cred_level=level)
+
+
+# --- reported effects ------------------------------------------------------------------
+def reported_checks(rs) -> list[Check]:
+    """Is a printed estimate and CI consistent with a normal likelihood on the analysis scale?
+
+    On the log scale for ratios (natural scale for differences) a Wald interval is
+    symmetric about the estimate. The printed numbers are rounded to ``decimals``; the check
+    passes when the asymmetry :math:`|g(\\hat\\theta) - (g(l) + g(u))/2|` is within what rounding
+    can explain, :math:`\\tfrac12 10^{-d}\\,(|g'(\\hat\\theta)| + |g'(l)|/2 + |g'(u)|/2)`, with
+    :math:`g = \\log` for ratios (derivative :math:`1/x`) and the identity for differences.
+    """
+    est, lo, hi = rs.estimate.value, rs.ci_low.value, rs.ci_high.value
+    half = 0.5 * 10.0 ** -rs.decimals
+    if rs.scale == "ratio":
+        g, dg = np.log, (lambda x: 1.0 / x)
+    else:
+        g, dg = (lambda x: x), (lambda x: 1.0)
+    asym = abs(g(est) - (g(lo) + g(hi)) / 2)
+    tol = half * (dg(est) + dg(lo) / 2 + dg(hi) / 2)
+    scale_name = "log" if rs.scale == "ratio" else "natural"
+    return [Check(
+        rs.id, KINDS[0], f"{rs.measure} {est:g} ({lo:g} to {hi:g}): symmetric on the {scale_name} scale",
+        asym, 0.0, f"rounding at {rs.decimals} decimals: {tol:.2g}", bool(asym <= tol),
+        f"asymmetry {asym:.3g} on the {scale_name} scale; printed precision explains up to {tol:.2g}"
+        + ("" if asym <= tol else ": the normal likelihood is an approximation here"),
+        provenance=rs.estimate.tag)]
+
+
 __all__ = [
     "ReportedEffect", "reported_likelihood", "sceptical_prior", "zampieri_priors",
-    "normal_posterior", "reanalyse_reported", "NEUTRAL_LIMITS", "DIRECTIONAL_TAILS",
+    "normal_posterior", "reanalyse_reported", "analyse_reported", "reported_checks", "NormalNormalModel", "NEUTRAL_LIMITS", "DIRECTIONAL_TAILS",
 ]

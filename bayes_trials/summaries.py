@@ -1,25 +1,23 @@
-"""Posterior summaries: MCMC numbers beside their exact counterparts, rounding left to display.
+"""Posterior summaries of one quantity: MCMC numbers beside their exact counterparts.
 
-Column names carry the credible level and interval kind (``eti95_low``, ``hdi95_high``):
-``eti`` is the equal-tailed credible interval, ``hdi`` the highest-density one.
+The one place that computes ArviZ summaries and diagnostics. Column names carry the
+credible level and interval kind (``eti95_low``, ``hdi95_high``): ``eti`` is the
+equal-tailed credible interval, ``hdi`` the highest-density one; ``exact_`` columns come
+from the exact posterior. Rounding is left to display.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .errors import PriorError
+from ._constants import CRED_LEVEL, MIN_TAIL_DRAWS
+from .checks import pct
+from .distributions import Mixture
 from .ess import ess
-from .fit import diagnostics
-from .priors import CRED_LEVEL, Mixture
+from .errors import PriorError
 
-#: a tail probability is "resolvable" by the draws when at least this many effective
-#: draws are expected on its minority side; otherwise the exact value is reported
-MIN_TAIL_DRAWS = 10
-
-
-def pct(level: float) -> str:
-    return f"{round(100 * level)}"
+__all__ = ["pct", "prior_columns", "evidence_columns", "exact_columns", "mcmc_columns",
+           "tail_probability", "fit_diagnostics", "MIN_TAIL_DRAWS"]
 
 
 def prior_columns(prior) -> dict:
@@ -27,16 +25,16 @@ def prior_columns(prior) -> dict:
 
     The ESS is the ELIR (Neuenschwander et al. 2020); where it is undefined (a Beta mixture
     with a component parameter below 1, whose local information is not integrable, as in
-    RBesT) the moment-matching ESS is reported and ``prior_ess_method`` says so.
+    RBesT) the moment-matching ESS is reported and ``prior_ess_method`` says so. A bundle of
+    priors (one Gamma per period, say) has no single mean or ESS.
     """
     if not hasattr(prior, "family"):
-        # a bundle of priors (e.g. one Gamma per period): no single ESS or mean
-        return {"prior": repr(prior), "prior_mean": None, "prior_ess": None, "prior_ess_method": None}
+        return {"prior_distribution": repr(prior), "prior_mean": None, "prior_ess": None, "prior_ess_method": None}
     try:
         value, method = ess(prior, method="elir"), "elir"
     except PriorError:
         value, method = ess(prior, method="moment"), "moment"
-    return {"prior": repr(prior), "prior_mean": prior.mean, "prior_ess": value,
+    return {"prior_distribution": repr(prior), "prior_mean": prior.mean, "prior_ess": value,
             "prior_ess_method": method}
 
 
@@ -44,7 +42,8 @@ def evidence_columns(prior, data, posterior) -> dict:
     """Prior-data conflict (Box's p) and, for mixtures, the posterior component weights.
 
     For a robust mixture the last component is the vague one, and its posterior weight says
-    how much the data pushed the analysis away from the informative part.
+    how much the data pushed the analysis away from the informative part. Only for one
+    conjugate prior and its data (Beta / binomial, Gamma / Poisson, Normal / normal).
     """
     from .data import Binary, NormalData, Rate
     from .predictive import prior_data_conflict
@@ -58,7 +57,7 @@ def evidence_columns(prior, data, posterior) -> dict:
     return out
 
 
-def exact_columns(endpoint, posterior, level: float = CRED_LEVEL) -> dict:
+def exact_columns(quantity, posterior, level: float = CRED_LEVEL) -> dict:
     """Mean, sd, median, ETI, HDI and tail probability of an exact posterior."""
     p = pct(level)
     lo, hi = posterior.interval(level, "eti")
@@ -71,65 +70,89 @@ def exact_columns(endpoint, posterior, level: float = CRED_LEVEL) -> dict:
         f"exact_eti{p}_high": hi,
         f"exact_hdi{p}_low": hlo,
         f"exact_hdi{p}_high": hhi,
-        "exact_prob": endpoint.tail_probability(posterior),
+        "exact_prob": quantity.tail_probability(posterior),
     }
 
 
-def mcmc_columns(endpoint, tree, level: float = CRED_LEVEL, exact=None) -> dict:
-    """ArviZ summary of the draws, the tail probability with its MCSE, and diagnostics.
+def tail_probability(draws, quantity, ess_bulk: float, exact_prob: float | None = None):
+    """:math:`P(q > \\text{target})` (or ``<``) from the draws, its MCSE and whether the draws
+    resolve it: the one rule every summary and check uses.
+
+    The MCSE is ArviZ's MCSE of the mean of the indicator draws, floored by the binomial
+    value :math:`\\sqrt{p(1-p)/\\text{ESS}}` at the exact probability (at the estimate when
+    there is none), so that all draws beyond the target never claim a zero error. The draws
+    resolve :math:`p` when at least ``MIN_TAIL_DRAWS`` effective draws are expected on its
+    minority side, :math:`\\min(p, 1-p)\\,\\text{ESS} \\ge 10`; otherwise report the exact value.
+
+    Returns ``(prob, mcse, resolvable)``, or ``(None, None, None)`` without a target.
+    """
+    import arviz as az
+
+    if quantity.target is None:
+        return None, None, None
+    beyond = draws > quantity.target if quantity.direction == "greater" else draws < quantity.target
+    indicator = beyond.astype(float)
+    prob = float(indicator.mean())
+    mcse = float(az.mcse(indicator, method="mean")) if 0 < prob < 1 else 0.0
+    ref = prob if exact_prob is None else exact_prob
+    floor = float(np.sqrt(ref * (1 - ref) / ess_bulk))
+    return prob, max(mcse, floor), bool(min(ref, 1 - ref) * ess_bulk >= MIN_TAIL_DRAWS)
+
+
+def mcmc_columns(quantity, draws, level: float = CRED_LEVEL, exact=None) -> dict:
+    """ArviZ summary of one quantity's draws, its tail probability with MCSE, its R-hat/ESS.
 
     With the exact posterior ``exact`` given, also the exact cdf at each MCMC interval end
     (``eti95_low_cdf``) and the ESS of that quantile, for the probability-scale check of
     :func:`bayes_trials.checks.mcmc_vs_exact`.
-
-    The MCSE of a tail probability is ArviZ's MCSE of the mean of the indicator draws,
-    floored by the binomial value :math:`\\sqrt{p(1-p)/\\text{ESS}}` at the exact
-    probability so that all-draws-beyond-target does not claim a zero error.
     """
     import arviz as az
 
     p = pct(level)
-    var = endpoint.parameter
-    post = tree["posterior"][var]
     tail = (1 - level) / 2
-    diag = diagnostics(tree, var)
-    hdi = az.hdi(post, prob=level).values
-    eti = az.eti(post, prob=level).values
+    hdi = az.hdi(draws, prob=level).values
+    eti = az.eti(draws, prob=level).values
+    ess_bulk = float(az.ess(draws, method="bulk"))
     out = {
-        "mean": float(post.mean()),
-        "sd": float(post.std()),
-        "median": float(post.median()),
+        "mean": float(draws.mean()),
+        "sd": float(draws.std()),
+        "median": float(draws.median()),
         f"eti{p}_low": float(eti[0]),
         f"eti{p}_high": float(eti[1]),
         f"hdi{p}_low": float(hdi[0]),
         f"hdi{p}_high": float(hdi[1]),
-        "mcse_mean": float(az.mcse(post, method="mean")),
-        f"mcse_eti{p}_low": float(az.mcse(post, method="quantile", prob=tail)),
-        f"mcse_eti{p}_high": float(az.mcse(post, method="quantile", prob=1 - tail)),
-        f"ess_eti{p}_low": float(az.ess(post, method="quantile", prob=tail)),
-        f"ess_eti{p}_high": float(az.ess(post, method="quantile", prob=1 - tail)),
+        "mcse_mean": float(az.mcse(draws, method="mean")),
+        f"mcse_eti{p}_low": float(az.mcse(draws, method="quantile", prob=tail)),
+        f"mcse_eti{p}_high": float(az.mcse(draws, method="quantile", prob=1 - tail)),
+        f"ess_eti{p}_low": float(az.ess(draws, method="quantile", prob=tail)),
+        f"ess_eti{p}_high": float(az.ess(draws, method="quantile", prob=1 - tail)),
         "prob": None,
         "prob_mcse": None,
         "prob_resolvable": None,
-        "ess_bulk": diag.ess_bulk,
-        "ess_tail": diag.ess_tail,
-        "r_hat": diag.r_hat,
-        "divergences": diag.divergences,
-        "draws": diag.draws * diag.chains,
+        "ess_bulk": ess_bulk,
+        "ess_tail": float(az.ess(draws, method="tail")),
+        "r_hat": float(az.rhat(draws)),
     }
     exact_prob = None
     if exact is not None:
         out[f"eti{p}_low_cdf"] = float(exact.cdf(out[f"eti{p}_low"]))
         out[f"eti{p}_high_cdf"] = float(exact.cdf(out[f"eti{p}_high"]))
-        exact_prob = endpoint.tail_probability(exact)
-    if endpoint.target is not None:
-        beyond = post > endpoint.target if endpoint.direction == "greater" else post < endpoint.target
-        indicator = beyond.astype(float)
-        prob = float(indicator.mean())
-        mcse = float(az.mcse(indicator, method="mean")) if 0 < prob < 1 else 0.0
-        ref = prob if exact_prob is None else exact_prob
-        floor = float(np.sqrt(ref * (1 - ref) / diag.ess_bulk))
-        out["prob"] = prob
-        out["prob_mcse"] = max(mcse, floor)
-        out["prob_resolvable"] = bool(min(ref, 1 - ref) * diag.ess_bulk >= MIN_TAIL_DRAWS)
+        exact_prob = quantity.tail_probability(exact)
+    prob, mcse, resolvable = tail_probability(draws, quantity, ess_bulk, exact_prob)
+    out.update(prob=prob, prob_mcse=mcse, prob_resolvable=resolvable)
     return out
+
+
+def fit_diagnostics(tree, rows: dict) -> dict:
+    """The fit's worst R-hat, smallest bulk and tail ESS over its quantities, its divergent
+    transitions and its number of draws (chains x draws)."""
+    div = tree["sample_stats"]["diverging"] if "sample_stats" in tree.children else None
+    post = tree["posterior"]
+    first = next(iter(post.data_vars.values()))
+    return {
+        "r_hat": max(r["r_hat"] for r in rows.values()),
+        "ess_bulk": min(r["ess_bulk"] for r in rows.values()),
+        "ess_tail": min(r["ess_tail"] for r in rows.values()),
+        "divergences": int(div.sum()) if div is not None else 0,
+        "draws": int(first.sizes["draw"] * first.sizes["chain"]),
+    }

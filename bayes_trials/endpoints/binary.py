@@ -25,15 +25,22 @@ import numpy as np
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+import pandas as pd
+
 from .. import _validate as v
+from .._constants import CRED_LEVEL, DIRECTIONS, EXACT_TOL
+from ..checks import KINDS, Check, pct, quantile_check
 from ..conjugate import update
 from ..data import Binary
+from ..design import TEST_NAME, design_endpoint
+from ..distributions import REFERENCE_PRIORS, Beta, components_of
 from ..errors import DataError, PriorError
-from ..priors import CRED_LEVEL, REFERENCE_PRIORS, components_of
+from ..predictive import prob_difference
+from ..provenance import sourced
+from .scalar import ScalarEndpoint
 
 #: frequentist interval methods: our name -> statsmodels ``proportion_confint`` method
 INTERVAL_METHODS = {"clopper-pearson": "beta", "wilson": "wilson", "jeffreys": "jeffreys"}
-DIRECTIONS = ("greater", "less")
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class BinomialReference:
 
 
 @dataclass(frozen=True)
-class BinaryEndpoint:
+class BinaryEndpoint(ScalarEndpoint):
     """A binary endpoint: its data, the target its posterior probability is taken against.
 
     Parameters
@@ -96,7 +103,7 @@ class BinaryEndpoint:
     >>> post = ep.exact_posterior(bt.Beta(1, 1))
     >>> round(float(post.sf(0.39)), 6)    # Beta(10, 1): 1 - 0.39**10
     0.999919
-    >>> ep.frequentist().p_value < 0.001
+    >>> ep.reference().p_value < 0.001
     True
     """
 
@@ -122,7 +129,7 @@ class BinaryEndpoint:
     # --- priors -----------------------------------------------------------------------
     def check_prior(self, prior) -> None:
         _, comps = components_of(prior)
-        if comps[0].family != self.prior_family:
+        if getattr(comps[0], "family", None) != self.prior_family:
             raise PriorError(
                 f"a binary endpoint takes Beta (mixture) priors, got {prior!r}", field="prior"
             )
@@ -197,15 +204,7 @@ class BinaryEndpoint:
         self.check_prior(prior)
         return update(prior, self.data)
 
-    def tail_probability(self, dist) -> float | None:
-        """P(theta > target) (or < for ``direction="less"``) under ``dist``."""
-        if self.target is None:
-            return None
-        if self.direction == "greater":
-            return float(dist.sf(self.target))
-        return float(dist.cdf(self.target))
-
-    def frequentist(self, level: float = CRED_LEVEL) -> BinomialReference:
+    def reference(self, level: float = CRED_LEVEL) -> BinomialReference:
         """Exact one-sided binomial test and Clopper-Pearson, Wilson, Jeffreys intervals."""
         k, n = self.data.events, self.data.n
         p_value = None
@@ -230,8 +229,146 @@ class BinaryEndpoint:
             intervals=intervals,
         )
 
-    def describe_target(self) -> str:
-        if self.target is None:
-            return ""
+    # --- checks and report parts -------------------------------------------------------
+    def reference_checks(self, ref, fits: dict, level: float = CRED_LEVEL) -> list[Check]:
+        """Reference-prior posterior against frequentist intervals and the exact test.
+
+        - the exact Jeffreys-prior Beta(k + 1/2, n - k + 1/2) ETI equals statsmodels' Jeffreys
+          interval (identity, tolerance 1e-9);
+        - the MCMC Jeffreys-prior ETI is within N_MCSE MCSE of it;
+        - the Jeffreys interval lies inside the Clopper-Pearson interval (a theorem:
+          Beta(k+1/2, n-k+1/2) is stochastically between Beta(k, n-k+1) and Beta(k+1, n-k));
+        - the exact one-sided p-value equals the posterior tail under the limiting prior
+          Beta(0, 1) ("greater") or Beta(1, 0) ("less"): P(X >= k | p0) = P(Beta(k, n-k+1) <= p0).
+        """
+        jeffreys_prior = self.reference_priors()["jeffreys"]
+        jeffreys_row = next((f.row for f in fits.values()
+                             if f.prior == jeffreys_prior and f.posterior is not None), None)
+        p = pct(level)
+        k, n = ref.events, ref.n
+        jl, jh = ref.intervals["jeffreys"]
+        cl, ch = ref.intervals["clopper-pearson"]
+        exact = Beta(k + 0.5, n - k + 0.5).interval(level, "eti")
+        name = self.name
+        out = []
+        for end, ours, theirs in (("lower", exact[0], jl), ("upper", exact[1], jh)):
+            diff = abs(ours - theirs)
+            out.append(Check(name, KINDS[2], f"Jeffreys-prior {p}% ETI {end} end (exact) vs Jeffreys interval",
+                             ours, theirs, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL),
+                             f"difference {diff:.2g}", prior="jeffreys"))
+        if jeffreys_row is not None:
+            tail = (1 - level) / 2
+            for end, prob, theirs in (("low", tail, jl), ("high", 1 - tail, jh)):
+                out.append(quantile_check(
+                    self.name, "jeffreys", KINDS[2],
+                    f"Jeffreys-prior {p}% ETI {'lower' if end == 'low' else 'upper'} end (MCMC) vs Jeffreys interval",
+                    jeffreys_row, end, prob, theirs, level))
+        inside = cl <= jl + 1e-12 and jh <= ch + 1e-12
+        out.append(Check(name, KINDS[2], f"Jeffreys {p}% interval inside Clopper-Pearson {p}% interval",
+                         None, None, "containment", bool(inside),
+                         f"Jeffreys [{jl:.4f}, {jh:.4f}] within Clopper-Pearson [{cl:.4f}, {ch:.4f}]"
+                         if inside else f"Jeffreys [{jl:.4f}, {jh:.4f}] not within [{cl:.4f}, {ch:.4f}]"))
+        if ref.p_value is not None:
+            p0 = ref.target
+            if ref.alternative == "greater":
+                limit = 1.0 if k == 0 else float(stats.beta.cdf(p0, k, n - k + 1))
+                limit_name = "Beta(0, 1)"
+            else:
+                limit = 1.0 if k == n else float(stats.beta.sf(p0, k + 1, n - k))
+                limit_name = "Beta(1, 0)"
+            diff = abs(limit - ref.p_value)
+            out.append(Check(name, KINDS[2], f"exact one-sided p-value vs posterior tail under {limit_name}",
+                             ref.p_value, limit, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL * max(1, limit)),
+                             f"p = {ref.p_value:.4g}; posterior tail {limit:.4g}"))
+        return out
+
+    def frequentist_table(self, result) -> pd.DataFrame:
+        ref = result.reference
+        rows = [{"quantity": "estimate (events / n)", "value": ref.estimate}]
+        if ref.p_value is not None:
+            rows.append({"quantity": f"exact binomial test, one-sided ({ref.alternative}) vs "
+                                     f"{ref.target:g}: p", "value": ref.p_value})
+        for method, (lo, hi) in ref.intervals.items():
+            rows.append({"quantity": f"{method} {pct(ref.level)}% CI", "value": f"{lo:.4f} to {hi:.4f}"})
+        return pd.DataFrame(rows).set_index("quantity")
+
+    def observed_sentences(self, result) -> list[str]:
+        ref = result.reference
+        out = [f"Observed {self.data.events} of {self.data.n} ({100 * ref.estimate:.1f}%)."]
+        if ref.p_value is not None:
+            out.append(f"Exact one-sided binomial test against {self.target:g}: p = {ref.p_value:.3g}.")
+        return out
+
+    def plot_range(self, result) -> tuple[float, float]:
+        return 0.0, 1.0
+
+    def benchmark_table(self, result) -> pd.DataFrame:
+        """Each benchmark of the spec against the posterior, per prior, in the endpoint's direction.
+
+        ``exact_prob``: P(theta beyond the benchmark rate) taken as a fixed number (exact;
+        ``prob`` from the draws when sampled). Where the spec gives the benchmark's counts,
+        ``exact_prob_vs_uncertain``: P(theta beyond theta_benchmark) with the benchmark's own
+        uncertainty, its rate given the Jeffreys posterior Beta(events + 1/2, n - events + 1/2),
+        by numerical integration (:func:`bayes_trials.prob_difference`).
+        """
+        rows = []
         sign = ">" if self.direction == "greater" else "<"
-        return f"P({self.parameter} {sign} {self.target:g})"
+        for bm in result.spec.benchmarks if result.spec is not None else ():
+            bench_post = None if bm.events is None else Beta(bm.events + 0.5, bm.n - bm.events + 0.5)
+            for name, fit in result.fits.items():
+                post = fit.exact[self.parameter]
+                exact = post.sf(bm.value) if self.direction == "greater" else post.cdf(bm.value)
+                row = {"endpoint": self.name, "benchmark": bm.name,
+                       "comparison": f"P({self.parameter} {sign} {bm.value:g})", "tag": bm.tag,
+                       "prior_name": name, "exact_prob": float(exact)}
+                if fit.posterior is not None:
+                    draws = fit.posterior["posterior"][self.parameter]
+                    beyond = draws > bm.value if self.direction == "greater" else draws < bm.value
+                    row["prob"] = float(beyond.mean())
+                if bench_post is not None:
+                    p_greater = prob_difference(post, bench_post, 0.0)
+                    row["benchmark_counts"] = f"{bm.events}/{bm.n}"
+                    row["exact_prob_vs_uncertain"] = p_greater if self.direction == "greater" else 1 - p_greater
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def design(self, result):
+        """The decision rule of the spec, with its exact boundaries and OCs (None without one)."""
+        if result.spec is None or result.spec.decision is None:
+            return None
+        return design_endpoint(self, {n: f.prior for n, f in result.fits.items()}, result.spec.decision)
+
+    def report_sections(self, result) -> list:
+        sections = super().report_sections(result)
+        design = result.design
+        if design is not None:
+            ds = result.spec.decision
+            table = design.decisions.join(design.boundaries)
+            table = pd.concat([table, design.boundaries.loc[[TEST_NAME]]])
+            at = 2  # after the frequentist reference and the posterior summary
+            sections[at:at] = [
+                (f"Decision: {design.rule} ({ds.tag}: {ds.rationale})", table),
+                (f"Threshold calibrated to a one-sided type I error of {ds.alpha:g} at {design.target:g}",
+                 design.calibration)]
+            if design.futility is not None:
+                sections.insert(at + 2, (
+                    f"Interim look after {ds.interim} patients: stop for futility if the "
+                    f"predictive probability of success < {ds.futility:g}",
+                    design.futility.set_index(["prior_name", "truth"])))
+        return sections
+
+
+def binary_from_spec(raw: dict, defaults: dict, name: str, base_dir=None):
+    """A ``kind = "binary"`` endpoint table: ``events``, ``n``, optional ``target``,
+    ``direction``, ``label``; returns ``(endpoint, provenance)``."""
+    events = sourced(raw, "events", defaults)
+    n = sourced(raw, "n", defaults)
+    target = sourced(raw, "target", defaults, required=False)
+    provenance = {"events": events, "n": n}
+    if target is not None:
+        provenance["target"] = target
+    endpoint = BinaryEndpoint(
+        name=name, data=Binary(events=events.value, n=n.value),
+        target=None if target is None else target.value,
+        direction=raw.get("direction", "greater"), label=raw.get("label", name))
+    return endpoint, provenance

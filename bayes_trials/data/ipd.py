@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 
 __all__ = ["reconstruct_ipd", "validate_curve", "validate_at_risk", "at_risk_table", "digitise_km"]
 

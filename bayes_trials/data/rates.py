@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import _validate as v
-from .data import Rate
-from .errors import DataError, StatisticalWarning
+from .. import _validate as v
+from .counts import Rate
+from ..errors import DataError, StatisticalWarning
 
 #: the two period labels a per-patient table may use
 PERIODS = ("before", "after")

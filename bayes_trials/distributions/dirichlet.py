@@ -1,18 +1,14 @@
-"""Response categories: ``Categorical`` counts and the ``Dirichlet`` distribution of their probabilities.
+"""The Dirichlet distribution of category probabilities, and its Beta marginals.
 
-A trial paper that reports its responses as ordered categories (CR > CRi > MLFS > no
-response) gives multinomial data. Their conjugate prior is the Dirichlet; every union of
-categories (CR + CRi, any response) then has a Beta marginal, so a category-level analysis
-and the binary analysis of a union agree exactly when their priors agree
-(:meth:`Dirichlet.marginal`).
-
-Plain NumPy/SciPy, no PyMC, as :mod:`bayes_trials.conjugate`.
+The conjugate prior of multinomial counts; every union of categories (CR + CRi, any
+response) has a Beta marginal, so a category-level analysis and the binary analysis of a
+union agree exactly when their priors agree (:meth:`Dirichlet.marginal`).
 
 Example
 -------
->>> from bayes_trials.dirichlet import Categorical, Dirichlet, update_dirichlet
->>> meta = Categorical({"CR": 4, "CRi": 5, "MLFS": 3, "none": 0})   # META 10-19 at 1 month
->>> post = update_dirichlet(Dirichlet.reference(meta.names, 0.5), meta)
+>>> import bayes_trials as bt
+>>> resp = bt.Categorical({"CR": 4, "CRi": 5, "MLFS": 3, "none": 0})
+>>> post = bt.update(bt.Dirichlet.reference(resp.names, 0.5), resp)
 >>> post
 Dirichlet(CR=4.5, CRi=5.5, MLFS=3.5, none=0.5)
 >>> post.marginal(["CR", "CRi"])                                      # CR + CRi
@@ -27,139 +23,14 @@ from functools import cached_property
 import numpy as np
 from scipy import stats
 
-from . import _validate as v
-from .data import Binary
-from .errors import DataError, PriorError
-from .priors import CRED_LEVEL, Beta, Mixture
+from .. import _validate as v
+from .._constants import CRED_LEVEL
+from ..errors import PriorError
+from .families import Beta
+
 
 #: reference Dirichlet concentrations per category: Jeffreys (1/2) and uniform (Bayes-Laplace, 1)
 REFERENCE_ALPHAS = {"jeffreys": 0.5, "uniform": 1.0}
-
-
-def _names(names, field: str, error) -> tuple[str, ...]:
-    names = tuple(names)
-    if not names:
-        raise error("needs at least one category, got none", field=field)
-    for i, name in enumerate(names):
-        if not isinstance(name, str) or not name.strip():
-            raise error(f"category {i + 1}: a name must be a non-empty string, got {name!r}",
-                        field=field)
-    seen = set()
-    for name in names:
-        if name in seen:
-            raise error(f"category {name!r} appears twice", field=field)
-        seen.add(name)
-    return names
-
-
-@dataclass(frozen=True, eq=False, init=False)
-class Categorical:
-    """Counts of patients in mutually exclusive categories, in their stated order.
-
-    Likelihood: :math:`(y_1, \\ldots, y_K) \\sim \\text{Multinomial}(n, (p_1, \\ldots, p_K))`
-    with :math:`n = \\sum_k y_k`.
-
-    Parameters
-    ----------
-    counts : mapping of str to int
-        Category name -> number of patients, ordered from best to worst when the
-        categories are ordinal (e.g. CR > CRi > MLFS > no response). A category with zero
-        patients is allowed and kept: it carries information (0 of 12 without response).
-    n : int, optional
-        The stated total; when given, the counts must sum to it.
-
-    Raises
-    ------
-    DataError
-        No categories, a name that is empty or repeated, a negative or fractional count,
-        counts summing to 0, or counts that do not sum to ``n``. ``field`` names the
-        category (``counts['CR']``) or ``n``.
-
-    Example
-    -------
-    >>> Categorical({"CR": 4, "CRi": 5, "MLFS": 3, "none": 0}).union(["CR", "CRi"])
-    Binary(events=9, n=12)
-    >>> Categorical({"CR": 4, "CRi": 5}, n=12)
-    Traceback (most recent call last):
-    ...
-    bayes_trials.errors.DataError: field 'n': the category counts sum to 9, not to the stated total 12
-    """
-
-    names: tuple
-    values: tuple
-
-    def __init__(self, counts, n: int | None = None):
-        if not hasattr(counts, "items"):
-            raise DataError(
-                f"must be a mapping of category name to count, got {type(counts).__name__}",
-                field="counts",
-            )
-        names = _names(counts.keys(), "counts", DataError)
-        values = tuple(v.count(counts[k], f"counts[{k!r}]") for k in names)
-        total = sum(values)
-        if total == 0:
-            raise DataError("the category counts sum to 0: at least 1 patient is needed",
-                            field="counts")
-        if n is not None:
-            stated = v.count(n, "n")
-            if stated != total:
-                raise DataError(
-                    f"the category counts sum to {total}, not to the stated total {stated}",
-                    field="n",
-                )
-        object.__setattr__(self, "names", names)
-        object.__setattr__(self, "values", values)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Category name -> count (a fresh dict, in order)."""
-        return dict(zip(self.names, self.values))
-
-    @property
-    def n(self) -> int:
-        return int(sum(self.values))
-
-    @property
-    def k(self) -> int:
-        """Number of categories."""
-        return len(self.names)
-
-    @property
-    def proportions(self) -> dict[str, float]:
-        return {name: c / self.n for name, c in zip(self.names, self.values)}
-
-    def union(self, names) -> Binary:
-        """The binary data of a union of categories: its patients out of all ``n``."""
-        idx = _union_index(self.names, names, DataError)
-        return Binary(int(sum(self.values[i] for i in idx)), self.n)
-
-    def __eq__(self, other) -> bool:
-        return (isinstance(other, Categorical) and self.names == other.names
-                and self.values == other.values)
-
-    def __hash__(self) -> int:
-        return hash((self.names, self.values))
-
-    def __repr__(self) -> str:
-        return f"Categorical({self.counts!r})"
-
-
-def _union_index(all_names, union, error) -> list[int]:
-    if isinstance(union, str):
-        union = [union]
-    union = list(union)
-    if not union:
-        raise error("a union needs at least one category", field="union")
-    unknown = [u for u in union if u not in all_names]
-    if unknown:
-        raise error(
-            f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {unknown}; the categories "
-            f"are {list(all_names)}",
-            field="union",
-        )
-    if len(set(union)) != len(union):
-        raise error(f"a category appears twice in the union {union}", field="union")
-    return [all_names.index(u) for u in union]
 
 
 @dataclass(frozen=True, eq=False, init=False, repr=False)
@@ -221,7 +92,7 @@ class Dirichlet:
                              field="alpha")
         if names is None:
             names = [f"c{i + 1}" for i in range(len(alpha))]
-        names = _names(names, "names", PriorError)
+        names = v.category_names(names, "names", PriorError)
         if len(names) != len(alpha):
             raise PriorError(f"{len(names)} names for {len(alpha)} concentrations",
                              field="names")
@@ -244,7 +115,7 @@ class Dirichlet:
         if isinstance(alpha, str):
             v.one_of(alpha, tuple(REFERENCE_ALPHAS), "alpha", PriorError)
             alpha = REFERENCE_ALPHAS[alpha]
-        names = _names(names, "names", PriorError)
+        names = v.category_names(names, "names", PriorError)
         return cls([alpha] * len(names), names=names)
 
     @classmethod
@@ -317,7 +188,7 @@ class Dirichlet:
             An unknown or repeated name, an empty union, or the union of all categories
             (its probability is 1, not a Beta).
         """
-        idx = _union_index(self.names, names, PriorError)
+        idx = v.union_index(self.names, names, PriorError)
         if len(idx) == self.k:
             raise PriorError("the union of all categories has probability 1, not a Beta",
                              field="union")
@@ -345,7 +216,7 @@ class Dirichlet:
                 f"{used}",
                 field="groups",
             )
-        return Dirichlet({new: float(self.alpha[_union_index(self.names, members, PriorError)]
+        return Dirichlet({new: float(self.alpha[v.union_index(self.names, members, PriorError)]
                                      .sum()) for new, members in groups.items()})
 
     def logpdf(self, p):
@@ -396,62 +267,5 @@ class Dirichlet:
         return f"Dirichlet({parts})"
 
 
-def update_dirichlet(prior: Dirichlet, data: Categorical) -> Dirichlet:
-    """Exact posterior of a Dirichlet prior given multinomial counts.
-
-    Parameters
-    ----------
-    prior : Dirichlet
-    data : Categorical
-        Must have the prior's categories; they are matched by name, and the posterior
-        keeps the data's order.
-
-    Returns
-    -------
-    Dirichlet
-
-    Raises
-    ------
-    PriorError
-        A prior that is not a Dirichlet (mixtures of Dirichlets are not supported), or
-        whose categories differ from the data's.
-
-    Notes
-    -----
-    With :math:`\\mathbf y \\sim \\text{Multinomial}(n, \\mathbf p)` and
-    :math:`\\mathbf p \\sim \\text{Dirichlet}(\\boldsymbol\\alpha)`,
-
-    .. math:: \\mathbf p \\mid \\mathbf y \\sim \\text{Dirichlet}(\\alpha_1 + y_1, \\ldots,
-              \\alpha_K + y_K).
-
-    Example
-    -------
-    >>> update_dirichlet(Dirichlet({"CR": 1, "other": 1}), Categorical({"CR": 4, "other": 8}))
-    Dirichlet(CR=5, other=9)
-    """
-    if isinstance(prior, Mixture) or not isinstance(prior, Dirichlet):
-        raise PriorError(
-            f"categorical data update a Dirichlet prior, got {type(prior).__name__}",
-            field="prior",
-        )
-    if not isinstance(data, Categorical):
-        raise DataError(f"a Dirichlet prior is updated by Categorical data, got "
-                        f"{type(data).__name__}", field="data")
-    check_categories(prior, data)
-    alpha = {name: prior.concentrations[name] + c for name, c in data.counts.items()}
-    return Dirichlet(alpha)
 
 
-def check_categories(prior: Dirichlet, data: Categorical) -> None:
-    """Refuse a prior whose categories are not the data's (matched by name)."""
-    if set(prior.names) != set(data.names):
-        missing = [n for n in data.names if n not in prior.names]
-        extra = [n for n in prior.names if n not in data.names]
-        raise PriorError(
-            f"the prior's categories {list(prior.names)} differ from the data's "
-            f"{list(data.names)} (missing from the prior: {missing}; not in the data: {extra})",
-            field="prior",
-        )
-
-
-__all__ = ["Categorical", "Dirichlet", "update_dirichlet", "REFERENCE_ALPHAS", "check_categories"]

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _validate as v
-from .errors import DataError
+from .. import _validate as v
+from ..errors import DataError
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,184 @@
+"""The endpoint protocol: every method the pipeline calls, with the maths each must state.
+
+An *endpoint* is one outcome of a trial (HSCT-free survival at one year, the response
+categories, the infection rate before and after treatment) with its data. The pipeline
+(:func:`bayes_trials.analyse`) knows endpoints only through this protocol:
+
+1. :meth:`Endpoint.analyses` turns the named priors into *analyses*: one fit each, a model
+   and a prior. For most kinds the model is the endpoint itself and there is one analysis
+   per prior; a kind with several models (survival: exponential, Weibull, piecewise) or
+   several parts (adverse events: independent Beta posteriors and a hierarchical model)
+   returns more.
+2. Each analysis's model (:class:`Model`) states its scalar :class:`Quantity` s (what is
+   summarised and checked), its exact posterior of each quantity where one exists
+   (:meth:`Model.exact`: conjugate updating or quadrature) and, for sampling, its PyMC
+   model: :meth:`Model.structure` is the compile key (same key, same compiled model),
+   :meth:`Model.build_model` builds it with data and hyperparameters as ``pm.Data``,
+   :meth:`Model.model_inputs` gives the values a refit swaps in, :meth:`Model.draws` maps
+   the posterior draws to the quantities.
+3. :meth:`Endpoint.reference` recomputes the frequentist analysis (scipy, statsmodels,
+   lifelines) as a frozen record; :meth:`Endpoint.published_checks` compares it with what
+   the paper printed; :meth:`Endpoint.reference_checks` states the kind's Bayesian vs
+   frequentist identities and bounds.
+4. Reports ask the endpoint for its figure, extra tables and sentences
+   (:meth:`Endpoint.figure`, :meth:`Endpoint.report_sections`, :meth:`Endpoint.sentences`).
+
+:class:`EndpointBase` gives the defaults (one analysis per prior, no extra checks, no
+extra sections), so a kind states only what is its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import pandas as pd
+
+from .._constants import DEFAULT_TARGET_ACCEPT
+from ..quantity import Quantity
+from ..checks import published_checks
+from ..summaries import prior_columns
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One fit of an endpoint: a model under a prior.
+
+    ``name`` keys the fit in results (the prior's name, or ``"<prior>/<model>"`` when an
+    endpoint fits several models per prior); ``prior_name`` and ``model_name`` fill the
+    ``prior`` and ``model`` columns of the result table.
+    """
+
+    name: str
+    prior_name: str
+    model: Any
+    prior: Any
+    model_name: str = ""
+
+
+@runtime_checkable
+class Model(Protocol):
+    """What one fit needs: quantities, exact posteriors and the PyMC model."""
+
+    def quantities(self, prior) -> Sequence[Quantity]:
+        """The scalars summarised and checked under ``prior``."""
+
+    def exact(self, prior) -> dict[str, Any]:
+        """Quantity name -> exact posterior distribution (conjugate or quadrature); the
+        quantities without one are left out (an empty dict when there is none)."""
+
+    def structure(self, prior) -> Hashable:
+        """The compile key: two priors with the same key share one compiled model."""
+
+    def build_model(self, structure):
+        """The PyMC model of ``structure``, data and hyperparameters as ``pm.Data``."""
+
+    def model_inputs(self, prior) -> dict:
+        """The values of the model's ``pm.Data`` for this prior and these data."""
+
+    def draws(self, tree) -> dict:
+        """Quantity name -> posterior draws (an ``xarray.DataArray`` over chain and draw)."""
+
+    def target_accept(self, prior) -> float:
+        """NUTS target acceptance for this prior (:data:`DEFAULT_TARGET_ACCEPT` unless the
+        posterior has long tails on the sampled scale)."""
+
+    def samples(self, prior) -> bool:
+        """Whether ``method="mcmc"`` samples this analysis (False for exact-only parts)."""
+
+    def prior_summary(self, prior, exact: dict) -> dict:
+        """Columns about the prior shared by every quantity's row: its mean and ESS and, for
+        one conjugate prior, the prior-data conflict and the posterior mixture weights."""
+
+    def diagnostics_label(self, prior) -> str:
+        """What the sampler-diagnostics check covers, when not the single quantity."""
+
+
+@runtime_checkable
+class Endpoint(Protocol):
+    """An endpoint kind: data, analyses, frequentist reference, checks and report parts."""
+
+    kind: ClassVar[str]
+    name: str
+    label: str
+
+    def describe_data(self) -> str:
+        """The data in a few words (``"9/9"``)."""
+
+    def reference_priors(self) -> dict:
+        """Name -> prior used when the user gives none (uniform and Jeffreys, ...)."""
+
+    def check_prior(self, prior) -> None:
+        """Raise :class:`~bayes_trials.errors.PriorError` for a prior this kind cannot use."""
+
+    def analyses(self, priors: dict) -> list[Analysis]:
+        """The fits of these named priors (see the module docstring)."""
+
+    def reference(self, level: float):
+        """The frequentist analysis recomputed from the data: a frozen record with
+        ``as_dict()`` (and ``estimate``, ``intervals``, ``p_value`` where they apply)."""
+
+    def published_checks(self, reference, published, assumed_data: bool) -> list:
+        """Each number the paper printed against the recomputed one."""
+
+    def reference_checks(self, reference, fits: dict, level: float) -> list:
+        """The kind's Bayesian vs frequentist identities and bounds."""
+
+    def figure(self, result):
+        """The endpoint's figure (matplotlib), or None."""
+
+    def report_sections(self, result) -> list:
+        """Extra ``(heading, DataFrame or text)`` parts of the report."""
+
+    def sentences(self, result) -> list[str]:
+        """The report's prose about this endpoint's result."""
+
+    def benchmark_table(self, result):
+        """The posterior against external benchmark rates (an empty DataFrame if none)."""
+
+    def design(self, result):
+        """The endpoint's decision rule with its boundaries and exact OCs, or None."""
+
+
+class EndpointBase:
+    """Defaults for the protocol: one analysis per prior with the endpoint as its model,
+    the generic published-vs-recomputed comparison, no kind-specific checks or sections."""
+
+    label: str = ""
+
+    def analyses(self, priors: dict) -> list[Analysis]:
+        return [Analysis(name, name, self, prior) for name, prior in priors.items()]
+
+    def published_checks(self, reference, published, assumed_data: bool) -> list:
+        return published_checks(self.name, reference, published, assumed_data=assumed_data)
+
+    def reference_checks(self, reference, fits: dict, level: float) -> list:
+        return []
+
+    def target_accept(self, prior) -> float:
+        return DEFAULT_TARGET_ACCEPT
+
+    def samples(self, prior) -> bool:
+        return True
+
+    def prior_summary(self, prior, exact: dict) -> dict:
+        return prior_columns(prior)
+
+    def diagnostics_label(self, prior) -> str:
+        return ""
+
+    def benchmark_table(self, result):
+        return pd.DataFrame()
+
+    def design(self, result):
+        return None
+
+    def figure(self, result):
+        return None
+
+    def report_sections(self, result) -> list:
+        return []
+
+    def sentences(self, result) -> list[str]:
+        return []

@@ -1,0 +1,147 @@
+"""The pipeline: one loop for every endpoint kind, from priors to checked summaries.
+
+For each endpoint of a spec (or one endpoint given directly): each analysis (a model under a
+prior; :meth:`Endpoint.analyses`) gets its exact posteriors, is sampled when
+``method="mcmc"`` (one compile per model structure, cheap refits, the one retry policy of
+:mod:`bayes_trials.fit`), and every quantity is summarised and checked against its exact
+posterior; then the endpoint's published numbers and its Bayesian-vs-frequentist identities
+are checked.
+
+>>> import bayes_trials as bt
+>>> ep = bt.BinaryEndpoint("hsct_free_survival_1y", bt.Binary(9, 9), target=0.39)
+>>> res = bt.analyse(ep, priors={"uniform": bt.Beta(1, 1)}, method="exact")
+>>> t = res.table()
+>>> round(float(t.loc[t["prior"] == "uniform", "exact_mean"].iloc[0]), 4)   # (1 + 9) / (2 + 9)
+0.9091
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from . import _validate as v
+from ._constants import CRED_LEVEL, DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, METHODS
+from .checks import mcmc_vs_exact, sampler_diagnostics
+from .errors import BayesTrialsError, SpecError, StatisticalWarning
+from .fit import derive_seed, sample_until_diagnostics_pass
+from .reported import analyse_reported, reported_checks
+from .results import EndpointResult, Fit, TrialResult
+from .spec import TrialSpec, load_spec
+from .summaries import exact_columns
+
+__all__ = ["analyse", "analyse_endpoint", "check_analysis_inputs"]
+
+
+def check_analysis_inputs(name: str, priors: dict, method: str, level: float) -> float:
+    """Validate what every endpoint's analysis takes: a known method, a level in (0, 1) and at
+    least one prior; returns the level. Errors name the endpoint and the field."""
+    v.one_of(method, METHODS, "method", SpecError)
+    level = v.open_unit(level, "level", SpecError)
+    if not priors:
+        raise SpecError("no priors to analyse", endpoint=name, field="priors")
+    return level
+
+
+def _fit(endpoint, analysis, *, method, draws, tune, chains, seed, level, trial_id) -> tuple[Fit, list]:
+    """One analysis: exact posteriors and summary rows; sampled and checked for ``mcmc``."""
+    model, prior = analysis.model, analysis.prior
+    quantities = model.quantities(prior)
+    exact = model.exact(prior)
+    base = model.prior_summary(prior, exact)
+    rows = {q.name: {**base, **(exact_columns(q, exact[q.name], level) if q.name in exact else {})}
+            for q in quantities}
+    fit = Fit(analysis, exact, rows)
+    if method != "mcmc" or not model.samples(prior):
+        return fit, []
+    fit.seed = derive_seed(seed, trial_id, endpoint.name, analysis.name)
+    tree, mc_rows, diag, attempts, target_accept = sample_until_diagnostics_pass(
+        model, prior, quantities, exact, draws=draws, tune=tune, chains=chains, seed=fit.seed,
+        level=level)
+    fit.posterior, fit.attempts, fit.diagnostics = tree, attempts, diag
+    checks = []
+    for q in quantities:
+        rows[q.name].update(mc_rows[q.name], divergences=diag["divergences"], draws=diag["draws"],
+                            target_accept=target_accept, seed=fit.seed, attempts=attempts)
+        if q.name in exact:
+            checks += mcmc_vs_exact(endpoint.name, analysis.name, q, rows[q.name], level)
+    diag_checks = sampler_diagnostics(endpoint.name, analysis.name, diag, model.diagnostics_label(prior))
+    if not diag_checks[0].passed:
+        warnings.warn(f"{endpoint.name} / {analysis.name}: {diag_checks[0].message}",
+                      StatisticalWarning, stacklevel=3)
+    return fit, checks + diag_checks
+
+
+def analyse_endpoint(endpoint, priors: dict, *, method: str = "mcmc", draws: int = DEFAULT_DRAWS,
+                     tune: int = DEFAULT_TUNE, chains: int = DEFAULT_CHAINS, seed: int = 0,
+                     level: float = CRED_LEVEL, spec=None, trial_id: str = "") -> EndpointResult:
+    """Fit one endpoint under each prior and run every check that applies.
+
+    The exact posteriors are always computed; with ``method="mcmc"`` each analysis is also
+    sampled and each quantity checked against its exact posterior. Per-fit seeds are
+    ``derive_seed(seed, trial_id, endpoint, analysis)``, so a fit's draws do not depend on
+    what else the run contains.
+    """
+    level = check_analysis_inputs(endpoint.name, priors, method, level)
+    for name, prior in priors.items():
+        try:
+            endpoint.check_prior(prior)
+        except BayesTrialsError as err:
+            raise err.located(endpoint=endpoint.name, field=f"priors.{name}") from None
+    fits, checks = {}, []
+    for analysis in endpoint.analyses(priors):
+        fit, fit_checks = _fit(endpoint, analysis, method=method, draws=draws, tune=tune,
+                               chains=chains, seed=seed, level=level, trial_id=trial_id)
+        fits[analysis.name] = fit
+        checks += fit_checks
+    reference = endpoint.reference(level)
+    published = spec.published if spec is not None else ()
+    assumed = spec is not None and spec.data_assumed
+    checks = (endpoint.published_checks(reference, published, assumed)
+              + checks + endpoint.reference_checks(reference, fits, level))
+    return EndpointResult(endpoint, fits, reference, spec=spec, level=level, method=method,
+                          _checks=checks)
+
+
+def analyse(endpoint_or_spec, priors: dict | None = None, *, method: str = "mcmc",
+            draws: int | None = None, tune: int | None = None, chains: int | None = None,
+            seed: int | None = None, level: float | None = None):
+    """Re-analyse a spec (every endpoint) or a single endpoint.
+
+    Parameters
+    ----------
+    endpoint_or_spec : TrialSpec, path to a spec, or an endpoint (e.g. :class:`BinaryEndpoint`)
+    priors : dict name -> distribution, optional
+        For a spec: replaces each endpoint's priors. For an endpoint: defaults to its
+        reference priors (uniform and Jeffreys for a binary endpoint).
+    method : {"mcmc", "exact"}
+        ``"exact"`` skips sampling (nothing is compiled) and reports the exact posteriors.
+    draws, tune, chains, seed, level
+        Override the spec's ``[sampling]`` settings (defaults 1000, 1000, 4, 0, 0.95).
+
+    Returns
+    -------
+    TrialResult for a spec, EndpointResult for an endpoint.
+    """
+    if isinstance(endpoint_or_spec, (str, Path)):
+        endpoint_or_spec = load_spec(endpoint_or_spec)
+    if isinstance(endpoint_or_spec, TrialSpec):
+        spec = endpoint_or_spec
+        settings = dict(spec.sampling)
+        for key, val in (("draws", draws), ("tune", tune), ("chains", chains), ("seed", seed),
+                         ("level", level)):
+            if val is not None:
+                settings[key] = val
+        results = {}
+        for es in spec.endpoints:
+            use = priors if priors is not None else es.priors
+            results[es.endpoint.name] = analyse_endpoint(
+                es.endpoint, use, method=method, spec=es, trial_id=spec.name, **settings)
+        reported = {rs.id: analyse_reported(rs, level=settings["level"]) for rs in spec.reported}
+        checks = [c for rs in spec.reported for c in reported_checks(rs)]
+        return TrialResult(spec, results, {**settings, "method": method}, reported, checks)
+    endpoint = endpoint_or_spec
+    use = priors if priors is not None else endpoint.reference_priors()
+    return analyse_endpoint(
+        endpoint, use, method=method, draws=draws or DEFAULT_DRAWS, tune=tune or DEFAULT_TUNE,
+        chains=chains or DEFAULT_CHAINS, seed=seed or 0, level=level or CRED_LEVEL)

@@ -1,0 +1,116 @@
+"""Golden comparison: do two report folders of the same spec hold the same numbers?
+
+Written for the package's restructuring (issue 13): the summary tables of reports written
+before it (one CSV layout per endpoint kind) against the tidy tables written after it
+(``endpoint, prior, model, quantity`` then the statistics). Every number of a before-table
+whose column exists after (under the renames below) must be equal to a relative 1e-9,
+MCMC numbers included: the same seeds and the same compiled models give the same draws.
+
+usage: python scripts/golden.py BEFORE_DIR AFTER_DIR [BEFORE_DIR AFTER_DIR ...]
+
+Exit 0 when every compared number agrees, 1 otherwise (the differences are listed).
+Layouts before (by their key columns) and how their rows are found after:
+
+- ``prior_name`` (one scalar per prior): ``prior == prior_name``, the only quantity;
+- ``prior_name, quantity`` (response categories): ``prior, quantity``;
+- ``analysis, term`` (adverse events): ``prior == analysis, quantity == term``;
+- ``quantity, group, model, prior`` (survival): ``prior, model, quantity == "<quantity>[<group>]"``,
+  with ``cri95_*`` renamed ``eti95_*``;
+- ``model, prior_name`` (per-patient rates): ``prior == prior_name, model``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RTOL, ATOL = 1e-9, 1e-12
+RENAMES = {"cri95_low": "eti95_low", "cri95_high": "eti95_high",
+           "exact_cri95_low": "exact_eti95_low", "exact_cri95_high": "exact_eti95_high"}
+
+
+def _keys(before: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The before-table with the after-table's key columns added."""
+    b = before.copy()
+    cols = list(b.columns)
+    if cols[:2] == ["analysis", "term"]:
+        b["k_prior"], b["k_quantity"] = b["analysis"], b["term"]
+        return b, ["prior", "quantity"]
+    if cols[:4] == ["quantity", "group", "model", "prior"]:
+        b["k_prior"], b["k_model"] = b["prior"], b["model"]
+        b["k_quantity"] = b["quantity"] + "[" + b["group"].astype(str) + "]"
+        return b.rename(columns=RENAMES), ["prior", "model", "quantity"]
+    if cols[:2] == ["model", "prior_name"]:
+        b["k_prior"], b["k_model"] = b["prior_name"], b["model"]
+        return b, ["prior", "model"]
+    if cols[:2] == ["prior_name", "quantity"]:
+        b["k_prior"], b["k_quantity"] = b["prior_name"], b["quantity"]
+        return b, ["prior", "quantity"]
+    if cols[0] == "prior_name":
+        b["k_prior"] = b["prior_name"]
+        return b, ["prior"]
+    raise ValueError(f"unknown layout: {cols[:4]}")
+
+
+def compare_tables(before: pd.DataFrame, after: pd.DataFrame, where: str) -> tuple[int, list[str]]:
+    """Compare every shared numeric column; returns (numbers compared, differences)."""
+    b, keys = _keys(before)
+    problems, n = [], 0
+    for _, row in b.iterrows():
+        mask = np.ones(len(after), bool)
+        for k in keys:
+            mask &= (after[k].astype(str) == str(row[f"k_{k}"])).to_numpy()
+        match = after[mask]
+        label = "/".join(str(row[f"k_{k}"]) for k in keys)
+        if len(match) != 1:
+            problems.append(f"{where} {label}: {len(match)} matching rows after")
+            continue
+        new = match.iloc[0]
+        for col in b.columns:
+            if col.startswith("k_") or col not in after.columns:
+                continue
+            old_v, new_v = row[col], new[col]
+            try:
+                old_f, new_f = float(old_v), float(new_v)
+            except (TypeError, ValueError):
+                continue
+            if np.isnan(old_f) and np.isnan(new_f):
+                continue
+            n += 1
+            if not np.isclose(old_f, new_f, rtol=RTOL, atol=ATOL):
+                problems.append(f"{where} {label} {col}: before {old_f!r}, after {new_f!r}")
+    return n, problems
+
+
+def compare_folders(before: Path, after: Path) -> tuple[int, list[str]]:
+    total, problems = 0, []
+    for old in sorted(before.glob("summary_*.csv")):
+        new = after / old.name
+        if not new.exists():
+            problems.append(f"{old.name}: missing after")
+            continue
+        n, p = compare_tables(pd.read_csv(old), pd.read_csv(new), f"{before.name}/{old.name}")
+        total += n
+        problems += p
+    return total, problems
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or len(argv) % 2:
+        print(__doc__.split("\n\n")[2], file=sys.stderr)
+        return 2
+    failed = 0
+    for before, after in zip(argv[::2], argv[1::2]):
+        n, problems = compare_folders(Path(before), Path(after))
+        print(f"{before} vs {after}: {n} numbers compared, {len(problems)} differences")
+        for p in problems[:50]:
+            print("  " + p)
+        failed += bool(problems)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
