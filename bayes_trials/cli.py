@@ -15,8 +15,15 @@ import sys
 import time
 import warnings
 
+import pandas as pd
+
+from ._format import fmt, fmt_prob
+from .checks import pct
 from .errors import BayesTrialsError
 from .output import check_output_folder
+from .pipeline import analyse
+from .report import write_design, write_report
+from .spec import load_spec
 
 
 #: the largest run seed: seeds are spread to every fit through numpy's SeedSequence, and
@@ -94,35 +101,37 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _print_overview(result) -> None:
-    import pandas as pd
-
-    from .report import _fmt, fmt_prob
-    from .summaries import pct
-
+def overview(result) -> pd.DataFrame:
+    """The console's table: per endpoint, prior, model and quantity, the posterior mean and
+    equal-tailed CrI and P(beyond the target), each labelled MCMC or exact."""
     p = pct(result.settings["level"])
-    rows, own = [], []
-    for name, res in result.endpoints.items():
-        if hasattr(res, "report_blocks"):
-            own.append(res)
-            continue
-        for prior, fit in res.fits.items():
-            r = fit.row
-            rows.append({
-                "endpoint": name, "prior": prior, "ESS": _fmt(r["prior_ess"], 3),
-                "mean": _fmt(r.get("mean", r["exact_mean"])),
-                f"{p}% CrI (ETI)": f"{_fmt(r.get(f'eti{p}_low', r[f'exact_eti{p}_low']))} to "
-                                   f"{_fmt(r.get(f'eti{p}_high', r[f'exact_eti{p}_high']))}",
-                "P(beyond target)": "-" if r["exact_prob"] is None else (
-                    f"{fmt_prob(r['prob'])} (exact {fmt_prob(r['exact_prob'])})" if r.get("prob") is not None
-                    and r.get("prob_resolvable") else f"exact {fmt_prob(r['exact_prob'])}"),
-                "r_hat": _fmt(r.get("r_hat")),
-            })
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
-        if rows:
-            print(pd.DataFrame(rows).to_string(index=False))
-        for res in own:
-            print(f"\n{res.name}:\n{res.summary().to_string()}")
+    t = result.table()
+    rows = []
+    for r in t.to_dict("records"):
+        mcmc = r.get("mean") is not None and not pd.isna(r.get("mean"))
+        src = "" if mcmc else "exact_"
+        prob = r.get("exact_prob")
+        if prob is None or pd.isna(prob):
+            shown = "-"
+        elif mcmc and r.get("prob_resolvable") is True:
+            shown = f"{fmt_prob(r['prob'])} (exact {fmt_prob(prob)})"
+        else:
+            shown = f"exact {fmt_prob(prob)}"
+        rows.append({
+            "endpoint": r["endpoint"], "prior": r["prior"],
+            **({"model": r["model"]} if t["model"].astype(bool).any() else {}),
+            "quantity": r["quantity"], "from": "MCMC" if mcmc else "exact",
+            "ESS": fmt(r.get("prior_ess"), 3), "mean": fmt(r.get(f"{src}mean")),
+            f"{p}% CrI (ETI)": f"{fmt(r.get(f'{src}eti{p}_low'))} to {fmt(r.get(f'{src}eti{p}_high'))}",
+            "P(beyond target)": shown, "r_hat": fmt(r.get("r_hat")),
+        })
+    return pd.DataFrame(rows)
+
+
+def _print_overview(result) -> None:
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 1000,
+                           "display.max_colwidth", 40):
+        print(overview(result).to_string(index=False))
         for rid, table in result.reported.items():
             cols = [c for c in table.columns if c in ("prior", "estimate", "cri95_low", "cri95_high",
                                                       "prob_benefit", "prob_mcid", "prob_harm")]
@@ -130,10 +139,6 @@ def _print_overview(result) -> None:
 
 
 def run(args, argv) -> int:
-    from .analysis import analyse
-    from .report import write_report
-    from .spec import load_spec
-
     t0 = time.perf_counter()
     spec = load_spec(args.spec)
     check_output_folder(args.out, force=args.force)
@@ -154,10 +159,6 @@ def run(args, argv) -> int:
 
 
 def design(args, argv) -> int:
-    from .analysis import analyse
-    from .report import design_table, write_design
-    from .spec import load_spec
-
     spec = load_spec(args.spec)
     check_output_folder(args.out, force=args.force)
     with warnings.catch_warnings():
@@ -170,7 +171,7 @@ def design(args, argv) -> int:
     out = write_design(result, args.out, argv=argv, force=args.force)
     for name, d in designed.items():
         print(f"{name}: {d.rule}")
-        print(design_table(d)[["decision", "boundary", "type1_error", "power"]].to_string(), "\n")
+        print(d.table()[["decision", "boundary", "type1_error", "power"]].to_string(), "\n")
     print(f"design written to {out}")
     return 0
 

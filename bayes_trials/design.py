@@ -91,6 +91,12 @@ class Design:
     alternative: float | None
     direction: str
 
+    def table(self) -> pd.DataFrame:
+        """Per prior: the decision on the data, the boundary, type I error and power; the
+        exact test last."""
+        table = self.decisions.join(self.boundaries)
+        return pd.concat([table, self.boundaries.loc[[TEST_NAME]]])
+
     def plot(self, ax=None, title: str = ""):
         """OC curves: P(success) against the true rate, the target and alternative marked."""
         import matplotlib.pyplot as plt

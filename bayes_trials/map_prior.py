@@ -27,6 +27,8 @@ from scipy import optimize, special, stats
 from . import _validate as v
 from .errors import DataError, PriorError, StatisticalWarning
 from .ess import ess as _ess
+from .fit import CACHE
+from .summaries import mcmc_diagnostics
 from ._constants import CRED_LEVEL
 from .distributions import Beta, Gamma, HalfCauchy, HalfNormal, Mixture, Normal
 
@@ -575,7 +577,6 @@ def map_prior(
     >>> mp = map_prior(cart, "binomial", random_seed=1)   # doctest: +SKIP
     >>> mp.mixture, round(mp.ess(), 1)                    # doctest: +SKIP
     """
-    from .fit import CACHE, diagnostics as _diagnostics
 
     v.one_of(family, FAMILIES, "family", PriorError)
     if not isinstance(tau_prior, (HalfNormal, HalfCauchy)):
@@ -620,11 +621,11 @@ def map_prior(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StatisticalWarning)
         for var in ("mu", "tau"):
-            d = _diagnostics(tree, var)
-            diag["r_hat"][var] = d.r_hat
-            diag["ess_bulk"][var] = d.ess_bulk
-            diag["ess_tail"][var] = d.ess_tail
-            diag["divergences"] = d.divergences
+            d = mcmc_diagnostics(tree, var)
+            diag["r_hat"][var] = d["r_hat"]
+            diag["ess_bulk"][var] = d["ess_bulk"]
+            diag["ess_tail"][var] = d["ess_tail"]
+            diag["divergences"] = d["divergences"]
     if caught:
         warnings.warn(
             "MAP prior fit: " + "; ".join(str(c.message) for c in caught), StatisticalWarning,

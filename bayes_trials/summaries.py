@@ -17,7 +17,7 @@ from .ess import ess
 from .errors import PriorError
 
 __all__ = ["pct", "prior_columns", "evidence_columns", "exact_columns", "mcmc_columns",
-           "tail_probability", "fit_diagnostics", "MIN_TAIL_DRAWS"]
+           "tail_probability", "fit_diagnostics", "mcmc_diagnostics", "MIN_TAIL_DRAWS"]
 
 
 def prior_columns(prior) -> dict:
@@ -141,6 +141,17 @@ def mcmc_columns(quantity, draws, level: float = CRED_LEVEL, exact=None) -> dict
     prob, mcse, resolvable = tail_probability(draws, quantity, ess_bulk, exact_prob)
     out.update(prob=prob, prob_mcse=mcse, prob_resolvable=resolvable)
     return out
+
+
+def mcmc_diagnostics(tree, var: str) -> dict:
+    """R-hat, bulk and tail ESS of one variable of a posterior, and the fit's divergences."""
+    import arviz as az
+
+    post = tree["posterior"][var]
+    div = tree["sample_stats"]["diverging"] if "sample_stats" in tree.children else None
+    return {"r_hat": float(az.rhat(post)), "ess_bulk": float(az.ess(post, method="bulk")),
+            "ess_tail": float(az.ess(post, method="tail")),
+            "divergences": int(div.sum()) if div is not None else 0}
 
 
 def fit_diagnostics(tree, rows: dict) -> dict:

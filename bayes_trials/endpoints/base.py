@@ -137,6 +137,9 @@ class Endpoint(Protocol):
     def benchmark_table(self, result):
         """The posterior against external benchmark rates (an empty DataFrame if none)."""
 
+    def summary_table(self, result):
+        """The posterior summary as a reader sees it (key columns; the CSV has them all)."""
+
     def design(self, result):
         """The endpoint's decision rule with its boundaries and exact OCs, or None."""
 
@@ -170,6 +173,9 @@ class EndpointBase:
 
     def benchmark_table(self, result):
         return pd.DataFrame()
+
+    def summary_table(self, result):
+        return result.table()
 
     def design(self, result):
         return None

@@ -32,7 +32,7 @@ from .._constants import CRED_LEVEL, DIRECTIONS, EXACT_TOL
 from ..checks import KINDS, Check, pct, quantile_check
 from ..conjugate import update
 from ..data import Binary
-from ..design import TEST_NAME, design_endpoint
+from ..design import design_endpoint
 from ..distributions import REFERENCE_PRIORS, Beta, components_of
 from ..errors import DataError, PriorError
 from ..predictive import prob_difference
@@ -343,8 +343,7 @@ class BinaryEndpoint(ScalarEndpoint):
         design = result.design
         if design is not None:
             ds = result.spec.decision
-            table = design.decisions.join(design.boundaries)
-            table = pd.concat([table, design.boundaries.loc[[TEST_NAME]]])
+            table = design.table()
             at = 2  # after the frequentist reference and the posterior summary
             sections[at:at] = [
                 (f"Decision: {design.rule} ({ds.tag}: {ds.rationale})", table),

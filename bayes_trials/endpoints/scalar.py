@@ -60,7 +60,7 @@ class ScalarEndpoint(EndpointBase):
                 if v not in (None, "")]
         return pd.DataFrame(rows).set_index("quantity")
 
-    def display_summary(self, result) -> pd.DataFrame:
+    def summary_table(self, result) -> pd.DataFrame:
         """The summary table as a statistician reads it: one row per prior, key columns."""
         p = pct(result.level)
         df = result.table().set_index("prior")
@@ -78,7 +78,7 @@ class ScalarEndpoint(EndpointBase):
 
     def report_sections(self, result) -> list:
         sections = [("Frequentist reference (recomputed)", self.frequentist_table(result)),
-                    ("Posterior summary", self.display_summary(result))]
+                    ("Posterior summary", self.summary_table(result))]
         bench = result.benchmarks()
         if len(bench):
             sections.append(("Benchmarks (external rates; see the caveats in the spec)",

@@ -1,0 +1,172 @@
+"""The report folder: tables (CSV, Markdown), figures, saved posteriors and provenance.
+
+A folder is written whole or not at all (:func:`bayes_trials.output.output_folder`), and
+its ``provenance.json`` records the spec's hash, every seed, the package versions and the
+environment's lock file, so that a report can be traced and reproduced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import re
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from ..output import output_folder
+from .document import trial_html, trial_markdown, trial_parts
+from .tables import map_priors_used, render_table
+
+
+PACKAGES = ("bayes_trials", "pymc", "pytensor", "nutpie", "arviz", "arviz-base", "arviz-stats",
+            "numpy", "scipy", "pandas", "xarray", "statsmodels", "matplotlib")
+FIGURE_DPI = 110
+
+
+def versions() -> dict:
+    """Python, platform and the versions of the packages a result depends on."""
+    out = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def environment_lock() -> dict | None:
+    """The lock file the environment was installed from (``requirements.lock`` beside the
+    package in a source checkout) and its sha256; None when installed without one."""
+    lock = Path(__file__).resolve().parents[2] / "requirements.lock"
+    if not lock.is_file():
+        return None
+    return {"file": lock.name, "sha256": hashlib.sha256(lock.read_bytes()).hexdigest()}
+
+
+def provenance(trial_result, argv=None) -> dict:
+    """What a report folder records about how it was made."""
+    spec = trial_result.spec
+    seeds = {f"{e}/{name}": fit.seed for e, r in trial_result.endpoints.items()
+             for name, fit in r.fits.items()}
+    return {
+        "generator": "bayes_trials",
+        "spec": str(spec.path),
+        "spec_sha256": spec.sha256,
+        "command": " ".join(argv) if argv else None,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "settings": trial_result.settings,
+        "seeds": seeds,
+        "versions": versions(),
+        "environment_lock": environment_lock(),
+    }
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60]
+
+
+def _save(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight")
+    plt.close(fig)
+
+
+def write_report(trial_result, out, argv=None, *, force: bool = False) -> Path:
+    """Write the report folder ``out`` whole; returns its path.
+
+    Contents: ``report.md``, ``report.html``, ``summary_<endpoint>.csv/.md`` (the tidy table),
+    ``frequentist_<endpoint>.csv``, ``benchmarks_<endpoint>.csv``, ``oc_<endpoint>.csv``,
+    ``checks.csv``, ``figures/`` (one per endpoint, OC curves, MAP forest plots, the kinds'
+    trial-level figures), ``posteriors.nc`` (a DataTree: /<endpoint>/<fit>/posterior) and
+    ``provenance.json``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    out = Path(out)
+    with output_folder(out, force=force) as tmp:
+        (tmp / "figures").mkdir()
+        figures = {}
+        for name, res in trial_result.endpoints.items():
+            ep = res.endpoint
+            res.table().to_csv(tmp / f"summary_{name}.csv", index=False)
+            (tmp / f"summary_{name}.md").write_text(render_table(ep.summary_table(res), "md") + "\n")
+            pd.DataFrame([res.reference.as_dict()]).to_csv(tmp / f"frequentist_{name}.csv", index=False)
+            bench = res.benchmarks()
+            if len(bench):
+                bench.to_csv(tmp / f"benchmarks_{name}.csv", index=False)
+            figures[name] = f"{name}.png"
+            _save(res.plot(), tmp / "figures" / figures[name])
+            if res.design is not None:
+                res.design.oc.to_csv(tmp / f"oc_{name}.csv")
+                figures[f"oc_{name}"] = f"oc_{name}.png"
+                _save(res.design.plot(title=f"{ep.label}: {res.design.rule}"), tmp / "figures" / figures[f"oc_{name}"])
+            for prior_name, _, fitted in map_priors_used(res):
+                _save(fitted.plot_forest().figure, tmp / "figures" / f"{name}_{prior_name}_forest.png")
+        for kind, head, item in trial_parts(trial_result):
+            stem = f"{kind}_{_slug(head)}"
+            if isinstance(item, Figure):
+                figures[f"{kind}: {head}"] = f"{stem}.png"
+                _save(item, tmp / "figures" / f"{stem}.png")
+            elif isinstance(item, pd.DataFrame):
+                item.to_csv(tmp / f"{stem}.csv", index=False)
+        for rid, table in trial_result.reported.items():
+            table.to_csv(tmp / f"reported_{rid}.csv", index=False)
+        trial_result.checks().to_csv(tmp / "checks.csv", index=False)
+        tree = trial_result.posterior
+        if tree is not None:
+            tree.to_netcdf(tmp / "posteriors.nc", engine="netcdf4")
+        prov = provenance(trial_result, argv)
+        (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str) + "\n")
+        (tmp / "report.md").write_text(trial_markdown(trial_result, figures))
+        (tmp / "report.html").write_text(trial_html(trial_result, figures))
+    return out
+
+
+def write_design(trial_result, out, argv=None, *, force: bool = False) -> Path:
+    """Write ``design.md``, ``oc_<endpoint>.csv``, ``boundaries_<endpoint>.csv``,
+    ``calibration_<endpoint>.csv`` and ``figures/oc_<endpoint>.png`` whole.
+
+    Every endpoint of the spec with a ``decision`` rule: the decision under each prior, the
+    exact decision boundaries and operating characteristics beside the exact test's, the
+    calibrated thresholds and the interim futility look.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+
+    t = trial_result.spec.trial
+    lines = [f"# Design and operating characteristics: {t['title']}", "", f"Source: {t['citation']}", "",
+             "All probabilities are exact sums over the sampling distribution.", ""]
+    with output_folder(out, force=force) as tmp:
+        (tmp / "figures").mkdir()
+        for name, res in trial_result.endpoints.items():
+            design = res.design
+            if design is None:
+                continue
+            ds = res.spec.decision
+            design.oc.to_csv(tmp / f"oc_{name}.csv")
+            design.table().to_csv(tmp / f"boundaries_{name}.csv")
+            design.calibration.to_csv(tmp / f"calibration_{name}.csv")
+            _save(design.plot(title=f"{res.endpoint.label}: {design.rule}"), tmp / "figures" / f"oc_{name}.png")
+            lines += [f"## {res.endpoint.label} ({name})", "", f"Rule: **{design.rule}** ({ds.tag}: {ds.rationale}).", "",
+                      "### Decision, boundary, type I error and power", "", render_table(design.table(), "md"), "",
+                      f"### Threshold calibrated to a type I error of {ds.alpha:g}", "",
+                      render_table(design.calibration, "md"), ""]
+            if design.futility is not None:
+                lines += [f"### Interim look after {ds.interim} patients (futility if predictive "
+                          f"probability < {ds.futility:g})", "",
+                          render_table(design.futility.set_index(["prior_name", "truth"]), "md"), ""]
+            lines += [f"![OC {name}](figures/oc_{name}.png)", ""]
+        (tmp / "design.md").write_text("\n".join(lines))
+        (tmp / "provenance.json").write_text(
+            json.dumps(provenance(trial_result, argv), indent=2, default=str) + "\n")
+    return Path(out)
