@@ -41,6 +41,9 @@ RETRIES = ((0.95, 2), (0.95, 4))
 #: MCMC vs exact: a difference within this many Monte Carlo standard errors passes; for a
 #: normal error, 4 MCSE is a false alarm rate of 6.3e-5 per comparison
 N_MCSE = 4.0
+#: the chance of any false alarm among all MCMC-vs-exact comparisons of one run: each run's
+#: comparisons share a Bonferroni tolerance (:func:`bayes_trials.checks.family_wise`)
+FAMILY_ALPHA = 1e-3
 #: identities (a closed form against a library's value) agree to this absolute tolerance
 EXACT_TOL = 1e-9
 #: sampler diagnostics (Vehtari et al. 2021): R-hat below, bulk ESS at least

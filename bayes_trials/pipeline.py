@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import _validate as v
 from ._constants import CRED_LEVEL, DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, METHODS
-from .checks import mcmc_vs_exact, sampler_diagnostics
+from .checks import family_wise, family_wise_z, mcmc_vs_exact, sampler_diagnostics
 from .errors import BayesTrialsError, SpecError, StatisticalWarning
 from .fit import derive_seed, sample_until_diagnostics_pass
 from .reported import analyse_reported, reported_checks
@@ -103,6 +103,17 @@ def analyse_endpoint(endpoint, priors: dict, *, method: str = "mcmc", draws: int
                           _checks=checks)
 
 
+def judge_family_wise(results) -> None:
+    """Judge every MCMC comparison of a run at one family-wise tolerance
+    (:func:`bayes_trials.checks.family_wise`): the run's chance of any false alarm is
+    ``FAMILY_ALPHA`` however many endpoints and priors it has."""
+    m = sum(c.z is not None for r in results for c in r._checks)
+    z_max = family_wise_z(m)
+    for r in results:
+        r._checks = family_wise(r._checks) if m else r._checks
+        r.family_z = z_max
+
+
 def analyse(endpoint_or_spec, priors: dict | None = None, *, method: str = "mcmc",
             draws: int | None = None, tune: int | None = None, chains: int | None = None,
             seed: int | None = None, level: float | None = None):
@@ -137,11 +148,14 @@ def analyse(endpoint_or_spec, priors: dict | None = None, *, method: str = "mcmc
             use = priors if priors is not None else es.priors
             results[es.endpoint.name] = analyse_endpoint(
                 es.endpoint, use, method=method, spec=es, trial_id=spec.name, **settings)
+        judge_family_wise(results.values())
         reported = {rs.id: analyse_reported(rs, level=settings["level"]) for rs in spec.reported}
         checks = [c for rs in spec.reported for c in reported_checks(rs)]
         return TrialResult(spec, results, {**settings, "method": method}, reported, checks)
     endpoint = endpoint_or_spec
     use = priors if priors is not None else endpoint.reference_priors()
-    return analyse_endpoint(
+    result = analyse_endpoint(
         endpoint, use, method=method, draws=draws or DEFAULT_DRAWS, tune=tune or DEFAULT_TUNE,
         chains=chains or DEFAULT_CHAINS, seed=seed or 0, level=level or CRED_LEVEL)
+    judge_family_wise([result])
+    return result

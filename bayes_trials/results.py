@@ -78,6 +78,8 @@ class EndpointResult:
     level: float = CRED_LEVEL
     method: str = "mcmc"
     _checks: list = field(default_factory=list)
+    #: the tolerance, in MCSEs, at which the run judged its MCMC comparisons (family-wise)
+    family_z: float | None = None
 
     @property
     def name(self) -> str:

@@ -14,7 +14,7 @@ def lad1():
 
 
 def test_lad1_published_interval_and_p_value_reproduced(lad1):
-    ref = lad1.frequentist()
+    ref = lad1.reference()
     lo, hi = ref.intervals["clopper-pearson"]
     # Clopper-Pearson for x = n: lower = (alpha/2)^(1/n), upper = 1 (closed form)
     assert lo == pytest.approx(0.025 ** (1 / 9), rel=1e-12)
@@ -28,7 +28,7 @@ def test_lad1_published_interval_and_p_value_reproduced(lad1):
 
 def test_wilson_and_jeffreys_against_their_formulas():
     ep = bt.BinaryEndpoint("x", bt.Binary(9, 12))
-    ref = ep.frequentist()
+    ref = ep.reference()
     z = stats.norm.ppf(0.975)
     p, n = 9 / 12, 12
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -40,7 +40,7 @@ def test_wilson_and_jeffreys_against_their_formulas():
 
 def test_harm_direction_uses_the_lower_tail():
     ep = bt.BinaryEndpoint("icans", bt.Binary(0, 12), target=0.071, direction="less")
-    ref = ep.frequentist()
+    ref = ep.reference()
     # P(X <= 0 | n = 12, p = 0.071) = 0.929^12
     assert ref.p_value == pytest.approx(0.929**12, rel=1e-12)
     post = ep.exact_posterior(bt.Beta(1, 1))

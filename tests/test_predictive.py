@@ -16,7 +16,7 @@ from bayes_trials.predictive import (
     prior_data_conflict,
     prob_difference,
 )
-from bayes_trials.priors import Beta, Gamma, Mixture, Normal
+from bayes_trials.distributions import Beta, Gamma, Mixture, Normal
 
 BMIX = Mixture([Beta(61, 14), Beta(1, 1)], [0.8, 0.2])  # ELIANA-based robust prior
 GMIX = Mixture([Gamma(20, 4), Gamma(2, 1)], [0.7, 0.3])

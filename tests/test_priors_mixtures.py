@@ -9,7 +9,7 @@ from scipy import integrate, stats
 from bayes_trials.conjugate import update
 from bayes_trials.data import Binary, NormalData, Rate
 from bayes_trials.errors import DataError, PriorError
-from bayes_trials.priors import Beta, Gamma, HalfCauchy, Mixture, Normal, robustify
+from bayes_trials.distributions import Beta, Gamma, HalfCauchy, Mixture, Normal, robustify
 
 
 def _grid_posterior(prior, loglik, lo, hi):

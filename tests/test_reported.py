@@ -17,7 +17,7 @@ from scipy import integrate, stats
 from bayes_trials import Normal
 from bayes_trials.errors import DataError, PriorError, StatisticalWarning
 from bayes_trials.reported import (
-    compiled_model,
+    NormalNormalModel,
     normal_posterior,
     reanalyse_reported,
     reported_likelihood,
@@ -252,7 +252,10 @@ def test_andromeda_shock_published_reanalysis():
 
 @pytest.fixture(scope="module")
 def compiled():
-    return compiled_model()
+    from bayes_trials.fit import CACHE
+
+    model = NormalNormalModel(reported_likelihood(HR, LO, HI))
+    return CACHE.get(model.structure(None), model.build_model)
 
 
 def test_mcmc_agrees_with_exact_within_4_mcse(compiled):
