@@ -132,7 +132,7 @@ def z_check(endpoint: str, kind: str, name: str, ours, reference, diff: float, s
 def family_wise_z(m: int, alpha: float = FAMILY_ALPHA) -> float:
     """The tolerance, in MCSEs, that keeps the chance of any false alarm among ``m`` MCMC
     comparisons at ``alpha`` (Bonferroni, normal errors): :math:`z^* =
-    \Phi^{-1}(1 - \alpha / (2m))`, and never below :data:`N_MCSE`.
+    \\Phi^{-1}(1 - \\alpha / (2m))`, and never below :data:`N_MCSE`.
 
     >>> round(family_wise_z(1), 2), round(family_wise_z(300), 2)
     (4.0, 4.65)
