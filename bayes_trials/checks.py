@@ -11,7 +11,9 @@ Four kinds of check, one table:
    and tests; the maths differs by endpoint kind, so each kind states its own
    (``Endpoint.reference_checks``) with the record and the rules of this module;
 4. **sampler diagnostics** of every sampled posterior: R-hat below ``MAX_RHAT``, bulk ESS at
-   least ``MIN_ESS`` and no divergent transitions (Vehtari et al. 2021).
+   least ``MIN_ESS`` and no divergent transitions (Vehtari et al. 2021);
+5. **exact vs quadrature**: a closed form that MCMC does not check (the posterior weights of
+   a mixture, whose components are sampled one by one) against numerical integration.
 
 Each check is a :class:`Check`: ``passed`` is True, False, or None when the check does not
 apply (e.g. a tail probability the draws cannot resolve, where the exact value is reported).
@@ -31,7 +33,8 @@ __all__ = ["Check", "KINDS", "to_frame", "published_checks", "quantile_check", "
            "z_check", "family_wise", "family_wise_z",
            "sampler_diagnostics", "diagnostics_pass", "N_MCSE", "EXACT_TOL", "MAX_RHAT", "MIN_ESS", "pct"]
 
-KINDS = ("published vs recomputed", "MCMC vs exact", "Bayesian vs frequentist", "sampler diagnostics")
+KINDS = ("published vs recomputed", "MCMC vs exact", "Bayesian vs frequentist", "sampler diagnostics",
+         "exact vs quadrature")
 
 
 def pct(level: float) -> str:

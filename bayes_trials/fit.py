@@ -26,7 +26,11 @@ from ._constants import (
     RETRIES,
 )
 from .checks import diagnostics_pass
-from .summaries import fit_diagnostics, mcmc_columns
+from .summaries import fit_diagnostics, mcmc_columns, stratified_columns
+
+#: mixture components whose posterior weight is below this are not sampled: what they could
+#: add to any probability is below it, far under the Monte Carlo error of the others
+MIN_STRATUM_WEIGHT = 1e-8
 
 __all__ = ["ModelCache", "CACHE", "derive_seed", "target_accept_for", "sample",
            "sample_until_diagnostics_pass", "DEFAULT_DRAWS", "DEFAULT_TUNE", "DEFAULT_CHAINS",
@@ -105,6 +109,11 @@ def sample_until_diagnostics_pass(model, prior, quantities, exact: dict, *, draw
     quantity to its MCMC summary (:func:`bayes_trials.summaries.mcmc_columns`), with the
     exact posterior's cdf at the interval ends where ``exact`` has the quantity.
     """
+    strata = getattr(model, "strata", None)
+    parts = strata(prior) if callable(strata) else None
+    if parts:
+        return sample_strata(model, parts, quantities, exact, draws=draws, tune=tune,
+                             chains=chains, seed=seed, level=level)
     first = target_accept_for(model, prior)
     settings = ((first, 1), *((max(ta, first), mult) for ta, mult in RETRIES))
     for attempt, (target_accept, mult) in enumerate(settings, start=1):
@@ -117,3 +126,54 @@ def sample_until_diagnostics_pass(model, prior, quantities, exact: dict, *, draw
         if diagnostics_pass(diag):
             break
     return tree, rows, diag, attempt, target_accept
+
+
+def sample_strata(model, parts, quantities, exact: dict, *, draws: int, tune: int, chains: int,
+                  seed: int, level: float = CRED_LEVEL):
+    """Sample a mixture posterior component by component and combine with the exact weights.
+
+    ``parts`` is ``[(posterior weight, component prior), ...]`` (:meth:`Model.strata`).
+    Each component's posterior, unimodal, is sampled on the same compiled model with its own
+    retries and seed (the run's seed plus the component's position); the summaries are the
+    stratified estimates of :func:`bayes_trials.summaries.stratified_columns`. The returned
+    tree holds draws allocated to the components in proportion to their weights (largest
+    remainder), with the component of each draw in ``stratum``: a sample of the mixture
+    posterior for figures and saved files, not for MCMC diagnostics.
+    """
+    import xarray as xr
+
+    kept = [(k, w, comp) for k, (w, comp) in enumerate(parts) if w >= MIN_STRATUM_WEIGHT]
+    weights = np.array([w for _, w, _ in kept])
+    fits = []
+    for k, _, comp in kept:
+        fits.append(sample_until_diagnostics_pass(model, comp, quantities, model.exact(comp),
+                                                  draws=draws, tune=tune, chains=chains,
+                                                  seed=seed + 1000 * k, level=level))
+    exact_parts = [model.exact(comp) for _, _, comp in kept]
+    rows = {}
+    for q in quantities:
+        part_draws = [model.draws(f[0])[q.name] for f in fits]
+        rows[q.name] = stratified_columns(q, part_draws, weights, level, exact=exact.get(q.name),
+                                          exact_parts=[e.get(q.name) for e in exact_parts])
+        rows[q.name]["strata"] = len(kept)
+    diag = {"r_hat": max(f[2]["r_hat"] for f in fits),
+            "ess_bulk": min(r["ess_bulk"] for r in rows.values()),
+            "ess_tail": min(f[2]["ess_tail"] for f in fits),
+            "divergences": sum(f[2]["divergences"] for f in fits),
+            "draws": sum(f[2]["draws"] for f in fits)}
+    # a pooled sample of the mixture posterior: per chain, draws in proportion to the weights
+    n = min(int(f[0]["posterior"].sizes["draw"]) for f in fits)
+    share = weights / weights.sum() * n
+    counts = np.floor(share).astype(int)
+    counts[np.argsort(share - counts)[::-1][: n - counts.sum()]] += 1
+    posts, stats = [], []
+    for (k, _, _), f, c in zip(kept, fits, counts):
+        post = f[0]["posterior"].to_dataset().isel(draw=slice(0, int(c)))
+        posts.append(post.assign(stratum=(("chain", "draw"), np.full((post.sizes["chain"], int(c)), k))))
+        if "sample_stats" in f[0].children:
+            stats.append(f[0]["sample_stats"].to_dataset()[["diverging"]].isel(draw=slice(0, int(c))))
+    pooled = {"/posterior": xr.concat(posts, dim="draw").assign_coords(draw=np.arange(n))}
+    if len(stats) == len(posts):
+        pooled["/sample_stats"] = xr.concat(stats, dim="draw").assign_coords(draw=np.arange(n))
+    tree = xr.DataTree.from_dict(pooled)
+    return tree, rows, diag, max(f[3] for f in fits), max(f[4] for f in fits)

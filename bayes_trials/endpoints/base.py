@@ -94,6 +94,13 @@ class Model(Protocol):
     def diagnostics_label(self, prior) -> str:
         """What the sampler-diagnostics check covers, when not the single quantity."""
 
+    def strata(self, prior) -> list | None:
+        """For a mixture prior whose exact posterior weights are known, ``[(posterior
+        weight, component prior), ...]``: the pipeline then samples each component's
+        posterior on its own and combines them with these weights
+        (:func:`bayes_trials.fit.sample_strata`), because NUTS cannot move between the
+        separated modes such a posterior may have. None: sample the prior as it is."""
+
 
 @runtime_checkable
 class Endpoint(Protocol):
@@ -170,6 +177,9 @@ class EndpointBase:
 
     def diagnostics_label(self, prior) -> str:
         return ""
+
+    def strata(self, prior) -> list | None:
+        return None
 
     def benchmark_table(self, result):
         return pd.DataFrame()

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+from scipy import integrate, special, stats
 from statsmodels.stats.proportion import proportion_confint
 
 import pandas as pd
@@ -33,7 +33,7 @@ from ..checks import KINDS, Check, pct, quantile_check
 from ..conjugate import update
 from ..data import Binary
 from ..design import design_endpoint
-from ..distributions import REFERENCE_PRIORS, Beta, components_of
+from ..distributions import REFERENCE_PRIORS, Beta, Mixture, components_of
 from ..errors import DataError, PriorError
 from ..predictive import prob_difference
 from ..provenance import sourced
@@ -198,6 +198,14 @@ class BinaryEndpoint(ScalarEndpoint):
             "prior_b": np.array([c.b for c in comps], dtype=float),
         }
 
+    def strata(self, prior) -> list | None:
+        """A Beta mixture's components with their exact posterior weights (see
+        :meth:`bayes_trials.endpoints.base.Model.strata`); None for one Beta."""
+        if not isinstance(prior, Mixture) or len(prior.components) < 2:
+            return None
+        post = update(prior, self.data)
+        return list(zip(post.weights, prior.components))
+
     # --- exact and frequentist --------------------------------------------------------
     def exact_posterior(self, prior):
         """Beta-binomial conjugate posterior (a Beta, or a reweighted Beta mixture)."""
@@ -268,6 +276,7 @@ class BinaryEndpoint(ScalarEndpoint):
                          None, None, "containment", bool(inside),
                          f"Jeffreys [{jl:.4f}, {jh:.4f}] within Clopper-Pearson [{cl:.4f}, {ch:.4f}]"
                          if inside else f"Jeffreys [{jl:.4f}, {jh:.4f}] not within [{cl:.4f}, {ch:.4f}]"))
+        out += self.weight_checks(fits)
         if ref.p_value is not None:
             p0 = ref.target
             if ref.alternative == "greater":
@@ -280,6 +289,44 @@ class BinaryEndpoint(ScalarEndpoint):
             out.append(Check(name, KINDS[2], f"exact one-sided p-value vs posterior tail under {limit_name}",
                              ref.p_value, limit, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL * max(1, limit)),
                              f"p = {ref.p_value:.4g}; posterior tail {limit:.4g}"))
+        return out
+
+    def weight_checks(self, fits: dict) -> list[Check]:
+        """Each mixture prior's exact posterior weights against numerical integration.
+
+        :math:`w_k' \\propto w_k \\int_0^1 \\text{Beta}(\\theta; a_k, b_k)\\,
+        \\theta^y (1 - \\theta)^{n - y}\\, d\\theta` by ``scipy.integrate.quad``, a code path
+        independent of the closed form :math:`B(a_k + y, b_k + n - y) / B(a_k, b_k)` of
+        :func:`bayes_trials.update`. MCMC samples each component on its own and combines
+        them with these weights (:meth:`strata`), so the weights are checked here, not by
+        the sampler.
+        """
+        out = []
+        y, n = self.data.events, self.data.n
+        for name, fit in fits.items():
+            prior = fit.prior
+            if not isinstance(prior, Mixture) or len(prior.components) < 2:
+                continue
+            exact_w = np.asarray(fit.exact[self.parameter].weights)
+            phat = y / n
+            # the likelihood scaled to 1 at its maximum, so that no n underflows
+            peak = special.xlogy(y, phat) + special.xlog1py(n - y, -phat)
+
+            def integrand(t, c):
+                loglik = special.xlogy(y, t) + special.xlog1py(n - y, -t) - peak
+                return float(np.exp(stats.beta.logpdf(t, c.a, c.b) + loglik))
+
+            ml = np.array([integrate.quad(integrand, 0, 1, args=(c,), limit=200, epsabs=0,
+                                          epsrel=1e-11, points=sorted({c.mean, phat} - {0.0, 1.0}))[0]
+                           for c in prior.components])
+            quad_w = np.asarray(prior.weights) * ml
+            quad_w = quad_w / quad_w.sum()
+            diff = float(np.max(np.abs(exact_w - quad_w)))
+            out.append(Check(self.name, KINDS[4], "posterior mixture weights (exact) vs quadrature",
+                             diff, 0.0, "1e-8", bool(diff <= 1e-8),
+                             f"exact {'/'.join(f'{w:.4f}' for w in exact_w)}; by quadrature "
+                             f"{'/'.join(f'{w:.4f}' for w in quad_w)}; the MCMC draws combine the "
+                             "components with the exact weights", prior=name))
         return out
 
     def frequentist_table(self, result) -> pd.DataFrame:
