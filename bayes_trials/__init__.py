@@ -49,6 +49,15 @@ from .predictive import (
 )
 from .reported import ReportedEffect, reanalyse_reported, sceptical_prior, zampieri_priors
 from .results import EndpointResult, TrialResult
+from .sensitivity import (
+    SensitivityResult,
+    TippingPoint,
+    fragility,
+    load_grid,
+    sensitivity,
+    tipping_point,
+    tipping_points,
+)
 from .spec import load_spec
 
 __version__ = "0.1.0"
@@ -67,6 +76,9 @@ __all__ = [
     "operating_characteristics", "calibrate_threshold", "Calibration", "interim_futility_oc",
     # reported effects
     "reanalyse_reported", "ReportedEffect", "zampieri_priors", "sceptical_prior",
+    # sensitivity analyses
+    "sensitivity", "tipping_point", "tipping_points", "fragility", "SensitivityResult",
+    "TippingPoint", "load_grid",
     # endpoints and the pipeline
     "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",

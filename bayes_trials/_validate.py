@@ -88,3 +88,26 @@ def union_index(all_names, union, error: type[BayesTrialsError] = DataError) -> 
     if len(set(union)) != len(union):
         raise error(f"a category appears twice in the union {union}", field="union")
     return [all_names.index(u) for u in union]
+
+
+def renamed(extra: dict, old: str, new: str, value):
+    """A keyword argument renamed for one release: ``extra`` holds the ``**kwargs`` a function
+    received; ``old`` in it wins over ``value`` (the new argument's) with a
+    ``DeprecationWarning``; any other leftover keyword is a ``TypeError``, as Python's own.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     renamed({"random_seed": 3}, "random_seed", "seed", 0), str(w[0].message)
+    (3, "'random_seed' is renamed 'seed'; the old name goes in the next release")
+    """
+    import warnings
+
+    extra = dict(extra)
+    if old in extra:
+        warnings.warn(f"{old!r} is renamed {new!r}; the old name goes in the next release",
+                      DeprecationWarning, stacklevel=3)
+        value = extra.pop(old)
+    if extra:
+        raise TypeError(f"unexpected keyword argument {next(iter(extra))!r}")
+    return value

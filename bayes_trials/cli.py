@@ -21,8 +21,14 @@ from ._format import fmt, fmt_prob
 from .checks import pct
 from .errors import BayesTrialsError
 from .output import check_output_folder
+from . import scale
+from .endpoints.registry import KINDS
+from .errors import SpecError
+from .output import output_folder
 from .pipeline import analyse
-from .report import write_design, write_report
+from .report import environment_lock, versions, write_design, write_report
+from .sensitivity import fragility, load_grid, tipping_points
+from .sensitivity import sensitivity as prior_grid
 from .spec import load_spec
 
 
@@ -178,14 +184,6 @@ def design(args, argv) -> int:
 
 def sensitivity(args, argv) -> int:
     """Validate spec, grid file and scheduler first; then compute, then write atomically."""
-
-    from .errors import SpecError
-    from .output import output_folder
-    from .report import environment_lock, _versions
-    from .sensitivity import fragility, load_grid, tipping_points
-    from .sensitivity import sensitivity as prior_grid
-    from .spec import load_spec
-
     t0 = time.perf_counter()
     spec = load_spec(args.spec)
     gf = load_grid(args.grid, spec) if args.grid else None
@@ -201,13 +199,13 @@ def sensitivity(args, argv) -> int:
     out = check_output_folder(args.out or f"sensitivity_{spec.name}", force=args.force)
     client = None
     if args.scheduler:
-        from . import scale
-
         client = scale.connect(args.scheduler, timeout=scale.CONNECT_TIMEOUT)
     endpoints = [es for es in spec.endpoints
-                 if getattr(es.endpoint, "kind", None) in ("binary", "rate_ratio") and es.endpoint.target is not None]
+                 if KINDS[es.endpoint.kind].sensitivity is not None and es.endpoint.target is not None]
     if not endpoints:
-        raise SpecError("no binary or rate-ratio endpoint with a target", file=args.spec, field="endpoints")
+        able = ", ".join(k for k, kd in KINDS.items() if kd.sensitivity is not None)
+        raise SpecError(f"no endpoint with prior grids ({able}) and a target", file=args.spec,
+                        field="endpoints")
     results, frag = {}, {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
@@ -216,7 +214,7 @@ def sensitivity(args, argv) -> int:
             results[es.endpoint.name] = prior_grid(
                 es, grid=grid, method=method, threshold=st.get("threshold"),
                 draws=st.get("draws", spec.sampling["draws"]), tune=st.get("tune", spec.sampling["tune"]),
-                chains=st.get("chains", spec.sampling["chains"]), random_seed=seed,
+                chains=st.get("chains", spec.sampling["chains"]), seed=seed,
                 level=st.get("level", spec.sampling["level"]), client=client)
             frag[es.endpoint.name] = fragility(es, threshold=st.get("threshold"))
         tips = tipping_points(spec, scenarios=st.get("scenarios", True), threshold=st.get("threshold"))
@@ -248,7 +246,7 @@ def sensitivity(args, argv) -> int:
         (tmp / "sensitivity.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
         prov = {"generator": "bayes_trials", "spec": str(spec.path), "spec_sha256": spec.sha256,
                 "grid": args.grid, "command": " ".join(argv), "method": method, "seed": seed,
-                "versions": _versions(), "environment_lock": environment_lock()}
+                "versions": versions(), "environment_lock": environment_lock()}
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str) + "\n")
     for name, res in results.items():
         print(f"{name}: {res!r}")

@@ -9,14 +9,14 @@ means writing its subpackage and adding one line to :data:`KINDS`.
 
 from __future__ import annotations
 
-from .binary import BinaryEndpoint, binary_from_spec
+from . import binary
 from .kind import Kind, PriorFamily
 
 __all__ = ["Kind", "PriorFamily", "KINDS", "kind_of", "prior_families", "references"]
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("binary", BinaryEndpoint, binary_from_spec, prior_family="beta", decisions=True),
+    binary.KIND,
 )}
 
 

@@ -13,8 +13,7 @@ Example
 -------
 >>> import matplotlib; matplotlib.use("Agg")
 >>> import bayes_trials as bt
->>> from bayes_trials.sensitivity import sensitivity
->>> res = sensitivity(bt.BinaryEndpoint("hsct", bt.Binary(9, 9), target=0.39), threshold=0.975)
+>>> res = bt.sensitivity(bt.BinaryEndpoint("hsct", bt.Binary(9, 9), target=0.39), threshold=0.975)
 >>> type(res.plot_heatmap()).__name__
 'Figure'
 """
@@ -27,8 +26,7 @@ import numpy as np
 def _prob_label(res) -> str:
     ep = res.endpoint
     sign = ">" if ep.direction == "greater" else "<"
-    par = "θ" if ep.kind == "binary" else "RR"
-    return f"P({par} {sign} {ep.target:g} | data)"
+    return f"P({res.hooks.parameter_label} {sign} {ep.target:g} | data)"
 
 
 def _slice(res, var: str, robust_weight=None, family=None):
@@ -43,8 +41,9 @@ def _slice(res, var: str, robust_weight=None, family=None):
 
 def _strength_label(res) -> str:
     if res.grid.strength == "ess":
-        return "prior effective sample size" + (" (patients)" if res.endpoint.kind == "binary" else " (events)")
-    return "prior sd" + (" (log RR)" if res.endpoint.kind != "binary" else "")
+        return f"prior effective sample size ({res.hooks.strength_unit})"
+    return "prior sd" + (f" ({res.hooks.mean_label.removeprefix('prior mean').strip(' ()')})"
+                         if res.hooks.mean_label != "prior mean" else "")
 
 
 def plot_decision_curves(res, robust_weight=None, family=None, ax=None):
@@ -59,16 +58,14 @@ def plot_decision_curves(res, robust_weight=None, family=None, ax=None):
     colours = plt.cm.viridis(np.linspace(0, 0.95, len(means)))
     for m, c in zip(means, colours):
         y = da.sel(mean=m).values
-        ax.plot(da[strength].values, y, marker="o", ms=3, color=c,
-                label=f"{m:g}" if res.endpoint.kind == "binary" else f"{m:g} (RR {np.exp(m):.2g})")
+        ax.plot(da[strength].values, y, marker="o", ms=3, color=c, label=res.hooks.mean_text(m))
     ax.axhline(res.threshold, ls="--", color="k", lw=1, label=f"threshold {res.threshold:g}")
     ax.set_xscale("log")
     ax.set_xlabel(_strength_label(res))
     ax.set_ylabel(_prob_label(res))
     ax.set_title(f"{res.endpoint.label}: decision probability by prior"
                  + (f" (robust weight {rw:g})" if rw else ""), fontsize=10)
-    ax.legend(title="prior mean" if res.endpoint.kind == "binary" else "prior mean log RR",
-              fontsize=7, title_fontsize=8, loc="best")
+    ax.legend(title=res.hooks.mean_label, fontsize=7, title_fontsize=8, loc="best")
     fig.tight_layout()
     return fig
 
@@ -91,7 +88,7 @@ def plot_heatmap(res, robust_weight=None, family=None, ax=None):
         ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel(_strength_label(res))
-    ax.set_ylabel("prior mean" + (" (log RR)" if res.endpoint.kind != "binary" else ""))
+    ax.set_ylabel(res.hooks.mean_label)
     ax.set_title(f"{res.endpoint.label}\ncontour: P = threshold {res.threshold:g}"
                  + (f", robust weight {rw:g}" if rw else ""), fontsize=9)
     fig.tight_layout()
@@ -150,8 +147,7 @@ def plot_tornado(res, reference: str | None = None, ax=None):
     ax.barh(np.arange(len(df)), df["high"] - df["low"], left=df["low"], color="tab:blue", alpha=0.7)
     ax.axvline(base, color="k", lw=1)
     ax.set_yticks(np.arange(len(df)), df["choice"], fontsize=8)
-    par = "θ" if res.endpoint.kind == "binary" else "RR"
-    ax.set_xlabel(f"posterior mean of {par} (line: {df.attrs['reference']})")
+    ax.set_xlabel(f"posterior mean of {res.hooks.parameter_label} (line: {df.attrs['reference']})")
     ax.set_title(f"{res.endpoint.label}: influence of the prior", fontsize=10)
     fig.tight_layout()
     return fig

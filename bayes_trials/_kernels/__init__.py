@@ -1,0 +1,1 @@
+"""Plain NumPy/SciPy array kernels, used everywhere exact answers are needed fast."""
