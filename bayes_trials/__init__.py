@@ -36,6 +36,7 @@ from .decisions import (
 )
 from .distributions import Beta, Dirichlet, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
 from .endpoints.binary import BinaryEndpoint
+from .endpoints.categorical import CategoricalEndpoint
 from .errors import DataError, OutputError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
 from .map_prior import MAPPrior, fit_mixture, map_prior
@@ -68,6 +69,6 @@ __all__ = [
     # reported effects
     "reanalyse_reported", "ReportedEffect", "zampieri_priors", "sceptical_prior",
     # endpoints and the pipeline
-    "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
+    "BinaryEndpoint", "CategoricalEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",
 ]

@@ -13,6 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .binary import BinaryEndpoint, binary_from_spec
+from .categorical import (
+    CategoricalEndpoint,
+    categorical_from_spec,
+    parse_dirichlet_prior,
+    resolve_dirichlet_prior,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,8 @@ class Kind:
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("binary", BinaryEndpoint, binary_from_spec, prior_family="beta", decisions=True),
+    Kind("categorical", CategoricalEndpoint, categorical_from_spec, prior_family="dirichlet",
+         prior_families={"dirichlet": PriorFamily(parse_dirichlet_prior, resolve_dirichlet_prior, "dirichlet")}),
 )}
 
 
