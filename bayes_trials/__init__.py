@@ -36,6 +36,7 @@ from .decisions import (
 )
 from .distributions import Beta, Dirichlet, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
 from .endpoints.binary import BinaryEndpoint
+from .endpoints.categorical import CategoricalEndpoint
 from .errors import DataError, OutputError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
 from .map_prior import MAPPrior, fit_mixture, map_prior
@@ -80,6 +81,6 @@ __all__ = [
     "sensitivity", "tipping_point", "tipping_points", "fragility", "SensitivityResult",
     "TippingPoint", "load_grid",
     # endpoints and the pipeline
-    "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
+    "BinaryEndpoint", "CategoricalEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",
 ]

@@ -6,32 +6,35 @@ A comparison takes the benchmark's own uncertainty into account: its rate is a B
 posterior from its counts, and :math:`P(\\theta < \\theta_\\text{benchmark})` is computed by
 numerical integration (:func:`bayes_trials.predictive.prob_difference`).
 
-The numbers below are those of ``/work/shared/TRIAL_FACTS.md``; each names its source.
-Comparisons across trials are across different populations, doses and definitions: a
-probability such as :math:`P(\\theta_\\text{META} < \\theta_\\text{FELIX})` describes the two
-counts, not a randomised contrast.
+The benchmark numbers of a re-analysis live in its spec (``[[endpoints.benchmarks]]``, each
+with its source), not here. Comparisons across trials are across different populations,
+doses and definitions: a probability such as :math:`P(\\theta < \\theta_\\text{benchmark})`
+describes two sets of counts, not a randomised contrast.
 
 Example
 -------
->>> from bayes_trials.benchmarks import SAFETY_BENCHMARKS, compare_with_benchmarks
+>>> from bayes_trials.benchmarks import BenchmarkRate, compare_with_benchmarks
 >>> from bayes_trials.distributions import Beta
->>> SAFETY_BENCHMARKS["felix_grade3_icans"].events      # 7.1% of 127 -> 9 (derived)
+>>> bm = BenchmarkRate.from_percent("trial B", "grade >= 3 event", 7.1, 127, decimals=1,
+...                                 source="a publication")
+>>> bm.events                     # the only whole count of 127 that rounds to 7.1%
 9
->>> table = compare_with_benchmarks(Beta(1, 13), [SAFETY_BENCHMARKS["felix_grade3_icans"]])
->>> round(float(table["prob"].iloc[0]), 4)                # P(theta_META < theta_FELIX)
+>>> table = compare_with_benchmarks(Beta(1, 13), [bm])      # 0 of 12 under a uniform prior
+>>> round(float(table["prob"].iloc[0]), 4)                 # P(theta < theta_B), B ~ Beta(10, 119)
 0.6326
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from . import _validate as v
 from .conjugate import update
 from .data import Binary
+from .distributions import Beta
 from .errors import DataError
 from .predictive import prob_difference
-from .priors import Beta
 
 TAGS = {"E": "published", "D": "derived from published numbers", "A": "second-hand"}
 
@@ -43,10 +46,10 @@ class BenchmarkRate:
     Parameters
     ----------
     trial, outcome : str
-        E.g. ``"FELIX"``, ``"grade >= 3 ICANS"``.
+        The other trial and its outcome, e.g. ``"trial B"``, ``"grade >= 3 ICANS"``.
     events, n : int
     tag : {"E", "D", "A"}
-        Printed, derived from printed numbers, or second-hand (TRIAL_FACTS.md).
+        Printed, derived from printed numbers, or second-hand.
     source : str
         The publication (with DOI).
     printed : str
@@ -72,20 +75,32 @@ class BenchmarkRate:
 
         The count is the unique whole number :math:`k` with
         :math:`\\text{round}(100k/n, \\text{decimals})` equal to the printed percentage;
-        a :class:`DataError` is raised when none or several qualify.
+        a :class:`DataError` is raised when none or several qualify. Only the counts within
+        one of :math:`n (p \\pm \\tfrac12 10^{-\\text{decimals}}) / 100` are tried, and the
+        search stops at the second match, so the cost does not grow with ``n``.
 
-        >>> BenchmarkRate.from_percent("ZUMA-3 phase 1", "grade >= 3 CRS", 31, 45, decimals=0,
-        ...                            source="Shah BD et al. Blood 2021").events
+        >>> BenchmarkRate.from_percent("trial B", "grade >= 3 event", 31, 45, decimals=0,
+        ...                            source="a publication").events    # 14/45 = 31.1%
         14
         """
         n = v.count(n, "n")
+        if n == 0:
+            raise DataError("must be at least 1 patient, got 0", field="n")
         percent = v.finite_real(percent, "percent")
-        fits = [k for k in range(n + 1) if round(100 * k / n, decimals) == round(percent, decimals)]
+        decimals = int(v.count(decimals, "decimals"))
+        target = round(percent, decimals)
+        half = 0.5 * 10.0**-decimals
+        lo = max(0, math.floor(n * (percent - half) / 100) - 1)
+        hi = min(n, math.ceil(n * (percent + half) / 100) + 1)
+        fits = []
+        for k in range(lo, hi + 1):
+            if round(100 * k / n, decimals) == target:
+                fits.append(k)
+                if len(fits) == 2:
+                    break
         if len(fits) != 1:
-            raise DataError(
-                f"{percent:g}% of {n} matches {len(fits)} whole counts ({fits}); cannot derive",
-                field="percent",
-            )
+            what = "no whole count" if not fits else f"several whole counts ({fits[0]}, {fits[1]}, ...)"
+            raise DataError(f"{percent:g}% of {n} matches {what}; cannot derive", field="percent")
         return cls(trial, outcome, fits[0], n, "D", source,
                    printed or f"{percent:g}% of {n}")
 
@@ -104,44 +119,6 @@ class BenchmarkRate:
     def __str__(self) -> str:
         return (f"{self.trial}, {self.outcome}: {self.events}/{self.n} "
                 f"[{self.tag}: {TAGS[self.tag]}]")
-
-
-_FELIX = ("Roddie C et al. Obecabtagene autoleucel in adults with B-cell acute lymphoblastic "
-          "leukemia. N Engl J Med 2024;391:2219-30. doi:10.1056/NEJMoa2406526")
-_ZUMA3_PH1 = ("Shah BD et al. KTE-X19 for relapsed or refractory adult B-cell acute "
-              "lymphoblastic leukemia: phase 1 results of ZUMA-3. Blood 2021;138:11-22. "
-              "doi:10.1182/blood.2020009098")
-_ZUMA3_PH2 = ("Shah BD et al. KTE-X19 for relapsed or refractory adult B-cell acute "
-              "lymphoblastic leukaemia: phase 2 results of the single-arm, open-label, "
-              "multicentre ZUMA-3 study. Lancet 2021;398:491-502. "
-              "doi:10.1016/S0140-6736(21)01222-8")
-_ELIANA = ("Maude SL et al. Tisagenlecleucel in children and young adults with B-cell "
-           "lymphoblastic leukemia. N Engl J Med 2018;378:439-48. doi:10.1056/NEJMoa1709866")
-
-#: grade >= 3 CRS and ICANS of CD19 CAR T benchmarks (TRIAL_FACTS.md); counts derived
-SAFETY_BENCHMARKS = {
-    "felix_grade3_icans": BenchmarkRate.from_percent(
-        "FELIX", "grade >= 3 ICANS", 7.1, 127, decimals=1, source=_FELIX,
-        printed="7.1% of 127 infused"),
-    "felix_grade3_crs": BenchmarkRate.from_percent(
-        "FELIX", "grade >= 3 CRS", 2.4, 127, decimals=1, source=_FELIX,
-        printed="2.4% of 127 infused"),
-    "zuma3_ph1_grade3_crs": BenchmarkRate.from_percent(
-        "ZUMA-3 phase 1", "grade >= 3 CRS", 31, 45, decimals=0, source=_ZUMA3_PH1,
-        printed="31% of 45 treated"),
-}
-
-#: CR/CRi (overall remission) of CD19 CAR T benchmarks (TRIAL_FACTS.md)
-EFFICACY_BENCHMARKS = {
-    "eliana_cr_cri": BenchmarkRate.from_percent(
-        "ELIANA", "CR/CRi within 3 months", 81, 75, decimals=0, source=_ELIANA,
-        printed="81% of 75 infused"),
-    "zuma3_ph2_cr_cri": BenchmarkRate(
-        "ZUMA-3 phase 2", "CR/CRi", 39, 55, "E", _ZUMA3_PH2, printed="39/55 (70.9%)"),
-    "felix_overall_remission": BenchmarkRate.from_percent(
-        "FELIX cohort 2A", "overall remission (CR/CRi)", 77, 94, decimals=0, source=_FELIX,
-        printed="77% of 94 infused"),
-}
 
 
 def compare_with_benchmarks(posterior, benchmarks, *, direction: str = "less",
@@ -194,5 +171,4 @@ def compare_with_benchmarks(posterior, benchmarks, *, direction: str = "less",
     return pd.DataFrame(rows)
 
 
-__all__ = ["BenchmarkRate", "SAFETY_BENCHMARKS", "EFFICACY_BENCHMARKS",
-           "compare_with_benchmarks", "TAGS"]
+__all__ = ["BenchmarkRate", "compare_with_benchmarks", "TAGS"]

@@ -77,15 +77,17 @@ META_CATEGORY_SETTINGS = {"draws": 500, "tune": 500, "chains": 4, "seed": 202510
 def meta_category_results(meta_spec):
     """The two non-scalar endpoints of META, sampled once per session with modest draws.
 
-    Called exactly as :func:`bayes_trials.analyse` calls an endpoint that analyses itself,
-    so the compiled models (Dirichlet-multinomial, binary, hierarchical) are shared with
-    every other test of the session through ``bayes_trials.fit.CACHE``.
+    Called exactly as :func:`bayes_trials.analyse` calls every endpoint (the one pipeline
+    loop), so the compiled models (Dirichlet-multinomial, binary, hierarchical) are shared
+    with every other test of the session through ``bayes_trials.fit.CACHE``.
     """
+    from bayes_trials.pipeline import analyse_endpoint
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         out = {}
         for name in ("response_categories_1m", "adverse_events_grade3"):
             es = meta_spec.endpoint(name)
-            out[name] = es.endpoint.analyse(es.priors, method="mcmc", spec=es,
-                                            trial_id=meta_spec.name, **META_CATEGORY_SETTINGS)
+            out[name] = analyse_endpoint(es.endpoint, es.priors, method="mcmc", spec=es,
+                                         trial_id=meta_spec.name, **META_CATEGORY_SETTINGS)
         return out

@@ -9,7 +9,7 @@ means writing its subpackage and adding one line to :data:`KINDS`.
 
 from __future__ import annotations
 
-from . import binary
+from . import binary, categorical
 from .kind import Kind, PriorFamily
 
 __all__ = ["Kind", "PriorFamily", "KINDS", "kind_of", "prior_families", "references"]
@@ -17,6 +17,7 @@ __all__ = ["Kind", "PriorFamily", "KINDS", "kind_of", "prior_families", "referen
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     binary.KIND,
+    categorical.KIND,
 )}
 
 

@@ -1,0 +1,36 @@
+"""Response categories: ordered categories on one simplex (Dirichlet-multinomial), with unions.
+
+A trial that reports its responses as ordered categories (CR > CRi > MLFS > no response)
+gives multinomial counts. This kind analyses them on one simplex, every category and every
+union of categories (CR + CRi, any response) with its exact Beta marginal, checked by MCMC,
+against the binary analysis of the union and against simultaneous frequentist intervals.
+
+Modules: :mod:`.endpoint` (the endpoint class), :mod:`.model` (PyMC), :mod:`.exact`
+(Dirichlet and Beta posteriors), :mod:`.reference` (Goodman, Sison-Glaz, Clopper-Pearson),
+:mod:`.checks` (published percentages; Bayesian vs frequentist), :mod:`.priors` (the spec's
+``family = "dirichlet"``), :mod:`.spec` (the ``kind = "categorical"`` table) and
+:mod:`.result` (report parts); :data:`KIND` is its registry entry.
+"""
+
+from .endpoint import CategoricalEndpoint, cumulative_unions
+from .priors import parse_dirichlet_prior, resolve_dirichlet_prior
+from .reference import SIMULTANEOUS_METHODS, CategoricalReference, categorical_reference
+from .spec import categorical_from_spec
+from ..kind import Kind, PriorFamily
+
+#: the registry entry of the kind
+KIND = Kind("categorical", CategoricalEndpoint, categorical_from_spec, prior_family="dirichlet",
+            prior_families={"dirichlet": PriorFamily(parse_dirichlet_prior, resolve_dirichlet_prior,
+                                                     "dirichlet")})
+
+__all__ = [
+           "KIND",
+           "SIMULTANEOUS_METHODS",
+           "CategoricalEndpoint",
+           "CategoricalReference",
+           "categorical_from_spec",
+           "categorical_reference",
+           "cumulative_unions",
+           "parse_dirichlet_prior",
+           "resolve_dirichlet_prior",
+]
