@@ -36,6 +36,15 @@ from .decisions import (
 )
 from .distributions import Beta, Dirichlet, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
 from .endpoints.binary import BinaryEndpoint
+from .endpoints.survival import (
+    ExponentialSurvival,
+    PiecewiseExponentialSurvival,
+    PiecewisePrior,
+    SurvivalPrior,
+    TimeToEventEndpoint,
+    WeibullPrior,
+    WeibullSurvival,
+)
 from .errors import DataError, OutputError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
 from .map_prior import MAPPrior, fit_mixture, map_prior
@@ -67,6 +76,9 @@ __all__ = [
     "operating_characteristics", "calibrate_threshold", "Calibration", "interim_futility_oc",
     # reported effects
     "reanalyse_reported", "ReportedEffect", "zampieri_priors", "sceptical_prior",
+    # time to event
+    "ExponentialSurvival", "WeibullSurvival", "PiecewiseExponentialSurvival", "WeibullPrior",
+    "PiecewisePrior", "SurvivalPrior", "TimeToEventEndpoint",
     # endpoints and the pipeline
     "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",

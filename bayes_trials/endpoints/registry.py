@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from .binary import BinaryEndpoint, binary_from_spec
 from .kind import Kind, PriorFamily
+from .survival import KIND as TIME_TO_EVENT
 
 __all__ = ["Kind", "PriorFamily", "KINDS", "kind_of", "prior_families", "references"]
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("binary", BinaryEndpoint, binary_from_spec, prior_family="beta", decisions=True),
+    TIME_TO_EVENT,
 )}
 
 
