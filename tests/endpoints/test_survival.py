@@ -405,7 +405,8 @@ def test_weibull_vague_prior_agrees_with_lifelines_and_kaplan_meier(weibull_fit)
     Kaplan-Meier's restricted mean. Each plus 4 MCSE of the posterior summary (module
     docstring): 6 comparisons, a false-failure rate below 4e-4. Over MCMC seeds 0-9 every
     comparison passed; the deterministic differences (ten-seed averages) are at most 49% of
-    their tolerances (the CrI's upper end, 0.020 of 0.04), the smallest margin 14 MCSE."""
+    their tolerances (the CrI's upper end, 0.020 of 0.04), the smallest margin 14 MCSE
+    (scripts/survival_tolerance_seeds.py)."""
     ep, tree = weibull_fit
     ref = ep.reference()
     for var in ("shape", "scale"):
@@ -459,7 +460,7 @@ def test_piecewise_landmark_survival_agrees_with_cox_and_kaplan_meier(piecewise_
     quantiles, of the median; for an extent about the mean, the sum of the two MCSEs, which
     bounds the MCSE of the difference): 10 comparisons, each with a false-failure rate of at
     most 6.3e-5 for a normal Monte Carlo error, below 7e-4 for the test. Over seeds 0-9
-    every comparison passed, the smallest margin 14 MCSE."""
+    every comparison passed, the smallest margin 14 MCSE (scripts/survival_tolerance_seeds.py)."""
     from lifelines import CoxPHFitter
 
     ep, tree = piecewise_fit
