@@ -37,6 +37,15 @@ from .decisions import (
 from .distributions import Beta, Dirichlet, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
 from .endpoints.binary import BinaryEndpoint
 from .endpoints.categorical import CategoricalEndpoint
+from .endpoints.survival import (
+    ExponentialSurvival,
+    PiecewiseExponentialSurvival,
+    PiecewisePrior,
+    SurvivalPrior,
+    TimeToEventEndpoint,
+    WeibullPrior,
+    WeibullSurvival,
+)
 from .errors import DataError, OutputError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
 from .map_prior import MAPPrior, fit_mixture, map_prior
@@ -80,6 +89,9 @@ __all__ = [
     # sensitivity analyses
     "sensitivity", "tipping_point", "tipping_points", "fragility", "SensitivityResult",
     "TippingPoint", "load_grid",
+    # time to event
+    "ExponentialSurvival", "WeibullSurvival", "PiecewiseExponentialSurvival", "WeibullPrior",
+    "PiecewisePrior", "SurvivalPrior", "TimeToEventEndpoint",
     # endpoints and the pipeline
     "BinaryEndpoint", "CategoricalEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",

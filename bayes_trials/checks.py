@@ -193,8 +193,10 @@ def mcmc_vs_exact(endpoint: str, prior_name: str, quantity, row: dict,
 
     The mean and the tail probability within ``N_MCSE`` MCSE (or the run's family-wise
     tolerance, :func:`family_wise`); the interval ends on the probability scale
-    (:func:`quantile_check`). A posterior without a finite mean (a ratio of rates with no
-    events, say) has no mean to compare: that check does not apply. ``quantity`` is a
+    (:func:`quantile_check`). The mean is not compared (``passed`` None) when the exact
+    posterior has no finite variance (a ratio of rates with no events, the median survival
+    time with one event): its sample mean then obeys no central limit theorem and has no
+    MCSE; the interval ends are still checked. ``quantity`` is a
     :class:`~bayes_trials.quantity.Quantity` (its label names the checks of kinds with
     several quantities); ``row`` its summary (:mod:`bayes_trials.summaries`).
     """
@@ -205,10 +207,12 @@ def mcmc_vs_exact(endpoint: str, prior_name: str, quantity, row: dict,
     out = []
     mean, exact_mean, mcse = row["mean"], row["exact_mean"], row["mcse_mean"]
     name = f"{prefix}posterior mean{against}"
-    if not np.isfinite(exact_mean):
-        out.append(Check(endpoint, KINDS[1], name, mean, exact_mean, "-", None,
-                         "the exact posterior has no finite mean; its draws' average estimates nothing",
-                         prior=prior_name))
+    exact_sd = row.get("exact_sd")
+    if not np.isfinite(exact_mean) or (exact_sd is not None and not np.isfinite(exact_sd)):
+        out.append(Check(
+            endpoint, KINDS[1], name, mean, exact_mean, "-", None,
+            f"the exact posterior has no finite variance (mean {exact_mean:.4g}): its sample mean "
+            "has no Monte Carlo standard error; the interval ends are checked", prior=prior_name))
     else:
         out.append(z_check(endpoint, KINDS[1], name, mean, exact_mean, mean - exact_mean, mcse,
                            f"MCMC {mean:.4f} vs exact {exact_mean:.4f}: difference {abs(mean - exact_mean):.2g}",

@@ -43,11 +43,17 @@ def check_analysis_inputs(name: str, priors: dict, method: str, level: float) ->
     return level
 
 
-def _fit(endpoint, analysis, *, method, draws, tune, chains, seed, level, trial_id) -> tuple[Fit, list]:
-    """One analysis: exact posteriors and summary rows; sampled and checked for ``mcmc``."""
+def _fit(endpoint, analysis, *, method, draws, tune, chains, seed, level, trial_id) -> tuple[Fit | None, list]:
+    """One analysis: exact posteriors and summary rows; sampled and checked for ``mcmc``.
+
+    An analysis that has no exact posterior and is not sampled (a model without a closed
+    form under ``method="exact"``) has nothing to report: ``(None, [])``.
+    """
     model, prior = analysis.model, analysis.prior
     quantities = model.quantities(prior)
     exact = model.exact(prior)
+    if not exact and (method != "mcmc" or not model.samples(prior)):
+        return None, []
     base = model.prior_summary(prior, exact)
     rows = {q.name: {**base, **(exact_columns(q, exact[q.name], level) if q.name in exact else {})}
             for q in quantities}
@@ -78,7 +84,8 @@ def analyse_endpoint(endpoint, priors: dict, *, method: str = "mcmc", draws: int
     """Fit one endpoint under each prior and run every check that applies.
 
     The exact posteriors are always computed; with ``method="mcmc"`` each analysis is also
-    sampled and each quantity checked against its exact posterior. Per-fit seeds are
+    sampled and each quantity checked against its exact posterior. With ``method="exact"``
+    an analysis without any exact posterior is left out of the result. Per-fit seeds are
     ``derive_seed(seed, trial_id, endpoint, analysis)``, so a fit's draws do not depend on
     what else the run contains.
     """
@@ -92,6 +99,8 @@ def analyse_endpoint(endpoint, priors: dict, *, method: str = "mcmc", draws: int
     for analysis in endpoint.analyses(priors):
         fit, fit_checks = _fit(endpoint, analysis, method=method, draws=draws, tune=tune,
                                chains=chains, seed=seed, level=level, trial_id=trial_id)
+        if fit is None:
+            continue
         fits[analysis.name] = fit
         checks += fit_checks
     reference = endpoint.reference(level)

@@ -15,7 +15,8 @@ Layouts before (by their key columns) and how their rows are found after:
 - ``prior_name, quantity`` (response categories): ``prior, quantity``;
 - ``analysis, term`` (adverse events): ``prior == analysis, quantity == term``;
 - ``quantity, group, model, prior`` (survival): ``prior, model, quantity == "<quantity>[<group>]"``,
-  with ``cri95_*`` renamed ``eti95_*``;
+  with ``cri95_*`` renamed ``eti95_*``; the ``mean`` and ``exact_mean`` of the old
+  ``prob_survival_above_benchmark`` rows are the ``prob`` and ``exact_prob`` of the ``survival`` row;
 - ``model, prior_name`` (per-patient rates): ``prior == prior_name, model``.
 """
 
@@ -40,6 +41,13 @@ def _keys(before: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         b["k_prior"], b["k_quantity"] = b["analysis"], b["term"]
         return b, ["prior", "quantity"]
     if cols[:4] == ["quantity", "group", "model", "prior"]:
+        # P(S(landmark) > target) was a row of its own; it is the survival row's tail probability
+        prob = b["quantity"] == "prob_survival_above_benchmark"
+        if prob.any():
+            keys = ["group", "model", "prior"]
+            moved = {c: c.replace("mean", "prob") for c in ("mean", "exact_mean") if c in b.columns}
+            tail = b.loc[prob, keys + list(moved)].rename(columns=moved)
+            b = b.loc[~prob].merge(tail.assign(quantity="survival"), on=["quantity", *keys], how="left")
         b["k_prior"], b["k_model"] = b["prior"], b["model"]
         b["k_quantity"] = b["quantity"] + "[" + b["group"].astype(str) + "]"
         return b.rename(columns=RENAMES), ["prior", "model", "quantity"]

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 
-from bayes_trials.ipd import at_risk_table, digitise_km
+from bayes_trials.data.ipd import at_risk_table, digitise_km
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "models" / "examples"
@@ -72,7 +72,7 @@ rationale = "vague priors at the 12-month landmark: hazard Gamma(0.5, 0.001) (ne
 family = "survival"
 role = "sceptical"
 tag = "assumed"
-rationale = "centred on the assumed benchmark S(12) = 0.5 (hazard log(2)/12 = 0.0578 per month), worth about 4 events: illustrative"
+rationale = "centred on the assumed target S(12) = 0.5 (hazard log(2)/12 = 0.0578 per month), worth about 4 events: illustrative"
 exponential = {{ shape = 4.0, rate = 69.25 }}
 weibull = {{ log_scale = {{ mean = 2.851, sd = 0.5 }}, log_shape = {{ mean = 0.0, sd = 0.5 }} }}
 piecewise = {{ log_hazard = {{ mean = -2.851, sd = 0.5 }}, smoothing = 0.3 }}
@@ -90,7 +90,7 @@ total_events = {total_events}
 landmark = 12
 landmarks = [6, 24]
 horizon = 24
-benchmark = {{ value = 0.5, tag = "assumed", source = "{source}: an assumed benchmark 12-month EFS of 50%" }}
+target = {{ value = 0.5, tag = "assumed", source = "{source}: an assumed target 12-month EFS of 50%" }}
 models = ["exponential", "weibull", "piecewise"]
 cuts = [3, 6, 12]
 priors = ["vague", "sceptical"]

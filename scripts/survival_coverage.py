@@ -31,7 +31,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from bayes_trials.endpoints.survival import (
+from bayes_trials import (
     PiecewiseExponentialSurvival,
     PiecewisePrior,
     TimeToEvent,
@@ -39,7 +39,7 @@ from bayes_trials.endpoints.survival import (
     WeibullSurvival,
 )
 from bayes_trials.fit import sample
-from bayes_trials.priors import HalfNormal
+from bayes_trials import HalfNormal
 
 LANDMARK = 12.0
 WEIBULL_TRUTH = {"shape": 1.3, "scale": 20.0}

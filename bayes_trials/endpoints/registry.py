@@ -9,7 +9,7 @@ means writing its subpackage and adding one line to :data:`KINDS`.
 
 from __future__ import annotations
 
-from . import binary, categorical
+from . import binary, categorical, survival
 from .kind import Kind, PriorFamily
 
 __all__ = ["Kind", "PriorFamily", "KINDS", "kind_of", "prior_families", "references"]
@@ -18,6 +18,7 @@ __all__ = ["Kind", "PriorFamily", "KINDS", "kind_of", "prior_families", "referen
 KINDS: dict[str, Kind] = {k.name: k for k in (
     binary.KIND,
     categorical.KIND,
+    survival.KIND,
 )}
 
 

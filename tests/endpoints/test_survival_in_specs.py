@@ -12,13 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
-from scipy import stats
+from scipy import integrate, stats
 
 import bayes_trials as bt
-from bayes_trials.endpoints.survival import SurvivalPrior, SurvivalResult, TimeToEventEndpoint
+from bayes_trials.endpoints.survival import SurvivalPrior, TimeToEventEndpoint
+from bayes_trials.endpoints.survival import report as survival_report
 from bayes_trials.errors import SpecError
+from bayes_trials.results import EndpointResult
 
-from .conftest import ILLUSTRATIVE_SURVIVAL
+from ..conftest import ILLUSTRATIVE_SURVIVAL
 
 DATA = ILLUSTRATIVE_SURVIVAL.parent / "data"
 PATIENTS = DATA / "illustrative_car_t_efs_patients.csv"
@@ -72,7 +74,7 @@ def test_curve_form_is_reconstructed(survival_spec):
     # Guyot reconstruction keeps every patient and, given total_events, every event
     assert (ep.data.n, ep.data.events) == (len(truth), int(truth.event.sum()))
     assert ep.reconstruction is not None and ep.models == ("exponential", "weibull", "piecewise")
-    assert ep.landmarks == (6.0, 12.0, 24.0) and ep.horizon == 24.0 and ep.benchmark == 0.5
+    assert ep.landmarks == (6.0, 12.0, 24.0) and ep.horizon == 24.0 and ep.target == 0.5
     assert ep.submodels["piecewise"].cuts == (3.0, 6.0, 12.0)
     assert all(q.tag == "assumed" and "not a published curve" in q.source for q in es.provenance.values())
     assert "ILLUSTRATIVE" in survival_spec.trial["title"]
@@ -109,14 +111,14 @@ def test_exact_method_two_groups_hazard_ratio_against_f(tmp_path):
     spec = bt.load_spec(patients_spec(tmp_path, frame, extra=(
         'group_column = "dose"\nreference_group = "low"\nlandmark = 12\nmodels = ["exponential"]\n')))
     res = bt.analyse(spec, method="exact")["efs"]
-    hr = res.summary().loc[("hazard_ratio", "high / low", "exponential", "vague")]
+    hr = res.table().set_index(["quantity", "model", "prior"]).loc[("hazard_ratio[high / low]", "exponential", "vague")]
     # exact: lambda_1/lambda_0 with independent Gamma(D_g + 1/2, E_g + 0.001) posteriors is a scaled F
     d = {g: frame[frame.dose == g] for g in ("low", "high")}
     s = {g: d[g].event.sum() + 0.5 for g in d}
     r = {g: d[g].time.sum() + 1e-3 for g in d}
     f = stats.f(2 * s["high"], 2 * s["low"], scale=(s["high"] * r["low"]) / (s["low"] * r["high"]))
     assert hr["exact_median"] == pytest.approx(f.median(), rel=1e-9)
-    assert hr["exact_cri95_low"] == pytest.approx(f.ppf(0.025), rel=1e-9)
+    assert hr["exact_eti95_low"] == pytest.approx(f.ppf(0.025), rel=1e-9)
 
 
 # --- bad input: each error names the spec file, the endpoint, the field and the row ---------
@@ -185,7 +187,8 @@ BAD_FIELDS = [
     ('patients_csv = "data/p.csv"\nlandmark = 40\n', "landmark", "beyond the last follow-up"),
     ('patients_csv = "data/p.csv"\nlandmark = 12\ncuts = [3, 2]\n', "cuts[1]", "must increase"),
     ('patients_csv = "data/p.csv"\nlandmark = 12\nmodels = ["gompertz"]\n', "models[0]", "gompertz"),
-    ('patients_csv = "data/p.csv"\nlandmark = 12\nbenchmark = 1.5\n', "benchmark", "between 0 and 1"),
+    ('patients_csv = "data/p.csv"\nlandmark = 12\ntarget = 1.5\n', "target", "between 0 and 1"),
+    ('patients_csv = "data/p.csv"\nlandmark = 12\nbenchmark = 0.5\n', "benchmark", "unknown field"),
     ('patients_csv = "data/p.csv"\ncurve_csv = "data/p.csv"\nlandmark = 12\n', "patients_csv", "either"),
     ('patients_csv = "data/p.csv"\n', "landmark", "missing"),
     ('patients_csv = "data/p.csv"\nlandmark = 12\nlandmrk = 6\n', "landmrk", "unknown field"),
@@ -229,10 +232,12 @@ def test_cli_bad_input_writes_nothing(tmp_path, capsys):
 
 
 def test_prior_family_registered_whatever_the_import_order():
-    code = ("import bayes_trials.spec as s; assert 'survival' in s.PRIOR_FAMILIES; "
-            "import bayes_trials.endpoints.survival as m; assert s.PRIOR_FAMILIES['survival'][0] "
-            "is m.parse_survival_prior")
-    subprocess.run([sys.executable, "-c", code], check=True)
+    for first in ("bayes_trials.spec", "bayes_trials.endpoints.survival", "bayes_trials.endpoints.registry"):
+        code = (f"import {first}; from bayes_trials.endpoints.registry import KINDS, prior_families; "
+                "import bayes_trials.endpoints.survival as m; "
+                "assert prior_families()['survival'].parse is m.parse_survival_prior; "
+                "assert KINDS['time_to_event'] is m.KIND")
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ILLUSTRATIVE_SURVIVAL.parents[2])
 
 
 def test_exact_method_and_published_check_fails_when_it_should(tmp_path):
@@ -249,7 +254,7 @@ def test_exact_method_and_published_check_fails_when_it_should(tmp_path):
 # --- the pipeline on the illustrative spec -------------------------------------------------
 def test_pipeline_runs_and_every_check_passes(survival_result):
     res = survival_result["efs"]
-    assert isinstance(res, SurvivalResult)
+    assert isinstance(res, EndpointResult)
     c = res.checks()
     assert set(c["kind"]) == {"published vs recomputed", "MCMC vs exact", "Bayesian vs frequentist",
                               "sampler diagnostics"}
@@ -264,14 +269,17 @@ def test_exponential_mcmc_matches_scipy_gamma(survival_result):
     fit = res.fits["exponential-vague"]
     # exact posterior by hand: Gamma(0.5 + D, 0.001 + E) (scipy), not through the package
     post = stats.gamma(0.5 + ep.data.events, scale=1 / (1e-3 + ep.data.exposure))
-    row = fit.row["_diag"]["hazard"]
-    assert row["exact_mean"] == pytest.approx(post.mean(), rel=1e-12)
-    assert abs(row["mean"] - post.mean()) <= 4 * row["mcse_mean"]
-    s12 = res.summary().loc[("survival", "all", "exponential", "vague")]
+    s12 = fit.rows["survival[all]"]
+    # E S(12) = E exp(-12 lambda) by quadrature against the Gamma density
+    mean = integrate.quad(lambda x: math.exp(-12 * x) * post.pdf(x), 0, post.ppf(1 - 1e-14), limit=200)[0]
+    assert s12["exact_mean"] == pytest.approx(mean, rel=1e-9)
+    assert abs(s12["mean"] - mean) <= 4 * s12["mcse_mean"]
     assert s12["exact_median"] == pytest.approx(math.exp(-12 * post.median()), rel=1e-9)
-    assert s12["exact_cri95_low"] == pytest.approx(math.exp(-12 * post.ppf(0.975)), rel=1e-9)
-    bench = res.benchmarks().set_index("prior_name").loc["exponential-vague"]
-    assert bench["exact_prob"] == pytest.approx(post.cdf(math.log(2) / 12), rel=1e-9)
+    assert s12["exact_eti95_low"] == pytest.approx(math.exp(-12 * post.ppf(0.975)), rel=1e-9)
+    # P(S(12) > 0.5) = P(lambda < log(2) / 12)
+    assert s12["exact_prob"] == pytest.approx(post.cdf(math.log(2) / 12), rel=1e-9)
+    table = res.table().set_index(["quantity", "model", "prior"])
+    assert table.loc[("survival[all]", "exponential", "vague"), "exact_prob"] == s12["exact_prob"]
 
 
 def test_landmark_check_against_lifelines_and_greenwood(survival_result):
@@ -292,7 +300,8 @@ def test_landmark_check_against_lifelines_and_greenwood(survival_result):
     assert len(land) == 3 and land["passed"].all()
     for _, row in land.iterrows():
         assert row["reference"] == pytest.approx(s, abs=1e-12)
-        draws = res.survival_at(res.fits[row["prior"]], 12.0)
+        fit = res.fits[row["prior"]]
+        draws = fit.model.survival_draws(fit.posterior, 12.0)
         assert row["value"] == pytest.approx(np.median(draws), rel=1e-12)
         assert lo <= row["value"] <= hi
         assert np.quantile(draws, 0.025) <= s <= np.quantile(draws, 0.975)
@@ -302,19 +311,32 @@ def test_landmark_check_against_lifelines_and_greenwood(survival_result):
     assert round(s, 2) == round(s_true, 2)
 
 
-def test_report_tables_plot_and_files(survival_result, tmp_path):
+def test_report_parts_tables_and_plot(survival_result):
     import matplotlib.figure
 
+    res = survival_result["efs"]
+    ep = res.endpoint
+    heads = [h for h, _ in ep.report_sections(res)]
+    assert any(h.startswith("Reconstruction") for h in heads) and any("landmarks" in h for h in heads)
+    lt = survival_report.landmark_table(res)
+    assert set(lt.index.get_level_values("landmark")) == {6.0, 12.0, 24.0}
+    # the landmark table's S(12) of each fit is the tidy table's (same draws, same quantiles)
+    t = res.table().set_index(["quantity", "model", "prior"])
+    for name, fit in res.fits.items():
+        a = fit.analysis
+        assert lt.loc[(12.0, "all", f"posterior median: {name}"), "value"] == pytest.approx(
+            t.loc[("survival[all]", a.model_name, a.prior_name), "median"], rel=1e-12)
+    assert isinstance(res.plot(), matplotlib.figure.Figure)
+    sentences = ep.sentences(res)
+    assert sentences[0].startswith("ASSUMED") and sentences[-1].startswith("Checks:")
+    assert any("P(S(12) > 0.5)" in s for s in sentences)
+    assert len(ep.benchmark_table(res)) == 0  # the spec gives a target, no external benchmark
+
+
+def test_report_files(survival_result, tmp_path):
     from bayes_trials.report import write_report
 
-    res = survival_result["efs"]
-    heads = [h for h, _ in res.report_blocks()]
-    assert any(h.startswith("Reconstruction") for h in heads) and any("landmarks" in h for h in heads)
-    lt = res.landmark_table()
-    assert set(lt.index.get_level_values("landmark")) == {6.0, 12.0, 24.0}
-    assert isinstance(res.plot(), matplotlib.figure.Figure)
-    assert res.sentences()[0].startswith("ASSUMED")
     out = write_report(survival_result, tmp_path / "rep")
     md = (out / "report.md").read_text()
     assert "ILLUSTRATIVE" in md and "not a published curve" in md and "| assumed |" in md
-    assert (out / "figures" / "efs.png").exists() and (out / "benchmarks_efs.csv").exists()
+    assert (out / "figures" / "efs.png").exists() and (out / "summary_efs.csv").exists()

@@ -21,7 +21,7 @@ import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
 from bayes_trials.errors import DataError
-from bayes_trials.ipd import at_risk_table, digitise_km, reconstruct_ipd
+from bayes_trials.data.ipd import at_risk_table, digitise_km, reconstruct_ipd
 
 RISK_TIMES = np.arange(0.0, 49.0, 6.0)
 LANDMARKS = [6.0, 12.0, 24.0]
