@@ -36,6 +36,19 @@ from .decisions import (
 )
 from .distributions import Beta, Dirichlet, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
 from .endpoints.binary import BinaryEndpoint
+from .endpoints.rates import (
+    LogRateRatioEndpoint,
+    LogRRPrior,
+    PatientRatePrior,
+    PatientRateRatioEndpoint,
+    RateRatioEndpoint,
+    RateRatioPosterior,
+    TwoRatePrior,
+    conditional_log_likelihood,
+    log_rr_priors,
+    scenario_counts,
+    scenario_sweep,
+)
 from .errors import DataError, OutputError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
 from .map_prior import MAPPrior, fit_mixture, map_prior
@@ -67,7 +80,23 @@ __all__ = [
     "operating_characteristics", "calibrate_threshold", "Calibration", "interim_futility_oc",
     # reported effects
     "reanalyse_reported", "ReportedEffect", "zampieri_priors", "sceptical_prior",
+    # event rates before and after treatment
+    "RateRatioEndpoint", "LogRateRatioEndpoint", "PatientRateRatioEndpoint", "TwoRatePrior",
+    "LogRRPrior", "PatientRatePrior", "log_rr_priors", "RateRatioPosterior", "scenario_counts",
+    "scenario_sweep", "conditional_log_likelihood",
     # endpoints and the pipeline
     "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",
 ]
+
+
+def __getattr__(name):
+    # names kept for one release after the restructure (issue 13)
+    if name == "PatientRatesResult":
+        import warnings
+
+        warnings.warn("PatientRatesResult is now EndpointResult (one result shape for every kind); "
+                      "its tables are PatientRateRatioEndpoint.report_sections(result)",
+                      DeprecationWarning, stacklevel=2)
+        return EndpointResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

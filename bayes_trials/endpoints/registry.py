@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import rates
 from .binary import BinaryEndpoint, binary_from_spec
 
 
@@ -75,6 +76,15 @@ class Kind:
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("binary", BinaryEndpoint, binary_from_spec, prior_family="beta", decisions=True),
+    Kind("rate_ratio", rates.RateRatioEndpoint, rates.rate_ratio_from_spec, prior_family="rates",
+         prior_families={"rates": PriorFamily(rates.parse_rates_prior, rates.resolve_rates_prior, takes="rates"),
+                         "log_rr": PriorFamily(rates.parse_log_rr_prior, rates.resolve_log_rr_prior, takes="rates")},
+         references={"jeffreys_rates": (rates.TwoRatePrior.jeffreys, "rates")},
+         sensitivity=rates.grids, trial_report=rates.trial_report),
+    Kind("rate_ratio_patients", rates.PatientRateRatioEndpoint, rates.patient_rates_from_spec,
+         prior_family="patient_rates",
+         prior_families={"patient_rates": PriorFamily(rates.parse_patient_rates_prior,
+                                                      rates.resolve_patient_rates_prior, takes="patient_rates")}),
 )}
 
 

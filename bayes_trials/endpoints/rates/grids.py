@@ -1,0 +1,149 @@
+"""What prior-sensitivity analyses need from the rate-ratio kind, as plain functions.
+
+The grid prior of a rate-ratio endpoint is a Normal (or robust Normal mixture) on the log rate
+ratio in the log-linear model,
+
+.. math::
+
+    \\theta = \\log\\text{RR} \\sim (1 - w)\\, N(\\mu, s^2) + w\\, N(\\mu, 2), \\qquad
+    \\lambda_b \\sim \\text{Gamma}(1/2, 10^{-6}),
+
+the robust component carrying the information of one event in each period (variance
+:math:`1/1 + 1/1 = 2`); the exact posterior is one-dimensional quadrature
+(:func:`~bayes_trials.endpoints.rates.exact.log_linear_posterior`). Priors on the two rates
+(:class:`~bayes_trials.TwoRatePrior`) keep the beta-prime posterior.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from ..._constants import CRED_LEVEL
+from ...data import PrePostRates, Rate
+from ...distributions import Mixture, Normal
+from ...errors import PriorError
+from .endpoint import LogRateRatioEndpoint, RateRatioEndpoint
+from .priors import REFERENCE_LOG_RR_SD, LogRRPrior, TwoRatePrior
+from .scenarios import scenario_counts
+
+#: variance of the unit-information robust component of a log-RR prior (one event per period)
+UNIT_INFO_VAR_LOG_RR = 2.0
+
+
+def log_rr_endpoint(endpoint) -> LogRateRatioEndpoint:
+    """The log-linear (:class:`~bayes_trials.LogRateRatioEndpoint`) twin of a rate-ratio endpoint."""
+    if isinstance(endpoint, LogRateRatioEndpoint):
+        return endpoint
+    return LogRateRatioEndpoint(endpoint.name, endpoint.data, target=endpoint.target,
+                                direction=endpoint.direction, label=endpoint.label)
+
+
+def two_rate_endpoint(endpoint) -> RateRatioEndpoint:
+    """The two-rate (:class:`~bayes_trials.RateRatioEndpoint`) twin of a rate-ratio endpoint."""
+    if isinstance(endpoint, RateRatioEndpoint):
+        return endpoint
+    return RateRatioEndpoint(endpoint.name, endpoint.data, target=endpoint.target,
+                             direction=endpoint.direction, label=endpoint.label)
+
+
+def as_rate_prior(prior):
+    """A bare Normal (mixture) is taken as a log-RR prior (:class:`LogRRPrior`); other priors as given."""
+    if getattr(prior, "family", None) == "normal":
+        return LogRRPrior(prior)
+    return prior
+
+
+def endpoint_for(endpoint, prior):
+    """The endpoint object whose model takes ``prior`` (a log-RR prior needs the log-linear model)."""
+    if isinstance(prior, LogRRPrior):
+        return log_rr_endpoint(endpoint)
+    if isinstance(prior, TwoRatePrior):
+        return two_rate_endpoint(endpoint)
+    raise PriorError(f"a rate-ratio endpoint takes a LogRRPrior or a TwoRatePrior, got {prior!r}",
+                     endpoint=endpoint.name, field="priors")
+
+
+def grid_prior(mean: float, strength: float, robust_weight: float = 0.0, strength_axis: str = "sd") -> LogRRPrior:
+    """The log-RR prior of one grid point: location ``mean`` (log scale), sd ``strength``
+    (or, with ``strength_axis="ess"``, :math:`s = 2/\\sqrt{e}` for :math:`e` events split
+    evenly), robust weight ``w`` on the unit-information component.
+
+    >>> grid_prior(0.0, 0.5).log_rr
+    Normal(mean=0, sd=0.5)
+    >>> grid_prior(-0.5, 16, 0.2, "ess").log_rr
+    Mixture(0.8*Normal(mean=-0.5, sd=0.5), 0.2*Normal(mean=-0.5, sd=1.414))
+    """
+    sd = strength if strength_axis == "sd" else 2.0 / math.sqrt(strength)
+    base = Normal(mean, sd)
+    if robust_weight > 0:
+        base = Mixture([base, Normal(mean, math.sqrt(UNIT_INFO_VAR_LOG_RR))],
+                       [1 - robust_weight, robust_weight])
+    return LogRRPrior(base)
+
+
+def tipping_prior(centre: float, weight: float, sceptic_events: float) -> LogRRPrior:
+    """The sceptical mixture of a weight tipping point: weight ``weight`` on
+    :math:`N(\\text{centre}, 4/e)` (the information of ``sceptic_events`` events :math:`e`),
+    the rest on the wide reference :math:`N(\\text{centre}, 10^2)`."""
+    return LogRRPrior(Mixture([Normal(centre, 2.0 / math.sqrt(sceptic_events)),
+                               Normal(centre, REFERENCE_LOG_RR_SD)], [weight, 1 - weight]))
+
+
+def exact_summary(endpoint, prior, level: float = CRED_LEVEL) -> dict:
+    """Exact posterior mean, ETI, :math:`P(\\text{RR} \\text{ beyond target})` (``prob``) and
+    :math:`P(\\text{RR} < 1)` (``prob_null``; ``>`` for ``direction="greater"``) under one prior.
+
+    >>> import bayes_trials as bt
+    >>> ep = bt.RateRatioEndpoint("x", bt.PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.75)), target=0.5)
+    >>> round(exact_summary(ep, grid_prior(0.0, 0.4214))["prob"], 3)
+    0.576
+    """
+    ep = endpoint_for(endpoint, as_rate_prior(prior))
+    post = ep.exact_posterior(as_rate_prior(prior))
+    tail = (1 - level) / 2
+    return {"post_mean": float(post.mean), "eti_low": float(post.ppf(tail)),
+            "eti_high": float(post.ppf(1 - tail)), "prob": float(ep.tail_probability(post)),
+            "prob_null": float(post.cdf(1.0) if ep.direction == "less" else post.sf(1.0))}
+
+
+def log_rr_tail_probability(data: PrePostRates, log_rr, target: float, direction: str = "less",
+                            baseline=None) -> float:
+    """:math:`P(\\text{RR} < \\text{target} \\mid y)` (``>`` for ``"greater"``) in the log-linear
+    model with the prior ``log_rr`` (a Normal or Normal mixture) on log RR, exactly (quadrature).
+
+    >>> import bayes_trials as bt
+    >>> d = bt.PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.75))
+    >>> round(log_rr_tail_probability(d, bt.Normal(0, 0.4214), 0.5), 3)
+    0.576
+    """
+    prior = LogRRPrior(log_rr) if baseline is None else LogRRPrior(log_rr, baseline)
+    ep = LogRateRatioEndpoint("tail", data, target=target, direction=direction)
+    return float(ep.tail_probability(ep.exact_posterior(prior)))
+
+
+def shifted_data(endpoint, j: int) -> PrePostRates | None:
+    """The data with ``j`` events more after (``direction="less"``: against a reduction) or fewer
+    (``"greater"``); None when that would be negative. The fragility of a rate-ratio conclusion."""
+    d = endpoint.data
+    y = d.after.events + (j if endpoint.direction == "less" else -j)
+    if y < 0:
+        return None
+    return PrePostRates(d.before, Rate(y, d.after.exposure))
+
+
+def scenario_cases(endpoint, published_reduction: float, grid=None) -> list:
+    """``[(label, endpoint)]``: the endpoint on each assumed scenario of its spec's grid
+    (:class:`~bayes_trials.endpoints.rates.scenarios.ScenarioGrid`; default the endpoint's own
+    ``scenarios``), counts from :func:`scenario_counts` with ``adjust="exposure_after"``."""
+    grid = grid if grid is not None else getattr(endpoint, "scenarios", None)
+    if grid is None:
+        return []
+    out = []
+    for e_b in grid.exposure_before:
+        for e_a in grid.exposure_after:
+            for y_b in grid.events_before:
+                sc = scenario_counts(published_reduction, e_b, e_a, y_b, adjust="exposure_after")
+                out.append((f"scenario y_b={sc.events_before}, E_b={e_b:g}, E_a={sc.exposure_after:g}",
+                            replace(endpoint, data=sc.data)))
+    return out
