@@ -35,9 +35,9 @@ def two_rate_posterior(prior, data):
 
     >>> import bayes_trials as bt
     >>> from bayes_trials.endpoints.rates import TwoRatePrior
-    >>> post = two_rate_posterior(TwoRatePrior.jeffreys(), bt.PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.75)))
-    >>> round(float(post.cdf(0.5)), 4)     # Beta(6.5, 40.5) cdf at 0.5 E_a / (0.5 E_a + E_b)
-    0.946
+    >>> post = two_rate_posterior(TwoRatePrior.jeffreys(), bt.PrePostRates(bt.Rate(30, 20.0), bt.Rate(5, 10.0)))
+    >>> round(float(post.cdf(0.5)), 4)     # Beta(5.5, 30.5) cdf at 0.5 E_a / (0.5 E_a + E_b)
+    0.7975
     """
     before, after = exact_rates(prior, data)
     return ratio_of_rates(after, before)
@@ -82,9 +82,9 @@ def log_linear_posterior(prior, data, label: str = "") -> LogScalePosterior:
 
     >>> import bayes_trials as bt
     >>> from bayes_trials.endpoints.rates import log_rr_priors
-    >>> data = bt.PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.75))
+    >>> data = bt.PrePostRates(bt.Rate(30, 20.0), bt.Rate(5, 10.0))
     >>> round(float(log_linear_posterior(log_rr_priors()["sceptical"], data).cdf(0.5)), 3)
-    0.576
+    0.307
     """
     return LogScalePosterior(log_linear_log_density(prior, data), label=label)
 

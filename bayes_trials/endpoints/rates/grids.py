@@ -95,9 +95,9 @@ def exact_summary(endpoint, prior, level: float = CRED_LEVEL) -> dict:
     :math:`P(\\text{RR} < 1)` (``prob_null``; ``>`` for ``direction="greater"``) under one prior.
 
     >>> import bayes_trials as bt
-    >>> ep = bt.RateRatioEndpoint("x", bt.PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.75)), target=0.5)
+    >>> ep = bt.RateRatioEndpoint("x", bt.PrePostRates(bt.Rate(30, 20.0), bt.Rate(5, 10.0)), target=0.5)
     >>> round(exact_summary(ep, grid_prior(0.0, 0.4214))["prob"], 3)
-    0.576
+    0.307
     """
     ep = endpoint_for(endpoint, as_rate_prior(prior))
     post = ep.exact_posterior(as_rate_prior(prior))
@@ -113,9 +113,9 @@ def log_rr_tail_probability(data: PrePostRates, log_rr, target: float, direction
     model with the prior ``log_rr`` (a Normal or Normal mixture) on log RR, exactly (quadrature).
 
     >>> import bayes_trials as bt
-    >>> d = bt.PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.75))
+    >>> d = bt.PrePostRates(bt.Rate(30, 20.0), bt.Rate(5, 10.0))
     >>> round(log_rr_tail_probability(d, bt.Normal(0, 0.4214), 0.5), 3)
-    0.576
+    0.307
     """
     prior = LogRRPrior(log_rr) if baseline is None else LogRRPrior(log_rr, baseline)
     ep = LogRateRatioEndpoint("tail", data, target=target, direction=direction)

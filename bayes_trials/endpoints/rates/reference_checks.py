@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from ..._constants import N_MCSE
 from ...checks import KINDS, Check, pct, quantile_check
@@ -56,8 +57,6 @@ def two_rate_checks(endpoint: str, data, ref, fits: dict, level: float) -> list[
       Beta(:math:`y_a + 1/2, y_b + 1/2`) is stochastically between the Clopper-Pearson
       Beta(:math:`y_a, y_b + 1`) and Beta(:math:`y_a + 1, y_b`)).
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     p = pct(level)
     ya, yb = ref.events_after, ref.events_before
     ea, eb = ref.exposure_after, ref.exposure_before

@@ -1,6 +1,6 @@
 """Assumed data behind a published percent reduction, and how the posterior depends on them.
 
-Papers often print an annualized-incidence reduction ("74.45% lower") without the counts and
+Papers often print an annualized-incidence reduction ("60.25% lower") without the counts and
 patient-years behind it. :func:`scenario_counts` builds clearly labelled *assumed* counts
 whose point reduction reproduces the printed percentage; :func:`scenario_sweep` shows, exactly
 (no MCMC), how the posterior of the rate ratio depends on those unknown numbers over a grid
@@ -15,6 +15,7 @@ import warnings
 from dataclasses import asdict, dataclass
 
 import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
 
 from ... import _validate as v
 from ..._constants import CRED_LEVEL
@@ -33,8 +34,8 @@ ADJUST = ("events", "exposure_after")
 def rr_from_reduction(percent: float) -> float:
     """The rate ratio of a percent reduction: :math:`\\text{RR} = 1 - p/100`.
 
-    >>> rr_from_reduction(74.45)
-    0.2555
+    >>> rr_from_reduction(60.25)
+    0.3975
     """
     return round(1.0 - float(percent) / 100.0, 12)
 
@@ -218,8 +219,6 @@ def scenario_sweep(reductions: dict, events_before, exposure_before, exposure_af
     0             10             2                 0.588
     1             40             8                 0.715
     """
-    from statsmodels.stats.proportion import proportion_confint
-
     if threshold is not None:
         warnings.warn("scenario_sweep(threshold=) is deprecated; use reduction=", DeprecationWarning,
                       stacklevel=2)

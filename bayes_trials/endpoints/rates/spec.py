@@ -59,10 +59,10 @@ def rate_ratio_from_spec(raw: dict, defaults: dict, name: str, base_dir=None):
     the grid of assumed numbers the report's scenario sweep covers.
 
     >>> ep, prov = rate_ratio_from_spec(
-    ...     {"events_before": 40, "exposure_before": 27.0, "events_after": 6, "exposure_after": 15.75,
+    ...     {"events_before": 30, "exposure_before": 20.0, "events_after": 5, "exposure_after": 10.0,
     ...      "target": 0.5}, {"tag": "assumed", "source": "a scenario"}, "x")
     >>> ep.describe_data(), prov["events_after"].tag
-    ('40 events / 27 before, 6 / 15.75 after', 'assumed')
+    ('30 events / 20 before, 5 / 10 after', 'assumed')
     """
     _unknown(raw, RATE_RATIO_FIELDS, "rate_ratio")
     fields = ("events_before", "exposure_before", "events_after", "exposure_after")
