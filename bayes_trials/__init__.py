@@ -46,6 +46,19 @@ from .endpoints.survival import (
     WeibullPrior,
     WeibullSurvival,
 )
+from .endpoints.rates import (
+    LogRateRatioEndpoint,
+    LogRRPrior,
+    PatientRatePrior,
+    PatientRateRatioEndpoint,
+    RateRatioEndpoint,
+    RateRatioPosterior,
+    TwoRatePrior,
+    conditional_log_likelihood,
+    log_rr_priors,
+    scenario_counts,
+    scenario_sweep,
+)
 from .errors import DataError, OutputError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
 from .map_prior import MAPPrior, fit_mixture, map_prior
@@ -92,7 +105,23 @@ __all__ = [
     # time to event
     "ExponentialSurvival", "WeibullSurvival", "PiecewiseExponentialSurvival", "WeibullPrior",
     "PiecewisePrior", "SurvivalPrior", "TimeToEventEndpoint",
+    # event rates before and after treatment
+    "RateRatioEndpoint", "LogRateRatioEndpoint", "PatientRateRatioEndpoint", "TwoRatePrior",
+    "LogRRPrior", "PatientRatePrior", "log_rr_priors", "RateRatioPosterior", "scenario_counts",
+    "scenario_sweep", "conditional_log_likelihood",
     # endpoints and the pipeline
     "BinaryEndpoint", "CategoricalEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",
 ]
+
+
+def __getattr__(name):
+    # names kept for one release after the restructure (issue 13)
+    if name == "PatientRatesResult":
+        import warnings
+
+        warnings.warn("PatientRatesResult is now EndpointResult (one result shape for every kind); "
+                      "its tables are PatientRateRatioEndpoint.report_sections(result)",
+                      DeprecationWarning, stacklevel=2)
+        return EndpointResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,8 +1,9 @@
 """Benchmark: the LAD-I infection scenario sweep, three ways in one process.
 
-The sweep asks, for each published reduction (74.45, 81.95, 84.90%), how P(reduction > 50%)
-and the rate-ratio interval depend on the unpublished counts. Every scenario is a two-rate
-Poisson model under Jeffreys priors on both rates.
+The sweep asks, for each published reduction of the LAD-I spec (``models/lad1_marnecel.toml``:
+its ``percent_reduction`` items and its ``[endpoints.scenarios]`` exposure after), how
+P(reduction > 50%) and the rate-ratio interval depend on the unpublished counts. Every
+scenario is a two-rate Poisson model under Jeffreys priors on both rates.
 
 - naive: a fresh ``pm.Model`` (Gamma priors, Poisson likelihoods) and ``pm.sample`` per
   scenario, so every scenario pays a compile;
@@ -28,7 +29,11 @@ import sys
 import time
 import warnings
 
+from pathlib import Path
+
 import numpy as np
+
+SPEC = Path(__file__).resolve().parents[1] / "models" / "lad1_marnecel.toml"
 
 
 def _prob_and_mcse(rr_draws) -> tuple[float, float]:
@@ -61,10 +66,14 @@ def run_way(way: str, events: tuple, draws: int, tune: int, chains: int) -> dict
     import bayes_trials as bt
     from bayes_trials.endpoints.rates import TwoRatePrior, scenario_sweep
     from bayes_trials.fit import CACHE, sample
-    from bayes_trials.rates_data import PrePostRates
+    from bayes_trials.data import PrePostRates
 
+    spec = bt.load_spec(SPEC)
+    reductions = {es.endpoint.name: p.value for es in spec.endpoints for p in es.published
+                  if p.quantity == "percent_reduction"}
+    grid = next(es.endpoint.scenarios for es in spec.endpoints if getattr(es.endpoint, "scenarios", None))
     t1 = time.perf_counter()
-    sweep = scenario_sweep(events_before=events, exposure_before=(27.0,))
+    sweep = scenario_sweep(reductions, events, (27.0,), grid.exposure_after)
     t_sweep = time.perf_counter() - t1
     scenarios = sweep.to_dict("records")
     z = []

@@ -47,7 +47,8 @@ class Analysis:
 
     ``name`` keys the fit in results (the prior's name, or ``"<prior>/<model>"`` when an
     endpoint fits several models per prior); ``prior_name`` and ``model_name`` fill the
-    ``prior`` and ``model`` columns of the result table.
+    ``prior`` and ``model`` columns of the result table. The fit's seed derives from the
+    run's seed, the trial, the endpoint and ``seed_names`` (default: ``(name,)``).
     """
 
     name: str
@@ -55,6 +56,7 @@ class Analysis:
     model: Any
     prior: Any
     model_name: str = ""
+    seed_names: tuple = ()
 
 
 @runtime_checkable

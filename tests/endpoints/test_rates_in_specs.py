@@ -5,11 +5,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import dataclasses
+
 import bayes_trials as bt
 from bayes_trials.cli import main
+from bayes_trials.endpoints.registry import KINDS
 from bayes_trials.errors import SpecError
 
-from .conftest import LAD1
+from ..conftest import LAD1
 
 RATE_ENDPOINTS = {"infection_hospitalizations": 74.45, "prolonged_infection_hospitalizations": 81.95,
                   "serious_infections": 84.90}
@@ -41,7 +44,7 @@ def test_jeffreys_rate_ratio_against_the_conditional_binomial(lad1_result):
     # under Jeffreys priors p | data ~ Beta(y_a + 1/2, y_b + 1/2)
     res = lad1_result["infection_hospitalizations"]
     d = res.endpoint.data
-    post = res.fits["jeffreys_rates"].exact
+    post = res.fits["jeffreys_rates"].exact["rate_ratio"]
     p = stats.beta(d.after.events + 0.5, d.before.events + 0.5).ppf([0.025, 0.975])
     rr = p * d.before.exposure / ((1 - p) * d.after.exposure)
     np.testing.assert_allclose(post.interval(0.95, "eti"), rr, rtol=1e-6)
@@ -49,6 +52,66 @@ def test_jeffreys_rate_ratio_against_the_conditional_binomial(lad1_result):
     q = 0.5 * d.after.exposure / (0.5 * d.after.exposure + d.before.exposure)
     expected = stats.beta(d.after.events + 0.5, d.before.events + 0.5).cdf(q)
     assert res.fits["jeffreys_rates"].row["exact_prob"] == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.fixture(scope="module")
+def lad1_exact(lad1_spec):
+    return bt.analyse(lad1_spec, method="exact")
+
+
+def test_trial_report_hook_has_forest_and_sweep_from_the_spec(lad1_spec, lad1_exact):
+    import matplotlib.figure
+
+    results = [r for r in lad1_exact.endpoints.values() if r.endpoint.kind == "rate_ratio"]
+    parts = KINDS["rate_ratio"].trial_report(results)
+    assert [type(p).__name__ for _, p in parts] == ["Figure", "DataFrame", "Figure"]
+    assert all(isinstance(p, (pd.DataFrame, matplotlib.figure.Figure)) for _, p in parts)
+    assert parts[0][0] == "Rate ratios across endpoints and priors"
+    sweep = parts[1][1]
+    assert set(sweep["endpoint"]) == set(RATE_ENDPOINTS)
+    # the grid comes from the spec's [endpoints.scenarios] tables: 8 event counts x 3 exposures
+    grid = lad1_spec.endpoint("infection_hospitalizations").endpoint.scenarios
+    assert grid.tag == "assumed" and len(grid.events_before) == 8 and grid.exposure_after == (15.75,)
+    assert len(sweep) == 3 * 8 * 3 and (sweep["data_status"] == "assumed").all()
+    for name, published in RATE_ENDPOINTS.items():
+        got = sweep[sweep["endpoint"] == name]["achieved_reduction"].round(2)
+        assert (got == published).all()
+    # P(reduction > 50%): the endpoints' target RR 0.5; one row by the Beta form of the
+    # Jeffreys posterior, P(RR < 0.5) = I_u(y_a + 1/2, y_b + 1/2), u = 0.5 E_a / (0.5 E_a + E_b)
+    r = sweep.iloc[5]
+    u = 0.5 * r["exposure_after"] / (0.5 * r["exposure_after"] + r["exposure_before"])
+    assert r["prob_reduction_gt_50"] == pytest.approx(
+        stats.beta.cdf(u, r["events_after"] + 0.5, r["events_before"] + 0.5), rel=1e-5)
+    # the reduction follows the target: RR 0.4 -> P(reduction > 60%)
+    moved = [dataclasses.replace(res, endpoint=dataclasses.replace(res.endpoint, target=0.4)) for res in results]
+    sweep60 = KINDS["rate_ratio"].trial_report(moved)[1][1]
+    assert "prob_reduction_gt_60" in sweep60 and "prob_reduction_gt_50" not in sweep60
+    assert (sweep60["prob_reduction_gt_60"] < sweep["prob_reduction_gt_50"]).all()
+    # no scenario grid (published counts): no sweep
+    plain = [dataclasses.replace(res, endpoint=dataclasses.replace(res.endpoint, scenarios=None)) for res in results]
+    assert len(KINDS["rate_ratio"].trial_report(plain)) == 1
+
+
+@pytest.mark.parametrize("raw,field", [
+    ("events_before = [0, 10]", "scenarios.events_before"),
+    ("events_before = []", "scenarios.events_before"),
+    ("exposure_before = [-1.0]", "scenarios.exposure_before"),
+    ('tag = "maybe"', "scenarios.tag"),
+    ("exposure_after = 15.75", "scenarios.exposure_after"),
+    ("events = [1]", "scenarios.events"),
+])
+def test_bad_scenario_grids(raw, field, tmp_path):
+    text = LAD1.read_text()
+    key = raw.split(" = ")[0]
+    start = text.index("\n[endpoints.scenarios]\n") + 1
+    end = text.index("\n\n", start)
+    block = text[start:end]
+    new_block = "\n".join(ln for ln in block.split("\n") if not ln.startswith(key + " ")) + "\n" + raw
+    path = tmp_path / "bad.toml"
+    path.write_text(text[:start] + new_block + text[end:])
+    with pytest.raises(SpecError) as err:
+        bt.load_spec(path)
+    assert err.value.endpoint == "infection_hospitalizations" and err.value.field == field
 
 
 def test_report_has_forest_and_sweep(tmp_path):

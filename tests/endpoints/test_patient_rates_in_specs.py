@@ -19,18 +19,17 @@ import pandas as pd
 import pytest
 
 import bayes_trials as bt
+from bayes_trials.data import PerPatientRates
 from bayes_trials.endpoints.rates import (
     INTERVAL_TOL_SE,
     MEDIAN_TOL_SE,
     PatientRateRatioEndpoint,
-    PatientRatesResult,
     conditional_log_likelihood,
 )
+from bayes_trials.endpoints.rates.patients_report import comparison_table, summary_table
 from bayes_trials.errors import SpecError, StatisticalWarning
-from bayes_trials.rates_data import PerPatientRates
-from bayes_trials.report import write_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "models" / "examples" / "illustrative_patient_rates.toml"
 CSV = ROOT / "models" / "examples" / "data" / "illustrative_patient_rates.csv"
 #: modest MCMC settings for the tests (the spec itself asks for 4 x 1000)
@@ -205,30 +204,49 @@ def test_bad_spec_writes_no_report(tmp_path):
 
 
 # --- the pipeline ----------------------------------------------------------------------------
-def test_pipeline_on_the_illustrative_spec(patient_result, tmp_path):
+def _report_text(ep, res) -> str:
+    """Everything the endpoint gives the report: section headings and tables, and prose."""
+    parts = []
+    for head, part in ep.report_sections(res):
+        parts += [head, part if isinstance(part, str) else part.to_string()]
+    return "\n".join(parts + ep.sentences(res))
+
+
+def test_pipeline_on_the_illustrative_spec(patient_result, patient_spec):
+    import matplotlib.figure
+
     res = patient_result["infection_hospitalizations_patients"]
-    assert isinstance(res, PatientRatesResult)
+    ep = res.endpoint
+    assert isinstance(res, bt.EndpointResult)
     c = res.checks()
     assert not (c["passed"] == False).any(), c.loc[c["passed"] == False, "message"].tolist()  # noqa: E712
     assert set(c["kind"]) == {"sampler diagnostics", "Bayesian vs frequentist"}
-    s = res.summary()
+    # one tidy table: the hierarchical fits, the comparison fit and the exact aggregate totals
+    t = res.table()
+    assert set(t["model"]) == {"Poisson, patient-varying effect, log-normal frailty",
+                               "Poisson, common effect, log-normal frailty (comparison)",
+                               "aggregate totals, two independent rates (exact)"}
+    assert set(t.loc[t["prior"] == "sceptical", "quantity"]) == {"rate_ratio", "frailty_sd", "effect_sd"}
+    s = summary_table(ep, res)
     assert ("aggregate totals, two independent rates (exact)", "jeffreys") in s.index
     assert {"frailty_sd_median", "effect_sd_median", "prob", "r_hat"} <= set(s.columns)
-    pt = res.patient_table()
+    sections = dict(ep.report_sections(res))
+    pt = next(part for head, part in sections.items() if head.startswith("Each patient's rate ratio"))
     assert len(pt) == 2 * 9 and (pt["eti95_low"] < pt["median"]).all()
     # the sceptical prior pulls the common rate ratio towards 1
     assert s.loc[(slice(None), "sceptical"), "median"].iloc[0] > s.loc[(slice(None), "reference"), "median"].iloc[0]
-    out = write_report(patient_result, tmp_path / "rep")
-    md = (out / "report.md").read_text()
-    for words in ("ILLUSTRATIVE", "ASSUMED", "not published", "sha256", "Each patient's rate ratio",
+    text = _report_text(ep, res)
+    for words in ("ASSUMED", "not published", "sha256", "Each patient's rate ratio",
                   "conditional Poisson GLM", "negative-binomial GLM", "Jeffreys priors on both rates"):
-        assert words in md, words
-    assert (out / "figures" / "infection_hospitalizations_patients.png").exists()
+        assert words in text, words
+    assert "ILLUSTRATIVE" in patient_spec.trial["title"]
+    assert isinstance(ep.figure(res), matplotlib.figure.Figure)
 
 
 def test_reference_posterior_against_conditional_poisson_computed_here(patient_result):
     """The reference-prior Poisson common-effect posterior vs statsmodels' GLM with patient
     dummies and log-exposure offset (the conditional Poisson MLE), fitted here."""
+    import arviz as az
     import statsmodels.api as sm
 
     t = _good()
@@ -241,12 +259,14 @@ def test_reference_posterior_against_conditional_poisson_computed_here(patient_r
     res = patient_result["infection_hospitalizations_patients"]
     cp = res.reference.conditional_poisson
     assert cp["log_rr"] == pytest.approx(b, abs=1e-8) and cp["se"] == pytest.approx(se, rel=1e-6)
-    row = res.comparison["row"]
-    assert not res.comparison["reused"]  # the spec's model has a varying effect
-    mc = 4 * row["mcse_log_rr_median"]
-    assert abs(row["log_rr_median"] - b) <= MEDIAN_TOL_SE * se + mc
-    assert abs(row["log_rr_eti95_low"] - wl) <= INTERVAL_TOL_SE * se + 4 * row["mcse_log_rr_eti95_low"]
-    assert abs(row["log_rr_eti95_high"] - wh) <= INTERVAL_TOL_SE * se + 4 * row["mcse_log_rr_eti95_high"]
+    # the spec's model has a varying effect: the comparison model is fitted besides it
+    cmp = res.fits["reference/poisson-common-effect"]
+    assert cmp.analysis.model_name == "Poisson, common effect, log-normal frailty (comparison)"
+    theta = cmp.posterior["posterior"]["log_rate_ratio"]
+    # log scale throughout (the GLM's coefficient and its Wald interval); 4 MCSE of each quantile
+    for q, theirs, k in ((0.5, b, MEDIAN_TOL_SE), (0.025, wl, INTERVAL_TOL_SE), (0.975, wh, INTERVAL_TOL_SE)):
+        mcse = float(az.mcse(theta, method="quantile", prob=q))
+        assert abs(float(theta.quantile(q)) - theirs) <= k * se + 4 * mcse, q
     # the conditional likelihood is maximised at the GLM's MLE (independent check of the formula)
     ll = conditional_log_likelihood(PerPatientRates(t))
     grid = b + np.linspace(-1e-3, 1e-3, 201)
@@ -264,11 +284,10 @@ def test_zero_events_after_reports_no_infinite_mle(tmp_path, patient_result):
     c = res.checks()
     bvf = c[c["kind"] == "Bayesian vs frequentist"]
     assert len(bvf) == 3 and bvf["passed"].isna().all() and bvf["message"].str.contains("infinite").all()
-    row = res.fits["reference"].row
+    row = res.fits["reference"].rows["rate_ratio"]
     assert 0 < row["median"] < row["eti95_high"] < 1 and math.isfinite(row["mean"])
-    table = res.comparison_table()
+    table = comparison_table(res.endpoint, res)
     assert pd.isna(table.loc["conditional Poisson GLM (patient fixed effects)", "estimate"])
-    out = write_report(result, tmp_path / "rep")
-    md = (out / "report.md").read_text()
-    assert re.search(r"\binf\b", md, flags=re.I) is None  # no infinite number printed anywhere
-    assert "No maximum-likelihood rate ratio is reported" in md
+    text = _report_text(res.endpoint, res)
+    assert re.search(r"\binf\b", text, flags=re.I) is None  # no infinite number printed anywhere
+    assert "No maximum-likelihood rate ratio is reported" in text

@@ -1,5 +1,5 @@
 """Event rates before and after treatment: exact rate-ratio distribution, MCMC vs exact,
-frequentist references vs statsmodels / closed forms, zero counts, LAD-I scenarios, bad input.
+frequentist references vs statsmodels / closed forms, zero counts, assumed scenarios, bad input.
 
 Each PyMC model structure compiles once for this module (module-scoped ``model_cache``); every
 later fit swaps data and priors with nutpie's ``with_data``.
@@ -19,8 +19,8 @@ from statsmodels.stats import rates as sm_rates
 
 import bayes_trials as bt
 from bayes_trials import checks as chk
+from bayes_trials.data import PerPatientRates, PrePostRates
 from bayes_trials.endpoints.rates import (
-    LAD1_PUBLISHED_REDUCTIONS,
     LogRateRatioEndpoint,
     LogRRPrior,
     LogScalePosterior,
@@ -37,7 +37,6 @@ from bayes_trials.endpoints.rates import (
 )
 from bayes_trials.errors import DataError, PriorError, StatisticalWarning
 from bayes_trials.fit import ModelCache, sample
-from bayes_trials.rates_data import PerPatientRates, PrePostRates
 from bayes_trials.summaries import exact_columns, mcmc_columns
 
 # assumed LAD-I-like data (NOT published): 40 events over 27 patient-years before,
@@ -45,6 +44,16 @@ from bayes_trials.summaries import exact_columns, mcmc_columns
 DATA = PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.75))
 ZERO_AFTER = PrePostRates(bt.Rate(40, 27.0), bt.Rate(0, 15.75))
 DRAWS = dict(draws=1000, tune=600, chains=4)
+#: Kohn DB et al. N Engl J Med 2025;392:1698-1709 (doi:10.1056/NEJMoa2407376), abstract: percent
+#: lower annualized incidence, >90 days after engraftment to 24 months vs before infusion
+LAD1_PUBLISHED_REDUCTIONS = {
+    "infection_hospitalizations": 74.45,
+    "prolonged_infection_hospitalizations": 81.95,
+    "serious_infections": 84.90,
+}
+#: an assumed scenario grid (not published): 9 children with a mean of 1.5, 3 or 4.5 years
+#: before infusion, 9 x 21 months = 15.75 patient-years after
+LAD1_GRID = dict(exposure_before=(13.5, 27.0, 40.5), exposure_after=(15.75,))
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +67,17 @@ def _fit_quietly(ep, prior, model_cache, seed):
         return sample(ep, prior, seed=seed, cache=model_cache, **DRAWS)
 
 
+def _rows(ep, tree, exact):
+    q = ep.quantity()
+    draws = tree["posterior"][ep.parameter]
+    row = {**exact_columns(q, exact), **mcmc_columns(q, draws, exact=exact)}
+    row["draws"] = int(draws.sizes["chain"] * draws.sizes["draw"])
+    return q, row
+
+
 def _assert_mcmc_matches_exact(ep, prior, tree, exact):
-    row = {**exact_columns(ep, exact), **mcmc_columns(ep, tree, exact=exact)}
-    results = chk.mcmc_vs_exact(ep, "p", row)
+    q, row = _rows(ep, tree, exact)
+    results = chk.mcmc_vs_exact(ep.name, "p", q, row)
     failed = [c.message for c in results if c.passed is False]
     assert not failed, failed
     assert row["r_hat"] < 1.01 and row["ess_bulk"] > 400
@@ -192,7 +209,7 @@ def test_jeffreys_interval_of_rr_is_the_conditional_jeffreys_interval(ya, yb):
     if ya > 0:  # statsmodels sets the Jeffreys lower end to 0 when ya = 0
         assert lo == pytest.approx(to_rr(plo), rel=1e-5)
     assert hi == pytest.approx(to_rr(phi), rel=1e-5)
-    cl, ch = ep.frequentist().intervals["exact-cond"]
+    cl, ch = ep.reference().intervals["exact-cond"]
     assert cl <= lo and hi <= ch
 
 
@@ -213,7 +230,7 @@ def test_reference_posterior_intervals_against_frequentist_intervals():
     for ep in (RateRatioEndpoint("a", DATA), LogRateRatioEndpoint("b", DATA)):
         prior = next(iter(ep.reference_priors().values()))
         lo, hi = ep.exact_posterior(prior).interval(0.95)
-        ref = ep.frequentist()
+        ref = ep.reference()
         cl, ch = ref.intervals["exact-cond"]
         assert cl < lo < hi < ch
         slo, shi = ref.intervals["score"]
@@ -245,7 +262,7 @@ def test_aggregate_reference_against_statsmodels_and_closed_forms():
 
 
 def test_zero_events_after_reports_no_infinite_mle():
-    ref = RateRatioEndpoint("x", ZERO_AFTER).frequentist()
+    ref = RateRatioEndpoint("x", ZERO_AFTER).reference()
     assert ref.estimate == 0.0 and ref.percent_reduction == 100.0
     assert ref.glm is None and ref.intervals["glm-wald"] is None
     assert any("infinity" in n for n in ref.notes)
@@ -326,9 +343,9 @@ def test_hierarchical_model_samples_and_agrees_with_conditional_poisson(model_ca
     assert model_cache.compiles == before + 1
     post = tree["posterior"]
     assert post["patient_rate_ratio"].sizes["patient"] == data.n_patients
-    row = mcmc_columns(ep, tree)
+    row = mcmc_columns(ep.quantities(prior)[0], post["rate_ratio"])
     assert row["r_hat"] < 1.01 and row["ess_bulk"] > 400
-    cp = ep.frequentist().conditional_poisson
+    cp = ep.reference().conditional_poisson
     lo, hi = cp["ci"]
     # weak priors, 71 events: the posterior median sits inside the conditional-Poisson CI,
     # within 0.15 on the log scale of its estimate
@@ -341,7 +358,7 @@ def test_hierarchical_model_samples_and_agrees_with_conditional_poisson(model_ca
     assert PatientRateRatioEndpoint("y", other, overdispersion=False).structure(prior) == ep.structure(prior)
 
 
-# --- LAD-I scenarios (assumed data) ---------------------------------------------------------
+# --- scenarios (assumed data) behind the LAD-I published reductions --------------------------
 @pytest.mark.parametrize("name,published", list(LAD1_PUBLISHED_REDUCTIONS.items()))
 @pytest.mark.parametrize("adjust", ["events", "exposure_after"])
 def test_scenario_counts_reproduce_the_published_reductions(name, published, adjust):
@@ -360,7 +377,8 @@ def test_scenario_counts_reproduce_the_published_reductions(name, published, adj
 
 
 def test_scenario_sweep_is_exact_and_labelled_assumed():
-    df = scenario_sweep(events_before=(5, 20, 80), exposure_before=(13.5, 27.0))
+    df = scenario_sweep(LAD1_PUBLISHED_REDUCTIONS, events_before=(5, 20, 80), exposure_before=(13.5, 27.0),
+                        exposure_after=(15.75,))
     assert len(df) == 3 * 3 * 2
     assert (df["data_status"] == "assumed").all()
     assert ((df["achieved_reduction"] - df["published_reduction"]).abs() < 0.005).all()
@@ -453,3 +471,90 @@ def test_bad_aggregate_data_and_priors():
         scenario_counts(120.0, 27.0, 15.75, 40)
     with pytest.raises(DataError):
         scenario_counts(74.45, 27.0, 15.75, 0)
+
+
+# --- the log-linear model through the one pipeline ----------------------------------------
+def _quad_log_rr_cdf(data, mean, sd, r, a=0.5, rate=1e-6):
+    """P(RR <= r) in the log-linear model by scipy quad, the baseline integrated out by hand:
+    p(theta | y) ∝ N(theta; mean, sd) e^{theta y_a} (rate + E_b + e^theta E_a)^-(y_a + y_b + a)."""
+    ya, yb, ea, eb = data.after.events, data.before.events, data.after.exposure, data.before.exposure
+
+    def log_dens(t):
+        return stats.norm.logpdf(t, mean, sd) + t * ya - (ya + yb + a) * np.log(rate + eb + np.exp(t) * ea)
+
+    c = log_dens(math.log(max(data.rate_ratio, 1e-3)))
+    dens = lambda t: np.exp(log_dens(t) - c)  # noqa: E731
+    z = integrate.quad(dens, -40, 20, limit=400, epsabs=0, epsrel=1e-11, points=[-5, -1, 0])[0]
+    return integrate.quad(dens, -40, math.log(r), limit=400, epsabs=0, epsrel=1e-11)[0] / z
+
+
+@pytest.mark.parametrize("method", ["exact", "mcmc"])
+def test_log_rate_ratio_endpoint_through_analyse(method):
+    """Before the restructure bt.analyse(LogRateRatioEndpoint(...)) raised AttributeError
+    ('RateRatioReference' object has no attribute 'events'): the checks took the binary
+    branch. Now: exact posterior against independent quadrature, MCMC against it (4 MCSE,
+    false-alarm rate 6e-5 per comparison), and the wide-prior checks pass."""
+    ep = LogRateRatioEndpoint("infection_hospitalizations", DATA, target=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        res = bt.analyse(ep, method=method, draws=1000, tune=600)
+    t = res.table()
+    assert list(t["prior"]) == ["reference"] and list(t["quantity"]) == ["rate_ratio"]
+    row = t.iloc[0]
+    assert row["exact_prob"] == pytest.approx(_quad_log_rr_cdf(DATA, 0.0, 10.0, 0.5), abs=1e-8)
+    c = res.checks()
+    assert not (c["passed"] == False).any(), c.loc[c["passed"] == False, "message"].tolist()  # noqa: E712
+    bvf = c[c["kind"] == "Bayesian vs frequentist"]
+    assert len(bvf) == 2 and bvf["passed"].all() and bvf["name"].str.contains("conditional-likelihood").all()
+    if method == "mcmc":
+        assert set(c["kind"]) == {"MCMC vs exact", "sampler diagnostics", "Bayesian vs frequentist"}
+        assert abs(row["prob"] - row["exact_prob"]) <= 4 * row["prob_mcse"]
+    else:
+        assert "mean" not in t.columns
+
+
+def test_wide_prior_bound_contains_the_posterior_and_has_power():
+    """limit_bounds: the log-linear posterior cdf (here by independent quadrature) lies within
+    the bound around the conditional-likelihood limit Beta(y_a, y_b + 1/2); a posterior that is
+    not the log-linear one (the two-rate Jeffreys posterior, Beta(y_a + 1/2, y_b + 1/2)) fails."""
+    from bayes_trials.endpoints.base import Analysis
+    from bayes_trials.endpoints.rates.reference_checks import limit_bounds, log_linear_checks
+    from bayes_trials.results import Fit
+
+    prior = log_rr_priors()["reference"]
+    limit = stats.beta(6, 40.5)
+    for q in (0.025, 0.5, 0.975):
+        p = limit.ppf(q)
+        theta = math.log(p / (1 - p) * 27.0 / 15.75)
+        F, lo, hi, tilt = limit_bounds(prior, DATA, theta)
+        assert F == pytest.approx(q, abs=1e-12) and 0 < tilt < 0.1
+        g = _quad_log_rr_cdf(DATA, 0.0, 10.0, math.exp(theta))
+        assert lo <= g <= hi
+    assert hi - lo < 0.01  # informative: the upper end's bound is a band of width < 0.01
+    ref = rate_ratio_reference(DATA)
+    right = Fit(Analysis("r", "r", None, prior), {"rate_ratio": LogRateRatioEndpoint("x", DATA).exact_posterior(prior)}, {})
+    wrong = Fit(Analysis("w", "w", None, prior), {"rate_ratio": RateRatioEndpoint("x", DATA).exact_posterior(
+        TwoRatePrior.jeffreys())}, {})
+    assert all(c.passed for c in log_linear_checks("x", DATA, ref, {"r": right}, 0.95))
+    assert any(c.passed is False for c in log_linear_checks("x", DATA, ref, {"w": wrong}, 0.95))
+    # a sceptical prior varies too much over the likelihood's range: no bound, no check
+    sceptic = log_rr_priors()["sceptical"]
+    fit = Fit(Analysis("s", "s", None, sceptic), {"rate_ratio": LogRateRatioEndpoint("x", DATA).exact_posterior(sceptic)}, {})
+    assert log_linear_checks("x", DATA, ref, {"s": fit}, 0.95) == []
+
+
+def test_zero_events_after_through_analyse_checks_what_applies():
+    """With no events after, statsmodels' Jeffreys interval has lower end 0 by convention: that
+    end is reported, not checked (it used to fail); the log-linear limit does not exist."""
+    ep = RateRatioEndpoint("zero_after", ZERO_AFTER, target=0.5)
+    priors = {"jeffreys": TwoRatePrior.jeffreys(), "reference_log_rr": log_rr_priors()["reference"]}
+    res = bt.analyse(ep, priors=priors, method="exact")
+    c = res.checks()
+    assert not (c["passed"] == False).any(), c.loc[c["passed"] == False, "message"].tolist()  # noqa: E712
+    na = c[c["passed"].isna()]
+    assert len(na) == 2 and na["message"].str.contains("not applicable").all()
+    # the upper end is still an identity: Beta(1/2, 40 + 1/2) 97.5% quantile mapped to RR
+    # (relative 1e-6: the prior is Gamma(1/2, 1e-6), the improper Gamma(1/2, 0) to 1e-6 py)
+    q = stats.beta(0.5, 40.5).ppf(0.975)
+    upper = res.fits["jeffreys"].rows["rate_ratio"]["exact_eti95_high"]
+    assert upper == pytest.approx(q / (1 - q) * 27.0 / 15.75, rel=1e-6)
