@@ -47,7 +47,10 @@ class Analysis:
 
     ``name`` keys the fit in results (the prior's name, or ``"<prior>/<model>"`` when an
     endpoint fits several models per prior); ``prior_name`` and ``model_name`` fill the
-    ``prior`` and ``model`` columns of the result table.
+    ``prior`` and ``model`` columns of the result table. ``seed_names``, when given, are
+    the names the fit's seed derives from after the run seed and the trial id (default:
+    the endpoint's name and ``name``), so that a kind can keep the seeds of fits it used to
+    name otherwise.
     """
 
     name: str
@@ -55,6 +58,7 @@ class Analysis:
     model: Any
     prior: Any
     model_name: str = ""
+    seed_names: tuple = ()
 
 
 @runtime_checkable
@@ -93,6 +97,9 @@ class Model(Protocol):
 
     def diagnostics_label(self, prior) -> str:
         """What the sampler-diagnostics check covers, when not the single quantity."""
+
+    # optional: ``tidy_posterior(tree)``, the draws a result keeps (e.g. padding removed,
+    # named coordinates); without it the result keeps the tree as sampled
 
 
 @runtime_checkable
