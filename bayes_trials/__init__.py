@@ -35,6 +35,7 @@ from .decisions import (
     operating_characteristics,
 )
 from .distributions import Beta, Dirichlet, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
+from .endpoints.adverse_events import AdverseEventsEndpoint, HierarchicalAEPrior, forest_plot
 from .endpoints.binary import BinaryEndpoint
 from .errors import DataError, OutputError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
@@ -68,6 +69,6 @@ __all__ = [
     # reported effects
     "reanalyse_reported", "ReportedEffect", "zampieri_priors", "sceptical_prior",
     # endpoints and the pipeline
-    "BinaryEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
+    "BinaryEndpoint", "AdverseEventsEndpoint", "HierarchicalAEPrior", "forest_plot", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",
 ]

@@ -31,7 +31,7 @@ from .conjugate import update
 from .data import Binary
 from .errors import DataError
 from .predictive import prob_difference
-from .priors import Beta
+from .distributions import Beta
 
 TAGS = {"E": "published", "D": "derived from published numbers", "A": "second-hand"}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from . import adverse_events as ae
 from .binary import BinaryEndpoint, binary_from_spec
 
 
@@ -75,6 +76,10 @@ class Kind:
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("binary", BinaryEndpoint, binary_from_spec, prior_family="beta", decisions=True),
+    Kind("adverse_events", ae.AdverseEventsEndpoint, ae.adverse_events_from_spec, prior_family="beta",
+         prior_families={ae.HIERARCHICAL_FAMILY: PriorFamily(ae.parse_hierarchical_prior,
+                                                             ae.resolve_hierarchical_prior,
+                                                             takes=ae.HIERARCHICAL_FAMILY)}),
 )}
 
 
