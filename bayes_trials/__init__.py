@@ -35,6 +35,7 @@ from .decisions import (
     operating_characteristics,
 )
 from .distributions import Beta, Dirichlet, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
+from .endpoints.adverse_events import AdverseEventsEndpoint, HierarchicalAEPrior, forest_plot
 from .endpoints.binary import BinaryEndpoint
 from .endpoints.categorical import CategoricalEndpoint
 from .endpoints.survival import (
@@ -110,7 +111,8 @@ __all__ = [
     "LogRRPrior", "PatientRatePrior", "log_rr_priors", "RateRatioPosterior", "scenario_counts",
     "scenario_sweep", "conditional_log_likelihood",
     # endpoints and the pipeline
-    "BinaryEndpoint", "CategoricalEndpoint", "load_spec", "analyse", "EndpointResult", "TrialResult",
+    "BinaryEndpoint", "CategoricalEndpoint", "AdverseEventsEndpoint", "HierarchicalAEPrior",
+    "forest_plot", "load_spec", "analyse", "EndpointResult", "TrialResult",
     "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",
 ]
 

@@ -35,6 +35,7 @@ from .data import Binary
 from .distributions import Beta
 from .errors import DataError
 from .predictive import prob_difference
+from .distributions import Beta
 
 TAGS = {"E": "published", "D": "derived from published numbers", "A": "second-hand"}
 

@@ -60,11 +60,13 @@ def _fit(endpoint, analysis, *, method, draws, tune, chains, seed, level, trial_
     fit = Fit(analysis, exact, rows)
     if method != "mcmc" or not model.samples(prior):
         return fit, []
-    fit.seed = derive_seed(seed, trial_id, endpoint.name, *(analysis.seed_names or (analysis.name,)))
+    fit.seed = derive_seed(seed, trial_id, *(analysis.seed_names or (endpoint.name, analysis.name)))
     tree, mc_rows, diag, attempts, target_accept = sample_until_diagnostics_pass(
         model, prior, quantities, exact, draws=draws, tune=tune, chains=chains, seed=fit.seed,
         level=level)
-    fit.posterior, fit.attempts, fit.diagnostics = tree, attempts, diag
+    tidy = getattr(model, "tidy_posterior", None)
+    fit.posterior = tree if tidy is None else tidy(tree)
+    fit.attempts, fit.diagnostics = attempts, diag
     checks = []
     for q in quantities:
         rows[q.name].update(mc_rows[q.name], divergences=diag["divergences"], draws=diag["draws"],
@@ -86,8 +88,8 @@ def analyse_endpoint(endpoint, priors: dict, *, method: str = "mcmc", draws: int
     The exact posteriors are always computed; with ``method="mcmc"`` each analysis is also
     sampled and each quantity checked against its exact posterior. With ``method="exact"``
     an analysis without any exact posterior is left out of the result. Per-fit seeds are
-    ``derive_seed(seed, trial_id, endpoint, *analysis.seed_names)`` (the analysis's name by
-    default), so a fit's draws do not depend on what else the run contains.
+    ``derive_seed(seed, trial_id, endpoint, analysis)`` (or the analysis's ``seed_names`` in
+    place of the last two), so a fit's draws do not depend on what else the run contains.
     """
     level = check_analysis_inputs(endpoint.name, priors, method, level)
     for name, prior in priors.items():

@@ -29,13 +29,13 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from bayes_trials.distributions import HalfNormal, Normal
 from bayes_trials.endpoints.adverse_events import (
     AdverseEventsEndpoint,
     AdverseEventTable,
     HierarchicalAEPrior,
 )
 from bayes_trials.fit import CACHE, sample
-from bayes_trials.priors import HalfNormal, Normal
 
 TERMS = ["neutropenia", "anaemia", "thrombocytopenia", "CRS", "ICANS"]
 GROUPS = ["haematological"] * 3 + ["immune effector"] * 2
@@ -69,9 +69,9 @@ def run(scenario: str, sims: int, prior: HierarchicalAEPrior, seed: int, draws: 
         ep = AdverseEventsEndpoint("sim", one_table(rates, rng))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = sample(ep, prior, draws=draws, tune=draws, chains=4,
+            tree = sample(ep.hierarchical, prior, draws=draws, tune=draws, chains=4,
                           seed=int(rng.integers(2**31)))
-        theta = ep.draws(tree)["theta"]
+        theta = ep.hierarchical.named(tree)["theta"]
         lo, hi = (theta.quantile(q, dim=("chain", "draw")).values for q in (tail, 1 - tail))
         mean = theta.mean(dim=("chain", "draw")).values
         indep = ep.independent_summary(level=LEVEL)

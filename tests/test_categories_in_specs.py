@@ -2,14 +2,13 @@
 
 Oracles are independent of the toolkit: scipy's Beta for the binary analyses, closed forms
 for zero-event bounds, NumPy Monte Carlo for comparisons with benchmarks that carry their
-own uncertainty. The response categories' own tests are in tests/endpoints/test_categorical_*.py.
+own uncertainty. The response categories' own tests are in tests/endpoints/test_categorical_*.py,
+those of adverse events alone in tests/endpoints/test_adverse_events_spec.py.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from scipy import stats
 
 import bayes_trials as bt
 from bayes_trials.benchmarks import BenchmarkRate
@@ -129,12 +128,6 @@ tag = "published"
 source = "p"
 '''
 
-CSV = """term,group,count,n,tag,source
-neutropenia,haematological,12,12,published,p
-CRS,immune effector,0,12,derived,p
-ICANS,immune effector,0,12,published,p
-"""
-
 
 def _spec(tmp_path, text=None, events=EVENTS):
     path = tmp_path / "toy.toml"
@@ -156,51 +149,7 @@ def test_toy_spec_parses_both_kinds(tmp_path):
     assert dict(ae.endpoint.benchmark_terms) == {"B2": "ICANS"}
 
 
-def test_csv_table_relative_to_the_spec(tmp_path, monkeypatch):
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "ae.csv").write_text(CSV)
-    path = _spec(tmp_path, events='events_csv = "data/ae.csv"')
-    monkeypatch.chdir("/")                       # not the spec's folder
-    spec = bt.load_spec(path)
-    table = spec.endpoint("ae").endpoint.table
-    assert table.terms == ("neutropenia", "CRS", "ICANS") and table.counts.tolist() == [12, 0, 0]
-    assert spec.endpoint("ae").provenance["ICANS: count"].tag == "published"
-
-
-def test_bad_csv_row_names_the_csv_its_line_and_field(tmp_path):
-    (tmp_path / "ae.csv").write_text(CSV.replace("CRS,immune effector,0,12", "CRS,immune effector,13,12"))
-    with pytest.raises(SpecError) as err:
-        bt.load_spec(_spec(tmp_path, events='events_csv = "ae.csv"'))
-    e = err.value
-    assert e.file == str((tmp_path / "ae.csv").resolve()) and e.endpoint == "ae"
-    assert e.field == "events_csv[1].count" and "line 3" in str(e) and "'CRS'" in str(e)
-
-
-def test_singleton_group_is_allowed(tmp_path):
-    events = EVENTS.replace('term = "neutropenia"\ngroup = "haematological"',
-                            'term = "neutropenia"\ngroup = "haem"')
-    spec = bt.load_spec(_spec(tmp_path, events=events))
-    assert spec.endpoint("ae").endpoint.table.singleton_groups == ("haem",)
-
-
 BAD = {
-    # adverse events
-    "event count above n": ("count = 0\nn = 12\ntag = \"derived\"", "count = 13\nn = 12\ntag = \"derived\"",
-                            "ae", "events[1].count"),
-    "negative event count": ("count = 12\nn = 12", "count = -2\nn = 12", "ae", "events[0].count"),
-    "n = 0": ("count = 0\nn = 12\ntag = \"published\"", "count = 0\nn = 0\ntag = \"published\"", "ae", "events[2].n"),
-    "duplicate term": ('term = "ICANS"', 'term = "crs "', "ae", "events[2].term"),
-    "missing group": ('group = "haematological"\n', "", "ae", "events[0].group"),
-    "event without a source": ('count = 12\nn = 12\ntag = "published"\nsource = "p"',
-                               'count = 12\nn = 12\ntag = "published"', "ae", "events[0].count"),
-    "unknown benchmark term": ('term = "ICANS"\nvalue', 'term = "seizure"\nvalue', "ae", "benchmarks[0].term"),
-    "bad scale family": ('family = "halfcauchy"', 'family = "gamma"', "ae", "hierarchical.tau.family"),
-    "hyperpriors without rationale": ('tag = "assumed"\nrationale = "x"\n\n[[endpoints.benchmarks]]\nname = "B2"',
-                                      'tag = "assumed"\n\n[[endpoints.benchmarks]]\nname = "B2"', "ae",
-                                      "hierarchical.rationale"),
-    "table both inline and as a CSV": ("priors = [\"uniform\"]", "priors = [\"uniform\"]\nevents_csv = \"x.csv\"",
-                                       "ae", "events"),
-    "missing CSV": (None, None, "ae", "events_csv"),
 }
 
 
@@ -266,45 +215,6 @@ def test_meta_benchmark_counts_are_the_only_ones_matching_the_printed_percentage
     assert checked == len(printed)
 
 
-def test_adverse_event_bounds_against_closed_forms(meta_category_results):
-    res = meta_category_results["adverse_events_grade3"]
-    s = res.summary()
-    icans = s.loc[("uniform", "ICANS")]
-    assert icans["exact_upper95"] == pytest.approx(1 - 0.05 ** (1 / 13))        # Beta(1, 13)
-    assert icans["cp_upper95"] == pytest.approx(1 - 0.05 ** (1 / 12))           # Beta(1, 12)
-    assert res.reference.rows["ICANS"]["rule_of_three"] == pytest.approx(0.25)
-    assert s.loc[("jeffreys", "ICANS"), "exact_upper95"] == pytest.approx(stats.beta(0.5, 12.5).ppf(0.95))
-    # MCMC of each independent analysis within 4 MCSE of scipy's Beta mean
-    for (pname, term), row in s.drop(index="hierarchical", level=0).iterrows():
-        prior = res.fits[pname].prior
-        oracle = stats.beta(prior.a + row["count"], prior.b + row["n"] - row["count"]).mean()
-        assert abs(row["mean"] - oracle) <= 4 * row["mcse_mean"], (pname, term)
-
-
-def test_hierarchical_model_shrinks_and_passes_its_diagnostics(meta_category_results):
-    res = meta_category_results["adverse_events_grade3"]
-    c = res.checks()
-    failed = c[c["passed"] == False]  # noqa: E712
-    assert failed.empty, failed[["name", "prior", "message"]].to_string()
-    assert ((c["kind"] == "sampler diagnostics") & (c["prior"] == "hierarchical")).sum() == 1
-    h = res.hierarchical
-    indep = res.endpoint.independent_summary()
-    # both immune-effector events are 0/12: the hierarchy pulls them below their uniform-prior
-    # means; the haematological events are pulled toward each other
-    for term in ("CRS", "ICANS"):
-        assert h.loc[term, "mean"] < indep.loc[term, "mean"]
-    assert h.loc["neutropenia", "mean"] < indep.loc["neutropenia", "mean"]
-    assert h.loc["anaemia", "mean"] > indep.loc["anaemia", "mean"]
-    assert (h["shrinkage"].dropna() > 0).all()
-    # benchmark comparison from the hierarchical draws, against a direct Monte Carlo
-    b = res.benchmarks()
-    row = b[(b["analysis"] == "hierarchical") & b["benchmark"].str.startswith("FELIX grade >= 3 ICANS")].iloc[0]
-    draws = np.asarray(res.fits["hierarchical"].posterior["posterior"]["theta"].sel(term="ICANS")).ravel()
-    rng = np.random.default_rng(3)
-    felix = rng.beta(9.5, 118.5, (200, draws.size))
-    assert row["prob_vs_uncertain"] == pytest.approx((felix > draws).mean(), abs=0.01)
-
-
 def test_report_sections_and_figures(meta_category_results, tmp_path):
     import matplotlib.pyplot as plt
 
@@ -339,12 +249,3 @@ def test_report_folder_with_the_new_sections(meta_spec, meta_category_results, t
     tree = xr.open_datatree(out / "posteriors.nc")
     assert "p_union" in tree["response_categories_1m/dirichlet_jeffreys/posterior"]
     assert tree["adverse_events_grade3/hierarchical/posterior"]["theta"].sizes["term"] == 5
-
-
-def test_exact_method_leaves_the_hierarchy_unfitted(meta_spec):
-    es = meta_spec.endpoint("adverse_events_grade3")
-    res = es.endpoint.analyse(es.priors, method="exact", spec=es, trial_id=meta_spec.name)
-    assert set(res.fits) == {"uniform", "jeffreys"} and res.hierarchical is None
-    assert "MCMC vs exact" not in set(res.checks()["kind"])
-    assert any("not fitted" in s for s in res.sentences())
-    assert res.summary().loc[("jeffreys", "anaemia"), "exact_mean"] == pytest.approx(10.5 / 13)

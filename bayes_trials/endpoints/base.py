@@ -47,8 +47,10 @@ class Analysis:
 
     ``name`` keys the fit in results (the prior's name, or ``"<prior>/<model>"`` when an
     endpoint fits several models per prior); ``prior_name`` and ``model_name`` fill the
-    ``prior`` and ``model`` columns of the result table. The fit's seed derives from the
-    run's seed, the trial, the endpoint and ``seed_names`` (default: ``(name,)``).
+    ``prior`` and ``model`` columns of the result table. ``seed_names``, when given, are
+    the names the fit's seed derives from after the run seed and the trial id (default:
+    the endpoint's name and ``name``), so that a kind can keep the seeds of fits it used to
+    name otherwise.
     """
 
     name: str
@@ -102,6 +104,9 @@ class Model(Protocol):
         posterior on its own and combines them with these weights
         (:func:`bayes_trials.fit.sample_strata`), because NUTS cannot move between the
         separated modes such a posterior may have. None: sample the prior as it is."""
+
+    # optional: ``tidy_posterior(tree)``, the draws a result keeps (e.g. padding removed,
+    # named coordinates); without it the result keeps the tree as sampled
 
 
 @runtime_checkable

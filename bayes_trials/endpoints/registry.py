@@ -9,7 +9,7 @@ means writing its subpackage and adding one line to :data:`KINDS`.
 
 from __future__ import annotations
 
-from . import binary, categorical, rates, survival
+from . import adverse_events, binary, categorical, rates, survival
 from .kind import Kind, PriorFamily
 
 __all__ = ["Kind", "PriorFamily", "KINDS", "kind_of", "prior_families", "references"]
@@ -21,6 +21,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     rates.RATE_RATIO_KIND,
     rates.PATIENT_RATES_KIND,
     survival.KIND,
+    adverse_events.KIND,
 )}
 
 

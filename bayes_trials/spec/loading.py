@@ -163,6 +163,8 @@ def parse_endpoint(raw: dict, priors: dict, seed: int = 0, base_dir: Path | None
                 raise
             raise SpecError(err.reason, field=err.field) from None
         family = KINDS[kind].prior_family
+        # a kind takes its own family and the families it adds (listed by name; not defaults)
+        takes = list(dict.fromkeys([family, *(f.takes for f in KINDS[kind].prior_families.values())]))
         wanted = raw.get("priors", [n for n, ps in priors.items() if ps.family(priors) == family])
         if not isinstance(wanted, list) or not wanted:
             raise SpecError("must be a non-empty list of prior names", field="priors")
@@ -170,9 +172,9 @@ def parse_endpoint(raw: dict, priors: dict, seed: int = 0, base_dir: Path | None
             if pname not in priors:
                 raise SpecError(f"unknown prior {pname!r}; the spec defines "
                                 f"{', '.join(priors) or 'none'}", field="priors")
-            if priors[pname].family(priors) != family:
+            if priors[pname].family(priors) not in takes:
                 raise SpecError(f"prior {pname!r} is a {priors[pname].family(priors)} prior; a "
-                                f"{kind} endpoint takes {family} priors", field="priors")
+                                f"{kind} endpoint takes {' or '.join(takes)} priors", field="priors")
             try:
                 priors[pname].resolve(endpoint, priors, fit=False)
             except BayesTrialsError as err:

@@ -207,7 +207,7 @@ class PatientRateRatioEndpoint(EndpointBase):
         if ref is not None and (self.varying_effect or self.overdispersion):
             cmp = self.comparison_model()
             out.append(Analysis(f"{ref}/{COMPARISON}", ref, cmp, priors[ref], cmp.model_name + " (comparison)",
-                                seed_names=(ref, COMPARISON)))
+                                seed_names=(self.name, ref, COMPARISON)))
         out.append(Analysis(f"jeffreys/{TOTALS}", "jeffreys", _ExactOnly(self.totals_endpoint()),
                             TwoRatePrior.jeffreys(), TOTALS_MODEL))
         return out

@@ -13,7 +13,7 @@ import pytest
 from scipy import integrate, special, stats
 
 import bayes_trials as bt
-from bayes_trials.benchmarks import SAFETY_BENCHMARKS, BenchmarkRate
+from bayes_trials.benchmarks import BenchmarkRate
 from bayes_trials.endpoints.adverse_events import (
     AdverseEventsEndpoint,
     AdverseEventTable,
@@ -30,6 +30,25 @@ ROWS = [
     ("CRS any grade", "immune effector", 11, 12),
     ("ICANS any grade", "immune effector", 0, 12),
 ]
+
+
+_FELIX = ("Roddie C et al. Obecabtagene autoleucel in adults with B-cell acute lymphoblastic "
+          "leukemia. N Engl J Med 2024;391:2219-30. doi:10.1056/NEJMoa2406526")
+_ZUMA3_PH1 = ("Shah BD et al. KTE-X19 for relapsed or refractory adult B-cell acute "
+              "lymphoblastic leukemia: phase 1 results of ZUMA-3. Blood 2021;138:11-22. "
+              "doi:10.1182/blood.2020009098")
+
+#: grade >= 3 CRS and ICANS of CD19 CAR T benchmarks, the counts derived from the printed
+#: percentages (FELIX: all 127 infused, ICANS 7.1%, CRS 2.4%; ZUMA-3 phase 1: 45 treated, CRS 31%)
+SAFETY_BENCHMARKS = {
+    "felix_grade3_icans": BenchmarkRate.from_percent(
+        "FELIX", "grade >= 3 ICANS", 7.1, 127, decimals=1, source=_FELIX, printed="7.1% of 127 infused"),
+    "felix_grade3_crs": BenchmarkRate.from_percent(
+        "FELIX", "grade >= 3 CRS", 2.4, 127, decimals=1, source=_FELIX, printed="2.4% of 127 infused"),
+    "zuma3_ph1_grade3_crs": BenchmarkRate.from_percent(
+        "ZUMA-3 phase 1", "grade >= 3 CRS", 31, 45, decimals=0, source=_ZUMA3_PH1,
+        printed="31% of 45 treated"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +126,7 @@ def test_independent_posteriors_and_logit_means(meta):
 
 
 def test_frequentist_clopper_pearson(meta):
-    ref = meta.frequentist(0.95)
+    ref = meta.reference(0.95)
     lo, hi = ref.rows["ICANS any grade"]["clopper-pearson"]
     assert (lo, hi) == pytest.approx((0.0, 1 - 0.025 ** (1 / 12)), abs=1e-12)
     lo, hi = ref.rows["neutropenia grade>=3"]["clopper-pearson"]
@@ -208,7 +227,7 @@ def oracle_means(table, m0, s0, tau, sigma):
 
 def independent_logit_normal_mean(y, n, mean, sd):
     """E[theta | y] under logit(theta) ~ N(mean, sd^2), one event on its own (quadrature)."""
-    f = lambda x: np.exp(_log_lik(y, n, x)) * stats.norm.pdf(x, mean, sd)  # noqa: E731
+    f = lambda x: np.exp(_log_lik(y, n, x)) * stats.norm.pdf(x, mean, sd)
     lo, hi = mean - 10 * sd, mean + 10 * sd
     norm = integrate.quad(f, lo, hi, limit=400)[0]
     return integrate.quad(lambda x: special.expit(x) * f(x), lo, hi, limit=400)[0] / norm
@@ -231,7 +250,7 @@ def fits(meta):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         for i, (name, (ep, prior)) in enumerate(jobs.items()):
-            tree = sample(ep, prior, draws=1000, tune=1000, chains=4, seed=100 + i)
+            tree = sample(ep.hierarchical, prior, draws=1000, tune=1000, chains=4, seed=100 + i)
             out[name] = (ep, tree, ep.hierarchical_summary(tree))
     return out, CACHE.compiles - before
 
@@ -247,7 +266,7 @@ def test_small_group_sd_reproduces_pooling(fits, meta):
         row = summary.loc[term]
         assert abs(row["mean"] - expected) < 4 * row["mcse_mean"], (term, row["mean"], expected)
     # events of a group share one rate: the pooled haematological rate 32/36 ...
-    theta = ep.draws(tree)["theta"]
+    theta = ep.hierarchical.named(tree)["theta"]
     diff = theta.sel(term="anaemia grade>=3") - theta.sel(term="neutropenia grade>=3")
     assert float(abs(diff).max()) < 0.01
     assert (summary["shrinkage"].dropna() > 0.95).all()
@@ -276,7 +295,7 @@ def test_singleton_group_borrows_from_the_overall_mean(fits):
 
 
 def test_default_prior_fit_and_shrinkage(fits):
-    _, tree, summary = fits[0]["default"]
+    _, _tree, summary = fits[0]["default"]
     assert (summary["r_hat"] < 1.01).all()
     assert (summary["ess_bulk"] > 400).all()
     # anaemia (10/12) moves toward its group (neutropenia 12/12 pulls it up): 0 < shrinkage
@@ -303,15 +322,68 @@ def test_prior_checks():
         HierarchicalAEPrior(sigma=-1.0)
     ep = AdverseEventsEndpoint("s", AdverseEventTable(ROWS))
     with pytest.raises(PriorError, match="HierarchicalAEPrior"):
-        ep.model_inputs(bt.Beta(1, 1))
-    assert ep.exact_posterior(HierarchicalAEPrior()) is None
+        ep.hierarchical.model_inputs(bt.Beta(1, 1))
+    assert ep.hierarchical.exact(HierarchicalAEPrior()) == {}
 
 
 def test_size_classes_and_padding():
     rows = [(f"event {i}", f"g{i % 5}", i % 3, 10) for i in range(9)]
     ep = AdverseEventsEndpoint("s", AdverseEventTable(rows))
-    assert ep.structure(HierarchicalAEPrior()) == ("adverse_events", 16, 8)
-    inputs = ep.model_inputs(HierarchicalAEPrior(tau=bt.HalfCauchy(0.5), sigma=0.3))
+    assert ep.hierarchical.structure(HierarchicalAEPrior()) == ("adverse_events", 16, 8)
+    inputs = ep.hierarchical.model_inputs(HierarchicalAEPrior(tau=bt.HalfCauchy(0.5), sigma=0.3))
     assert inputs["n"].shape == (16,) and inputs["n"][9:].sum() == 0
     assert (inputs["tau_cauchy"], inputs["tau_scale"], inputs["sigma_fixed"],
             inputs["sigma_value"]) == (1.0, 0.5, 1.0, 0.3)
+
+
+# --- the endpoint protocol: analyses, priors --------------------------------------------
+
+def test_analyses_each_event_under_each_prior_then_the_hierarchies(meta):
+    wide = HierarchicalAEPrior(tau=bt.HalfCauchy(1.0))
+    analyses = meta.analyses({"uniform": bt.Beta(1, 1), "wide": wide})
+    terms = meta.table.terms
+    assert [a.name for a in analyses] == [f"uniform/{t}" for t in terms] + ["hierarchical", "wide"]
+    first = analyses[0]
+    # the event's own binary endpoint, seeded as before the restructure: <endpoint>/<term>, prior
+    assert (first.prior_name, first.model_name, first.seed_names) == (
+        "uniform", "independent", ("meta_safety/neutropenia grade>=3", "uniform"))
+    assert first.model.exact(bt.Beta(1, 1)) == {"neutropenia grade>=3": bt.Beta(13, 1)}
+    hier = analyses[-1]
+    assert (hier.prior_name, hier.model_name, hier.prior) == ("wide", "hierarchical", wide)
+    assert [q.name for q in hier.model.quantities(wide)][-2:] == [
+        "group_rate[haematological]", "group_rate[immune effector]"]
+    # the endpoint's own hierarchical analysis is named "hierarchical": no prior may take it
+    with pytest.raises(PriorError, match="own hierarchical analysis"):
+        meta.analyses({"hierarchical": wide})
+    # without its own hyperpriors, a named one may be called anything
+    bare = AdverseEventsEndpoint("s", meta.table, hierarchical_prior=None)
+    assert [a.name for a in bare.analyses({"hierarchical": wide})] == ["hierarchical"]
+
+
+def test_priors_refused_name_what_the_endpoint_takes(meta):
+    meta.check_prior(bt.Mixture([bt.Beta(2, 3), bt.Beta(1, 1)], [0.5, 0.5]))
+    meta.check_prior(HierarchicalAEPrior())
+    for bad in (bt.Gamma(1, 1), bt.Normal(0, 1)):
+        with pytest.raises(PriorError, match="Beta .*HierarchicalAEPrior"):
+            meta.check_prior(bad)
+    with pytest.raises(PriorError) as err:
+        bt.analyse(meta, priors={"g": bt.Gamma(1, 1)}, method="exact")
+    assert err.value.endpoint == "meta_safety" and err.value.field == "priors.g"
+
+
+def test_exact_pipeline_rows_against_scipy(meta):
+    res = bt.analyse(meta, priors={"uniform": bt.Beta(1, 1), "jeffreys": bt.Beta(0.5, 0.5)},
+                     method="exact")
+    t = res.table().set_index(["prior", "quantity"])
+    for e in meta.table.events:
+        for pname, (a, b) in {"uniform": (1, 1), "jeffreys": (0.5, 0.5)}.items():
+            oracle = stats.beta(a + e.count, b + e.n - e.count)
+            row = t.loc[(pname, e.term)]
+            assert row["model"] == "independent"
+            assert row["exact_mean"] == pytest.approx(oracle.mean(), rel=1e-12)
+            assert (row["exact_eti95_low"], row["exact_eti95_high"]) == pytest.approx(
+                tuple(oracle.ppf([0.025, 0.975])), rel=1e-9, abs=1e-14)
+    # the hierarchy has no closed form: its rows carry the prior only, and nothing is sampled
+    hier = t.loc["hierarchical"]
+    assert len(hier) == len(meta.table) + len(meta.table.groups) and hier["exact_mean"].isna().all()
+    assert all(f.posterior is None for f in res.fits.values())
