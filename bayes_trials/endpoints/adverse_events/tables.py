@@ -214,6 +214,9 @@ def model_table(result) -> pd.DataFrame:
         for g in post["group"].values:
             add(f"{pre}sigma[{g}]: mean [{p}% CrI]", txt(post["sigma"].sel(group=g)))
             add(f"{pre}group rate [{g}]: mean [{p}% CrI]", txt(post["group_rate"].sel(group=g)))
+    if not all_fits:
+        add("hierarchical model", "not fitted (method exact)", "",
+            "the three-level model has no closed form; only the independent Beta posteriors are exact")
     single = result.endpoint.table.singleton_groups
     if single and hierarchical_fits(result):
         add("groups with one event", ", ".join(single), "",
