@@ -137,7 +137,9 @@ def overview(result) -> pd.DataFrame:
 def _print_overview(result) -> None:
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 1000,
                            "display.max_colwidth", 40):
-        print(overview(result).to_string(index=False))
+        table = overview(result)
+        if len(table):
+            print(table.to_string(index=False))
         for rid, table in result.reported.items():
             cols = [c for c in table.columns if c in ("prior", "estimate", "cri95_low", "cri95_high",
                                                       "prob_benefit", "prob_mcid", "prob_harm")]

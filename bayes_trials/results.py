@@ -175,8 +175,8 @@ class TrialResult:
 
     def table(self) -> pd.DataFrame:
         """Every endpoint's tidy table, one below the other (same columns, no mixed index)."""
-        frames = [r.table() for r in self.endpoints.values()]
-        return pd.concat([f for f in frames if len(f)] or frames, ignore_index=True)
+        frames = [f for f in (r.table() for r in self.endpoints.values()) if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KEYS)
 
     summary = table
 

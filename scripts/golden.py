@@ -11,6 +11,8 @@ usage: python scripts/golden.py BEFORE_DIR AFTER_DIR [BEFORE_DIR AFTER_DIR ...]
 Exit 0 when every compared number agrees, 1 otherwise (the differences are listed).
 Layouts before (by their key columns) and how their rows are found after:
 
+- ``endpoint, prior, model, quantity`` (the tidy layout itself): the same keys;
+
 - ``prior_name`` (one scalar per prior): ``prior == prior_name``, the only quantity;
 - ``prior_name, quantity`` (response categories): ``prior, quantity``;
 - ``analysis, term`` (adverse events): ``prior == analysis, quantity == term``;
@@ -42,6 +44,10 @@ def _keys(before: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The before-table with the after-table's key columns added."""
     b = before.copy()
     cols = list(b.columns)
+    if cols[:4] == ["endpoint", "prior", "model", "quantity"]:  # the tidy layout, after vs after
+        for k in ("prior", "model", "quantity"):
+            b[f"k_{k}"] = b[k].fillna("")
+        return b, ["prior", "model", "quantity"]
     if cols[:2] == ["analysis", "term"]:
         b["k_prior"], b["k_quantity"] = b["analysis"], b["term"]
         return b, ["prior", "quantity"]
@@ -92,7 +98,7 @@ def compare_tables(before: pd.DataFrame, after: pd.DataFrame, where: str) -> tup
     for _, row in b.iterrows():
         mask = np.ones(len(after), bool)
         for k in keys:
-            mask &= (after[k].astype(str) == str(row[f"k_{k}"])).to_numpy()
+            mask &= (after[k].fillna("").astype(str) == str(row[f"k_{k}"])).to_numpy()
         match = after[mask]
         label = "/".join(str(row[f"k_{k}"]) for k in keys)
         grouped = keys == ["prior", "model"] and "quantity" in after.columns

@@ -9,13 +9,9 @@ import bayes_trials as bt
 from bayes_trials import checks as chk
 
 
-def _all_endpoint_prior_pairs(result):
-    return [(e, p) for e, r in result.endpoints.items() for p in r.fits]
-
-
-def _scalar(result):
-    """The endpoints whose result is one scalar per prior (not categories or AE tables)."""
-    return {e: r for e, r in result.endpoints.items() if not hasattr(r, "report_blocks")}
+def _binary(result):
+    """The binary endpoints (one probability per prior, a Beta posterior)."""
+    return {e: r for e, r in result.endpoints.items() if r.endpoint.kind == "binary"}
 
 
 @pytest.mark.parametrize("fixture", ["lad1_result", "meta_result"])
@@ -24,26 +20,19 @@ def test_every_check_passes_or_does_not_apply(fixture, request):
     checks = result.checks()
     failed = checks[checks["passed"] == False]  # noqa: E712
     assert failed.empty, failed[["endpoint", "kind", "name", "prior", "message"]].to_string()
-    # every (endpoint, prior) was compared with its exact posterior and diagnosed; an
-    # endpoint with its own result kind (response categories, adverse events) is checked per
-    # fit: every fit with an exact posterior against it, every sampled fit diagnosed
+    # every sampled fit was diagnosed, and compared with its exact posterior where it has one
     for kind in ("MCMC vs exact", "sampler diagnostics"):
         seen = set(map(tuple, checks[checks["kind"] == kind][["endpoint", "prior"]].values))
-        scalar = {(e, p) for e, p in _all_endpoint_prior_pairs(result) if e in _scalar(result)}
-        assert {(e, p) for e, p in seen if e in _scalar(result)} == scalar
-        for e, r in result.endpoints.items():
-            if e in _scalar(result):
-                continue
-            wanted = {p for p, f in r.fits.items()
-                      if (f.exact is not None if kind == "MCMC vs exact" else True)}
-            assert {p for en, p in seen if en == e} == wanted, (e, kind)
+        wanted = {(e, name) for e, r in result.endpoints.items() for name, f in r.fits.items()
+                  if f.posterior is not None and (f.exact or kind == "sampler diagnostics")}
+        assert seen == wanted, kind
 
 
 @pytest.mark.parametrize("fixture", ["lad1_result", "meta_result"])
 def test_mcmc_mean_within_4_mcse_of_beta_posterior_mean(fixture, request):
     # independent oracle: scipy's Beta(a + k, b + n - k) mean, not the toolkit's update()
     result = request.getfixturevalue(fixture)
-    for name, res in _scalar(result).items():
+    for name, res in _binary(result).items():
         d = res.endpoint.data
         for prior_name, fit in res.fits.items():
             if isinstance(fit.prior, bt.Beta):
@@ -73,7 +62,8 @@ def test_unresolvable_tail_probability_reports_exact_value(lad1_result):
 
 
 def test_summary_table_has_level_named_columns_and_exact_beside(meta_result):
-    s = meta_result["cr_cri_1m"].summary()
+    s = meta_result["cr_cri_1m"].table().set_index("prior")
+    assert list(meta_result["cr_cri_1m"].table().columns[:4]) == ["endpoint", "prior", "model", "quantity"]
     for col in ("mean", "eti95_low", "hdi95_high", "prob", "prob_mcse", "exact_prob", "ess_bulk",
                 "r_hat", "prior_ess"):
         assert col in s.columns
@@ -102,7 +92,7 @@ def test_rich_reprs(lad1_result):
     res = lad1_result["hsct_free_survival_1y"]
     assert "9/9" in repr(res) and "0 failed" in repr(res)
     html = lad1_result._repr_html_()
-    assert "<table" in html and "Posterior summary" in html
+    assert "<table" in html and "Checks: " in html
 
 
 def test_exact_method_needs_no_sampling():
@@ -110,7 +100,7 @@ def test_exact_method_needs_no_sampling():
     res = bt.analyse(ep, method="exact")
     assert set(res.fits) == {"uniform", "jeffreys"}
     assert res.fits["uniform"].posterior is None
-    assert res.summary().loc["uniform", "exact_prob"] == pytest.approx(stats.beta(5, 9).sf(0.2))
+    assert res.table().set_index("prior").loc["uniform", "exact_prob"] == pytest.approx(stats.beta(5, 9).sf(0.2))
     kinds = set(res.checks()["kind"])
     assert "MCMC vs exact" not in kinds and "Bayesian vs frequentist" in kinds
 
@@ -121,10 +111,10 @@ def test_a_deliberately_wrong_exact_value_fails_the_check():
     row = {"mean": 0.35, "exact_mean": 0.35 + 10 * 0.002, "mcse_mean": 0.002,
            "eti95_low": 0.1, "eti95_low_cdf": 0.025, "ess_eti95_low": 1000, "exact_eti95_low": 0.1,
            "eti95_high": 0.6, "eti95_high_cdf": 0.975, "ess_eti95_high": 1000, "exact_eti95_high": 0.6}
-    checks = chk.mcmc_vs_exact(ep, "p", row)
+    checks = chk.mcmc_vs_exact(ep.name, "p", ep.quantity(), row)
     assert checks[0].passed is False and all(c.passed for c in checks[1:])
     row["eti95_low_cdf"] = 0.025 + 5 * np.sqrt(0.025 * 0.975 / 1000)
-    assert chk.mcmc_vs_exact(ep, "p", row)[1].passed is False
+    assert chk.mcmc_vs_exact(ep.name, "p", ep.quantity(), row)[1].passed is False
 
 
 def test_figure_marks_target(lad1_result):

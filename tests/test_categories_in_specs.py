@@ -8,11 +8,9 @@ those of adverse events alone in tests/endpoints/test_adverse_events_spec.py.
 
 from __future__ import annotations
 
-import pytest
 
 import bayes_trials as bt
 from bayes_trials.benchmarks import BenchmarkRate
-from bayes_trials.errors import SpecError
 
 # --------------------------------------------------------------------------------------
 # a small spec with both kinds, mutated case by case
@@ -149,30 +147,6 @@ def test_toy_spec_parses_both_kinds(tmp_path):
     assert dict(ae.endpoint.benchmark_terms) == {"B2": "ICANS"}
 
 
-BAD = {
-}
-
-
-#: mutations applied to every occurrence (the others to the first only)
-EVERY_OCCURRENCE = {"empty category list"}
-
-
-@pytest.mark.parametrize("case", list(BAD))
-def test_bad_input_names_file_endpoint_row_and_field(case, tmp_path):
-    old, new, endpoint, field = BAD[case]
-    if old is None:
-        path = _spec(tmp_path, events='events_csv = "missing.csv"')
-    else:
-        text = SPEC.replace("EVENTS", EVENTS)
-        assert old in text, "the mutation does not apply"
-        path = _spec(tmp_path, text.replace(old, new, -1 if case in EVERY_OCCURRENCE else 1))
-    with pytest.raises(SpecError) as err:
-        bt.load_spec(path)
-    e = err.value
-    assert e.file == str(path) and e.endpoint == endpoint and e.field == field, str(e)
-    assert str(path) in str(e) and field in str(e)
-
-
 def test_bad_input_writes_nothing(tmp_path, capsys):
     from bayes_trials.cli import main
 
@@ -233,7 +207,7 @@ def test_report_sections_and_figures(meta_category_results, tmp_path):
 def test_report_folder_with_the_new_sections(meta_spec, meta_category_results, tmp_path):
     import xarray as xr
 
-    from bayes_trials.analysis import TrialResult
+    from bayes_trials.results import TrialResult
     from bayes_trials.report import write_report
 
     from .conftest import META_CATEGORY_SETTINGS

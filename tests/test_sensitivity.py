@@ -195,7 +195,7 @@ def test_tipping_point_edge_cases():
 
 
 def test_tipping_points_table(lad1_spec):
-    df = tipping_points(lad1_spec, events_before=(20, 40), exposure_before=(27.0,))
+    df = tipping_points(lad1_spec, scenarios={"events_before": (20, 40), "exposure_before": (27.0,)})
     lad = df[df["endpoint"] == "hsct_free_survival_1y"]
     assert len(lad) == 1 and lad["data_status"].iloc[0] == "published"
     rates = df[df["endpoint"] != "hsct_free_survival_1y"]
@@ -236,7 +236,7 @@ def test_figures_are_matplotlib_figures():
 
 
 def sens_plots_table(res):
-    from bayes_trials.sensitivity_plots import tornado_table
+    from bayes_trials.sensitivity.plots import tornado_table
 
     return tornado_table(res)
 

@@ -8,7 +8,7 @@ Two shapes of data feed the rate endpoints (:mod:`bayes_trials.endpoints.rates`)
   ``{"before", "after"}``, ``events``, ``exposure``), validated row by row.
 
 >>> import bayes_trials as bt
->>> from bayes_trials.rates_data import PrePostRates
+>>> from bayes_trials.data import PrePostRates
 >>> d = PrePostRates(before=bt.Rate(40, 27.0), after=bt.Rate(6, 15.75))
 >>> round(d.rate_ratio, 4), round(d.percent_reduction, 2)
 (0.2571, 74.29)

@@ -128,6 +128,8 @@ class LogScalePosterior(Distribution):
 
     Example
     -------
+    >>> import math
+    >>> from scipy import stats
     >>> d = LogScalePosterior(lambda t: stats.norm.logpdf(t, -1.0, 0.5))   # RR log-normal
     >>> round(float(d.cdf(math.exp(-1.0))), 9), round(d.mean, 6)
     (0.5, 0.416862)

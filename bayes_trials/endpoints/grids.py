@@ -86,9 +86,10 @@ class PriorGrid(ABC):
         """The sceptical prior at position ``x`` along ``over`` (``"weight"``: a mixture of
         the sceptic of strength ``sceptic_strength`` with weight ``x`` and a vague prior)."""
 
-    def tipping_cases(self, endpoint_spec) -> list:
+    def tipping_cases(self, endpoint_spec, settings: dict | None = None) -> list:
         """``(label, endpoint)`` pairs beyond the spec's own data to find tipping points on
-        (scenarios of unpublished numbers); none by default."""
+        (scenarios of unpublished numbers, the spec's own or changed by ``settings``); none by
+        default."""
         return []
 
     def tipping_extras(self, endpoint, tipping_point) -> dict:

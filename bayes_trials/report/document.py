@@ -9,6 +9,7 @@ kind (a forest plot of rate ratios, say) come from the kind's ``trial_report`` h
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 
@@ -52,13 +53,17 @@ def render_section(title: str, text: list, blocks: list, style: str) -> str:
 
 
 def trial_parts(trial_result) -> list:
-    """``(kind, heading, item)`` for every trial-level part of the kinds in the spec; an item
-    is a DataFrame, a matplotlib Figure or text."""
+    """``(heading, item, file stem)`` for every trial-level part of the kinds in the spec
+    (``Kind.trial_report``); an item is a DataFrame, a matplotlib Figure or text; parts that
+    share a heading (a table and its figure) share a section."""
     out = []
     for name, kind in KINDS.items():
         results = [r for r in trial_result.endpoints.values() if r.endpoint.kind == name]
         if results and kind.trial_report is not None:
-            out += [(name, head, item) for head, item in kind.trial_report(results)]
+            for part in kind.trial_report(results):
+                head, item = part[0], part[1]
+                stem = part[2] if len(part) > 2 else f"{name}_{re.sub(r'[^a-z0-9]+', '_', head.lower())[:50]}"
+                out.append((head, item, stem))
     return out
 
 
@@ -100,13 +105,15 @@ def trial_markdown(trial_result, figures: dict) -> str:
         lines += [endpoint_tables(res, "md"), f"![{name}](figures/{figures[name]})", ""]
         if res.design is not None:
             lines += [f"![operating characteristics of {name}](figures/{figures['oc_' + name]})", ""]
-    for kind, head, item in trial_parts(trial_result):
-        lines += [f"## {head}", ""]
-        key = f"{kind}: {head}"
-        if key in figures:
-            lines += [f"![{head}](figures/{figures[key]})", ""]
-        elif isinstance(item, pd.DataFrame):
-            lines += [render_table(item, "md"), ""]
+    last = None
+    for head, item, stem in trial_parts(trial_result):
+        if head != last:
+            lines += [f"## {head}", ""]
+        last = head
+        if isinstance(item, pd.DataFrame):
+            lines += [f"(table: `{stem}.csv`)", ""]
+        elif stem in figures:
+            lines += [f"![{head}](figures/{figures[stem]})", ""]
         else:
             lines += [str(item), ""]
     lines += reported_sections(trial_result, "md")
@@ -132,13 +139,15 @@ def trial_html(trial_result, figures: dict) -> str:
         body += [endpoint_tables(res, "html"), f'<img src="figures/{figures[name]}" alt="{html.escape(name)}">']
         if res.design is not None:
             body.append(f'<img src="figures/{figures["oc_" + name]}" alt="operating characteristics">')
-    for kind, head, item in trial_parts(trial_result):
-        body.append(f"<h2>{html.escape(head)}</h2>")
-        key = f"{kind}: {head}"
-        if key in figures:
-            body.append(f'<img src="figures/{figures[key]}" alt="{html.escape(head)}">')
-        elif isinstance(item, pd.DataFrame):
-            body.append(render_table(item, "html"))
+    last = None
+    for head, item, stem in trial_parts(trial_result):
+        if head != last:
+            body.append(f"<h2>{html.escape(head)}</h2>")
+        last = head
+        if isinstance(item, pd.DataFrame):
+            body.append(f"<p>(table: <code>{html.escape(stem)}.csv</code>)</p>")
+        elif stem in figures:
+            body.append(f'<img src="figures/{figures[stem]}" alt="{html.escape(head)}">')
         else:
             body.append(f"<p>{html.escape(str(item))}</p>")
     body += reported_sections(trial_result, "html")

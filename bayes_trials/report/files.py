@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import re
 import sys
 from datetime import datetime, timezone
 from importlib import metadata
@@ -66,10 +65,6 @@ def provenance(trial_result, argv=None) -> dict:
     }
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:60]
-
-
 def _save(fig, path: Path) -> None:
     import matplotlib.pyplot as plt
 
@@ -111,10 +106,9 @@ def write_report(trial_result, out, argv=None, *, force: bool = False) -> Path:
                 _save(res.design.plot(title=f"{ep.label}: {res.design.rule}"), tmp / "figures" / figures[f"oc_{name}"])
             for prior_name, _, fitted in map_priors_used(res):
                 _save(fitted.plot_forest().figure, tmp / "figures" / f"{name}_{prior_name}_forest.png")
-        for kind, head, item in trial_parts(trial_result):
-            stem = f"{kind}_{_slug(head)}"
+        for _head, item, stem in trial_parts(trial_result):
             if isinstance(item, Figure):
-                figures[f"{kind}: {head}"] = f"{stem}.png"
+                figures[stem] = f"{stem}.png"
                 _save(item, tmp / "figures" / f"{stem}.png")
             elif isinstance(item, pd.DataFrame):
                 item.to_csv(tmp / f"{stem}.csv", index=False)

@@ -201,14 +201,15 @@ def tipping_point(endpoint, *, over: str | None = None, centre: float | None = N
                         **common)
 
 
-def tipping_points(spec, *, scenarios: bool = True, **kwargs) -> pd.DataFrame:
+def tipping_points(spec, *, scenarios: bool | dict = True, **kwargs) -> pd.DataFrame:
     """Tipping points of every endpoint of a spec with prior grids, as a table.
 
     Binary endpoints: the ESS of a Beta prior centred on the target. Rate-ratio endpoints:
     the sd of a Normal prior on log RR centred on 0 (and the kind's extra columns). Each on
-    the spec's data and, with ``scenarios=True``, on the data scenarios the kind adds (for
-    rates, the exposure scenarios a spec states for a published reduction; assumed data,
-    labelled so). ``kwargs`` go to :func:`tipping_point`.
+    the spec's data and, with ``scenarios``, on the data scenarios the kind adds (for rates,
+    the scenario grid a spec states for a published reduction, assumed data labelled so; a
+    dict replaces parts of that grid, e.g. ``{"events_before": [20, 40]}``). ``kwargs`` go to
+    :func:`tipping_point`.
     """
     rows = []
     for es in spec.endpoints:
@@ -219,7 +220,8 @@ def tipping_points(spec, *, scenarios: bool = True, **kwargs) -> pd.DataFrame:
             continue
         if ep.target is None:
             continue
-        cases = [("spec", ep)] + (hooks.tipping_cases(es) if scenarios else [])
+        settings = scenarios if isinstance(scenarios, dict) else None
+        cases = [("spec", ep)] + (hooks.tipping_cases(es, settings) if scenarios else [])
         for label, case in cases:
             thr = spec_threshold(es) if kwargs.get("threshold") is None else kwargs["threshold"]
             tp = tipping_point(case, threshold=thr, **{k: x for k, x in kwargs.items() if k != "threshold"})

@@ -64,8 +64,9 @@ def test_trial_report_hook_has_forest_and_sweep_from_the_spec(lad1_spec, lad1_ex
 
     results = [r for r in lad1_exact.endpoints.values() if r.endpoint.kind == "rate_ratio"]
     parts = KINDS["rate_ratio"].trial_report(results)
-    assert [type(p).__name__ for _, p in parts] == ["Figure", "DataFrame", "Figure"]
-    assert all(isinstance(p, (pd.DataFrame, matplotlib.figure.Figure)) for _, p in parts)
+    assert [type(p).__name__ for _, p, _ in parts] == ["Figure", "DataFrame", "Figure"]
+    assert [stem for _, _, stem in parts] == ["rate_ratios_forest", "scenario_sweep", "scenario_sweep"]
+    assert all(isinstance(p, (pd.DataFrame, matplotlib.figure.Figure)) for _, p, _ in parts)
     assert parts[0][0] == "Rate ratios across endpoints and priors"
     sweep = parts[1][1]
     assert set(sweep["endpoint"]) == set(RATE_ENDPOINTS)

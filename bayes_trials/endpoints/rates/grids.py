@@ -203,11 +203,16 @@ class LogRRGrid(PriorGrid):
             return tipping_prior(centre, x, sceptic_strength)
         return grid_prior(centre, x, 0.0, over)
 
-    def tipping_cases(self, endpoint_spec) -> list:
+    def tipping_cases(self, endpoint_spec, settings: dict | None = None) -> list:
+        """The endpoint's scenario grid (``settings`` may replace ``events_before``,
+        ``exposure_before``, ``exposure_after``), for a published percent reduction."""
         reduction = next((p.value for p in endpoint_spec.published if p.quantity == "percent_reduction"), None)
-        if reduction is None:
+        grid = getattr(endpoint_spec.endpoint, "scenarios", None)
+        if reduction is None or grid is None:
             return []
-        return scenario_cases(endpoint_spec.endpoint, reduction)
+        if settings:
+            grid = replace(grid, **{k: tuple(v) for k, v in settings.items()})
+        return scenario_cases(endpoint_spec.endpoint, reduction, grid)
 
     def tipping_extras(self, endpoint, tipping_point) -> dict:
         """The tipping sd as events' worth of information (:math:`4/s^2`) and the sceptical

@@ -102,16 +102,16 @@ def plot_scenario_sweep(sweep: pd.DataFrame):
 
 
 def trial_report(results) -> list:
-    """``[(heading, DataFrame or Figure)]``: the forest plot across the rate-ratio endpoints
-    and, where the spec states scenario grids, the scenario sweep's table and figure."""
+    """``[(heading, DataFrame or Figure, file stem)]``: the forest plot across the rate-ratio
+    endpoints and, where the spec states scenario grids, the scenario sweep's table and figure."""
     results = list(results.values()) if isinstance(results, dict) else list(results)
     if not results:
         return []
-    out = [("Rate ratios across endpoints and priors", plot_rate_forest(results))]
+    out = [("Rate ratios across endpoints and priors", plot_rate_forest(results), "rate_ratios_forest")]
     sweep = scenario_sweep_table(results)
     if sweep is not None:
         head = ("Scenario sweep: what the unpublished counts would have to be. Every row reproduces "
                 "the published reduction exactly; the posterior (Jeffreys priors, exact) depends on how "
                 "many events and patient-years lie behind it")
-        out += [(head, sweep), (head, plot_scenario_sweep(sweep))]
+        out += [(head, sweep, "scenario_sweep"), (head, plot_scenario_sweep(sweep), "scenario_sweep")]
     return out
