@@ -442,7 +442,7 @@ def test_predictive_probability_against_simulation_with_mixture():
     got = _predictive_probability(mix, x, n, n_max, c, q)
     rng = np.random.default_rng(11)
     post = update(mix, Binary(x, n))
-    theta = post.rvs(200_000, random_state=rng)
+    theta = post.rvs(200_000, seed=rng)
     j = rng.binomial(n_max - n, theta)
     ok = np.array([update(mix, Binary(x + k, n_max)).sf(q) > c for k in range(n_max - n + 1)])
     est = ok[j].mean()

@@ -121,7 +121,7 @@ def test_em_one_component_is_the_mle():
 
 def test_em_recovers_a_two_component_mixture_and_bic_picks_it():
     truth = Mixture([Normal(-2, 0.5), Normal(1, 1)], [0.3, 0.7])
-    x = truth.rvs(6000, random_state=5)
+    x = truth.rvs(6000, seed=5)
     fit = fit_mixture(x, "normal", criterion="bic")
     assert len(fit.mixture.components) == 2
     got = sorted(zip(fit.mixture.weights, [c.mean for c in fit.mixture.components]), key=lambda p: p[1])
