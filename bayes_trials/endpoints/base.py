@@ -98,6 +98,12 @@ class Model(Protocol):
     def diagnostics_label(self, prior) -> str:
         """What the sampler-diagnostics check covers, when not the single quantity."""
 
+    def uninformative(self) -> str | None:
+        """A sentence when the data carry no information on the quantities (no events in
+        either period, say): every result then restates the prior, the report and the
+        summary table say so, and the MCMC-vs-exact comparisons (of heavy-tailed posteriors
+        with no finite mean) give way to that statement. None for informative data."""
+
     def strata(self, prior) -> list | None:
         """For a mixture prior whose exact posterior weights are known, ``[(posterior
         weight, component prior), ...]``: the pipeline then samples each component's
@@ -184,6 +190,9 @@ class EndpointBase:
 
     def diagnostics_label(self, prior) -> str:
         return ""
+
+    def uninformative(self) -> str | None:
+        return None
 
     def strata(self, prior) -> list | None:
         return None
