@@ -84,6 +84,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from . import _validate as v
+from ._counts import log_beta_ratio
 from .data import Binary, Rate
 from .errors import BayesTrialsError, PriorError, SpecError
 from .priors import CRED_LEVEL, Beta, Mixture, Normal, components_of
@@ -286,14 +287,15 @@ def grid_prior(kind: str, family: str, mean: float, strength: float, robust_weig
 def beta_mixture_posterior(w, a, b, events: int, n: int):
     """Posterior weights and shapes of Beta mixtures given binomial data, for arrays (G, K).
 
-    :math:`w_k' \\propto w_k B(a_k + y, b_k + n - y) / B(a_k, b_k)`.
+    :math:`w_k' \\propto w_k B(a_k + y, b_k + n - y) / B(a_k, b_k)`, the ratio of Beta
+    functions taken without cancellation at any ``n`` (:func:`bayes_trials._counts.log_beta_ratio`).
     """
     w, a, b = (np.atleast_2d(np.asarray(x, dtype=float)) for x in (w, a, b))
     a2, b2 = a + events, b + n - events
     with np.errstate(divide="ignore"):
-        logw = np.log(w) + special.betaln(a2, b2) - special.betaln(a, b)
+        logw = np.log(w) + log_beta_ratio(a, b, events, n) - special.betaln(a, b)
     w2 = np.exp(logw - special.logsumexp(logw, axis=1, keepdims=True))
-    return w2, a2, b2
+    return w2 / w2.sum(axis=1, keepdims=True), a2, b2
 
 
 def beta_mixture_cdf(x, w, a, b):
