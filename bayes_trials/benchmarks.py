@@ -24,6 +24,8 @@ Example
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 from . import _validate as v
@@ -80,13 +82,27 @@ class BenchmarkRate:
         """
         n = v.count(n, "n")
         percent = v.finite_real(percent, "percent")
-        fits = [k for k in range(n + 1) if round(100 * k / n, decimals) == round(percent, decimals)]
-        if len(fits) != 1:
+        target = round(percent, decimals)
+        fit = lambda k: round(100 * k / n, decimals) == target
+        # the counts that fit are consecutive (the rounded percentage is monotone in k) and
+        # lie in the rounding interval: look there, never at every count 0..n
+        half = 0.5 * 10.0**-decimals
+        lo = max(0, math.floor((target - half) * n / 100) - 2)
+        hi = min(n, math.ceil((target + half) * n / 100) + 2)
+        if hi - lo <= 64:
+            fits = [k for k in range(lo, hi + 1) if fit(k)]
+            count = len(fits)
+        else:  # dozens of counts round to the percentage: name the run
+            first = next(k for k in range(lo, hi + 1) if fit(k))
+            last = next(k for k in range(hi, lo - 1, -1) if fit(k))
+            fits, count = f"{first}..{last}", last - first + 1
+        if count != 1:
             raise DataError(
-                f"{percent:g}% of {n} matches {len(fits)} whole counts ({fits}); cannot derive",
+                f"{percent:g}% of {n} matches {count} whole counts ({fits}); cannot derive",
                 field="percent",
             )
-        return cls(trial, outcome, fits[0], n, "D", source,
+        first = fits[0]
+        return cls(trial, outcome, first, n, "D", source,
                    printed or f"{percent:g}% of {n}")
 
     @property
