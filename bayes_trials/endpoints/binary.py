@@ -19,6 +19,7 @@ Jeffreys intervals (statsmodels).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -319,9 +320,16 @@ class BinaryEndpoint(ScalarEndpoint):
                 loglik = special.xlogy(y, t) + special.xlog1py(n - y, -t) - peak
                 return float(np.exp(stats.beta.logpdf(t, c.a, c.b) + loglik))
 
-            ml = np.array([integrate.quad(integrand, 0, 1, args=(c,), limit=200, epsabs=0,
-                                          epsrel=1e-11, points=sorted({c.mean, phat} - {0.0, 1.0}))[0]
-                           for c in prior.components])
+            # the likelihood is negligible (below e^-800 of its peak) beyond 40 of its
+            # standard deviations from y/n: integrate over that window, where it lives
+            width = 40 * max(np.sqrt(phat * (1 - phat) / n), 1.0 / n)
+            lo, hi = max(0.0, phat - width), min(1.0, phat + width)
+            with warnings.catch_warnings():
+                # quad's own estimate of its round-off; the comparison below is the test
+                warnings.simplefilter("ignore", integrate.IntegrationWarning)
+                ml = np.array([integrate.quad(integrand, lo, hi, args=(c,), limit=400, epsabs=0, epsrel=1e-12,
+                                              points=[x for x in (phat, c.mean) if lo < x < hi] or None)[0]
+                               for c in prior.components])
             quad_w = np.asarray(prior.weights) * ml
             quad_w = quad_w / quad_w.sum()
             diff = float(np.max(np.abs(exact_w - quad_w)))
