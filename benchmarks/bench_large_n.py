@@ -46,7 +46,7 @@ from bayes_trials.decisions import (
     operating_characteristics,
 )
 from bayes_trials.predictive import predictive_probability, prior_data_conflict
-from bayes_trials.priors import components_of
+from bayes_trials.distributions import components_of
 
 ROBUST = Mixture([Beta(30, 9), Beta(1, 1)], [0.8, 0.2])
 TRUTHS = np.linspace(0.01, 0.99, 50)

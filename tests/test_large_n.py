@@ -49,7 +49,7 @@ from bayes_trials.predictive import (
     predictive_probability,
     prior_data_conflict,
 )
-from bayes_trials.priors import components_of
+from bayes_trials.distributions import components_of
 
 ROBUST = Mixture([Beta(30, 9), Beta(1, 1)], [0.8, 0.2])
 PRIORS = {
@@ -528,6 +528,25 @@ def test_counts_beyond_the_limit_are_a_located_data_error(call, field):
 
 
 def test_benchmark_rate_from_percent_at_huge_n():
-    with pytest.raises(DataError, match="matches 9999999 whole counts"):
+    with pytest.raises(DataError, match="31% of 1000000000 matches several whole counts"):
         BenchmarkRate.from_percent("t", "o", 31, 10**9, decimals=0, source="s")
     assert BenchmarkRate.from_percent("t", "o", 31.4159265, 10**9, decimals=7, source="s").events == 314159265
+
+
+def test_the_pipeline_at_a_billion_patients_is_exact_and_checked():
+    """A registry-sized binary endpoint (n = 1e9) through bt.analyse, method exact: the
+    posterior (scipy's Beta), Box's conflict p-value and the mixture weights (checked against
+    quadrature inside the pipeline) all come out, with no check failing."""
+    import bayes_trials as bt
+
+    ep = bt.BinaryEndpoint("registry", bt.Binary(900_000_000, 1_000_000_000), target=0.89999)
+    robust = bt.Mixture([bt.Beta(3.51, 5.49), bt.Beta(90, 10), bt.Beta(1, 1)], [0.4, 0.4, 0.2])
+    res = bt.analyse(ep, priors={"uniform": bt.Beta(1, 1), "robust": robust}, method="exact")
+    t = res.table().set_index("prior")
+    oracle = stats.beta(1 + 900_000_000, 1 + 100_000_000)
+    assert t.loc["uniform", "exact_mean"] == pytest.approx(oracle.mean(), rel=1e-12)
+    assert t.loc["uniform", "exact_prob"] == pytest.approx(oracle.sf(0.89999), rel=1e-9)
+    assert 0 <= t.loc["robust", "conflict_p"] <= 1
+    checks = res.checks()
+    assert not (checks["passed"] == False).any()  # noqa: E712
+    assert (checks["kind"] == "exact vs quadrature").sum() == 1
