@@ -10,7 +10,7 @@ The same seed gives the same numbers as the test suite.
 
 Usage (from the repository root)::
 
-    .venv/bin/python scripts/sbc_report.py                  # the full suite (~20 min, 2 cores)
+    .venv/bin/python scripts/sbc_report.py                  # the full suite (~14 min of CPU)
     .venv/bin/python scripts/sbc_report.py --seed 7         # another seed
     .venv/bin/python scripts/sbc_report.py --cases binary_jeffreys,two_rate --reps 100
     .venv/bin/python scripts/sbc_report.py --csv sbc.csv    # also write the table

@@ -24,6 +24,6 @@ def test_calibrated(case, quantity, sbc_result):
     binomial tests) over the case's N replicates (``case.reps``).
 
     False-failure rate: each of the three tests rejects a calibrated model with probability
-    1e-5 (``ALPHA``), so at most 3e-5 for this test, for any seed.
+    at most 1e-5 (``ALPHA``; exact discrete tests), so at most 3e-5 for this test, for any seed.
     """
     assert_calibrated(sbc_result(case), quantity)
