@@ -691,7 +691,10 @@ class MAPPrior:
         The predictive of a new study's parameter (response scale), computed from the
         posterior draws (exactly given them, see :func:`map_prior`): ``mean``, ``sd``,
         ``cri95_low``, ``cri95_high``, each with its Monte Carlo standard error
-        (``mcse_mean``, ...), and ``grid_error``, the numerical error of its cdf.
+        (``mcse_mean``, ...), and ``grid_error``, the numerical error of its cdf. The
+        moments are those of the predictive clipped to its grid (which leaves out at most
+        ``GRID_TAIL`` per tail): with a log link and a half-Cauchy heterogeneity prior the
+        predictive's own mean is infinite.
     approximation : dict
         The same summaries of the fitted mixture, and ``max_cdf_diff``:
         :math:`\\max_x |F_\\text{mixture}(x) - F_\\text{predictive}(x)|`.
