@@ -85,7 +85,7 @@ class PriorSpec:
         key = (self.name, p["table"].to_json(), repr(p["tau_prior"]), seed)
         if key not in _MAP_CACHE:
             _MAP_CACHE[key] = map_prior(p["table"], family="binomial", tau_prior=p["tau_prior"],
-                                        random_seed=derive_seed(seed, "map", self.name))
+                                        seed=derive_seed(seed, "map", self.name))
         return _MAP_CACHE[key].mixture
 
     def map_result(self, seed: int = 0):
