@@ -67,7 +67,7 @@ def _error(kind: str, text: str) -> PydanticCustomError:
     return PydanticCustomError(kind, "{reason}", {"reason": text})
 
 
-def _number_type(check: Callable, schema: dict):
+def _number_type(check: Callable, schema: dict, base=float):
     """An ``Annotated`` number type: a TOML integer or float (not a boolean), then ``check``."""
 
     def validate(value):
@@ -78,7 +78,7 @@ def _number_type(check: Callable, schema: dict):
         except BayesTrialsError as err:
             raise _error("number_value", err.reason) from None
 
-    return Annotated[float, PlainValidator(validate), WithJsonSchema(schema)]
+    return Annotated[base, PlainValidator(validate), WithJsonSchema(schema)]
 
 
 def _keep(check):
@@ -105,16 +105,17 @@ def _at_least_one(value, field, error):
 #: a finite number (as a float)
 Real = _number_type(lambda x: v.finite_real(x, "", SpecError), {"type": "number"})
 #: a finite number, kept as written (an integer stays an integer): the value of a sourced number
-Number = _number_type(_keep(v.finite_real), {"type": "number"})
+Number = _number_type(_keep(v.finite_real), {"type": "number"}, base=int | float)
 #: a number > 0
 Positive = _number_type(lambda x: v.positive(x, "", SpecError), {"type": "number", "exclusiveMinimum": 0})
 #: a probability strictly between 0 and 1
 Probability = _number_type(lambda x: v.open_unit(x, "", SpecError),
                            {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1})
 #: a whole number >= 0 (9.0 is taken as 9)
-Count = _number_type(lambda x: v.count(x, "", SpecError), {"type": "integer", "minimum": 0})
+Count = _number_type(lambda x: v.count(x, "", SpecError), {"type": "integer", "minimum": 0}, base=int)
 #: a whole number >= 1
-PositiveCount = _number_type(lambda x: _at_least_one(x, "", SpecError), {"type": "integer", "minimum": 1})
+PositiveCount = _number_type(lambda x: _at_least_one(x, "", SpecError), {"type": "integer", "minimum": 1},
+                             base=int)
 #: a percentage from 0 to 100
 Percent = _number_type(lambda x: _percent(x, "", SpecError), {"type": "number", "minimum": 0, "maximum": 100})
 
@@ -411,6 +412,26 @@ class JsonSchema(GenerateJsonSchema):
         return out
 
 
+def plain_text(text: str) -> str:
+    """A docstring as Markdown: reST roles and double backquotes as code, lines joined.
+
+    >>> plain_text("a :class:`~x.Beta` prior, ``mean``\n  and ``ess``")
+    'a `Beta` prior, `mean` and `ess`'
+    """
+    text = re.sub(r":(?:class|func|meth|mod|data|attr|obj):`~?(?:[\w.]+\.)?([^`]+)`", r"`\1`", text)
+    return " ".join(text.replace("``", "`").split())
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {k: plain_text(x) if k == "description" and isinstance(x, str) else _clean(x)
+                for k, x in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(x) for x in obj]
+    return obj
+
+
 def json_schema(tp, **kwargs) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a model or ``Annotated`` type, for TOML editors."""
-    return _adapter(tp).json_schema(schema_generator=JsonSchema, **kwargs)
+    """The JSON Schema (draft 2020-12) of a model or ``Annotated`` type, for TOML editors
+    (descriptions as Markdown)."""
+    return _clean(_adapter(tp).json_schema(schema_generator=JsonSchema, **kwargs))

@@ -114,5 +114,5 @@ def spec_json_schema() -> dict:
     """The JSON Schema of the spec format (draft 2020-12), for TOML editors (Taplo / Even Better
     TOML: ``#:schema ./spec.schema.json`` at the top of a spec)."""
     schema = json_schema(SpecDocument)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "bayes_trials re-analysis spec", **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema,
+            "title": "bayes_trials re-analysis spec"}
