@@ -131,7 +131,8 @@ def _legacy_tables(table, errors: ErrorList, name: str):
         for i, item in enumerate(raw):
             value, found = validate(schema, item)
             errors.add_problems(found, endpoint=name, prefix=f"{key}[{i}]")
-            out[key].append(value)
+            if value is not None:
+                out[key].append(value)
     out["decision"] = None
     if "decision" in extra:
         out["decision"], found = validate(DecisionTable, extra["decision"])
@@ -177,7 +178,7 @@ def parse_endpoint(raw, priors: dict, seed: int = 0, base_dir: Path | None = Non
     # a kind takes its own family and the families it adds (listed by name; not defaults)
     takes = list(dict.fromkeys([family, *(f.takes for f in kind.prior_families.values())]))
     wanted = table.priors if table.priors is not None else [
-        n for n, ps in priors.items() if ps is not None and ps.family(priors) == family]
+        n for n, ps in priors.items() if ps is not None and not _broken(ps, priors) and ps.family(priors) == family]
     if not wanted:
         own.add(SpecError(f"no prior of the {family} family in the spec; define one or list the "
                           "endpoint's priors", endpoint=name, field="priors"))
@@ -187,7 +188,7 @@ def parse_endpoint(raw, priors: dict, seed: int = 0, base_dir: Path | None = Non
                 raise SpecError(f"unknown prior {pname!r}{did_you_mean(pname, list(priors), listing=False)}; "
                                 f"the spec defines {', '.join(priors) or 'none'}", field="priors")
             ps = priors[pname]
-            if ps is None or (ps.depends_on() is not None and _broken(ps, priors)):
+            if ps is None or _broken(ps, priors):
                 continue  # its own error is reported
             if ps.family(priors) not in takes:
                 raise SpecError(f"prior {pname!r} is a {ps.family(priors)} prior; a "
