@@ -281,9 +281,9 @@ def _message(err: dict, table) -> str:
     if kind == "union_tag_invalid":
         expected = re.findall(r"'([^']*)'", ctx.get("expected_tags", ""))
         return (f"unknown {ctx.get('discriminator', '').strip(chr(39))} {ctx.get('tag')!r}"
-                f"{did_you_mean(ctx.get('tag'), expected, listing=False)}; known: {', '.join(expected)}")
+                f"{did_you_mean(ctx.get('tag'), expected)}")
     if kind == "union_tag_not_found":
-        return f"missing field {ctx.get('discriminator', '')}"
+        return "missing field"
     simple = {
         "string_type": "must be text", "bool_type": "must be true or false",
         "list_type": "must be a list", "dict_type": "must be a table", "model_type": "must be a table",

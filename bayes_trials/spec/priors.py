@@ -274,8 +274,7 @@ def prior_form_problem(err) -> tuple[tuple, str]:
     if fam is None:
         return (), (f"a prior needs family = (one of {', '.join(families)}), or reference, "
                     "robustify or map")
-    return ("family",), (f"unknown prior family {fam!r}{did_you_mean(fam, families, listing=False)}; "
-                         f"families: {', '.join(families)}")
+    return ("family",), f"unknown prior family {fam!r}{did_you_mean(fam, families)}"
 
 
 # =====================================================================================
