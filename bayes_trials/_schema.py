@@ -413,7 +413,7 @@ class JsonSchema(GenerateJsonSchema):
 
 
 def plain_text(text: str) -> str:
-    """A docstring as Markdown: reST roles and double backquotes as code, lines joined.
+    r"""A docstring as Markdown: reST roles and double backquotes as code, lines joined.
 
     >>> plain_text("a :class:`~x.Beta` prior, ``mean``\n  and ``ess``")
     'a `Beta` prior, `mean` and `ess`'
