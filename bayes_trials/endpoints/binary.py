@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from scipy import integrate, special, stats
+from pydantic import Field
 from statsmodels.stats.proportion import proportion_confint
 
 import pandas as pd
@@ -38,9 +40,11 @@ from ..design import design_endpoint
 from ..distributions import REFERENCE_PRIORS, Beta, Mixture, components_of
 from ..errors import DataError, PriorError
 from ..predictive import prob_difference
-from ..provenance import sourced
+from .._schema import Direction
+from ..provenance import SourcedNumber
 from .grids import PriorGrid
 from .kind import Kind
+from .table import Benchmarks, DecisionTable, EndpointTable, Published
 from .scalar import ScalarEndpoint
 
 #: frequentist interval methods: our name -> statsmodels ``proportion_confint`` method
@@ -415,19 +419,42 @@ class BinaryEndpoint(ScalarEndpoint):
         return sections
 
 
-def binary_from_spec(raw: dict, defaults: dict, name: str, base_dir=None):
-    """A ``kind = "binary"`` endpoint table: ``events``, ``n``, optional ``target``,
-    ``direction``, ``label``; returns ``(endpoint, provenance)``."""
-    events = sourced(raw, "events", defaults)
-    n = sourced(raw, "n", defaults)
-    target = sourced(raw, "target", defaults, required=False)
+class BinaryTable(EndpointTable):
+    """``kind = "binary"``: ``events`` of ``n`` patients, compared with a ``target`` rate."""
+
+    kind: Literal["binary"] = Field(description='"binary".')
+    events: SourcedNumber = Field(description="Patients with the outcome (responders, survivors, "
+                                  "patients with the adverse event).")
+    n: SourcedNumber = Field(description="Patients analysed.")
+    target: SourcedNumber | None = Field(None, description="The rate P(theta beyond target) is taken "
+                                         "against (the trial's null, or a benchmark), in (0, 1).")
+    direction: Direction = Field("greater", description='"greater" for benefits: P(theta > target); '
+                                 '"less" for harms: P(theta < target).')
+    published: Published
+    benchmarks: Benchmarks
+    decision: DecisionTable | None = Field(None, description="A decision rule with its exact operating "
+                                           "characteristics.")
+
+
+def binary_from_spec(table: BinaryTable, defaults, name: str, base_dir=None):
+    """A validated ``kind = "binary"`` table into ``(endpoint, provenance)``.
+
+    >>> from bayes_trials.provenance import Defaults
+    >>> t = BinaryTable.model_validate({"id": "r", "kind": "binary", "events": 9, "n": 12})
+    >>> ep, prov = binary_from_spec(t, Defaults("published", "abstract"), "r")
+    >>> ep.describe_data(), prov["n"].tag
+    ('9/12', 'published')
+    """
+    events = defaults.sourced(table.events, "events")
+    n = defaults.sourced(table.n, "n")
+    target = defaults.sourced(table.target, "target", required=False)
     provenance = {"events": events, "n": n}
     if target is not None:
         provenance["target"] = target
     endpoint = BinaryEndpoint(
         name=name, data=Binary(events=events.value, n=n.value),
         target=None if target is None else target.value,
-        direction=raw.get("direction", "greater"), label=raw.get("label", name))
+        direction=table.direction, label=table.label or name)
     return endpoint, provenance
 
 
@@ -530,4 +557,4 @@ class BetaGrid(PriorGrid):
 
 #: the registry entry of the kind
 KIND = Kind("binary", BinaryEndpoint, binary_from_spec, prior_family="beta", decisions=True,
-            sensitivity=BetaGrid())
+            sensitivity=BetaGrid(), schema=BinaryTable)
