@@ -2,7 +2,7 @@
 brute force over every count with scipy, the exact binomial test, numerical integration,
 and seeded simulation (within 4 Monte Carlo standard errors).
 
-Seed designs (see /work/shared/TRIAL_FACTS.md):
+Seed designs (the numbers as the two seed specs cite them):
 - LAD-I (Kohn et al., NEJM 2025, doi:10.1056/NEJMoa2407376): n = 9, one-sided null 0.39,
   observed 9/9 [E]; rule P(theta > 0.39) > 0.975.
 - META 10-19 (Lancet Haematol 2025, doi:10.1016/S2352-3026(25)00253-4): n = 12 infused,

@@ -17,7 +17,7 @@ from bayes_trials.fit import CACHE
 from bayes_trials.map_prior import fit_mixture, map_prior, validate_table
 from bayes_trials.distributions import Beta, HalfCauchy, HalfNormal, Mixture, Normal
 
-# CR/CRi of CD19 CAR-T in r/r B-ALL (/work/shared/TRIAL_FACTS.md). Tags: E printed, D derived.
+# CR/CRi of CD19 CAR-T in r/r B-ALL, as the META 10-19 spec cites them. Tags: E printed, D derived.
 # ELIANA 65/79 (ASH 2019 update) is the same trial as ELIANA 61/75 and is not counted twice.
 CART = pd.DataFrame(
     {

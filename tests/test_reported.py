@@ -3,7 +3,7 @@ integration (scipy.integrate.quad), against a PyMC/nutpie fit (within 4 Monte Ca
 standard errors; one compile for the module) and against a published re-analysis.
 
 The LAD-I rate reductions (74.45%, 81.95%, 84.90% lower) are printed without confidence
-intervals (TRIAL_FACTS.md), so they cannot be re-analysed this way; the tests use a
+intervals, so they cannot be re-analysed this way; the tests use a
 constructed example and the ANDROMEDA-SHOCK hazard ratio.
 """
 

@@ -25,7 +25,7 @@ from bayes_trials.cli import main
 from bayes_trials.endpoints.registry import KINDS
 from bayes_trials.errors import SpecError, SpecErrors
 
-from .conftest import LAD1, META, MODELS, ROOT
+from ..conftest import LAD1, META, MODELS, ROOT
 
 TEMPLATES = ROOT / "bayes_trials" / "spec" / "templates"
 GRID = MODELS / "grids" / "lad1_grid.toml"
