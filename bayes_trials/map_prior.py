@@ -27,7 +27,7 @@ from scipy import optimize, special, stats
 from . import _validate as v
 from .errors import DataError, PriorError, StatisticalWarning
 from .ess import ess as _ess
-from .fit import CACHE
+from .fit import CACHE, TIMINGS, Inputs
 from .summaries import mcmc_diagnostics
 from ._constants import CRED_LEVEL
 from .distributions import Beta, Gamma, HalfCauchy, HalfNormal, Mixture, Normal
@@ -342,14 +342,20 @@ def _structure_key(family: str, n_studies: int, tau_prior) -> tuple:
     return ("map_prior", family, int(n_studies), tau_prior.family)
 
 
+#: the random-effects model's one ``pm.Data`` array: per study its two numbers (n and events,
+#: exposure and events, or se and mean, by family), then the hyperparameters (a row each)
+_INPUTS = Inputs(first=1.0, second=0.0, mu_loc=0.0, mu_scale=1.0, tau_scale=1.0)
+#: the names of each family's two per-study columns, in row order
+_STUDY_COLUMNS = {"binomial": ("n", "events"), "poisson": ("exposure", "events"), "normal": ("se", "mean")}
+
+
 def _build_model(key):
     import pymc as pm
 
     _, family, n_studies, tau_family = key
     with pm.Model() as model:
-        mu_loc = pm.Data("mu_loc", 0.0)
-        mu_scale = pm.Data("mu_scale", 1.0)
-        tau_scale = pm.Data("tau_scale", 1.0)
+        d = _INPUTS.declare(width=n_studies)
+        mu_loc, mu_scale, tau_scale = d["mu_loc"][0], d["mu_scale"][0], d["tau_scale"][0]
         mu = pm.Normal("mu", mu=mu_loc, sigma=mu_scale)
         if tau_family == "halfnormal":
             tau = pm.HalfNormal("tau", sigma=tau_scale)
@@ -357,18 +363,13 @@ def _build_model(key):
             tau = pm.HalfCauchy("tau", beta=tau_scale)
         z = pm.Normal("z", 0.0, 1.0, shape=n_studies)
         theta = pm.Deterministic("theta", mu + tau * z)  # non-centred study effects
+        first, second = d["first"], d["second"]
         if family == "binomial":
-            n = pm.Data("n", np.ones(n_studies, dtype="int64"))
-            y = pm.Data("events", np.zeros(n_studies, dtype="int64"))
-            pm.Binomial("y", n=n, logit_p=theta, observed=y)
+            pm.Binomial("y", n=_INPUTS.counts(first), logit_p=theta, observed=_INPUTS.counts(second))
         elif family == "poisson":
-            expo = pm.Data("exposure", np.ones(n_studies))
-            y = pm.Data("events", np.zeros(n_studies, dtype="int64"))
-            pm.Poisson("y", mu=expo * pm.math.exp(theta), observed=y)
+            pm.Poisson("y", mu=first * pm.math.exp(theta), observed=_INPUTS.counts(second))
         else:
-            se = pm.Data("se", np.ones(n_studies))
-            y = pm.Data("mean", np.zeros(n_studies))
-            pm.Normal("y", mu=theta, sigma=se, observed=y)
+            pm.Normal("y", mu=theta, sigma=first, observed=second)
     return model
 
 
@@ -597,19 +598,16 @@ def map_prior(
     cache = CACHE if cache is None else cache
     key = _structure_key(family, len(df), tau_prior)
     compiled = cache.get(key, _build_model)
-    inputs = {"mu_loc": intercept_prior.mean, "mu_scale": intercept_prior.sd,
-              "tau_scale": tau_prior.scale}
-    if family == "binomial":
-        inputs.update(n=df["n"].to_numpy("int64"), events=df["events"].to_numpy("int64"))
-    elif family == "poisson":
-        inputs.update(exposure=df["exposure"].to_numpy(float), events=df["events"].to_numpy("int64"))
-    else:
-        inputs.update(se=df["se"].to_numpy(float), mean=df["mean"].to_numpy(float))
-    tree = nutpie.sample(
-        compiled.with_data(**inputs),
-        draws=int(draws), tune=int(tune), chains=int(chains), seed=int(random_seed),
-        save_warmup=False, progress_bar=False, target_accept=float(target_accept),
-    )
+    a, b = _STUDY_COLUMNS[family]
+    inputs = _INPUTS.pack(first=df[a].to_numpy(float), second=df[b].to_numpy(float),
+                          mu_loc=intercept_prior.mean, mu_scale=intercept_prior.sd,
+                          tau_scale=tau_prior.scale)
+    with TIMINGS.phase("sampling"):
+        tree = nutpie.sample(
+            compiled.with_data(**inputs),
+            draws=int(draws), tune=int(tune), chains=int(chains), seed=int(random_seed),
+            save_warmup=False, progress_bar=False, target_accept=float(target_accept),
+        )
     post = tree["posterior"]
     mu = np.asarray(post["mu"].values, dtype=float).ravel()
     tau = np.asarray(post["tau"].values, dtype=float).ravel()

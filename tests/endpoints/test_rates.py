@@ -434,7 +434,9 @@ def test_incomplete_patients_dropped_kept_or_refused():
     kept = PerPatientRates(df, incomplete="keep")
     assert kept.n_patients == 3 and kept.totals().before.events == 13
     ep = PatientRateRatioEndpoint("x", kept)
-    assert len(ep.model_inputs(PatientRatePrior())["events"]) == 5
+    from bayes_trials.endpoints.rates.model import FRAILTY_INPUTS
+
+    assert len(FRAILTY_INPUTS.unpack(ep.model_inputs(PatientRatePrior()))["events"]) == 5
     with pytest.raises(DataError, match="one period only"):
         PerPatientRates(df, incomplete="error")
 
