@@ -5,6 +5,11 @@ report folder; ``bayes-trials sensitivity SPEC [--grid GRID] [--out DIR] [--sche
 writes prior-grid, tipping-point and fragility tables and figures (exit 0, or 2 on bad input). Exit status: 0 when every check passed, 1 when a check failed (the report
 is still written, the failure is in it), 2 on bad input (one line naming file, endpoint
 and field; nothing is written).
+
+Both take ``--workers N`` (sample in a Dask LocalCluster of N processes, each compiling the
+model structures it is given once; default 1: this process), ``--scheduler ADDRESS`` (a Dask
+cluster) and ``--profile`` (the seconds spent importing, loading the spec, compiling,
+sampling, summarising, checking and writing); the closing line gives the main ones.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ SPECS = ["models/lad1_marnecel.toml", "models/meta10_19.toml"]
 def checkout(ref: str, into: Path) -> Path:
     """The package at ``ref``, extracted (tracked files only) into ``into``."""
     archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+    into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
 
