@@ -49,31 +49,41 @@ INTERVAL_METHODS = {"clopper-pearson": "beta", "wilson": "wilson", "jeffreys": "
 #: the binary model's one ``pm.Data`` array: the prior's component weights and Beta
 #: parameters, and the counts ``(n, events)``
 INPUTS = Inputs(prior_w=0.0, prior_a=1.0, prior_b=1.0, counts=0.0)
+#: the batched model's one ``pm.Data`` array, per point: each prior component's log weight,
+#: its Beta parameters and log Beta function (computed once, not at every gradient), and the
+#: counts ``(n, events)``
+BATCH_INPUTS = Inputs(log_w=-np.inf, prior_a=1.0, prior_b=1.0, log_beta=0.0, counts=0.0)
 #: what pads a batch: a uniform prior and no patients (its point samples the logistic prior)
-BATCH_PADDING = {"prior_w": [1.0], "prior_a": [1.0], "prior_b": [1.0], "counts": [0, 0]}
+BATCH_PADDING = {"log_w": [0.0], "prior_a": [1.0], "prior_b": [1.0], "log_beta": [0.0], "counts": [0, 0]}
 
 
 @dataclass(frozen=True)
 class BinaryBatch:
     """Binary posteriors as ``size`` independent dimensions of one PyMC model.
 
-    Point :math:`k` has its own data :math:`(y_k, n_k)` and Beta-mixture prior, and the joint
-    density is the product of the binary model's (:meth:`BinaryEndpoint.build_model`):
+    Point :math:`k` has its own data :math:`(y_k, n_k)` and Beta-mixture prior; with
+    :math:`x_k = \\operatorname{logit}\\theta_k` its posterior kernel (the binary model's,
+    :meth:`BinaryEndpoint.build_model`, without the binomial coefficient) is
 
-    .. math:: \\log p(x \\mid y) = \\sum_{k=1}^{K} \\Big[\\log \\sum_c w_{kc}\\,
-              \\sigma(x_k)^{a_{kc}} \\sigma(-x_k)^{b_{kc}} / B(a_{kc}, b_{kc})
-              + \\log \\text{Binomial}(y_k \\mid n_k, \\sigma(x_k))\\Big] + \\text{const},
+    .. math:: \\log p(x_k \\mid y_k) = \\log \\sum_c w_{kc}\\,
+              \\sigma(x_k)^{a_{kc} + y_k} \\sigma(-x_k)^{b_{kc} + n_k - y_k} / B(a_{kc}, b_{kc})
+              + \\text{const},
 
-    so each point's draws are a sample of its own posterior. One NUTS run serves all points:
-    one step size and mass-matrix adaptation (diagonal: each point's own scale) for all of
-    them, see :func:`bayes_trials.fit.sample_points`. Unused points are padded with
-    :data:`BATCH_PADDING`.
+    and the joint density is the product over the points, so each point's draws are a sample
+    of its own posterior. One NUTS run serves all points: one step size and one trajectory
+    length for all of them (the diagonal mass matrix scales each point), see
+    :func:`bayes_trials.fit.sample_points`. ``tail`` sorts points into chunks: posteriors with a
+    component :math:`a + y < 1` or :math:`b + n - y < 1` have an exponential tail on the logit
+    scale heavier than their spread, which would set a small step size for every point of a
+    chunk, so they are batched apart (``"heavy"``), on the same compiled model (``tail`` is not
+    part of the compile key). Unused points are padded with :data:`BATCH_PADDING`.
 
-    >>> BinaryBatch().structure()
-    ('binary-batch', 64)
+    >>> BinaryBatch().structure(), BinaryBatch(tail="heavy").structure()
+    (('binary-batch', 64), ('binary-batch', 64))
     """
 
     size: int = BATCH_SIZE
+    tail: str = "light"
 
     def structure(self) -> tuple:
         return ("binary-batch", self.size)
@@ -85,27 +95,35 @@ class BinaryBatch:
 
         _, size = structure
         with pm.Model() as model:
-            d = INPUTS.declare(width=2, size=size)
-            n = INPUTS.counts(d["counts"][:, 0])
-            events = INPUTS.counts(d["counts"][:, 1])
-            w, a, b = d["prior_w"], d["prior_a"], d["prior_b"]
+            d = BATCH_INPUTS.declare(width=2, size=size)
+            n, events = d["counts"][:, 0], d["counts"][:, 1]
             x = pm.Flat("logit_theta", shape=size)
-            xc = x[:, None]
-            log_beta_fn = pt.gammaln(a) + pt.gammaln(b) - pt.gammaln(a + b)
-            log_comp = pt.log(w) - a * pt.softplus(-xc) - b * pt.softplus(xc) - log_beta_fn
-            pm.Potential("prior", pt.logsumexp(log_comp, axis=1).sum())
-            pm.Deterministic("theta", pt.sigmoid(x))
-            pm.Binomial("y", n=n, logit_p=x, observed=events)
+            log_comp = (d["log_w"] - (d["prior_a"] + events[:, None]) * pt.softplus(-x)[:, None]
+                        - (d["prior_b"] + (n - events)[:, None]) * pt.softplus(x)[:, None] - d["log_beta"])
+            pm.Potential("posterior", pt.logsumexp(log_comp, axis=1).sum())
         return model
+
+    @staticmethod
+    def values(endpoint, prior) -> dict:
+        """The rows of :data:`BATCH_INPUTS` for one point."""
+        rows = endpoint.input_values(prior)
+        a, b = np.asarray(rows["prior_a"], float), np.asarray(rows["prior_b"], float)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(rows["prior_w"])
+        return {"log_w": log_w, "prior_a": a, "prior_b": b, "log_beta": special.betaln(a, b),
+                "counts": rows["counts"]}
 
     def model_inputs(self, points: list) -> dict:
         """The ``pm.Data`` value for ``points`` (``[(endpoint, prior), ...]``, at most ``size``)."""
-        return INPUTS.pack_batch([ep.input_values(prior) for ep, prior in points], self.size,
-                                 BATCH_PADDING)
+        return BATCH_INPUTS.pack_batch([self.values(ep, prior) for ep, prior in points], self.size,
+                                       BATCH_PADDING)
 
     def draws(self, tree, n: int) -> dict:
-        """``{"theta": DataArray (chain, draw, point)}`` of the first ``n`` points."""
-        return {"theta": batch_dim(tree["posterior"]["theta"], n)}
+        """``{"theta": DataArray (chain, draw, point)}`` of the first ``n`` points (the
+        inverse logit of the sampled ``logit_theta``)."""
+        from scipy.special import expit
+
+        return {"theta": expit(batch_dim(tree["posterior"]["logit_theta"], n))}
 
 
 def batch_dim(draws, n: int):
@@ -268,8 +286,12 @@ class BinaryEndpoint(ScalarEndpoint):
 
     def batch(self, prior) -> BinaryBatch:
         """The batched model that samples this endpoint under any Beta (mixture) prior as
-        one point of many (:class:`BinaryBatch`)."""
-        return BinaryBatch()
+        one point of many (:class:`BinaryBatch`; ``tail="heavy"`` when a posterior component
+        has a Beta parameter below 1)."""
+        y, n = self.data.events, self.data.n
+        _, comps = components_of(prior)
+        heavy = any(c.a + y < 1 or c.b + n - y < 1 for c in comps)
+        return BinaryBatch(tail="heavy" if heavy else "light")
 
     def strata(self, prior) -> list | None:
         """A Beta mixture's components with their exact posterior weights (see

@@ -32,7 +32,7 @@ from ...data import PrePostRates
 from ...errors import DataError, PriorError
 from ..scalar import ScalarEndpoint
 from .exact import exact_rates, log_linear_log_density, log_linear_posterior, two_rate_posterior
-from .model import AGGREGATE, RatesBatch, aggregate_inputs, build_aggregate_model, tidy_aggregate
+from .model import AGGREGATE, RatesBatch, aggregate_inputs, build_aggregate_model, heavy_tailed, tidy_aggregate
 from .priors import LogRRPrior, TwoRatePrior, log_rr_priors
 from .reference import INTERVAL_METHODS, RateRatioReference, rate_ratio_reference
 from .reference_checks import log_linear_checks, two_rate_checks
@@ -91,8 +91,10 @@ class _PrePostEndpoint(ScalarEndpoint):
 
     def batch(self, prior) -> RatesBatch:
         """The batched model that samples this endpoint under any of its priors as one
-        point of many (:class:`~bayes_trials.endpoints.rates.model.RatesBatch`)."""
-        return RatesBatch()
+        point of many (:class:`~bayes_trials.endpoints.rates.model.RatesBatch`; heavy-tailed
+        posteriors, :func:`~bayes_trials.endpoints.rates.model.heavy_tailed`, apart)."""
+        self.check_prior(prior)
+        return RatesBatch(tail="heavy" if heavy_tailed(self.data, prior) else "light")
 
     def prob_reduction_above(self, dist, percent: float) -> float:
         """:math:`P(100(1 - \\text{RR}) > \\text{percent}) = P(\\text{RR} < 1 - \\text{percent}/100)`."""

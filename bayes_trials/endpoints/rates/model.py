@@ -173,37 +173,67 @@ def tidy_aggregate(tree):
     return xr.DataTree.from_dict(groups)
 
 
+#: the batched model's one ``pm.Data`` array, per point: counts and exposures, the family
+#: switch, and for each Gamma component its constant :math:`\\log w + s \\log r - \\log\\Gamma(s)`,
+#: shape and rate (before; after), for each Normal component of log RR its log weight, mean and
+#: sd (the constants computed once, not at every gradient)
+BATCH_INPUTS = Inputs(events=0.0, exposure=1.0, two_rates=0.0,
+                      before_const=-np.inf, before_shape=1.0, before_rate=1.0,
+                      after_const=-np.inf, after_shape=1.0, after_rate=1.0,
+                      log_rr_log_w=-np.inf, log_rr_mean=0.0, log_rr_sd=1.0)
 #: what pads a batch: Gamma(1, 1) priors on both rates and no events in a unit of exposure
 BATCH_PADDING = {"events": [0, 0], "exposure": [1.0, 1.0], "two_rates": [1.0],
-                 **{f"prior_before_{k}": v for k, v in _PLACEHOLDER_GAMMA.items()},
-                 **{f"prior_after_{k}": v for k, v in _PLACEHOLDER_GAMMA.items()},
-                 **{f"prior_log_rr_{k}": v for k, v in _PLACEHOLDER_NORMAL.items()}}
+                 "before_const": [0.0], "before_shape": [1.0], "before_rate": [1.0],
+                 "after_const": [0.0], "after_shape": [1.0], "after_rate": [1.0],
+                 "log_rr_log_w": [0.0], "log_rr_mean": [0.0], "log_rr_sd": [1.0]}
 
 
-def _rows_gamma(x, w, s, r):
-    """:func:`gamma_mix_on_log_scale` of each point: ``x`` (points,), rows (points, components)."""
-    import pytensor.tensor as pt
+def _batch_values(data, prior) -> dict:
+    """The rows of :data:`BATCH_INPUTS` for one point."""
+    from scipy.special import gammaln
 
-    xc = x[:, None]
-    return pt.logsumexp(pt.log(w) + s * pt.log(r) - pt.gammaln(s) + s * xc - r * pt.exp(xc), axis=1)
+    rows = aggregate_values(data, prior)
+    out = {k: rows[k] for k in ("events", "exposure", "two_rates")}
+    with np.errstate(divide="ignore"):
+        for period in ("before", "after"):
+            w, sh, r = (np.asarray(rows[f"prior_{period}_{k}"], float) for k in ("w", "shape", "rate"))
+            out.update({f"{period}_const": np.log(w) + sh * np.log(r) - gammaln(sh),
+                        f"{period}_shape": sh, f"{period}_rate": r})
+        out.update(log_rr_log_w=np.log(np.asarray(rows["prior_log_rr_w"], float)),
+                   log_rr_mean=rows["prior_log_rr_mean"], log_rr_sd=rows["prior_log_rr_sd"])
+    return out
 
 
-def _rows_normal(x, w, m, sd):
-    """:func:`normal_mix` of each point."""
-    import pytensor.tensor as pt
-
-    z = (x[:, None] - m) / sd
-    return pt.logsumexp(pt.log(w) - 0.5 * z**2 - pt.log(sd), axis=1) - 0.5 * np.log(2 * np.pi)
+def heavy_tailed(data, prior) -> bool:
+    """Whether a point's posterior has a heavy tail on the sampled log scale: a Gamma
+    posterior of a rate with shape below 1 (a period without events under a vague prior), or
+    no events after in the log-linear model (the likelihood flat as log RR falls)."""
+    y_b, y_a = data.before.events, data.after.events
+    if isinstance(prior, LogRRPrior):
+        return y_a == 0 or min(mix_arrays(prior.baseline, "shape")[1]) + y_b < 1
+    return (min(mix_arrays(prior.before, "shape")[1]) + y_b < 1
+            or min(mix_arrays(prior.after, "shape")[1]) + y_a < 1)
 
 
 @dataclass(frozen=True)
 class RatesBatch:
     """Aggregate-rate posteriors as ``size`` independent points of one PyMC model.
 
-    Each point is :func:`build_aggregate_model` with its own counts, exposures, prior family
-    and priors; the joint log density is the sum of the points' (see
-    :class:`~bayes_trials.endpoints.binary.BinaryBatch` and
-    :func:`bayes_trials.fit.sample_points`). Unused points are padded with
+    Each point is the posterior of :func:`build_aggregate_model` (without the Poisson
+    constants) with its own counts, exposures, prior family and priors:
+
+    .. math::
+
+        \\log p(x_b, x_2 \\mid y) = \\log \\sum_k e^{c_k + (s_k + y_b) x_b - (r_k + E_b) e^{x_b}}
+        + \\begin{cases} \\log \\sum_k e^{c'_k + (s'_k + y_a) x_2 - (r'_k + E_a) e^{x_2}}
+        & \\text{independent rate priors}\\\\
+        \\log \\sum_k w_k N(x_2; m_k, s_k^2) + y_a (x_b + x_2) - E_a e^{x_b + x_2}
+        & \\text{log-linear model} \\end{cases}
+
+    (:math:`c_k = \\log w_k + s_k \\log r_k - \\log \\Gamma(s_k)`), summed over the points
+    (see :class:`~bayes_trials.endpoints.binary.BinaryBatch` and
+    :func:`bayes_trials.fit.sample_points`); ``tail="heavy"`` batches the points of
+    :func:`heavy_tailed` apart, on the same compiled model. Unused points are padded with
     :data:`BATCH_PADDING`.
 
     >>> RatesBatch().structure()
@@ -211,6 +241,7 @@ class RatesBatch:
     """
 
     size: int = BATCH_SIZE
+    tail: str = "light"
 
     def structure(self) -> tuple:
         return ("rates-batch", self.size)
@@ -222,28 +253,31 @@ class RatesBatch:
 
         _, size = structure
         with pm.Model() as model:
-            d = AGGREGATE_INPUTS.declare(width=2, size=size)
-            y = AGGREGATE_INPUTS.counts(d["events"])
-            e = d["exposure"]
+            d = BATCH_INPUTS.declare(width=2, size=size)
+            y, e = d["events"], d["exposure"]
             two = d["two_rates"][:, 0]
-            pb = [d[f"prior_before_{k}"] for k in ("w", "shape", "rate")]
-            pa = [d[f"prior_after_{k}"] for k in ("w", "shape", "rate")]
-            pr = [d[f"prior_log_rr_{k}"] for k in ("w", "mean", "sd")]
             x_b = pm.Flat("log_rate_before", shape=size)
             x_2 = pm.Flat(SECOND, shape=size)
-            pm.Potential("prior_before", _rows_gamma(x_b, *pb).sum())
-            pm.Potential("prior_second", pt.switch(pt.gt(two, 0.5), _rows_gamma(x_2, *pa),
-                                                   _rows_normal(x_2, *pr)).sum())
-            x_a = x_2 + (1.0 - two) * x_b
-            pm.Poisson("y_before", mu=pt.exp(x_b) * e[:, 0], observed=y[:, 0])
-            pm.Poisson("y_after", mu=pt.exp(x_a) * e[:, 1], observed=y[:, 1])
+
+            def gamma_post(x, period, col):
+                xc = x[:, None]
+                return pt.logsumexp(d[f"{period}_const"] + (d[f"{period}_shape"] + y[:, col][:, None]) * xc
+                                    - (d[f"{period}_rate"] + e[:, col][:, None]) * pt.exp(xc), axis=1)
+
+            z = (x_2[:, None] - d["log_rr_mean"]) / d["log_rr_sd"]
+            normal = pt.logsumexp(d["log_rr_log_w"] - 0.5 * z**2 - pt.log(d["log_rr_sd"]), axis=1)
+            x_a = x_b + x_2
+            log_linear_after = normal + y[:, 1] * x_a - e[:, 1] * pt.exp(x_a)
+            pm.Potential("posterior", (gamma_post(x_b, "before", 0)
+                                       + pt.switch(pt.gt(two, 0.5), gamma_post(x_2, "after", 1),
+                                                   log_linear_after)).sum())
             pm.Deterministic("rate_ratio", pt.exp(x_2 - two * x_b))
         return model
 
     def model_inputs(self, points: list) -> dict:
         """The ``pm.Data`` value for ``points`` (``[(endpoint, prior), ...]``, at most ``size``)."""
-        return AGGREGATE_INPUTS.pack_batch([aggregate_values(ep.data, prior) for ep, prior in points],
-                                           self.size, BATCH_PADDING)
+        return BATCH_INPUTS.pack_batch([_batch_values(ep.data, prior) for ep, prior in points],
+                                       self.size, BATCH_PADDING)
 
     def draws(self, tree, n: int) -> dict:
         """``{"rate_ratio": DataArray (chain, draw, point)}`` of the first ``n`` points."""
