@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import _validate as v
 from ._constants import CRED_LEVEL, DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, METHODS
-from .checks import family_wise, family_wise_z, mcmc_vs_exact, sampler_diagnostics
+from .checks import KINDS, Check, family_wise, family_wise_z, mcmc_vs_exact, sampler_diagnostics
 from .errors import BayesTrialsError, SpecError, StatisticalWarning
 from .fit import TIMINGS, derive_seed, sample_all
 from .reported import analyse_reported, reported_checks
@@ -57,6 +57,9 @@ def _prepare(endpoint, analysis, *, method, draws, tune, chains, seed, level, tr
     if not exact and (method != "mcmc" or not model.samples(prior)):
         return None, None
     base = model.prior_summary(prior, exact)
+    note = model.uninformative()
+    if note:
+        base = {**base, "note": note}
     rows = {q.name: {**base, **(exact_columns(q, exact[q.name], level) if q.name in exact else {})}
             for q in quantities}
     fit = Fit(analysis, exact, rows)
@@ -75,10 +78,15 @@ def _complete(endpoint, fit, sampled, level) -> list:
     fit.posterior = tree if tidy is None else tidy(tree)
     fit.attempts, fit.diagnostics = attempts, diag
     checks = []
+    note = model.uninformative()
     for q in model.quantities(prior):
         fit.rows[q.name].update(mc_rows[q.name], divergences=diag["divergences"], draws=diag["draws"],
                                 target_accept=target_accept, seed=fit.seed, attempts=attempts)
-        if q.name in fit.exact:
+        if q.name in fit.exact and note:
+            checks.append(Check(endpoint.name, KINDS[1], f"{q.label}: MCMC vs exact", None, None, "-",
+                                None, f"{note}; the draws restate the prior, so they are not compared",
+                                prior=analysis.name))
+        elif q.name in fit.exact:
             checks += mcmc_vs_exact(endpoint.name, analysis.name, q, fit.rows[q.name], level)
     diag_checks = sampler_diagnostics(endpoint.name, analysis.name, diag, model.diagnostics_label(prior))
     if not diag_checks[0].passed:
