@@ -24,7 +24,9 @@ The diagonal mass matrix adapts to each point's own posterior scale, but the ste
 tuned to the joint acceptance, which the hardest point (a posterior piled against 0 or 1,
 with a long tail on the logit scale) and the number of dimensions both lower, so trajectories
 take more, smaller leapfrog steps than a single fit's (``benchmarks/bench_sensitivity.py``
-prints both). Each point keeps its own checks: R-hat, bulk ESS and the z-scores against its
+prints both). Points whose posterior has a heavy tail on the sampled scale (the kind's
+``batch(prior)`` says so: e.g. a Beta posterior parameter below 1) go to chunks of their own,
+on the same compiled model, so they do not shrink the step size of every other point. Each point keeps its own checks: R-hat, bulk ESS and the z-scores against its
 exact posterior, and a chunk's divergences count against all of its points, which are then
 refitted alone.
 
