@@ -125,7 +125,8 @@ class BatchedModel(Protocol):
     model: ``size`` points, each with its own data and prior, whose joint density is the
     product of the points' posteriors, so one compile and one NUTS run sample them all
     (:func:`bayes_trials.fit.sample_points`). Instances are small frozen dataclasses: equal
-    batches share chunks, and pickle to Dask workers.
+    batches share chunks, and pickle to Dask workers; batches that differ only in fields
+    outside :meth:`structure` (a heavy-tailed group, say) are chunked apart on one compile.
     """
 
     size: int
