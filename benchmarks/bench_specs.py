@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,7 @@ def main(argv=None) -> int:
                     shown = re.sub(r"^.*?report written to \S+ ", "", closing)
                     print(f"[{rep + 1}] {Path(spec).stem:>14} {name:>18}: {wall:6.1f} s (load {load:.1f}) {shown}",
                           flush=True)
-    med = {k: sorted(v)[len(v) // 2] for k, v in walls.items()}
+    med = {k: statistics.median(v) for k, v in walls.items()}  # even repeats: the mean of the middle two
     names = list(ways)
     print(f"\nmedian wall seconds over {args.repeats} interleaved runs ({os.cpu_count()} cores; "
           f"load average now {os.getloadavg()[0]:.1f}):")
