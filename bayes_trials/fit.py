@@ -25,6 +25,7 @@ from ._constants import (
     DEFAULT_TUNE,
     RETRIES,
 )
+from . import progress
 from .checks import diagnostics_pass
 from .summaries import fit_diagnostics, mcmc_columns, stratified_columns
 
@@ -50,7 +51,7 @@ class ModelCache:
             if structure not in self._models:
                 import nutpie  # heavy (numba): imported when the first model compiles
 
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), progress.stage("compiling", str(structure[0])):
                     warnings.simplefilter("ignore", FutureWarning)
                     self._models[structure] = nutpie.compile_pymc_model(build(structure))
                 self.compiles += 1
@@ -94,9 +95,10 @@ def sample(model, prior, *, draws: int = DEFAULT_DRAWS, tune: int = DEFAULT_TUNE
         target_accept = target_accept_for(model, prior)
     compiled = cache.get(model.structure(prior), model.build_model)
     compiled = compiled.with_data(**model.model_inputs(prior))
-    return nutpie.sample(compiled, draws=int(draws), tune=int(tune), chains=int(chains),
-                         seed=int(seed), save_warmup=False, progress_bar=False,
-                         target_accept=float(target_accept))
+    with progress.stage("sampling"):
+        return nutpie.sample(compiled, draws=int(draws), tune=int(tune), chains=int(chains),
+                             seed=int(seed), save_warmup=False, progress_bar=False,
+                             target_accept=float(target_accept))
 
 
 def sample_until_diagnostics_pass(model, prior, quantities, exact: dict, *, draws: int, tune: int,

@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 
 from . import _validate as v
+from . import progress
 from ._constants import CRED_LEVEL, DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, METHODS
 from .checks import family_wise, family_wise_z, mcmc_vs_exact, sampler_diagnostics
 from .errors import BayesTrialsError, SpecError, StatisticalWarning
@@ -99,17 +100,19 @@ def analyse_endpoint(endpoint, priors: dict, *, method: str = "mcmc", draws: int
             raise err.located(endpoint=endpoint.name, field=f"priors.{name}") from None
     fits, checks = {}, []
     for analysis in endpoint.analyses(priors):
+        progress.describe(f"{endpoint.name} / {analysis.name}")
         fit, fit_checks = _fit(endpoint, analysis, method=method, draws=draws, tune=tune,
                                chains=chains, seed=seed, level=level, trial_id=trial_id)
         if fit is None:
             continue
         fits[analysis.name] = fit
         checks += fit_checks
-    reference = endpoint.reference(level)
-    published = spec.published if spec is not None else ()
-    assumed = spec is not None and spec.data_assumed
-    checks = (endpoint.published_checks(reference, published, assumed)
-              + checks + endpoint.reference_checks(reference, fits, level))
+    with progress.stage("checks"):
+        reference = endpoint.reference(level)
+        published = spec.published if spec is not None else ()
+        assumed = spec is not None and spec.data_assumed
+        checks = (endpoint.published_checks(reference, published, assumed)
+                  + checks + endpoint.reference_checks(reference, fits, level))
     return EndpointResult(endpoint, fits, reference, spec=spec, level=level, method=method,
                           _checks=checks)
 
@@ -155,10 +158,12 @@ def analyse(endpoint_or_spec, priors: dict | None = None, *, method: str = "mcmc
             if val is not None:
                 settings[key] = val
         results = {}
-        for es in spec.endpoints:
-            use = priors if priors is not None else es.priors
-            results[es.endpoint.name] = analyse_endpoint(
-                es.endpoint, use, method=method, spec=es, trial_id=spec.name, **settings)
+        with progress.bar(len(spec.endpoints), f"{spec.name}: endpoints"):
+            for es in spec.endpoints:
+                use = priors if priors is not None else es.priors
+                results[es.endpoint.name] = analyse_endpoint(
+                    es.endpoint, use, method=method, spec=es, trial_id=spec.name, **settings)
+                progress.advance()
         judge_family_wise(results.values())
         reported = {rs.id: analyse_reported(rs, level=settings["level"]) for rs in spec.reported}
         checks = [c for rs in spec.reported for c in reported_checks(rs)]
