@@ -104,7 +104,7 @@ def bar(total: int, label: str):
     from tqdm import tqdm
 
     pb = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True,
-              bar_format="{desc} {bar:16} {n_fmt}/{total_fmt} [{elapsed}] {postfix}")
+              bar_format="{desc} {bar:16} {n_fmt}/{total_fmt} [{elapsed}]{postfix}")
     _display.update(bar=pb, text="", stage="")
     try:
         yield

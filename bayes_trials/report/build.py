@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -155,8 +156,10 @@ def endpoint_section(result, sink, taken: set) -> Section:
     frame, compact, labels = posterior_table(result)
     post = []
     if len(frame):
-        post.append(Table.from_frame(frame, compact=compact, labels=labels, csv=f"summary_{name}.csv",
-                                     caption=posterior_caption(result)))
+        table = Table.from_frame(frame, compact=compact, labels=labels, csv=f"summary_{name}.csv",
+                                 caption=posterior_caption(result))
+        table.collapsed = False  # the endpoint's result: always in view
+        post.append(table)
     fig = _as_figure(ep.figure(result))
     if fig is not None:
         caption = ep.figure_caption(result) if hasattr(ep, "figure_caption") else ep.label
@@ -282,11 +285,21 @@ def header_lines(trial_result) -> list[str]:
         how = "exact posteriors only (conjugate updating or quadrature; nothing sampled)"
     level = s.get("level")
     lines = [f"Source: {t['citation']}",
-             f"Spec {spec.path} (sha256 {spec.sha256[:16]}); {how}; seed {s['seed']}"
+             f"Spec {_shown_path(spec.path)} (sha256 {spec.sha256[:16]}); {how}; seed {s['seed']}"
              + (f"; credible level {100 * level:g}%." if level is not None else "."),
              "Every input number is tagged published (printed in the source), derived (computed from "
              "printed numbers) or assumed (an explicit assumption); see each endpoint's provenance table."]
     return lines
+
+
+def _shown_path(path) -> str:
+    """The spec's path relative to the working folder when it lies below it (the full path
+    is in ``provenance.json``)."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
 
 
 def failure_banner(checks: pd.DataFrame, appendix_id: str) -> Banner | None:
@@ -339,12 +352,16 @@ def summary_table(results: dict, level: float) -> Table | None:
     frame, labels = summary_frame(results, level)
     if frame.empty:
         return None
-    return Table.from_frame(frame, labels=labels, prob_columns=(), caption=(
+    shown = frame.copy()
+    shown.loc[shown["endpoint"].eq(shown["endpoint"].shift()), "endpoint"] = ""  # each endpoint named once
+    table = Table.from_frame(shown, labels=labels, prob_columns=(), compact=list(frame.columns), caption=(
         "One row per endpoint and prior (and model): the posterior mean, the credible interval and the "
         "posterior probability of the endpoint's criterion. From: exact (conjugate updating or "
         "quadrature) where a closed form exists, else MCMC; where both exist the MCMC estimate is in the "
-        "endpoint's posterior table and is checked against the exact one. Checks passed: the checks of "
-        "that fit and those of the endpoint that concern no prior."))
+        "endpoint's posterior table and is checked against the exact one. Checks passed: passed / applicable, "
+        "over the checks of that fit and those of the endpoint that concern no prior."))
+    table.collapsed = False  # the summary is read first, whatever its length
+    return table
 
 
 def build_document(trial_result, sink, parts=None) -> Document:

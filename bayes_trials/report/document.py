@@ -22,7 +22,10 @@ import pandas as pd
 from .._format import PROB_COLUMNS, column_label, fmt, fmt_prob
 
 #: tables longer than this are collapsed in HTML (a click shows them) and say how many rows
-COLLAPSE_ROWS = 25
+COLLAPSE_ROWS = 15
+#: a table of more columns than this, without a compact view of its own, shows its first ones
+#: (the wide view keeps them all)
+MAX_COLUMNS = 11
 
 
 @dataclass
@@ -62,10 +65,13 @@ class Table:
         formatted by :func:`~bayes_trials._format.fmt`, probabilities by
         :func:`~bayes_trials._format.fmt_prob`, headings in words
         (:func:`~bayes_trials._format.column_label`, or ``labels``). ``compact``: the
-        columns of the compact view (names of ``df``)."""
+        columns of the compact view (names of ``df``; by default the first :data:`MAX_COLUMNS`
+        of a wider table)."""
         df = _flat(df)
         wide = _view(df, list(df.columns), labels or {}, prob_columns)
         small = None
+        if compact is None and len(df.columns) > MAX_COLUMNS:
+            compact = list(df.columns[:MAX_COLUMNS])  # what a page holds; the rest one click away
         if compact is not None:
             keep = [c for c in df.columns if c in compact]
             if len(keep) < len(df.columns):

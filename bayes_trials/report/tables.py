@@ -220,19 +220,22 @@ def summary_frame(results: dict, level: float) -> tuple[pd.DataFrame, dict]:
         fits = res.fits
         for r in headline_records(res):
             passed, n = fit_checks(checks, fits[r["fit"]])
-            rows.append({"endpoint": name, "prior": r["prior"], "role": r["role"], "model": r["model"],
-                         "quantity": r["quantity"], "mean": r["mean"], "cri": r["cri"],
+            prior = r["prior"] + (f" ({r['model']})" if r["model"] else "")
+            rows.append({"endpoint": name, "prior": prior, "role": r["role"], "quantity": r["quantity"],
+                         "mean": r["mean"], "cri": r["cri"],
                          "criterion": r["criterion"] or "-", "prob": r["prob"] if r["has_target"] else "-",
                          "source": r["source"], "decision": decisions.get(r["prior"], "-"),
-                         "checks": f"{passed} of {n}"})
+                         "checks": f"{passed}/{n}"})
     frame = pd.DataFrame(rows)
     p = pct(level)
-    labels = {"endpoint": "Endpoint", "prior": "Prior", "role": "Role", "model": "Model", "quantity": "Quantity",
+    labels = {"endpoint": "Endpoint", "prior": "Prior (model)", "role": "Role", "quantity": "Quantity",
               "mean": "Posterior mean", "cri": f"{p}% CrI (equal-tailed)", "criterion": "Criterion",
               "prob": "P(criterion)", "source": "From", "decision": "Decision", "checks": "Checks passed"}
     if len(frame):
-        drop = [c for c in ("model", "decision") if not (frame[c].astype(bool) & (frame[c] != "-")).any()]
+        drop = [c for c in ("decision",) if not (frame[c].astype(bool) & (frame[c] != "-")).any()]
         frame = frame.drop(columns=drop)
+        if not any(fit.analysis.model_name for res in results.values() for fit in res.fits.values()):
+            labels["prior"] = "Prior"
     return frame, labels
 
 

@@ -144,6 +144,8 @@ def report_sections(result) -> list:
                      caption="The hierarchical model's hyperpriors and scales with their tags and sources."),
                 Part(("Event rates: independent exact Beta posteriors per prior; hierarchical posterior (MCMC) "
                       "with its shrinkage toward the group"), event_rates(result), place="posterior",
+                     compact=("analysis", "term", "count", "n", "exact_mean", f"exact_upper{p}", "mean",
+                              f"eti{p}_low", f"eti{p}_high", f"upper{p}", "shrinkage"),
                      caption=(f"Per analysis and event: the count, the exact independent posterior (exact_*) with "
                               f"its one-sided {p}% upper bound, the Clopper-Pearson bound, and the hierarchical "
                               "posterior (MCMC) with its shrinkage toward the body system's mean.")),

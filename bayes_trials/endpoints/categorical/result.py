@@ -117,7 +117,8 @@ def report_sections(endpoint, result) -> list:
                      caption=("Per prior, each category and union of categories: the observed count, the exact "
                               "Dirichlet / Beta marginal posterior (exact_*), the target and the exact "
                               "P(beyond target), with the MCMC numbers beside them when sampled.")),
-                Part("Frequentist reference (recomputed)", frequentist_table(endpoint, result), place="reference",
+                Part("Frequentist reference (recomputed): Goodman and Sison-Glaz intervals per category, "
+                     "Clopper-Pearson per union", frequentist_table(endpoint, result), place="reference",
                      caption=(f"Simultaneous multinomial {p}% intervals per category (Goodman; Sison-Glaz) and the "
                               f"Clopper-Pearson {p}% interval of each union, recomputed from the counts."))]
     bench = benchmark_table(endpoint, result)
