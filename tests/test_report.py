@@ -6,7 +6,6 @@ import io
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 

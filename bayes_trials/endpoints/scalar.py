@@ -121,7 +121,8 @@ class ScalarEndpoint(EndpointBase):
             r = fit.row
             lo, hi = r[f"exact_eti{p}_low"], r[f"exact_eti{p}_high"]
             ess_txt = "" if r.get("prior_ess") is None else f" (ESS {r['prior_ess']:.3g})"
-            s = (f"Under the {name} prior {fit.prior!r}{ess_txt}, the exact posterior mean of {self.parameter} is "
+            s = (f"Under the {name} prior {fit.prior!r}{ess_txt}, the exact posterior mean of "
+                 f"{self.parameter_symbol or self.parameter} is "
                  f"{r['exact_mean']:.3f} ({p}% equal-tailed CrI {lo:.3f} to {hi:.3f})")
             if r.get("exact_prob") is not None:
                 post = fit.exact[self.parameter]

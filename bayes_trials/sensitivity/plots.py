@@ -64,6 +64,7 @@ def plot_decision_curves(res, robust_weight=None, family=None, ax=None):
         ax.plot(da[strength].values, y, marker="o", ms=3, color=c, label=res.hooks.mean_text(m))
     ax.axhline(res.threshold, ls="--", color="k", lw=1, label=f"threshold {res.threshold:g}")
     ax.set_xscale("log")
+    _style.plain_log_axis(ax, "x")
     ax.set_xlabel(_strength_label(res))
     ax.set_ylabel(_prob_label(res))
     ax.set_title(_style.wrap(f"{res.endpoint.label}: decision probability by prior"
@@ -91,6 +92,7 @@ def plot_heatmap(res, robust_weight=None, family=None, ax=None):
         cs = ax.contour(x, y, z, levels=[res.threshold], colors="k", linewidths=1.5)
         ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=8)
     ax.set_xscale("log")
+    _style.plain_log_axis(ax, "x")
     ax.set_xlabel(_strength_label(res))
     ax.set_ylabel(res.hooks.mean_label)
     ax.set_title(_style.wrap(f"{res.endpoint.label}; contour: P = threshold {res.threshold:g}"
