@@ -22,11 +22,30 @@ def finite_real(value, field: str, error: type[BayesTrialsError] = DataError) ->
     return value
 
 
+#: the largest count accepted. Float64 holds every whole number up to 2**53 (about 9.007e15)
+#: exactly, but scipy's special functions (Boost's incomplete beta function and binomial
+#: quantile) return NaN or lose accuracy for some arguments between 1e15 and 2**53, and the
+#: package's exact count computations are checked against independent ones up to 1e12
+#: (tests/test_large_n.py). Larger counts get a located DataError, never a wrong answer.
+MAX_COUNT = 10**12
+
+
 def count(value, field: str, error: type[BayesTrialsError] = DataError) -> int:
-    """A non-negative whole number (floats such as 9.0 are accepted, 9.5 is not)."""
+    """A whole number in ``0..10**12`` (floats such as 9.0 are accepted, 9.5 is not).
+
+    Counts above :data:`MAX_COUNT` are refused rather than rounded or answered inexactly
+    (see :data:`MAX_COUNT`; beyond 2**53 float64 cannot even tell ``n`` from ``n + 1``).
+    """
+    too_big = (f"must be at most 10**12 = {MAX_COUNT} (the largest count the exact "
+               "computations are checked at; float64 is exact only to 2**53), got {}")
+    if _is_number(value) and not isinstance(value, float) and abs(value) > MAX_COUNT:
+        # an exact integer type: compare before any rounding to float
+        raise error(too_big.format(value), field=field)
     value = finite_real(value, field, error)
     if value < 0 or value != int(value):
         raise error(f"must be a non-negative whole number, got {value:g}", field=field)
+    if value > MAX_COUNT:
+        raise error(too_big.format(f"{value:g}"), field=field)
     return int(value)
 
 

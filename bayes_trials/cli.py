@@ -3,8 +3,13 @@
 ``bayes-trials run SPEC --out DIR [--pdf]`` re-analyses every endpoint of a spec and writes
 the report folder (with ``--pdf``, also ``report.pdf``, printed by headless Chromium); ``bayes-trials sensitivity SPEC [--grid GRID] [--out DIR] [--scheduler ADDRESS]``
 writes prior-grid, tipping-point and fragility tables and figures (exit 0, or 2 on bad input). Exit status: 0 when every check passed, 1 when a check failed (the report
-is still written, the failure is in it), 2 on bad input (one line naming file, endpoint
-and field; nothing is written).
+is still written, the failure is in it), 2 on bad input (one line per error, each naming
+file, endpoint and field; nothing is written).
+
+The spec format: ``bayes-trials validate SPEC...`` checks specs without sampling (one line
+per endpoint); ``bayes-trials init --kind KIND [--out FILE]`` writes a minimal commented spec
+of a kind; ``bayes-trials schema [--out FILE] [--markdown | --grid]`` writes the JSON Schema
+of the spec format (for TOML editors), its reference in Markdown, or the grid files' schema.
 """
 
 from __future__ import annotations
@@ -29,7 +34,11 @@ from .report import environment_lock, find_chromium, versions, write_design, wri
 from .report.tables import summary_frame
 from .sensitivity import fragility, load_grid, tipping_points
 from .sensitivity import sensitivity as prior_grid
+from .sensitivity.gridfile import grid_json_schema
 from .spec import load_spec
+from .spec.reference import spec_reference
+from .spec.schema import spec_json_schema
+from .spec.starter import template, write_template
 
 
 #: the largest run seed: seeds are spread to every fit through numpy's SeedSequence, and
@@ -106,6 +115,19 @@ def _parser() -> argparse.ArgumentParser:
     des = sub.add_parser("design", help="decision rules and exact operating characteristics")
     des.add_argument("spec", help="path to a TOML re-analysis spec")
     _out_arguments(des, required=True)
+    val = sub.add_parser("validate", help="check specs without sampling: one line per endpoint")
+    val.add_argument("spec", nargs="+", help="paths to TOML re-analysis specs")
+    ini = sub.add_parser("init", help="write a minimal commented spec of an endpoint kind")
+    ini.add_argument("--kind", required=True, choices=list(KINDS), help="the endpoint kind")
+    ini.add_argument("--out", help="the spec file to write (with its data file beside it, for the "
+                                   "kinds that read one); default: print the spec")
+    ini.add_argument("--force", action="store_true", help="replace existing files")
+    sch = sub.add_parser("schema", help="the JSON Schema of the spec format (for TOML editors), "
+                                        "or its reference in Markdown")
+    sch.add_argument("--out", help="file to write (default: print)")
+    what = sch.add_mutually_exclusive_group()
+    what.add_argument("--markdown", action="store_true", help="the spec reference (docs/spec.md)")
+    what.add_argument("--grid", action="store_true", help="the JSON Schema of sensitivity grid files")
     return p
 
 
@@ -269,6 +291,71 @@ def sensitivity(args, argv) -> int:
     return 0
 
 
+def describe(spec) -> list[str]:
+    """What ``bayes-trials validate`` prints: a line per endpoint (kind, data, priors) and per
+    reported effect, then ``<file>: valid (...)``."""
+    lines = [f"{es.endpoint.name}: {es.endpoint.kind}, {es.endpoint.describe_data()}; "
+             f"priors: {', '.join(es.prior_specs)}" for es in spec.endpoints]
+    lines += [f"{rs.id}: reported {rs.measure} {rs.estimate.value:g} ({rs.ci_low.value:g} to "
+              f"{rs.ci_high.value:g})" for rs in spec.reported]
+    parts = [f"{len(spec.endpoints)} endpoint{'s' if len(spec.endpoints) != 1 else ''}",
+             f"{len(spec.priors)} prior{'s' if len(spec.priors) != 1 else ''}"]
+    if spec.reported:
+        parts.insert(1, f"{len(spec.reported)} reported effect{'s' if len(spec.reported) != 1 else ''}")
+    return lines + [f"{spec.path}: valid ({', '.join(parts)})"]
+
+
+def validate(args, argv) -> int:
+    """Every spec parsed and validated, its priors resolved (MAP priors not fitted); no sampling."""
+    status = 0
+    for path in args.spec:
+        try:
+            spec = load_spec(path)
+        except BayesTrialsError as err:
+            _print_error(err)
+            status = 2
+            continue
+        print("\n".join(describe(spec)))
+    return status
+
+
+def init(args, argv) -> int:
+    if args.out is None:
+        from .spec.starter import data_files
+
+        if data_files(args.kind):
+            raise SpecError(f"the {args.kind} template comes with a data file: give --out FILE",
+                            field="--out")
+        print(template(args.kind), end="")
+        return 0
+    written = write_template(args.kind, args.out, force=args.force)
+    print(f"wrote {', '.join(map(str, written))}; check it with `bayes-trials validate {written[0]}`")
+    return 0
+
+
+def schema(args, argv) -> int:
+    import json
+
+    if args.markdown:
+        text = spec_reference()
+    else:
+        text = json.dumps(grid_json_schema() if args.grid else spec_json_schema(), indent=2,
+                          ensure_ascii=False) + "\n"
+    if args.out:
+        from pathlib import Path
+
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def _print_error(err) -> None:
+    for line in str(err).splitlines():
+        print(f"bayes-trials: error: {line}", file=sys.stderr)
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
     return f"warning: {message}\n"
 
@@ -284,8 +371,14 @@ def main(argv=None) -> int:
             return design(args, argv)
         if args.command == "sensitivity":
             return sensitivity(args, argv)
+        if args.command == "validate":
+            return validate(args, argv)
+        if args.command == "init":
+            return init(args, argv)
+        if args.command == "schema":
+            return schema(args, argv)
     except BayesTrialsError as err:
-        print(f"bayes-trials: error: {err}", file=sys.stderr)
+        _print_error(err)
         return 2
     return 2
 

@@ -14,6 +14,7 @@ import numpy as np
 from scipy import stats
 from scipy.special import betaln, gammaln, logsumexp
 
+from ._kernels.counts import lgamma_diff, log_beta_ratio
 from .data import Binary, Categorical, NormalData, Rate, TimeToEvent
 from .distributions import Beta, Dirichlet, Gamma, Mixture, Normal, components_of
 from .errors import DataError, PriorError
@@ -133,7 +134,9 @@ def _(data: Binary, prior):
     weights, comps = _family(prior, "beta", data)
     k, n = data.events, data.n
     posts = [Beta(c.a + k, c.b + n - k) for c in comps]
-    logml = [float(betaln(p.a, p.b) - betaln(c.a, c.b)) for p, c in zip(posts, comps)]
+    # ln B(a + k, b + n - k) - ln B(a, b), less the component-free ln B(1 + k, 1 + n - k):
+    # no term grows with n, so the weights stay exact at any n
+    logml = [float(log_beta_ratio(c.a, c.b, k, n) - betaln(c.a, c.b)) for c in comps]
     return weights, posts, logml
 
 
@@ -142,8 +145,10 @@ def _(data: Rate, prior):
     weights, comps = _family(prior, "gamma", data)
     y, e = data.events, data.exposure
     posts = [Gamma(c.shape + y, c.rate + e) for c in comps]
-    logml = [float(c.shape * np.log(c.rate) - gammaln(c.shape) + gammaln(p.shape)
-                   - p.shape * np.log(p.rate)) for p, c in zip(posts, comps)]
+    # s ln r - ln G(s) + ln G(s + y) - (s + y) ln(r + E), less the component-free
+    # ln G(1 + y) - y ln E: exact at any count
+    logml = [float(c.shape * np.log(c.rate) - gammaln(c.shape) + lgamma_diff(1.0 + y, c.shape - 1.0)
+                   - c.shape * np.log(p.rate) - y * np.log1p(c.rate / e)) for p, c in zip(posts, comps)]
     return weights, posts, logml
 
 

@@ -11,11 +11,13 @@ O'Hagan): ``c`` is the *threshold* (a posterior probability) and ``q`` the *targ
 value of the parameter, such as the trial's null response rate).
 
 Because a binomial (Poisson) posterior is stochastically increasing in the number of
-events, every criterion holds on a half-line of counts, so a rule succeeds on an interval
-of counts whose ends (the *decision boundaries*) are found exactly from conjugate
-posteriors; operating characteristics are then exact sums of binomial (Poisson)
-probabilities over the success region, never simulations. A simulation version exists only
-to check those sums.
+events (for any prior; proof in :func:`decision_boundary`), every criterion holds on a
+half-line of counts, so a rule succeeds on an interval of counts whose ends (the *decision
+boundaries*) are found exactly, by bisection over the counts on conjugate posteriors;
+operating characteristics are then closed-form binomial (Poisson) probabilities of those
+intervals, never simulations and never sums over every count, so every computation here
+costs :math:`O(\\log n)` posterior evaluations however large ``n`` (or the exposure) is. A
+simulation version exists only to check them.
 
 Vocabulary (the same in every function here)::
 
@@ -51,15 +53,30 @@ Clin Trials 2008;5:93-106. doi:10.1177/1740774508089279
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, signal, stats
+from scipy.special import betaln, gammaln, logsumexp
 
 from . import _validate as v
+from ._kernels.counts import (
+    ENUMERATE_MAX,
+    betabinom_between,
+    binom_between,
+    binom_sf_many,
+    binom_window,
+    first_true,
+    last_true,
+    lgamma_diff,
+    log_beta_ratio,
+    poisson_between,
+)
+from ._validate import MAX_COUNT
 from .conjugate import update
 from .data import Binary, Rate
 from .errors import DataError, PriorError, StatisticalWarning
@@ -339,17 +356,42 @@ def _posterior(prior, kind: str, size, y: int):
 def _criterion_probs(prior, kind: str, size, counts, crit: Criterion) -> np.ndarray:
     """Exact posterior probability of ``crit`` after each count in ``counts``.
 
-    A single Beta (Gamma) prior is vectorised over the counts with scipy; a mixture is
-    updated count by count with :func:`bayes_trials.update` (exact reweighting).
+    Vectorised over the counts with scipy; a mixture's components are reweighted by their
+    marginal likelihoods exactly as :func:`bayes_trials.update` does (same formulas).
     """
     counts = np.asarray(counts, dtype=float)
-    if not isinstance(prior, Mixture):
+    greater = crit.direction == "greater"
+    if not isinstance(prior, Mixture):  # (scipy's unfrozen calls: freezing costs a millisecond)
         if kind == "binomial":
-            post = stats.beta(prior.a + counts, prior.b + size - counts)
+            args = (prior.a + counts, prior.b + size - counts)
+            return stats.beta.sf(crit.target, *args) if greater else stats.beta.cdf(crit.target, *args)
+        scale = 1.0 / (prior.rate + size)
+        return (stats.gamma.sf(crit.target, prior.shape + counts, scale=scale) if greater
+                else stats.gamma.cdf(crit.target, prior.shape + counts, scale=scale))
+    w, comps = components_of(prior)
+    logml, probs = [], []
+    for c in comps:  # the marginal likelihoods of conjugate._log_marginal, vectorised
+        if kind == "binomial":
+            a, b = c.a + counts, c.b + size - counts
+            logml.append(log_beta_ratio(c.a, c.b, counts, size) - betaln(c.a, c.b))
+            probs.append(stats.beta.sf(crit.target, a, b) if greater else stats.beta.cdf(crit.target, a, b))
         else:
-            post = stats.gamma(prior.shape + counts, scale=1.0 / (prior.rate + size))
-        return post.sf(crit.target) if crit.direction == "greater" else post.cdf(crit.target)
-    return np.array([crit.prob(_posterior(prior, kind, size, y)) for y in counts], dtype=float)
+            shape, rate = c.shape + counts, c.rate + size
+            logml.append(c.shape * np.log(c.rate) - gammaln(c.shape)
+                         + lgamma_diff(1.0 + counts, c.shape - 1.0) - c.shape * np.log(rate)
+                         - counts * np.log1p(c.rate / size))
+            probs.append(stats.gamma.sf(crit.target, shape, scale=1.0 / rate) if greater
+                         else stats.gamma.cdf(crit.target, shape, scale=1.0 / rate))
+    with np.errstate(divide="ignore"):
+        logw = np.log(w).reshape(-1, *([1] * counts.ndim)) + np.stack(logml)
+    new_w = np.exp(logw - logsumexp(logw, axis=0))
+    new_w = new_w / new_w.sum(axis=0)
+    return sum(wk * pk for wk, pk in zip(new_w, probs))
+
+
+def _met(prior, kind: str, size, crit: Criterion):
+    """``y -> crit holds after y events`` (one exact posterior per call)."""
+    return lambda y: bool(crit.met_by(_criterion_probs(prior, kind, size, [y], crit))[0])
 
 
 def _poisson_boundary(prior, exposure, crit: Criterion) -> int | None:
@@ -358,80 +400,102 @@ def _poisson_boundary(prior, exposure, crit: Criterion) -> int | None:
     ``"greater"``: the smallest count meeting it; ``"less"``: the largest (None if none).
     Monotone because the Gamma posterior is stochastically increasing in the count.
     """
-    def met(y: int) -> bool:
-        return bool(crit.met_by(_criterion_probs(prior, "poisson", exposure, [y], crit))[0])
-
+    met = _met(prior, "poisson", exposure, crit)
+    too_far = DataError(f"the decision boundary for {crit!r} lies beyond 10**12 events, the "
+                        "largest count the exact computations accept", field="exposure")
     if crit.direction == "greater":
         if met(0):
             return 0
         lo, hi = 0, 1  # met(lo) False
         while not met(hi):
             lo, hi = hi, 2 * hi
-            if hi > 10**9:  # pragma: no cover - a posterior never this far out
-                raise DataError("no count up to 1e9 meets the criterion", field="target")
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if met(mid) else (mid, hi)
-        return hi
+            if hi > MAX_COUNT:
+                raise too_far
+        return first_true(met, lo + 1, hi)
     if not met(0):
         return None
     lo, hi = 0, 1  # met(lo) True
     while met(hi):
         lo, hi = hi, 2 * hi
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if met(mid) else (lo, mid)
-    return lo
+        if hi > MAX_COUNT:
+            raise too_far
+    return last_true(met, lo, hi - 1)
+
+
+def _criterion_region(prior, kind: str, size, crit: Criterion):
+    """The counts where one criterion holds, ``(lo, hi)`` (``hi`` may be ``inf`` for Poisson
+    counts), or None. A half-line by the monotone likelihood ratio (see
+    :func:`decision_boundary`), so its end is found by bisection."""
+    if kind == "poisson":
+        b = _poisson_boundary(prior, size, crit)
+        if b is None:
+            return None
+        return (b, math.inf) if crit.direction == "greater" else (0, b)
+    met = _met(prior, kind, size, crit)
+    if crit.direction == "greater":
+        k = first_true(met, 0, size)
+        return (k, size) if k <= size else None
+    k = last_true(met, 0, size)
+    return (0, k) if k >= 0 else None
 
 
 @dataclass(frozen=True)
-class _CountTable:
-    """The rule's outcome after each count 0..top; ``tail`` is the outcome for counts > top
-    (Poisson only: every criterion is constant there), None for binomial."""
+class _Segments:
+    """The rule's outcome on consecutive intervals of counts ``[starts[i], ends[i]]`` that
+    cover 0..n (binomial) or 0..inf (Poisson); every criterion is constant on each."""
 
     kind: str
     size: float
-    outcomes: np.ndarray
-    tail: object
+    starts: tuple
+    ends: tuple
+    outcomes: tuple
 
     def probabilities(self, truths) -> dict:
-        """P(outcome | truth) for every outcome, exact: a sum of pmf over the counts."""
+        """P(outcome | truth) for every outcome, exact: closed-form binomial (Poisson)
+        probabilities of the intervals of counts."""
         truths = np.asarray(truths, dtype=float)
-        counts = np.arange(len(self.outcomes))
-        if self.kind == "binomial":
-            pmf = stats.binom.pmf(counts[None, :], self.size, truths[:, None])
-            tail = np.zeros(len(truths))
-        else:
-            mu = truths[:, None] * self.size
-            pmf = stats.poisson.pmf(counts[None, :], mu)
-            tail = stats.poisson.sf(counts[-1], truths * self.size)
-        labels = list(dict.fromkeys(list(self.outcomes) + ([self.tail] if self.tail is not None else [])))
-        out = {}
-        for lab in labels:
-            p = pmf[:, self.outcomes == lab].sum(axis=1)
-            if self.tail is not None and self.tail == lab:
-                p = p + tail
-            out[lab] = np.clip(p, 0.0, 1.0)
-        return out
+        out: dict = {}
+        for lo, hi, lab in zip(self.starts, self.ends, self.outcomes):
+            if self.kind == "binomial":
+                p = binom_between(lo, hi, self.size, truths)
+            else:
+                p = poisson_between(lo, hi, truths * self.size)
+            out[lab] = out.get(lab, 0.0) + p
+        return {lab: np.clip(p, 0.0, 1.0) for lab, p in out.items()}
+
+    def first(self, label):
+        """Smallest count with ``label`` (None if none)."""
+        return next((lo for lo, lab in zip(self.starts, self.outcomes) if lab == label), None)
+
+    def last(self, label):
+        """Largest count with ``label`` (None if none)."""
+        return next((hi for hi, lab in zip(self.ends[::-1], self.outcomes[::-1]) if lab == label), None)
 
 
-def _count_table(prior, rule, kind: str, size) -> _CountTable:
-    if kind == "binomial":
-        counts = np.arange(size + 1)
-        met = {c: c.met_by(_criterion_probs(prior, kind, size, counts, c)) for c in rule.criteria}
-        return _CountTable(kind, size, np.asarray(rule._combine(met)), None)
-    bounds = {c: _poisson_boundary(prior, size, c) for c in rule.criteria}
-    finite = [b for b in bounds.values() if b is not None]
-    top = max(finite, default=0) + 1  # every criterion is constant for counts >= top
-    counts = np.arange(top + 1)
-    met = {}
-    for c, b in bounds.items():
-        if c.direction == "greater":
-            met[c] = counts >= b
+def _count_segments(prior, rule, kind: str, size) -> _Segments:
+    """Each criterion's region by bisection, then the rule on the intervals between their ends."""
+    top = size if kind == "binomial" else math.inf
+    regions = {c: _criterion_region(prior, kind, size, c) for c in rule.criteria}
+    cuts = {0}
+    for r in regions.values():
+        if r is not None:
+            cuts.add(r[0])
+            if r[1] < top:
+                cuts.add(r[1] + 1)
+    starts = sorted(cuts)
+    ends = [c - 1 for c in starts[1:]] + [top]
+    met = {c: np.array([r is not None and r[0] <= lo <= r[1] for lo in starts])
+           for c, r in regions.items()}
+    outcomes = [o.item() if hasattr(o, "item") else o for o in np.asarray(rule._combine(met))]
+    seg_lo, seg_hi, seg_out = [starts[0]], [ends[0]], [outcomes[0]]
+    for lo, hi, o in zip(starts[1:], ends[1:], outcomes[1:]):  # merge equal neighbours
+        if o == seg_out[-1]:
+            seg_hi[-1] = hi
         else:
-            met[c] = counts <= b if b is not None else np.zeros(len(counts), bool)
-    outcomes = np.asarray(rule._combine(met))
-    return _CountTable(kind, size, outcomes[:-1], outcomes[-1])
+            seg_lo.append(lo)
+            seg_hi.append(hi)
+            seg_out.append(o)
+    return _Segments(kind, size, tuple(seg_lo), tuple(seg_hi), tuple(seg_out))
 
 
 def _resolve_rule(rule, threshold, target, direction):
@@ -484,11 +548,32 @@ def decision_boundary(prior, n=None, threshold=None, target=None, direction: str
     -----
     With a Beta prior the posterior after :math:`y` of :math:`n` is
     :math:`\\text{Beta}(a + y, b + n - y)` (reweighted components for a mixture); with a
-    Gamma prior and exposure :math:`E` it is :math:`\\text{Gamma}(s + y, r + E)`. The family
-    of posteriors has a monotone likelihood ratio in :math:`y`, so
-    :math:`P(\\theta > q \\mid y)` increases with :math:`y` and the success region is a
-    half-line. Binary: every count :math:`0..n` is evaluated (vectorised for one Beta).
-    Poisson: doubling then bisection over the unbounded counts.
+    Gamma prior and exposure :math:`E` it is :math:`\\text{Gamma}(s + y, r + E)`.
+
+    *Monotonicity, for any prior* :math:`\\pi`. The binomial likelihood has a monotone
+    likelihood ratio: for :math:`\\theta_1 < \\theta_2`,
+    :math:`L(\\theta_2; y) / L(\\theta_1; y) = (\\theta_2/\\theta_1)^y
+    ((1 - \\theta_2)/(1 - \\theta_1))^{n - y}` increases with :math:`y`; for Poisson counts
+    :math:`(\\lambda_2/\\lambda_1)^y e^{-(\\lambda_2 - \\lambda_1)E}` does. Write
+    :math:`p_y(\\theta) \\propto \\pi(\\theta) L(\\theta; y)`. For :math:`y < y'`,
+    :math:`p_{y'}(\\theta)/p_y(\\theta) \\propto L(\\theta; y')/L(\\theta; y)` is
+    non-decreasing in :math:`\\theta` (the prior cancels). With :math:`r = p_{y'}/p_y`,
+    :math:`\\kappa = r(q)`, :math:`A = P(\\theta > q \\mid y)` and
+    :math:`N = \\int_{\\theta > q} r\\, p_y \\ge \\kappa A`, while
+    :math:`\\int_{\\theta \\le q} r\\, p_y \\le \\kappa (1 - A)`; as :math:`x/(x + c)`
+    increases in :math:`x`,
+
+    .. math:: P(\\theta > q \\mid y') = \\frac{N}{N + \\int_{\\theta \\le q} r\\, p_y}
+              \\ge \\frac{N}{N + \\kappa (1 - A)}
+              \\ge \\frac{\\kappa A}{\\kappa A + \\kappa (1 - A)} = P(\\theta > q \\mid y).
+
+    So :math:`P(\\theta > q \\mid y)` is non-decreasing in :math:`y` (and
+    :math:`P(\\theta < q \\mid y)` non-increasing): a ``"greater"`` criterion holds on a
+    half-line :math:`y \\ge y^*`, a ``"less"`` one on :math:`y \\le y^*`, and a rule that
+    needs several criteria (in either direction) holds on their intersection, an interval.
+    Each :math:`y^*` is found by bisection over the counts: :math:`\\lceil\\log_2(n + 2)\\rceil`
+    exact posterior probabilities for a binary endpoint, doubling then bisection over the
+    unbounded Poisson counts, whatever ``n`` or the exposure.
 
     Examples
     --------
@@ -497,22 +582,16 @@ def decision_boundary(prior, n=None, threshold=None, target=None, direction: str
     7
     >>> decision_boundary(Gamma(1, 1), threshold=0.9, target=2.0, direction="less", exposure=10)
     15
+    >>> decision_boundary(Beta(1, 1), n=10**9, threshold=0.975, target=0.39)   # 31 posteriors, not 1e9
+    390030231
     """
     rule = _resolve_rule(rule, threshold, target, direction)
     if not isinstance(rule, DecisionRule) or rule.direction is None:
         raise DataError("a boundary needs a rule whose criteria share one direction",
                         field="rule")
     kind, size = _design(prior, n, exposure)
-    if kind == "poisson":
-        bounds = [_poisson_boundary(prior, size, c) for c in rule.criteria]
-        if any(b is None for b in bounds):
-            return None
-        return max(bounds) if rule.direction == "greater" else min(bounds)
-    table = _count_table(prior, rule, kind, size)
-    success = np.flatnonzero(table.outcomes.astype(bool))
-    if success.size == 0:
-        return None
-    return int(success[0] if rule.direction == "greater" else success[-1])
+    segments = _count_segments(prior, rule, kind, size)
+    return segments.first(True) if rule.direction == "greater" else segments.last(True)
 
 
 # --------------------------------------------------------------------------------------
@@ -602,10 +681,14 @@ def operating_characteristics(prior, n=None, threshold=None, target=None, truths
     .. math:: \\text{OC}(\\theta) = \\sum_{y=0}^{n} \\binom{n}{y}\\theta^y(1-\\theta)^{n-y}\\,
               \\mathbb{1}\\{\\text{rule}(p(\\cdot \\mid y))\\},
 
-    and for Poisson counts the same with the :math:`\\text{Pois}(\\lambda E)` pmf; the
-    infinite sum is exact because every criterion is constant beyond its boundary, so the
-    tail beyond the largest boundary is one Poisson survival probability. At the null
-    ``truth = target`` the OC is the type I error, at an alternative the power.
+    and for Poisson counts the same with the :math:`\\text{Pois}(\\lambda E)` pmf. Every
+    criterion is constant between the decision boundaries of the criteria (see
+    :func:`decision_boundary`), so the counts split into at most :math:`2K + 1` intervals
+    on which the rule's outcome is constant, and each outcome's probability is a sum of
+    closed-form binomial (Poisson) interval probabilities, :math:`F(hi) - F(lo - 1)` or
+    :math:`S(lo - 1) - S(hi)` (whichever does not cancel; the last interval a survival
+    function). The cost does not depend on ``n``. At the null ``truth = target`` the OC is
+    the type I error, at an alternative the power.
     The Monte Carlo standard error of a simulated probability :math:`\\hat p` is
     :math:`\\sqrt{\\hat p(1-\\hat p)/n_{sim}}`.
 
@@ -630,7 +713,7 @@ def operating_characteristics(prior, n=None, threshold=None, target=None, truths
     labels = [True] if isinstance(rule, DecisionRule) else list(ZONES)
     out = pd.DataFrame({"truth": truths})
     if method == "exact":
-        probs = _count_table(prior, rule, kind, size).probabilities(truths)
+        probs = _count_segments(prior, rule, kind, size).probabilities(truths)
         for lab in labels:
             out[_column_name(lab)] = probs.get(lab, np.zeros(len(truths)))
     else:
@@ -720,6 +803,8 @@ def calibrate_threshold(prior, n=None, target=None, alpha: float = 0.025, truth=
     fails). ``"less"`` mirrors this with success for :math:`y \\le k`. When even the most
     extreme count has type I error above ``alpha`` the rule can never succeed; the
     threshold returned is then the largest :math:`p_y` and a StatisticalWarning is issued.
+    :math:`\\alpha(k)` is monotone in :math:`k`, so :math:`k` is found by bisection over the
+    counts (closed-form binomial or Poisson tails): the cost does not grow with ``n``.
 
     Examples
     --------
@@ -742,30 +827,25 @@ def calibrate_threshold(prior, n=None, target=None, alpha: float = 0.025, truth=
     def p_at(ys):
         return _criterion_probs(prior, kind, size, ys, crit_prob)
 
+    # the type I error P(Y >= k) ("greater") or P(Y <= k) ("less") is monotone in k: bisection
     if kind == "binomial":
         if direction == "greater":
-            errors = stats.binom.sf(np.arange(size + 1) - 1, size, truth)  # P(Y >= k)
-            ok = np.flatnonzero(errors <= alpha)
-            k = int(ok[0]) if ok.size else size + 1
+            k = first_true(lambda j: stats.binom.sf(j - 1, size, truth) <= alpha, 0, size + 1)
         else:
-            errors = stats.binom.cdf(np.arange(size + 1), size, truth)  # P(Y <= k)
-            ok = np.flatnonzero(errors <= alpha)
-            k = int(ok[-1]) if ok.size else -1
+            k = last_true(lambda j: stats.binom.cdf(j, size, truth) <= alpha, 0, size)
         last = size
     else:
         mu = truth * size
         if direction == "greater":
-            k = int(stats.poisson.isf(alpha, mu)) if mu > 0 else 0
-            while k > 0 and stats.poisson.sf(k - 2, mu) <= alpha:
-                k -= 1
-            while stats.poisson.sf(k - 1, mu) > alpha:
-                k += 1
+            hi = int(stats.poisson.isf(alpha, mu)) + 2 if mu > 0 else 1
+            while stats.poisson.sf(hi - 1, mu) > alpha:
+                hi *= 2
+            k = first_true(lambda j: stats.poisson.sf(j - 1, mu) <= alpha, 0, hi)
         else:
-            k = int(stats.poisson.ppf(alpha, mu))
-            while k >= 0 and stats.poisson.cdf(k, mu) > alpha:
-                k -= 1
-            while stats.poisson.cdf(k + 1, mu) <= alpha:
-                k += 1
+            hi = int(stats.poisson.ppf(alpha, mu)) + 1
+            while stats.poisson.cdf(hi, mu) <= alpha:
+                hi = 2 * hi + 1
+            k = last_true(lambda j: stats.poisson.cdf(j, mu) <= alpha, 0, hi)
         last = None
     never = False
     if direction == "greater":
@@ -793,7 +873,7 @@ def calibrate_threshold(prior, n=None, target=None, alpha: float = 0.025, truth=
         )
     threshold = max(lo, np.nextafter(0.0, 1.0))
     rule = decision(min(threshold, np.nextafter(1.0, 0.0)), target, direction)
-    table = _count_table(prior, rule, kind, size)
+    table = _count_segments(prior, rule, kind, size)
     type1 = float(table.probabilities([truth]).get(True, np.zeros(1))[0])
     if alternatives is not None:
         alt = _truths(alternatives, kind)
@@ -823,28 +903,188 @@ def _beta_binomial_pmf(post, m: int, j) -> np.ndarray:
     return sum(wk * stats.betabinom.pmf(j, m, c.a, c.b) for wk, c in zip(w, comps))
 
 
-def _final_success(prior, n_max: int, threshold: float, target: float, direction: str) -> np.ndarray:
-    """Whether the final analysis succeeds after each total count 0..n_max."""
-    crit = Criterion(threshold, target, direction)
-    return crit.met_by(_criterion_probs(prior, "binomial", n_max, np.arange(n_max + 1), crit))
+def _final_region(prior, n_max: int, threshold: float, target: float, direction: str):
+    """The total counts ``(lo, hi)`` at which the final analysis succeeds, or None."""
+    return _criterion_region(prior, "binomial", n_max, Criterion(threshold, target, direction))
+
+
+def _pp(prior, events: int, n: int, m: int, final) -> float:
+    """P(final total in ``final``) after ``events`` of ``n``, with ``m`` patients to come.
+
+    The future count :math:`J` is beta-binomial (mixture) under the interim posterior;
+    with at most :data:`~bayes_trials._kernels.counts.ENUMERATE_MAX` future counts the pmf is summed
+    over all of them, beyond it :math:`P(lo \\le J \\le hi)` comes from the beta-binomial cdf
+    (:func:`bayes_trials._kernels.counts.betabinom_cdf_sf`, absolute error below :math:`10^{-12}`).
+    """
+    if final is None:
+        return 0.0
+    post = update(prior, Binary(events, n))
+    lo, hi = final[0] - events, final[1] - events  # future counts that succeed
+    if m + 1 <= ENUMERATE_MAX:
+        j = np.arange(m + 1)
+        return float(np.sum(_beta_binomial_pmf(post, m, j) * ((j >= lo) & (j <= hi))))
+    w, comps = components_of(post)
+    return betabinom_between(lo, hi, m, w, [c.a for c in comps], [c.b for c in comps])
 
 
 def _predictive_probability(prior, events: int, n: int, n_max: int, threshold: float,
-                            target: float, direction: str = "greater",
-                            final: np.ndarray | None = None) -> float:
+                            target: float, direction: str = "greater", final=None) -> float:
     """Predictive probability of final success (Lee & Liu 2008), exact.
 
     .. math:: PP = \\sum_{j=0}^{m} P(J = j \\mid y, n)\\,
               \\mathbb{1}\\{P(\\theta > q \\mid y + j, n_{max}) > c\\},
 
     with :math:`m = n_{max} - n` and :math:`J` beta-binomial under the interim posterior.
+    The final success region is an interval of totals (a half-line, by the monotone
+    likelihood ratio), so the sum is :math:`P(lo - y \\le J \\le hi - y)`; see :func:`_pp`.
+    ``final`` is that region when already known.
     """
-    m = n_max - n
     if final is None:
-        final = _final_success(prior, n_max, threshold, target, direction)
-    post = update(prior, Binary(events, n))
-    j = np.arange(m + 1)
-    return float(np.sum(_beta_binomial_pmf(post, m, j) * final[events + j]))
+        final = _final_region(prior, n_max, threshold, target, direction)
+    return _pp(prior, events, n, n_max - n, final)
+
+
+class PredictiveProbabilityCurve:
+    """Lee and Liu's predictive probability after each interim count ``y = 0..n``.
+
+    Array-like and lazy: ``len(curve)`` is ``n + 1``, ``curve[y]`` (an int, a slice or an
+    array of counts) computes the predictive probabilities asked for, and
+    ``numpy.asarray(curve)`` all of them (``n + 1`` evaluations: cheap at small ``n``, a
+    choice at large ``n``).
+    """
+
+    def __init__(self, prior, n: int, n_max: int, final):
+        self.prior, self.n, self.n_max, self.final = prior, n, n_max, final
+
+    def __len__(self) -> int:
+        return self.n + 1
+
+    def _one(self, y) -> float:
+        y = int(y)
+        if y < 0:
+            y += self.n + 1
+        if not 0 <= y <= self.n:
+            raise IndexError(f"count {y} outside 0..{self.n}")
+        return _pp(self.prior, y, self.n, self.n_max - self.n, self.final)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, (Integral, np.integer)):
+            return self._one(idx)
+        ys = range(self.n + 1)[idx] if isinstance(idx, slice) else np.asarray(idx).ravel()
+        return np.array([self._one(y) for y in ys], dtype=float)
+
+    def __iter__(self):
+        return (self._one(y) for y in range(self.n + 1))
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self[:], dtype=dtype)
+
+    def __repr__(self) -> str:
+        return (f"PredictiveProbabilityCurve(PP after y = 0..{self.n} of {self.n}, "
+                f"n_max = {self.n_max}; computed when indexed)")
+
+
+def _stop_region(prior, nk: int, n_max: int, final, futility: float, direction: str):
+    """Interim counts ``(lo, hi)`` that stop for futility at a look after ``nk``, or None.
+
+    The predictive probability is monotone in the interim count (non-decreasing for
+    ``"greater"``: the interim posterior, hence the beta-binomial of the future count, is
+    stochastically increasing in ``y``, and the future count needed decreases), so the
+    region is a half-line found by bisection.
+    """
+    m = n_max - nk
+    stops = lambda y: _pp(prior, y, nk, m, final) < futility
+    guess = _pp_crossing_guess(prior, nk, m, final, futility, direction)
+    if direction == "greater":
+        s = last_true(stops, 0, nk, guess)
+        return (0, s) if s >= 0 else None
+    s = first_true(stops, 0, nk, None if guess is None else guess + 1)
+    return (s, nk) if s <= nk else None
+
+
+def _pp_crossing_guess(prior, nk: int, m: int, final, futility: float, direction: str):
+    """Where the predictive probability crosses ``futility``, from a normal approximation of
+    the future count (mean and variance of the beta-binomial mixture). Only a starting
+    point for the exact search (see :func:`bayes_trials._kernels.counts.first_true`)."""
+    if final is None:
+        return None
+    w, comps = components_of(prior)
+    a, b = np.array([c.a for c in comps]), np.array([c.b for c in comps])
+
+    def approx(y):
+        with np.errstate(divide="ignore"):
+            lw = np.log(w) + log_beta_ratio(a, b, y, nk) - betaln(a, b)
+        ww = np.exp(lw - logsumexp(lw))
+        ww = ww / ww.sum()
+        size = a + b + nk
+        mu_i = (a + y) / size
+        mu = float(ww @ mu_i)
+        var = float(ww @ (mu_i * (1 - mu_i) / (size + 1) + (mu_i - mu) ** 2))  # Var theta
+        sd = math.sqrt(max(m * (mu * (1 - mu) - var) + m**2 * var, 1e-300))  # Var J
+        if direction == "greater":
+            return stats.norm.sf((final[0] - y - 0.5 - m * mu) / sd) - futility
+        return stats.norm.cdf((final[1] - y + 0.5 - m * mu) / sd) - futility
+
+    try:
+        return optimize.brentq(approx, 0.0, float(nk), xtol=0.5)
+    except ValueError:  # no crossing inside: the exact search starts from scratch
+        return None
+
+
+#: the most counts the futility OC carries along (64 MiB per array): n_max up to about 1e11
+#: at a truth of 1/2, more near 0 or 1
+_WINDOW_MAX = 2**23
+
+
+def _convolve(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Full discrete convolution; by FFT (then clipped at 0) when direct would be slow."""
+    if x.size * y.size <= 4_000_000:
+        return np.convolve(x, y)
+    return np.clip(signal.fftconvolve(x, y), 0.0, None)
+
+
+def _futility_oc_at(theta: float, looks, stops: dict, n_max: int, final) -> dict:
+    """P(stop), P(success), P(fail at the end) and E[N] at one true response rate.
+
+    The distribution of the count among trials still running is carried look by look on
+    the window of counts that holds all but :math:`10^{-17}` of each binomial step's mass
+    (:func:`bayes_trials._kernels.counts.binom_window`), convolving with the next step's pmf; the
+    last step is summed in closed form, :math:`\\sum_y P(y)\\, P(\\text{Bin}(n_{max} - n_K,
+    \\theta) \\in \\text{final} - y)`.
+    """
+    offset, running = 0, np.array([1.0])  # P(count = offset + i and still running)
+    n_prev, p_stop, exp_n = 0, 0.0, 0.0
+    for nk in looks:
+        lo, hi = binom_window(nk - n_prev, theta)
+        step = stats.binom.pmf(np.arange(lo, hi + 1), nk - n_prev, theta)
+        running = _convolve(running, step)
+        offset += lo
+        wlo, whi = binom_window(nk, theta)  # trim what carries no mass
+        cut_lo, cut_hi = max(wlo - offset, 0), min(whi - offset, running.size - 1)
+        running, offset = running[cut_lo:cut_hi + 1], offset + cut_lo
+        region = stops[nk]
+        if region is not None:
+            i0, i1 = max(region[0] - offset, 0), min(region[1] - offset, running.size - 1)
+            if i1 >= i0:
+                stopped = float(running[i0:i1 + 1].sum())
+                p_stop += stopped
+                exp_n += nk * stopped
+                running = running.copy()
+                running[i0:i1 + 1] = 0.0
+        n_prev = nk
+    if final is None:
+        p_success = 0.0
+    else:
+        ys = offset + np.arange(running.size)
+        rest = n_max - n_prev
+        if final[1] >= n_max:  # success from a count on: a binomial survival probability
+            tail = binom_sf_many(final[0] - ys - 1, rest, theta)
+        else:  # success up to a count
+            tail = 1.0 - binom_sf_many(final[1] - ys, rest, theta)
+        p_success = float(np.dot(running, tail))
+    p_end = float(running.sum())
+    return {"truth": theta, "prob_stop_futility": p_stop, "prob_success": p_success,
+            "prob_fail_final": p_end - p_success, "expected_n": exp_n + n_max * p_end}
 
 
 def interim_futility_oc(prior, n_interim, n_max: int, threshold: float, target: float,
@@ -878,7 +1118,8 @@ def interim_futility_oc(prior, n_interim, n_max: int, threshold: float, target: 
         ``n_max`` and succeeded), ``prob_fail_final`` (reached ``n_max``, no success),
         ``expected_n``; ``attrs["stop_below"]`` maps each look to the largest interim count
         that stops (``"greater"``; the smallest for ``"less"``) and ``attrs["pp"]`` to
-        the predictive probabilities after each count.
+        the predictive probabilities after each count, as a lazy array-like
+        :class:`PredictiveProbabilityCurve` (``pp[y]``, ``numpy.asarray(pp)``).
 
     Notes
     -----
@@ -890,9 +1131,29 @@ def interim_futility_oc(prior, n_interim, n_max: int, threshold: float, target: 
     .. math:: PP(y_k) = \\sum_{j=0}^{n_{max} - n_k} \\text{BetaBin}(j; n_{max} - n_k,
               a + y_k, b + n_k - y_k)\\, \\mathbb{1}\\{\\text{final success at } y_k + j\\}
 
-    is below ``futility`` (a Beta mixture posterior gives a mixture of beta-binomials). All
-    sums are exact. The expected sample size is
+    is below ``futility`` (a Beta mixture posterior gives a mixture of beta-binomials). The
+    expected sample size is
     :math:`\\sum_k n_k P(\\text{stop at } k) + n_{max} P(\\text{reach the end})`.
+
+    Computation, bounded at any ``n``:
+
+    - the final success region is an interval of totals (see :func:`decision_boundary`),
+      so :math:`PP(y_k) = P(lo - y_k \\le J \\le hi - y_k)` for the beta-binomial
+      :math:`J`: a sum of the pmf over the future counts when there are at most 4096 of them,
+      else the beta-binomial cdf as a one-dimensional integral
+      (:func:`bayes_trials._kernels.counts.betabinom_cdf_sf`, absolute error below
+      :math:`10^{-12}`);
+    - :math:`PP(y)` is non-decreasing in :math:`y` (``"greater"``; non-increasing for
+      ``"less"``): the interim posterior is stochastically increasing in :math:`y`, so is
+      the beta-binomial :math:`J` given :math:`y`, and the count still needed, :math:`lo - y`,
+      decreases. The stopping counts are a half-line whose end is found by bisection, started
+      from a normal approximation of :math:`J` (a starting point only);
+    - the convolutions run over the window of counts holding all but :math:`10^{-17}` of
+      each binomial step (:math:`O(\\sqrt{n})` counts: about :math:`3 \\times 10^5` at
+      :math:`n = 10^9`), by FFT when long; the last step is a binomial survival probability
+      per count. Results agree with full enumeration to :math:`10^{-12}` at small ``n``.
+      Memory grows like :math:`\\sqrt{n}`: a window of more than :math:`2^{23}` counts
+      (``n_max`` above about :math:`10^{11}` at a truth of 1/2) is refused with a DataError.
 
     References
     ----------
@@ -922,42 +1183,20 @@ def interim_futility_oc(prior, n_interim, n_max: int, threshold: float, target: 
     v.one_of(direction, DIRECTIONS, "direction", DataError)
     truths = _truths(truths, "binomial")
 
-    final = _final_success(prior, n_max, threshold, target, direction)
-    pp = {nk: np.array([_predictive_probability(prior, y, nk, n_max, threshold, target,
-                                                direction, final) for y in range(nk + 1)])
-          for nk in looks}
-    stops = {nk: pp[nk] < futility for nk in looks}
-
-    rows = []
-    for theta in truths:
-        running = np.array([1.0])  # P(count = y and still running), y = 0..n_prev
-        n_prev = 0
-        p_stop, exp_n = 0.0, 0.0
-        for nk in looks:
-            step = stats.binom.pmf(np.arange(nk - n_prev + 1), nk - n_prev, theta)
-            running = np.convolve(running, step)
-            stopped = float(running[stops[nk]].sum())
-            p_stop += stopped
-            exp_n += nk * stopped
-            running = np.where(stops[nk], 0.0, running)
-            n_prev = nk
-        step = stats.binom.pmf(np.arange(n_max - n_prev + 1), n_max - n_prev, theta)
-        at_end = np.convolve(running, step)
-        p_success = float(at_end[final].sum())
-        p_end = float(at_end.sum())
-        rows.append({
-            "truth": theta,
-            "prob_stop_futility": p_stop,
-            "prob_success": p_success,
-            "prob_fail_final": p_end - p_success,
-            "expected_n": exp_n + n_max * p_end,
-        })
-    out = pd.DataFrame(rows)
-    out.attrs["pp"] = pp
+    for theta in truths:  # the counts carried along grow like sqrt(n): keep them bounded
+        lo, hi = binom_window(n_max, float(theta))
+        if hi - lo + 1 > _WINDOW_MAX:
+            raise DataError(
+                f"the exact operating characteristics carry the {hi - lo + 1} counts that hold "
+                f"the mass of Bin({n_max}, {float(theta):g}), more than 2**23 = {_WINDOW_MAX}; "
+                "n_max is too large for them", field="n_max")
+    final = _final_region(prior, n_max, threshold, target, direction)
+    stops = {nk: _stop_region(prior, nk, n_max, final, futility, direction) for nk in looks}
+    out = pd.DataFrame([_futility_oc_at(float(theta), looks, stops, n_max, final) for theta in truths])
+    out.attrs["pp"] = {nk: PredictiveProbabilityCurve(prior, nk, n_max, final) for nk in looks}
     out.attrs["stop_below"] = {
-        nk: (int(np.flatnonzero(s)[-1]) if direction == "greater" else int(np.flatnonzero(s)[0]))
-        if s.any() else None
-        for nk, s in stops.items()
+        nk: None if r is None else (r[1] if direction == "greater" else r[0])
+        for nk, r in stops.items()
     }
     out.attrs["rule"] = (f"stop for futility if PP < {futility:g}; "
                          f"{decision(threshold, target, direction)!r} at n = {n_max}")

@@ -34,6 +34,7 @@ from scipy import stats
 
 from . import _style
 from . import _validate as v
+from ._kernels.counts import first_true, last_true
 from .decisions import (
     calibrate_threshold,
     decision,
@@ -148,15 +149,17 @@ class Design:
 
 
 def _test_boundary(n: int, target: float, alpha: float, direction: str) -> int | None:
-    """The exact one-sided binomial test's rejection boundary at level alpha."""
-    k = np.arange(n + 1)
+    """The exact one-sided binomial test's rejection boundary at level alpha.
+
+    ``"greater"``: the smallest k with :math:`P(X \\ge k) \\le \\alpha`; ``"less"``: the
+    largest k with :math:`P(X \\le k) \\le \\alpha`; found by bisection (the tail
+    probabilities are monotone in k), so the cost does not grow with ``n``.
+    """
     if direction == "greater":
-        p = stats.binom.sf(k - 1, n, target)  # P(X >= k)
-        ok = k[p <= alpha]
-        return int(ok.min()) if ok.size else None
-    p = stats.binom.cdf(k, n, target)  # P(X <= k)
-    ok = k[p <= alpha]
-    return int(ok.max()) if ok.size else None
+        k = first_true(lambda j: stats.binom.sf(j - 1, n, target) <= alpha, 0, n)
+        return k if k <= n else None
+    k = last_true(lambda j: stats.binom.cdf(j, n, target) <= alpha, 0, n)
+    return k if k >= 0 else None
 
 
 def _test_oc(n, boundary, truths, direction):

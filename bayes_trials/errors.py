@@ -41,6 +41,33 @@ class SpecError(BayesTrialsError):
     """A re-analysis spec (TOML) is malformed or incomplete."""
 
 
+class SpecErrors(SpecError):
+    """Several spec errors found together (``errors``: each a located :class:`SpecError`).
+
+    The message has one line per error, at most ``limit`` of them and a last line saying
+    how many more there were; ``file``, ``endpoint`` and ``field`` are the first error's.
+    """
+
+    limit = 20
+
+    def __init__(self, errors, *, file=None, endpoint=None, field=None):
+        self.errors = list(errors)
+        first = self.errors[0]
+        lines = [str(e) for e in self.errors[: self.limit]]
+        if len(self.errors) > self.limit:
+            more = len(self.errors) - self.limit
+            lines.append(f"{first.file + ': ' if first.file else ''}{more} more error{'s' if more > 1 else ''} "
+                         f"not shown")
+        BayesTrialsError.__init__(self, "\n".join(lines))
+        self.file, self.endpoint, self.field = first.file, first.endpoint, first.field
+
+    def _format(self) -> str:
+        return self.reason
+
+    def located(self, *, file=None, endpoint=None, field=None) -> "SpecErrors":
+        return SpecErrors([e.located(file=file, endpoint=endpoint, field=field) for e in self.errors])
+
+
 class DataError(BayesTrialsError):
     """Trial data are impossible (events > n, negative counts, NaN, ...)."""
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from . import _validate as v
 from . import progress
 from ._constants import CRED_LEVEL, DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, METHODS
-from .checks import family_wise, family_wise_z, mcmc_vs_exact, sampler_diagnostics
+from .checks import KINDS, Check, family_wise, family_wise_z, mcmc_vs_exact, sampler_diagnostics
 from .errors import BayesTrialsError, SpecError, StatisticalWarning
 from .fit import derive_seed, sample_until_diagnostics_pass
 from .reported import analyse_reported, reported_checks
@@ -56,6 +56,9 @@ def _fit(endpoint, analysis, *, method, draws, tune, chains, seed, level, trial_
     if not exact and (method != "mcmc" or not model.samples(prior)):
         return None, []
     base = model.prior_summary(prior, exact)
+    note = model.uninformative()
+    if note:
+        base = {**base, "note": note}
     rows = {q.name: {**base, **(exact_columns(q, exact[q.name], level) if q.name in exact else {})}
             for q in quantities}
     fit = Fit(analysis, exact, rows)
@@ -72,7 +75,11 @@ def _fit(endpoint, analysis, *, method, draws, tune, chains, seed, level, trial_
     for q in quantities:
         rows[q.name].update(mc_rows[q.name], divergences=diag["divergences"], draws=diag["draws"],
                             target_accept=target_accept, seed=fit.seed, attempts=attempts)
-        if q.name in exact:
+        if q.name in exact and note:
+            checks.append(Check(endpoint.name, KINDS[1], f"{q.label}: MCMC vs exact", None, None, "-",
+                                None, f"{note}; the draws restate the prior, so they are not compared",
+                                prior=analysis.name))
+        elif q.name in exact:
             checks += mcmc_vs_exact(endpoint.name, analysis.name, q, rows[q.name], level)
     diag_checks = sampler_diagnostics(endpoint.name, analysis.name, diag, model.diagnostics_label(prior))
     if not diag_checks[0].passed:

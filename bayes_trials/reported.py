@@ -85,7 +85,7 @@ class ReportedEffect:
 
 
 def reported_likelihood(estimate, ci_low, ci_high, scale: str = "ratio",
-                        level: float = 0.95) -> ReportedEffect:
+                        ci_level: float = 0.95, **deprecated) -> ReportedEffect:
     """The normal likelihood implied by an estimate and its confidence interval.
 
     Parameters
@@ -95,7 +95,7 @@ def reported_likelihood(estimate, ci_low, ci_high, scale: str = "ratio",
         0.75 (0.55 to 1.02), or a difference).
     scale : {"ratio", "difference"}
         ``"ratio"``: analysed on the log scale; ``"difference"``: on the natural scale.
-    level : float in (0, 1)
+    ci_level : float in (0, 1)
         The confidence level of the interval (0.95 for a 95% CI).
 
     Returns
@@ -127,8 +127,9 @@ def reported_likelihood(estimate, ci_low, ci_high, scale: str = "ratio",
     >>> round(lik.mean, 4), round(lik.se, 4)
     (-0.2877, 0.1576)
     """
+    level = v.renamed(deprecated, "level", "ci_level", ci_level)
     v.one_of(scale, SCALES, "scale", DataError)
-    level = v.open_unit(level, "level", DataError)
+    level = v.open_unit(level, "ci_level", DataError)
     fields = {"estimate": estimate, "ci_low": ci_low, "ci_high": ci_high}
     if scale == "ratio":
         vals = {k: _positive_ratio(x, k) for k, x in fields.items()}
@@ -373,10 +374,10 @@ def _row(name, pr, lik: ReportedEffect, post_mean, post_sd, lo, hi, p_benefit, p
     return row
 
 
-def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", level: float = 0.95,
+def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", ci_level: float = 0.95,
                        priors=None, mcid=None, benefit: str = "lower", prior=None, *,
-                       cred_level: float = CRED_LEVEL, method: str = "exact", draws: int = 2000,
-                       tune: int = 1000, chains: int = 4, random_seed: int = 0) -> pd.DataFrame:
+                       level: float = CRED_LEVEL, method: str = "exact", draws: int = 2000,
+                       tune: int = 1000, chains: int = 4, seed: int = 0, **deprecated) -> pd.DataFrame:
     """Bayesian re-analysis of a reported ratio or difference with its confidence interval.
 
     Parameters
@@ -385,7 +386,7 @@ def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", level: f
         The reported estimate and its confidence interval (ratio scale for ratios).
     scale : {"ratio", "difference"}
         Ratios (hazard, odds, risk, rate ratios) are analysed on the log scale.
-    level : float in (0, 1)
+    ci_level : float in (0, 1)
         Confidence level of the reported interval.
     priors : None, dict or list of str
         None: ``"flat"``, ``"sceptical"`` (with ``mcid``) and the grid of
@@ -399,14 +400,15 @@ def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", level: f
         Which side of no effect is benefit; ``"lower"``: ratio < 1 (difference < 0).
     prior : Normal, optional
         A prior of your own on the analysis scale, added as the row ``"user"``.
-    cred_level : float
-        Level of the equal-tailed credible intervals (default 0.95).
+    level : float
+        Level of the equal-tailed credible intervals (default 0.95; ``cred_level=`` is the
+        old name).
     method : {"exact", "mcmc"}
         ``"exact"``: normal-normal conjugate formulas. ``"mcmc"``: PyMC + nutpie, compiled
         once per process (prior and data as ``pm.Data``, refit with ``with_data``), for
         checking; a flat prior is then ``Normal(0, 1e4)``.
-    draws, tune, chains, random_seed : int
-        MCMC settings (``method="mcmc"`` only).
+    draws, tune, chains, seed : int
+        MCMC settings (``method="mcmc"`` only; ``random_seed=`` is the old name of ``seed``).
 
     Returns
     -------
@@ -455,10 +457,13 @@ def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", level: f
     0       flat     0.750         0.966
     1  sceptical     0.885         0.883
     """
-    lik = reported_likelihood(estimate, ci_low, ci_high, scale, level)
+    extra = dict(deprecated)
+    cred_level = v.renamed({k: extra.pop(k) for k in ("cred_level",) if k in extra}, "cred_level", "level", level)
+    seed = v.renamed(extra, "random_seed", "seed", seed)
+    lik = reported_likelihood(estimate, ci_low, ci_high, scale, ci_level)
     v.one_of(benefit, BENEFITS, "benefit", DataError)
     v.one_of(method, METHODS, "method", DataError)
-    cred_level = v.open_unit(cred_level, "cred_level", DataError)
+    cred_level = v.open_unit(cred_level, "level", DataError)
     delta = _mcid_effect(mcid, scale, benefit) if mcid is not None else None
     table = _prior_table(lik, priors, mcid, benefit, prior)
     pct = f"{100 * cred_level:g}".replace(".", "_")
@@ -479,13 +484,13 @@ def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", level: f
                              p_benefit, p_mcid, 1 - p_benefit, pct))
         out = pd.DataFrame(rows)
     else:
-        out = _mcmc(lik, table, delta, lower, tail, pct, draws, tune, chains, random_seed)
+        out = _mcmc(lik, table, delta, lower, tail, pct, draws, tune, chains, seed)
     out.attrs.update({
-        "likelihood_mean": lik.mean, "likelihood_se": lik.se, "scale": scale, "level": level,
-        "benefit": benefit, "mcid": mcid, "method": method, "cred_level": cred_level,
+        "likelihood_mean": lik.mean, "likelihood_se": lik.se, "scale": scale, "ci_level": ci_level,
+        "benefit": benefit, "mcid": mcid, "method": method, "level": cred_level,
     })
     if method == "mcmc":
-        out.attrs.update({"draws": draws, "tune": tune, "chains": chains, "random_seed": random_seed})
+        out.attrs.update({"draws": draws, "tune": tune, "chains": chains, "seed": seed})
     return out
 
 
@@ -523,14 +528,14 @@ class NormalNormalModel:
                 "se": np.asarray(self.lik.se), "y": np.asarray(self.lik.mean)}
 
 
-def _mcmc(lik, table, delta, lower, tail, pct, draws, tune, chains, random_seed) -> pd.DataFrame:
+def _mcmc(lik, table, delta, lower, tail, pct, draws, tune, chains, seed) -> pd.DataFrame:
     import arviz as az
 
     model = NormalNormalModel(lik)
     rows = []
     for name, pr in table.items():
         tree = sample(model, pr, draws=draws, tune=tune, chains=chains,
-                      seed=derive_seed(int(random_seed), name))
+                      seed=derive_seed(int(seed), name))
         post = tree["posterior"]["beta"]
         ess_bulk = float(az.ess(post, method="bulk"))
 
@@ -568,8 +573,8 @@ def analyse_reported(rs, level: float = CRED_LEVEL) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         return reanalyse_reported(
-            rs.estimate.value, rs.ci_low.value, rs.ci_high.value, scale=rs.scale, level=rs.level,
-            mcid=None if rs.mcid is None else rs.mcid.value, benefit=rs.benefit, cred_level=level)
+            rs.estimate.value, rs.ci_low.value, rs.ci_high.value, scale=rs.scale, ci_level=rs.level,
+            mcid=None if rs.mcid is None else rs.mcid.value, benefit=rs.benefit, level=level)
 
 
 # --- reported effects ------------------------------------------------------------------

@@ -67,7 +67,8 @@ def simulate(seed: int = SEED) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-SPEC = '''# ILLUSTRATIVE example of a per-patient event-rate endpoint (kind "rate_ratio_patients").
+SPEC = '''#:schema ../spec.schema.json
+# ILLUSTRATIVE example of a per-patient event-rate endpoint (kind "rate_ratio_patients").
 # NOTHING HERE IS PUBLISHED: the LAD-I paper prints only percentage reductions, no per-patient
 # counts. Made by scripts/make_illustrative_patient_rates.py (seed {seed}): 9 simulated patients,
 # exposure before = age at infusion (uniform 5 months to 9 years, assumed), after = {after:g}

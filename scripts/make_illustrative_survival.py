@@ -45,7 +45,8 @@ LANDMARK = 12.0
 N_POINTS = 200
 SOURCE = "simulated, illustrative; not a published curve"
 
-SPEC = '''# ILLUSTRATIVE example of a time_to_event endpoint. NOTHING HERE IS PUBLISHED.
+SPEC = '''#:schema ../spec.schema.json
+# ILLUSTRATIVE example of a time_to_event endpoint. NOTHING HERE IS PUBLISHED.
 # Made by scripts/make_illustrative_survival.py (seed {seed}): simulated patients ->
 # Kaplan-Meier curve -> digitised points + numbers at risk, reconstructed by the pipeline
 # (Guyot et al. 2012). Every number is tagged "assumed" with the source "{source}".

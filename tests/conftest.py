@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -9,6 +10,37 @@ import matplotlib
 import pytest
 
 matplotlib.use("Agg")
+
+#: Every NUTS run of the suite goes through ``nutpie.sample`` (``bayes_trials.fit.sample``).
+#: With ``BT_TEST_SEED_OFFSET=k`` in the environment each of those seeds is shifted by
+#: ``k * SEED_STRIDE``, so the MCMC tests can be re-run on other seeds without editing a spec
+#: or a test (``scripts/seed_sweep.py`` runs them over 20 offsets in one process). Without
+#: the variable nutpie is left alone. Tests that compare two runs of one seed still compare
+#: like with like.
+SEED_STRIDE = 7919
+
+
+def seed_offset() -> int:
+    return int(os.environ.get("BT_TEST_SEED_OFFSET", "0"))
+
+
+def pytest_configure(config):
+    if "BT_TEST_SEED_OFFSET" not in os.environ:
+        return
+    import nutpie
+
+    if getattr(nutpie.sample, "_bt_offset", False):
+        return
+    original = nutpie.sample
+
+    def sample(*args, seed=None, **kwargs):
+        if seed is not None:
+            seed = (int(seed) + seed_offset() * SEED_STRIDE) % 2**32
+        return original(*args, seed=seed, **kwargs)
+
+    sample._bt_offset = True
+    nutpie.sample = sample
+
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"

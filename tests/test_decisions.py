@@ -2,7 +2,7 @@
 brute force over every count with scipy, the exact binomial test, numerical integration,
 and seeded simulation (within 4 Monte Carlo standard errors).
 
-Seed designs (see /work/shared/TRIAL_FACTS.md):
+Seed designs (the numbers as the two seed specs cite them):
 - LAD-I (Kohn et al., NEJM 2025, doi:10.1056/NEJMoa2407376): n = 9, one-sided null 0.39,
   observed 9/9 [E]; rule P(theta > 0.39) > 0.975.
 - META 10-19 (Lancet Haematol 2025, doi:10.1016/S2352-3026(25)00253-4): n = 12 infused,
@@ -442,7 +442,7 @@ def test_predictive_probability_against_simulation_with_mixture():
     got = _predictive_probability(mix, x, n, n_max, c, q)
     rng = np.random.default_rng(11)
     post = update(mix, Binary(x, n))
-    theta = post.rvs(200_000, random_state=rng)
+    theta = post.rvs(200_000, seed=rng)
     j = rng.binomial(n_max - n, theta)
     ok = np.array([update(mix, Binary(x + k, n_max)).sf(q) > c for k in range(n_max - n + 1)])
     est = ok[j].mean()

@@ -87,7 +87,7 @@ def test_design_command_writes_tables_and_figures(tmp_path, capsys):
 @pytest.mark.parametrize("old,new,field", [
     ("threshold = 0.975, alternative = 0.80", "threshold = 1.5, alternative = 0.80", "decision.threshold"),
     ("interim = 5,", "interim = 9,", "decision.interim"),
-    ("alpha = 0.025, interim", "alpha = 0.025, gamma = 1, interim", "decision"),
+    ("alpha = 0.025, interim", "alpha = 0.025, gamma = 1, interim", "decision.gamma"),
 ])
 def test_bad_decision_specs(old, new, field, tmp_path):
     text = LAD1.read_text()

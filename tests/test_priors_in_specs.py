@@ -42,6 +42,11 @@ def test_meta_map_prior_from_benchmarks(meta_result, meta_spec):
     assert list(table["study"]) == ["ELIANA", "ZUMA-3 phase 2", "FELIX cohort 2A", "MSKCC 19-28z"]
     assert set(table["tag"]) == {"derived", "published"}
     fitted = es.registry["map_cart"].map_result(es.seed)
+    # No divergent transitions in the fit kept. Measured with scripts/map_divergences.py
+    # --seeds 1000: none of 1000 seeds diverged (95% upper bound on the rate per fit 0.3%;
+    # the former non-centred model diverged in 18 of 200), and a fit that diverges is
+    # refitted once with smaller steps and longer warm-up, so a false failure needs two
+    # divergent fits in a row.
     assert fitted is not None and fitted.diagnostics["divergences"] == 0
     # the MAP prior's mean lies between the studies' observed rates (0.709 to 0.830)
     assert 0.70 < fitted.mixture.mean < 0.84

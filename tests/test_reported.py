@@ -3,7 +3,7 @@ integration (scipy.integrate.quad), against a PyMC/nutpie fit (within 4 Monte Ca
 standard errors; one compile for the module) and against a published re-analysis.
 
 The LAD-I rate reductions (74.45%, 81.95%, 84.90% lower) are printed without confidence
-intervals (TRIAL_FACTS.md), so they cannot be re-analysed this way; the tests use a
+intervals, so they cannot be re-analysed this way; the tests use a
 constructed example and the ANDROMEDA-SHOCK hazard ratio.
 """
 
@@ -218,7 +218,7 @@ def test_difference_scale_benefit_higher_against_quadrature():
 
 
 def test_credible_level_names_the_columns():
-    res = reanalyse_reported(HR, LO, HI, priors=["flat"], cred_level=0.9)
+    res = reanalyse_reported(HR, LO, HI, priors=["flat"], level=0.9)
     assert {"cri90_low", "cri90_high"} <= set(res.columns)
     lik = reported_likelihood(HR, LO, HI)
     assert res.cri90_low[0] == pytest.approx(math.exp(lik.mean - stats.norm.ppf(0.95) * lik.se))
@@ -265,9 +265,9 @@ def test_mcmc_agrees_with_exact_within_4_mcse(compiled):
     priors = ["flat", "sceptical", "neutral-strong", "optimistic-moderate", "pessimistic-weak"]
     exact = reanalyse_reported(HR, LO, HI, mcid=MCID, priors=priors, prior=Normal(-0.1, 0.3))
     mcmc = reanalyse_reported(HR, LO, HI, mcid=MCID, priors=priors, prior=Normal(-0.1, 0.3),
-                              method="mcmc", draws=2000, tune=500, chains=2, random_seed=7)
+                              method="mcmc", draws=2000, tune=500, chains=2, seed=7)
     assert CACHE.compiles == before  # the fixture compiled it; refits only swap data
-    assert mcmc.attrs["random_seed"] == 7
+    assert mcmc.attrs["seed"] == 7
     for e, m in zip(exact.itertuples(), mcmc.itertuples()):
         assert e.prior == m.prior
         assert m.r_hat < 1.01 and m.divergences == 0 and m.ess_bulk > 400

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from .counts import log_beta_ratio
+
 __all__ = ["beta_mixture_posterior", "beta_mixture_cdf", "beta_mixture_pdf", "beta_mixture_ppf",
            "stack_beta_mixtures", "pad"]
 
@@ -25,14 +27,15 @@ __all__ = ["beta_mixture_posterior", "beta_mixture_cdf", "beta_mixture_pdf", "be
 def beta_mixture_posterior(w, a, b, events: int, n: int):
     """Posterior weights and shapes of Beta mixtures given binomial data, for arrays (G, K).
 
-    :math:`w_k' \\propto w_k B(a_k + y, b_k + n - y) / B(a_k, b_k)`.
+    :math:`w_k' \\propto w_k B(a_k + y, b_k + n - y) / B(a_k, b_k)`, the ratio of Beta
+    functions taken without cancellation at any ``n`` (:func:`bayes_trials._kernels.counts.log_beta_ratio`).
     """
     w, a, b = (np.atleast_2d(np.asarray(x, dtype=float)) for x in (w, a, b))
     a2, b2 = a + events, b + n - events
     with np.errstate(divide="ignore"):
-        logw = np.log(w) + special.betaln(a2, b2) - special.betaln(a, b)
+        logw = np.log(w) + log_beta_ratio(a, b, events, n) - special.betaln(a, b)
     w2 = np.exp(logw - special.logsumexp(logw, axis=1, keepdims=True))
-    return w2, a2, b2
+    return w2 / w2.sum(axis=1, keepdims=True), a2, b2
 
 
 def beta_mixture_cdf(x, w, a, b):

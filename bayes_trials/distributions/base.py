@@ -61,20 +61,24 @@ class Distribution:
     def ppf(self, q):
         return self._frozen.ppf(q)
 
-    def rvs(self, size=None, random_state=None):
-        """Random draws; ``random_state`` is a seed or a ``numpy.random.Generator``."""
-        return self._frozen.rvs(size=size, random_state=np.random.default_rng(random_state))
+    def rvs(self, size=None, seed=None, **deprecated):
+        """Random draws; ``seed`` is a seed or a ``numpy.random.Generator`` (``random_state=``
+        is the old name)."""
+        seed = v.renamed(deprecated, "random_state", "seed", seed)
+        return self._frozen.rvs(size=size, random_state=np.random.default_rng(seed))
 
-    def interval(self, prob: float = CRED_LEVEL, kind: str = "eti") -> tuple[float, float]:
-        """Central credible interval (``kind="eti"``) or highest-density interval (``"hdi"``).
+    def interval(self, level: float = CRED_LEVEL, kind: str = "eti", **deprecated) -> tuple[float, float]:
+        """Central credible interval (``kind="eti"``) or highest-density interval (``"hdi"``)
+        of probability ``level`` (``prob=`` is the old name).
 
-        The HDI is the shortest interval of probability ``prob``,
-        :math:`\\min_p\\, F^{-1}(p + \\text{prob}) - F^{-1}(p)` over :math:`p \\in [0, 1-\\text{prob}]`,
+        The HDI is the shortest interval of probability ``level``,
+        :math:`\\min_p\\, F^{-1}(p + \\text{level}) - F^{-1}(p)` over :math:`p \\in [0, 1-\\text{level}]`,
         which is the highest-density region for a unimodal density (including J-shaped
         ones whose mode sits on the boundary of the support).
         """
+        level = v.renamed(deprecated, "prob", "level", level)
         v.one_of(kind, ("eti", "hdi"), "kind", PriorError)
-        prob = v.open_unit(prob, "prob", PriorError)
+        prob = v.open_unit(level, "level", PriorError)
         if kind == "eti":
             tail = (1 - prob) / 2
             return float(self.ppf(tail)), float(self.ppf(1 - tail))
@@ -89,8 +93,9 @@ class Distribution:
                 p = edge
         return float(self.ppf(p)), float(self.ppf(p + prob))
 
-    def summary(self, prob: float = CRED_LEVEL) -> dict[str, float]:
-        """Mean, sd, median and the central ``prob`` interval, as a dict of floats."""
+    def summary(self, level: float = CRED_LEVEL, **deprecated) -> dict[str, float]:
+        """Mean, sd, median and the central ``level`` interval, as a dict of floats."""
+        prob = v.renamed(deprecated, "prob", "level", level)
         lo, hi = self.interval(prob)
         pct = round(100 * prob)
         return {

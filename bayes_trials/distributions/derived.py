@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 from scipy import integrate, interpolate, stats
 
+from .. import _validate as v
 from ..errors import PriorError
 from .base import Distribution
 from .families import Gamma
@@ -220,8 +221,8 @@ class LogScalePosterior(Distribution):
         out = np.exp(self.theta_ppf(q))
         return out if np.ndim(out) else float(out)
 
-    def rvs(self, size=None, random_state=None):
-        u = np.random.default_rng(random_state).uniform(size=size)
+    def rvs(self, size=None, seed=None, **deprecated):
+        u = np.random.default_rng(v.renamed(deprecated, "random_state", "seed", seed)).uniform(size=size)
         return self.ppf(u)
 
     def __repr__(self) -> str:

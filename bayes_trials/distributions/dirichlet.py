@@ -231,23 +231,25 @@ class Dirichlet:
     def pdf(self, p):
         return np.exp(self.logpdf(p))
 
-    def rvs(self, size=None, random_state=None) -> np.ndarray:
+    def rvs(self, size=None, seed=None, **deprecated) -> np.ndarray:
         """Random draws, shape ``(size, K)`` (``(K,)`` for ``size=None``).
 
-        ``random_state`` is a seed or a ``numpy.random.Generator``.
+        ``seed`` is a seed or a ``numpy.random.Generator`` (``random_state=`` the old name).
         """
-        rng = np.random.default_rng(random_state)
+        rng = np.random.default_rng(v.renamed(deprecated, "random_state", "seed", seed))
         return rng.dirichlet(self.alpha, size=size)
 
-    def interval(self, prob: float = CRED_LEVEL) -> dict[str, tuple[float, float]]:
+    def interval(self, level: float = CRED_LEVEL, **deprecated) -> dict[str, tuple[float, float]]:
         """Central credible interval of each category's probability (its Beta marginal)."""
-        return {name: self.marginal([name]).interval(prob) for name in self.names}
+        level = v.renamed(deprecated, "prob", "level", level)
+        return {name: self.marginal([name]).interval(level) for name in self.names}
 
-    def summary(self, prob: float = CRED_LEVEL):
+    def summary(self, level: float = CRED_LEVEL, **deprecated):
         """A DataFrame, one row per category: alpha, mean, sd and the central interval."""
         import pandas as pd
 
-        pct = round(100 * v.open_unit(prob, "prob", PriorError))
+        prob = v.renamed(deprecated, "prob", "level", level)
+        pct = round(100 * v.open_unit(prob, "level", PriorError))
         rows = []
         for name, a in zip(self.names, self.alpha):
             lo, hi = self.marginal([name]).interval(prob)

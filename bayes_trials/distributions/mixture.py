@@ -129,15 +129,15 @@ class Mixture(Distribution):
                 )
         return out if out.ndim else float(out)
 
-    def rvs(self, size=None, random_state=None):
-        rng = np.random.default_rng(random_state)
+    def rvs(self, size=None, seed=None, **deprecated):
+        rng = np.random.default_rng(v.renamed(deprecated, "random_state", "seed", seed))
         n = 1 if size is None else int(np.prod(size))
         which = rng.choice(len(self.components), size=n, p=self.w)
         draws = np.empty(n)
         for k, comp in enumerate(self.components):
             sel = which == k
             if sel.any():
-                draws[sel] = comp.rvs(size=int(sel.sum()), random_state=rng)
+                draws[sel] = comp.rvs(size=int(sel.sum()), seed=rng)
         return draws[0] if size is None else draws.reshape(size)
 
     def __repr__(self) -> str:

@@ -136,6 +136,12 @@ class Model(Protocol):
     def diagnostics_label(self, prior) -> str:
         """What the sampler-diagnostics check covers, when not the single quantity."""
 
+    def uninformative(self) -> str | None:
+        """A sentence when the data carry no information on the quantities (no events in
+        either period, say): every result then restates the prior, the report and the
+        summary table say so, and the MCMC-vs-exact comparisons (of heavy-tailed posteriors
+        with no finite mean) give way to that statement. None for informative data."""
+
     def strata(self, prior) -> list | None:
         """For a mixture prior whose exact posterior weights are known, ``[(posterior
         weight, component prior), ...]``: the pipeline then samples each component's
@@ -204,20 +210,10 @@ class Endpoint(Protocol):
         """The endpoint's decision rule with its boundaries and exact OCs, or None."""
 
 
-class EndpointBase:
-    """Defaults for the protocol: one analysis per prior with the endpoint as its model,
-    the generic published-vs-recomputed comparison, no kind-specific checks or sections."""
-
-    label: str = ""
-
-    def analyses(self, priors: dict) -> list[Analysis]:
-        return [Analysis(name, name, self, prior) for name, prior in priors.items()]
-
-    def published_checks(self, reference, published, assumed_data: bool) -> list:
-        return published_checks(self.name, reference, published, assumed_data=assumed_data)
-
-    def reference_checks(self, reference, fits: dict, level: float) -> list:
-        return []
+class ModelBase:
+    """Defaults for the optional parts of the :class:`Model` protocol: the default target
+    acceptance, sampled under ``method="mcmc"``, the prior's mean and ESS as its summary, no
+    diagnostics label, informative data, no strata. Model objects inherit them."""
 
     def target_accept(self, prior) -> float:
         return DEFAULT_TARGET_ACCEPT
@@ -231,8 +227,27 @@ class EndpointBase:
     def diagnostics_label(self, prior) -> str:
         return ""
 
+    def uninformative(self) -> str | None:
+        return None
+
     def strata(self, prior) -> list | None:
         return None
+
+
+class EndpointBase(ModelBase):
+    """Defaults for the protocol: one analysis per prior with the endpoint as its model,
+    the generic published-vs-recomputed comparison, no kind-specific checks or sections."""
+
+    label: str = ""
+
+    def analyses(self, priors: dict) -> list[Analysis]:
+        return [Analysis(name, name, self, prior) for name, prior in priors.items()]
+
+    def published_checks(self, reference, published, assumed_data: bool) -> list:
+        return published_checks(self.name, reference, published, assumed_data=assumed_data)
+
+    def reference_checks(self, reference, fits: dict, level: float) -> list:
+        return []
 
     def benchmark_table(self, result):
         return pd.DataFrame()

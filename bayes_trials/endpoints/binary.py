@@ -19,10 +19,13 @@ Jeffreys intervals (statsmodels).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from scipy import integrate, special, stats
+from pydantic import Field
 from statsmodels.stats.proportion import proportion_confint
 
 import pandas as pd
@@ -37,10 +40,12 @@ from ..design import design_endpoint
 from ..distributions import REFERENCE_PRIORS, Beta, Mixture, components_of
 from ..errors import DataError, PriorError
 from ..predictive import prob_difference
-from ..provenance import sourced
+from .._schema import Direction
+from ..provenance import SourcedNumber
 from .grids import PriorGrid
 from .kind import Kind
 from .base import Part
+from .table import Benchmarks, DecisionTable, EndpointTable, Published
 from .scalar import ScalarEndpoint
 
 #: frequentist interval methods: our name -> statsmodels ``proportion_confint`` method
@@ -322,9 +327,16 @@ class BinaryEndpoint(ScalarEndpoint):
                 loglik = special.xlogy(y, t) + special.xlog1py(n - y, -t) - peak
                 return float(np.exp(stats.beta.logpdf(t, c.a, c.b) + loglik))
 
-            ml = np.array([integrate.quad(integrand, 0, 1, args=(c,), limit=200, epsabs=0,
-                                          epsrel=1e-11, points=sorted({c.mean, phat} - {0.0, 1.0}))[0]
-                           for c in prior.components])
+            # the likelihood is negligible (below e^-800 of its peak) beyond 40 of its
+            # standard deviations from y/n: integrate over that window, where it lives
+            width = 40 * max(np.sqrt(phat * (1 - phat) / n), 1.0 / n)
+            lo, hi = max(0.0, phat - width), min(1.0, phat + width)
+            with warnings.catch_warnings():
+                # quad's own estimate of its round-off; the comparison below is the test
+                warnings.simplefilter("ignore", integrate.IntegrationWarning)
+                ml = np.array([integrate.quad(integrand, lo, hi, args=(c,), limit=400, epsabs=0, epsrel=1e-12,
+                                              points=[x for x in (phat, c.mean) if lo < x < hi] or None)[0]
+                               for c in prior.components])
             quad_w = np.asarray(prior.weights) * ml
             quad_w = quad_w / quad_w.sum()
             diff = float(np.max(np.abs(exact_w - quad_w)))
@@ -420,19 +432,42 @@ class BinaryEndpoint(ScalarEndpoint):
         return sections
 
 
-def binary_from_spec(raw: dict, defaults: dict, name: str, base_dir=None):
-    """A ``kind = "binary"`` endpoint table: ``events``, ``n``, optional ``target``,
-    ``direction``, ``label``; returns ``(endpoint, provenance)``."""
-    events = sourced(raw, "events", defaults)
-    n = sourced(raw, "n", defaults)
-    target = sourced(raw, "target", defaults, required=False)
+class BinaryTable(EndpointTable):
+    """``kind = "binary"``: ``events`` of ``n`` patients, compared with a ``target`` rate."""
+
+    kind: Literal["binary"] = Field(description='"binary".')
+    events: SourcedNumber = Field(description="Patients with the outcome (responders, survivors, "
+                                  "patients with the adverse event).")
+    n: SourcedNumber = Field(description="Patients analysed.")
+    target: SourcedNumber | None = Field(None, description="The rate P(theta beyond target) is taken "
+                                         "against (the trial's null, or a benchmark), in (0, 1).")
+    direction: Direction = Field("greater", description='"greater" for benefits: P(theta > target); '
+                                 '"less" for harms: P(theta < target).')
+    published: Published
+    benchmarks: Benchmarks
+    decision: DecisionTable | None = Field(None, description="A decision rule with its exact operating "
+                                           "characteristics.")
+
+
+def binary_from_spec(table: BinaryTable, defaults, name: str, base_dir=None):
+    """A validated ``kind = "binary"`` table into ``(endpoint, provenance)``.
+
+    >>> from bayes_trials.provenance import Defaults
+    >>> t = BinaryTable.model_validate({"id": "r", "kind": "binary", "events": 9, "n": 12})
+    >>> ep, prov = binary_from_spec(t, Defaults("published", "abstract"), "r")
+    >>> ep.describe_data(), prov["n"].tag
+    ('9/12', 'published')
+    """
+    events = defaults.sourced(table.events, "events")
+    n = defaults.sourced(table.n, "n")
+    target = defaults.sourced(table.target, "target", required=False)
     provenance = {"events": events, "n": n}
     if target is not None:
         provenance["target"] = target
     endpoint = BinaryEndpoint(
         name=name, data=Binary(events=events.value, n=n.value),
         target=None if target is None else target.value,
-        direction=raw.get("direction", "greater"), label=raw.get("label", name))
+        direction=table.direction, label=table.label or name)
     return endpoint, provenance
 
 
@@ -535,4 +570,4 @@ class BetaGrid(PriorGrid):
 
 #: the registry entry of the kind
 KIND = Kind("binary", BinaryEndpoint, binary_from_spec, prior_family="beta", decisions=True,
-            sensitivity=BetaGrid())
+            sensitivity=BetaGrid(), schema=BinaryTable)

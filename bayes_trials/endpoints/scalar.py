@@ -23,7 +23,7 @@ from .base import EndpointBase, Part, Quantity
 SUMMARY_COLUMNS = ["prior_distribution", "prior_ess", "conflict_p", "posterior_weights", "mean", "sd", "median",
                    "eti{p}_low", "eti{p}_high", "hdi{p}_low", "hdi{p}_high", "prob", "prob_mcse",
                    "exact_prob", "exact_mean", "exact_eti{p}_low", "exact_eti{p}_high", "ess_bulk",
-                   "r_hat", "divergences"]
+                   "r_hat", "divergences", "note"]
 
 
 class ScalarEndpoint(EndpointBase):
@@ -113,6 +113,8 @@ class ScalarEndpoint(EndpointBase):
         the MCMC estimates are in the posterior table, checked against them)."""
         p = pct(result.level)
         out = self.observed_sentences(result)
+        if self.uninformative():
+            out.append(f"UNINFORMATIVE data: {self.uninformative()}.")
         if result.spec is not None and any(q.tag == "assumed" for q in result.spec.provenance.values()):
             assumed = [k for k, q in result.spec.provenance.items() if q.tag == "assumed"]
             out.append(f"ASSUMED data ({', '.join(assumed)}): every number below depends on this scenario.")

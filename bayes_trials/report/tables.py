@@ -97,7 +97,7 @@ def posterior_records(result) -> list[dict]:
             base = {"fit": fit.name, "prior": a.prior_name, "role": role, "model": a.model_name,
                     "quantity": quantity_label(result.endpoint, q), "quantity_name": q.name,
                     "criterion": q.describe_target(quantity_label(result.endpoint, q)) if q.target is not None else "",
-                    "has_target": q.target is not None}
+                    "has_target": q.target is not None, "note": str(row.get("note") or "")}
             prior_cols = {"prior_distribution": str(row.get("prior_distribution", "") or ""),
                           "prior_ess": fmt(row.get("prior_ess"), 3),
                           "conflict_p": fmt_prob(row.get("conflict_p")),
@@ -161,14 +161,16 @@ def posterior_table(result):
         cols.remove("posterior_weights")
     if (frame["conflict_p"].isin(["-", ""])).all():
         cols.remove("conflict_p")
+    if frame["note"].astype(bool).any():  # data with no information on a quantity say so
+        cols.append("note")
     labels = {"prior": "Prior", "role": "Role", "prior_distribution": "Prior distribution",
               "prior_ess": "Prior ESS", "conflict_p": "Prior-data conflict p",
               "posterior_weights": "Posterior mixture weights", "model": "Model", "quantity": "Quantity",
               "source": "From", "mean": "Mean", "sd": "SD", "median": "Median",
               "cri": f"{p}% CrI (equal-tailed)", "hdi": f"{p}% CrI (HDI)", "criterion": "Criterion",
               "prob": single or "P(criterion)", "mcse_mean": "MCSE of mean", "ess_bulk": "Bulk ESS",
-              "r_hat": "R-hat", "divergences": "Divergences", "draws": "Draws"}
-    compact = ["prior", "model", "quantity", "source", "mean", "cri", "criterion", "prob"]
+              "r_hat": "R-hat", "divergences": "Divergences", "draws": "Draws", "note": "Note"}
+    compact = ["prior", "model", "quantity", "source", "mean", "cri", "criterion", "prob", "note"]
     return frame[cols], compact, labels
 
 
@@ -225,14 +227,15 @@ def summary_frame(results: dict, level: float) -> tuple[pd.DataFrame, dict]:
                          "mean": r["mean"], "cri": r["cri"],
                          "criterion": r["criterion"] or "-", "prob": r["prob"] if r["has_target"] else "-",
                          "source": r["source"], "decision": decisions.get(r["prior"], "-"),
-                         "checks": f"{passed}/{n}"})
+                         "checks": f"{passed}/{n}", "note": r["note"]})
     frame = pd.DataFrame(rows)
     p = pct(level)
     labels = {"endpoint": "Endpoint", "prior": "Prior (model)", "role": "Role", "quantity": "Quantity",
               "mean": "Posterior mean", "cri": f"{p}% CrI (equal-tailed)", "criterion": "Criterion",
-              "prob": "P(criterion)", "source": "From", "decision": "Decision", "checks": "Checks passed"}
+              "prob": "P(criterion)", "source": "From", "decision": "Decision", "checks": "Checks passed",
+              "note": "Note"}
     if len(frame):
-        drop = [c for c in ("decision",) if not (frame[c].astype(bool) & (frame[c] != "-")).any()]
+        drop = [c for c in ("decision", "note") if not (frame[c].astype(bool) & (frame[c] != "-")).any()]
         frame = frame.drop(columns=drop)
         if not any(fit.analysis.model_name for res in results.values() for fit in res.fits.values()):
             labels["prior"] = "Prior"

@@ -1,15 +1,25 @@
-"""Grid files: prior grids and run settings for ``bayes-trials sensitivity``, in TOML."""
+"""Grid files: prior grids and run settings for ``bayes-trials sensitivity``, in TOML.
+
+A grid file's schema (:func:`grid_file_schema`): ``[settings]`` (:class:`GridSettings`), one
+table of grid axes per kind with prior grids (``[binary]``, ``[rate_ratio]``, ...:
+:class:`GridAxes`) and ``[endpoints.<id>]`` tables for one endpoint's own grid. Unknown keys
+are refused with a suggestion, as in specs; the axes' values are then checked by the kind
+(:func:`~bayes_trials.sensitivity.grid.make_grid`).
+"""
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import Field, create_model
 
-from .. import _validate as v
-from ..errors import BayesTrialsError, PriorError, SpecError
+from .._schema import (ErrorList, PositiveCount, Count, Probability, Real, SpecModel, Text, did_you_mean,
+                       forms, json_schema, validate)
+from ..errors import PriorError, SpecError
 from .analysis import METHODS
 from .grid import grid_hooks, hooks_by_name, make_grid
 
@@ -19,27 +29,81 @@ from .grid import grid_hooks, hooks_by_name, make_grid
 SETTINGS = ("method", "threshold", "draws", "tune", "chains", "seed", "level", "scenarios")
 
 
-def _axis_values(raw, field_name: str, path):
-    """A list, a scalar, or ``{start, stop, num, scale = "linear" | "log"}``."""
-    if isinstance(raw, dict):
-        unknown = set(raw) - {"start", "stop", "num", "scale"}
-        if unknown or not {"start", "stop", "num"} <= set(raw):
-            raise SpecError("a range needs start, stop and num (and optionally scale = 'linear' or 'log')",
-                            file=path, field=field_name)
-        num = v.count(raw["num"], field_name + ".num", SpecError)
-        if num < 1:
-            raise SpecError("num must be at least 1", file=path, field=field_name + ".num")
-        start = v.finite_real(raw["start"], field_name + ".start", SpecError)
-        stop = v.finite_real(raw["stop"], field_name + ".stop", SpecError)
-        scale = raw.get("scale", "linear")
-        if scale not in ("linear", "log"):
-            raise SpecError(f"scale must be 'linear' or 'log', got {scale!r}", file=path, field=field_name + ".scale")
-        if scale == "log":
-            if start <= 0 or stop <= 0:
-                raise PriorError("a log-spaced range needs start and stop > 0", file=path, field=field_name)
-            return [float(x) for x in np.geomspace(start, stop, num)]
-        return [float(x) for x in np.linspace(start, stop, num)]
-    return raw
+class AxisRange(SpecModel):
+    """Evenly spaced values ``{ start, stop, num, scale }``."""
+
+    start: Real = Field(description="First value.")
+    stop: Real = Field(description="Last value.")
+    num: PositiveCount = Field(description="How many values.")
+    scale: Literal["linear", "log"] = Field("linear", description="linear, or log (geometric spacing; "
+                                            "start and stop > 0).")
+
+    def values(self, field: str) -> list[float]:
+        if self.scale == "log":
+            if self.start <= 0 or self.stop <= 0:
+                raise PriorError("a log-spaced range needs start and stop > 0", field=field)
+            return [float(x) for x in np.geomspace(self.start, self.stop, self.num)]
+        return [float(x) for x in np.linspace(self.start, self.stop, self.num)]
+
+
+_AXIS = "A list of values, one value, or a range { start, stop, num, scale }."
+NumberAxis = forms(number=Real, list=list[Real], table=AxisRange)
+
+
+class GridAxes(SpecModel):
+    """A prior grid: location x strength x robust-mixture weight (x family)."""
+
+    family: forms(text=Text, list=list[Text]) | None = Field(None, description=(
+        "Prior families of the grid (default: the kind's first)."))
+    mean: NumberAxis | None = Field(None, description="Prior means (the location). " + _AXIS)
+    ess: NumberAxis | None = Field(None, description="Prior effective sample sizes (the strength; or sd). "
+                                   + _AXIS)
+    sd: NumberAxis | None = Field(None, description="Prior sds (the strength; or ess). " + _AXIS)
+    robust_weight: NumberAxis | None = Field(None, description="Weights of a vague mixture component, in "
+                                             "[0, 1) (default 0). " + _AXIS)
+
+    def axes(self, where: str) -> dict:
+        """Axis -> list of values (ranges expanded), for :func:`make_grid`."""
+        out = {}
+        for axis in type(self).model_fields:
+            value = getattr(self, axis)
+            if value is not None:
+                out[axis] = value.values(f"{where}.{axis}") if isinstance(value, AxisRange) else value
+        return out
+
+
+class GridSettings(SpecModel):
+    """``[settings]``: how the grid is computed (all optional)."""
+
+    method: Literal[METHODS] = Field("auto", description="exact, mcmc or auto (exact where it exists).")
+    threshold: Probability | None = Field(None, description="Decision threshold (default: the spec's "
+                                          "decision threshold, else the kind's).")
+    draws: PositiveCount | None = Field(None, description="MCMC draws per chain (default: the spec's).")
+    tune: PositiveCount | None = Field(None, description="MCMC warm-up draws (default: the spec's).")
+    chains: PositiveCount | None = Field(None, description="MCMC chains (default: the spec's).")
+    seed: Count | None = Field(None, description="Run seed (default: the spec's).")
+    level: Probability | None = Field(None, description="Credible level (default: the spec's).")
+    scenarios: bool = Field(True, description="Tipping points under each assumed data scenario too.")
+
+
+def grid_file_schema() -> type:
+    """The schema of a grid file: ``[settings]``, a table per kind with grids, ``[endpoints.<id>]``."""
+    kinds = {name: (GridAxes | None, Field(None, description=f"The grid of every {name} endpoint."))
+             for name in hooks_by_name()}
+    return create_model("GridFile", __base__=SpecModel, __doc__="A grid file for bayes-trials sensitivity.",
+                        settings=(GridSettings, Field(GridSettings(), description="Run settings.")),
+                        endpoints=(dict[str, GridAxes], Field(default_factory=dict, description=(
+                            "One endpoint's own grid, [endpoints.<id>]."))),
+                        **kinds)
+
+
+GridFileSchema = grid_file_schema()
+
+
+def grid_json_schema() -> dict:
+    """The JSON Schema of grid files (for TOML editors)."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **json_schema(GridFileSchema),
+            "title": "bayes_trials sensitivity grid file"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +123,8 @@ class GridFile:
 
 
 def load_grid(path, spec=None) -> GridFile:
-    """Read and validate a grid file (TOML); errors name the file and the field.
+    """Read and validate a grid file (TOML); errors name the file and the field, all of them
+    together.
 
     Format::
 
@@ -90,49 +155,30 @@ def load_grid(path, spec=None) -> GridFile:
         raise SpecError(f"cannot read grid file: {err.strerror}", file=path) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise SpecError(f"TOML syntax error: {err}", file=path) from None
+    errors = ErrorList(path)
+    table, found = validate(GridFileSchema, doc)
+    for parts, msg in found:
+        if len(parts) == 1 and msg.startswith("unknown field"):
+            msg = "unknown table" + did_you_mean(parts[0], list(GridFileSchema.model_fields))
+        errors.add_problems([(parts, msg)])
+    errors.raise_if_any()
     hooks = hooks_by_name()
-    unknown = sorted(set(doc) - {"settings", "endpoints", *hooks})
-    if unknown:
-        tables = ", ".join(f"[{k}]" for k in hooks)
-        raise SpecError(f"unknown table [{unknown[0]}]; a grid file has [settings], {tables} "
-                        "and [endpoints.<id>]", file=path, field=unknown[0])
-    settings = dict(doc.get("settings", {}))
-    bad = sorted(set(settings) - set(SETTINGS))
-    if bad:
-        raise SpecError(f"unknown setting {bad[0]!r}; known: {', '.join(SETTINGS)}", file=path,
-                        field=f"settings.{bad[0]}")
-    try:
-        if "method" in settings:
-            v.one_of(settings["method"], METHODS, "settings.method", SpecError)
-        if "threshold" in settings:
-            v.open_unit(settings["threshold"], "settings.threshold", SpecError)
-        if "level" in settings:
-            v.open_unit(settings["level"], "settings.level", SpecError)
-        for key in ("draws", "tune", "chains", "seed"):
-            if key in settings:
-                n = v.count(settings[key], f"settings.{key}", SpecError)
-                if key != "seed" and n < 1:
-                    raise SpecError("must be at least 1", field=f"settings.{key}")
-
-        def parse(raw, kind_hooks, where):
-            if not isinstance(raw, dict):
-                raise SpecError("must be a table of grid axes", field=where)
-            vals = {k: _axis_values(x, f"{where}.{k}", path) for k, x in raw.items()}
-            return make_grid(kind_hooks, vals, where=where).axes
-
-        kinds = {k: parse(doc[k], h, k) for k, h in hooks.items() if k in doc}
-        endpoints = {}
-        raw_eps = doc.get("endpoints", {})
-        if not isinstance(raw_eps, dict):
-            raise SpecError("must be tables [endpoints.<id>]", field="endpoints")
-        known = {es.endpoint.name: es.endpoint for es in spec.endpoints} if spec is not None else None
-        for name, raw in raw_eps.items():
-            if known is not None and name not in known:
-                raise SpecError(f"the spec has no endpoint {name!r}; it has {', '.join(known)}",
-                                field=f"endpoints.{name}")
+    kinds, endpoints = {}, {}
+    for k, h in hooks.items():
+        axes = getattr(table, k)
+        if axes is not None:
+            with errors.catch():
+                kinds[k] = make_grid(h, axes.axes(k), where=k).axes
+    known = {es.endpoint.name: es.endpoint for es in spec.endpoints} if spec is not None else None
+    for name, axes in table.endpoints.items():
+        with errors.catch():
             if known is None:
                 raise SpecError("endpoint grids need the spec they refer to", field=f"endpoints.{name}")
-            endpoints[name] = parse(raw, grid_hooks(known[name]), f"endpoints.{name}")
-    except BayesTrialsError as err:
-        raise err.located(file=path) from None
+            if name not in known:
+                raise SpecError(f"the spec has no endpoint {name!r}; it has {', '.join(known)}",
+                                field=f"endpoints.{name}")
+            where = f"endpoints.{name}"
+            endpoints[name] = make_grid(grid_hooks(known[name]), axes.axes(where), where=where).axes
+    errors.raise_if_any()
+    settings = table.settings.model_dump(exclude_unset=True)
     return GridFile(str(path), kinds, endpoints, settings)

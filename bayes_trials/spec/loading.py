@@ -4,8 +4,13 @@ A spec holds the trial's citation, the priors, and for each endpoint its data, t
 its posterior probability is taken against, benchmarks to compare with, and the published
 results to reproduce. Every number says where it comes from (:mod:`bayes_trials.provenance`).
 
-Validation happens here, in milliseconds, before anything compiles: errors name the file,
-the endpoint and the field (:class:`~bayes_trials.errors.SpecError`).
+Validation happens here, in milliseconds, before anything compiles, in two steps: each table
+against its schema (:mod:`bayes_trials.spec.schema`: types, required fields, unknown keys),
+then what needs the whole (each kind's build function: data files, counts against totals;
+priors resolved for each endpoint; published results the kind can reproduce). Errors name
+the file, the endpoint and the field (:class:`~bayes_trials.errors.SpecError`); every error
+of a spec is reported, one line each (:class:`~bayes_trials.errors.SpecErrors`), not one per
+run.
 
 Example
 -------
@@ -23,13 +28,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .. import _validate as v
-from .._constants import CRED_LEVEL, DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE
+from pydantic import ConfigDict
+
+from .._schema import ErrorList, did_you_mean, validate
 from ..endpoints.registry import KINDS
-from ..design import DecisionSpec
 from ..errors import BayesTrialsError, SpecError
-from ..provenance import Sourced, check_tag, parse_benchmark, parse_published, sourced, table
-from .priors import check_prior_references, parse_prior
+from ..provenance import BenchmarkTable, Defaults, PublishedTable, Sourced
+from ..endpoints.table import DecisionTable
+from .priors import PriorUnion, build_prior, check_prior_references, prior_form_problem
+from .schema import EndpointUnion, ReportedTable, SamplingTable, SpecDocument, TrialTable
 
 @dataclass(frozen=True)
 class EndpointSpec:
@@ -107,173 +114,225 @@ class TrialSpec:
         raise KeyError(name)
 
 
-def parse_decision(raw, endpoint):
-    """``[endpoints.decision]``: success if P(theta beyond target) > threshold."""
-
-    if not isinstance(raw, dict):
-        raise SpecError("must be a table", field="decision")
-    known = {"threshold", "target", "alternative", "alpha", "truths", "interim", "futility",
-             "tag", "rationale", "source"}
-    unknown = set(raw) - known
-    if unknown:
-        raise SpecError(f"unknown setting(s) {sorted(unknown)}", field="decision")
-    if "threshold" not in raw:
-        raise SpecError("missing field", field="decision.threshold")
-    rationale = raw.get("rationale")
-    if not isinstance(rationale, str) or not rationale.strip():
-        raise SpecError("a decision rule needs a 'rationale'", field="decision.rationale")
-    interim = raw.get("interim")
-    if interim is not None:
-        interim = v.count(interim, "decision.interim", SpecError)
-        if not 1 <= interim < endpoint.data.n:
-            raise SpecError(f"must lie between 1 and n - 1 = {endpoint.data.n - 1}, got {interim}",
-                            field="decision.interim")
-    if "target" not in raw and endpoint.target is None:
-        raise SpecError("the endpoint has no target; give decision.target", field="decision.target")
-    truths = raw.get("truths", [])
-    if not isinstance(truths, list):
-        raise SpecError("must be a list of rates", field="decision.truths")
-    return DecisionSpec(
-        threshold=raw["threshold"], target=raw.get("target"), alternative=raw.get("alternative"),
-        alpha=raw.get("alpha", 0.025), truths=tuple(truths), interim=interim,
-        futility=raw.get("futility", 0.1), tag=check_tag(raw.get("tag"), "decision.tag"),
-        rationale=rationale, sources={"source": raw.get("source", "")})
+class _LegacyBenchmark(BenchmarkTable):
+    model_config = ConfigDict(extra="allow")
 
 
-def parse_endpoint(raw: dict, priors: dict, seed: int = 0, base_dir: Path | None = None) -> EndpointSpec:
-    """One ``[[endpoints]]`` table. Data files an endpoint names (CSV paths) are read relative
-    to ``base_dir``, the spec file's folder (the working directory for a spec given as a dict)."""
-    if not isinstance(raw, dict):
-        raise SpecError("each [[endpoints]] entry must be a table", field="endpoints")
-    name = raw.get("id")
-    if not isinstance(name, str) or not name.strip():
-        raise SpecError("missing field", field="id")
-    try:
-        kind = raw.get("kind")
-        if kind not in KINDS:
-            raise SpecError(f"unknown endpoint kind {kind!r}; known kinds: "
-                            f"{', '.join(sorted(KINDS))}", field="kind")
-        defaults = {"tag": raw.get("tag"), "source": raw.get("source")}
-        if defaults["tag"] is not None:
-            check_tag(defaults["tag"], "tag")
-        try:
-            endpoint, provenance = KINDS[kind].parse(raw, defaults, name, base_dir or Path.cwd())
-        except BayesTrialsError as err:
-            if isinstance(err, SpecError):
-                raise
-            raise SpecError(err.reason, field=err.field) from None
-        family = KINDS[kind].prior_family
-        # a kind takes its own family and the families it adds (listed by name; not defaults)
-        takes = list(dict.fromkeys([family, *(f.takes for f in KINDS[kind].prior_families.values())]))
-        wanted = raw.get("priors", [n for n, ps in priors.items() if ps.family(priors) == family])
-        if not isinstance(wanted, list) or not wanted:
-            raise SpecError("must be a non-empty list of prior names", field="priors")
-        for pname in wanted:
+def _legacy_tables(table, errors: ErrorList, name: str):
+    """published, benchmarks and decision of a kind not yet on the schema (its table's extras)."""
+    extra = table.model_extra or {}
+    out = {}
+    for key, schema in (("published", PublishedTable), ("benchmarks", _LegacyBenchmark)):
+        raw = extra.get(key, [])
+        if not isinstance(raw, list):
+            errors.add(SpecError(f"must be a list of [[endpoints.{key}]] tables", endpoint=name, field=key))
+            raw = []
+        out[key] = []
+        for i, item in enumerate(raw):
+            value, found = validate(schema, item)
+            errors.add_problems(found, endpoint=name, prefix=f"{key}[{i}]")
+            if value is not None:
+                out[key].append(value)
+    out["decision"] = None
+    if "decision" in extra:
+        out["decision"], found = validate(DecisionTable, extra["decision"])
+        errors.add_problems(found, endpoint=name, prefix="decision")
+    return out
+
+
+def parse_endpoint(raw, priors: dict, seed: int = 0, base_dir: Path | None = None, *,
+                   errors: ErrorList | None = None, index: int = 0) -> EndpointSpec | None:
+    """One ``[[endpoints]]`` table: validated against its kind's schema, built by the kind,
+    its priors resolved (MAP priors only checked), its published results and benchmarks
+    checked. Data files the endpoint names are read relative to ``base_dir``, the spec file's
+    folder (the working directory for a spec given as a dict).
+
+    ``priors`` maps a prior's name to its :class:`PriorSpec` (None for a prior whose table
+    was invalid: the endpoint is not checked against it). With ``errors`` (an
+    :class:`~bayes_trials._schema.ErrorList`) the errors are recorded there and None is
+    returned for an endpoint with errors; without, the first error is raised.
+    """
+    own = errors if errors is not None else ErrorList()
+    before = len(own)
+    name = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip() \
+        else None
+    table, found = validate(EndpointUnion, raw)
+    own.add_problems(found, endpoint=name, prefix="" if name else f"endpoints[{index}]")
+    if table is None:
+        return _done(own, errors, before)
+    kind = KINDS[table.kind]
+    legacy = kind.schema is None
+    tables = _legacy_tables(table, own, name) if legacy else {
+        k: getattr(table, k, None) for k in ("published", "benchmarks", "decision")}
+    built = None
+    with own.catch(endpoint=name):
+        if legacy:
+            raw_table = {**table.model_dump(exclude_unset=True), **(table.model_extra or {})}
+            built = kind.build(raw_table, {"tag": table.tag, "source": table.source}, name, base_dir or Path.cwd())
+        else:
+            built = kind.build(table, Defaults(table.tag, table.source), name, base_dir or Path.cwd())
+    if built is None:
+        return _done(own, errors, before)
+    endpoint, provenance = built
+    family = kind.prior_family
+    # a kind takes its own family and the families it adds (listed by name; not defaults)
+    takes = list(dict.fromkeys([family, *(f.takes for f in kind.prior_families.values())]))
+    wanted = table.priors if table.priors is not None else [
+        n for n, ps in priors.items() if ps is not None and not _broken(ps, priors) and ps.family(priors) == family]
+    if not wanted:
+        own.add(SpecError(f"no prior of the {family} family in the spec; define one or list the "
+                          "endpoint's priors", endpoint=name, field="priors"))
+    for pname in wanted:
+        with own.catch(endpoint=name):
             if pname not in priors:
-                raise SpecError(f"unknown prior {pname!r}; the spec defines "
-                                f"{', '.join(priors) or 'none'}", field="priors")
-            if priors[pname].family(priors) not in takes:
-                raise SpecError(f"prior {pname!r} is a {priors[pname].family(priors)} prior; a "
-                                f"{kind} endpoint takes {' or '.join(takes)} priors", field="priors")
+                raise SpecError(f"unknown prior {pname!r}{did_you_mean(pname, list(priors), listing=False)}; "
+                                f"the spec defines {', '.join(priors) or 'none'}", field="priors")
+            ps = priors[pname]
+            if ps is None or _broken(ps, priors):
+                continue  # its own error is reported
+            if ps.family(priors) not in takes:
+                raise SpecError(f"prior {pname!r} is a {ps.family(priors)} prior; a "
+                                f"{kind.name} endpoint takes {' or '.join(takes)} priors", field="priors")
             try:
-                priors[pname].resolve(endpoint, priors, fit=False)
+                ps.resolve(endpoint, priors, fit=False)
             except BayesTrialsError as err:
                 raise SpecError(err.reason, field=f"priors.{pname}.{err.field or ''}".rstrip(".")) from None
-        published = tuple(parse_published(p, i) for i, p in enumerate(raw.get("published", [])))
-        for i, item in enumerate(published):
+    published = []
+    for i, item in enumerate(tables["published"] or ()):
+        with own.catch(endpoint=name, field_prefix=f"published[{i}]"):
+            rec = item.record()
             allowed = endpoint.published_quantities()
-            if item.quantity not in allowed:
-                raise SpecError(f"a {kind} endpoint can reproduce {', '.join(allowed)}; got "
-                                f"{item.quantity!r}", field=f"published[{i}].quantity")
+            if rec.quantity not in allowed:
+                raise SpecError(f"a {kind.name} endpoint can reproduce {', '.join(allowed)}; got "
+                                f"{rec.quantity!r}", field="quantity")
             methods = endpoint.interval_methods()
-            if item.method and item.method not in methods:
-                raise SpecError(f"must be one of {', '.join(map(repr, methods))}, got {item.method!r}",
-                                field=f"published[{i}].method")
-        benchmarks = tuple(parse_benchmark(b, i) for i, b in enumerate(raw.get("benchmarks", [])))
-        if "decision" in raw and not KINDS[kind].decisions:
-            decides = ", ".join(k for k, kd in KINDS.items() if kd.decisions)
-            raise SpecError(f"decision rules are available for {decides} endpoints", field="decision")
-        decision = None if "decision" not in raw else parse_decision(raw["decision"], endpoint)
-    except SpecError as err:
-        raise err.located(endpoint=name) from None
+            if rec.method and rec.method not in methods:
+                raise SpecError(f"must be one of {', '.join(map(repr, methods))}, got {rec.method!r}",
+                                field="method")
+            published.append(rec)
+    benchmarks = []
+    for i, item in enumerate(tables["benchmarks"] or ()):
+        with own.catch(endpoint=name, field_prefix=f"benchmarks[{i}]"):
+            benchmarks.append(item.record())
+    decision = None
+    if tables["decision"] is not None:
+        with own.catch(endpoint=name):
+            decision = tables["decision"].record(endpoint)
+    if len(own) > before:
+        return _done(own, errors, before)
     return EndpointSpec(endpoint=endpoint, prior_specs={k: priors[k] for k in wanted},
-                        provenance=provenance, published=published, benchmarks=benchmarks,
-                        notes=raw.get("notes", ""), registry=priors, seed=seed, decision=decision)
+                        provenance=provenance, published=tuple(published), benchmarks=tuple(benchmarks),
+                        notes=table.notes, registry=priors, seed=seed, decision=decision)
 
 
-def parse_reported(raw) -> ReportedSpec:
-    if not isinstance(raw, dict):
-        raise SpecError("each [[reported]] entry must be a table", field="reported")
-    rid = raw.get("id")
-    if not isinstance(rid, str) or not rid.strip():
-        raise SpecError("missing field", field="reported.id")
-    try:
-        defaults = {"tag": raw.get("tag"), "source": raw.get("source")}
-        est, lo, hi = (sourced(raw, k, defaults) for k in ("estimate", "ci_low", "ci_high"))
-        mcid = sourced(raw, "mcid", defaults, required=False)
-        scale = v.one_of(raw.get("scale", "ratio"), ("ratio", "difference"), "scale", SpecError)
-        benefit = v.one_of(raw.get("benefit", "lower"), ("lower", "higher"), "benefit", SpecError)
-        level = v.open_unit(raw.get("level", 0.95), "level", SpecError)
-        if not lo.value <= est.value <= hi.value:
-            raise SpecError(f"the interval [{lo.value:g}, {hi.value:g}] does not contain the estimate "
-                            f"{est.value:g}", field="ci_low")
-        if scale == "ratio":
-            for key, q in (("estimate", est), ("ci_low", lo), ("ci_high", hi)) + (
-                    (("mcid", mcid),) if mcid is not None else ()):
-                if q.value <= 0:
-                    raise SpecError(f"a ratio must be > 0, got {q.value:g}", field=key)
-        decimals = raw.get("decimals", 2)
-        if not isinstance(decimals, int) or decimals < 0:
-            raise SpecError(f"must be a whole number >= 0, got {decimals!r}", field="decimals")
-    except SpecError as err:
-        raise err.located(endpoint=rid) from None
-    return ReportedSpec(id=rid, label=raw.get("label", rid), measure=raw.get("measure", scale),
-                        estimate=est, ci_low=lo, ci_high=hi, scale=scale, level=level, mcid=mcid,
-                        benefit=benefit, decimals=decimals, notes=raw.get("notes", ""))
+def _broken(ps, priors) -> bool:
+    """Whether a robustify chain reaches an unknown or invalid prior (reported on its own)."""
+    seen = set()
+    while ps is not None and ps.depends_on() is not None:
+        dep = ps.depends_on()
+        if dep in seen or dep not in priors or priors[dep] is None:
+            return True
+        seen.add(dep)
+        ps = priors[dep]
+    return False
+
+
+def _done(own: ErrorList, errors, before: int):
+    if errors is None and len(own) > before:
+        raise own.errors[before]
+    return None
+
+
+def parse_reported(table: ReportedTable) -> ReportedSpec:
+    """A validated ``[[reported]]`` table into a :class:`ReportedSpec` (errors name the field)."""
+    defaults = Defaults(table.tag, table.source)
+    est, lo, hi = (defaults.sourced(getattr(table, k), k) for k in ("estimate", "ci_low", "ci_high"))
+    mcid = defaults.sourced(table.mcid, "mcid", required=False)
+    if not lo.value <= est.value <= hi.value:
+        raise SpecError(f"the interval [{lo.value:g}, {hi.value:g}] does not contain the estimate "
+                        f"{est.value:g}", field="ci_low")
+    if table.scale == "ratio":
+        for key, q in (("estimate", est), ("ci_low", lo), ("ci_high", hi)) + (
+                (("mcid", mcid),) if mcid is not None else ()):
+            if q.value <= 0:
+                raise SpecError(f"a ratio must be > 0, got {q.value:g}", field=key)
+    return ReportedSpec(id=table.id, label=table.label or table.id, measure=table.measure or table.scale,
+                        estimate=est, ci_low=lo, ci_high=hi, scale=table.scale, level=table.level,
+                        mcid=mcid, benefit=table.benefit, decimals=table.decimals, notes=table.notes)
+
+
+def _list(doc: dict, key: str, errors: ErrorList) -> list:
+    raw = doc.get(key, [])
+    if not isinstance(raw, list):
+        errors.add(SpecError(f"must be a list of [[{key}]] tables, got {raw!r}", field=key))
+        return []
+    return raw
 
 
 def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
-    """Validate a parsed TOML document into a :class:`TrialSpec`."""
-    try:
-        trial = table(doc, "trial", "trial")
-        for key in ("id", "title", "citation"):
-            if not isinstance(trial.get(key), str) or not trial[key].strip():
-                raise SpecError("missing or empty", field=f"trial.{key}")
-        sampling = dict(table(doc, "sampling", "sampling", required=False))
-        unknown = set(sampling) - {"draws", "tune", "chains", "seed", "level"}
-        if unknown:
-            raise SpecError(f"unknown setting(s) {sorted(unknown)}", field="sampling")
-        sampling.setdefault("draws", DEFAULT_DRAWS)
-        sampling.setdefault("tune", DEFAULT_TUNE)
-        sampling.setdefault("chains", DEFAULT_CHAINS)
-        sampling.setdefault("seed", 0)
-        sampling.setdefault("level", CRED_LEVEL)
-        for key in ("draws", "tune", "chains"):
-            if v.count(sampling[key], f"sampling.{key}", SpecError) < 1:
-                raise SpecError("must be at least 1", field=f"sampling.{key}")
-        v.count(sampling["seed"], "sampling.seed", SpecError)
-        v.open_unit(sampling["level"], "sampling.level", SpecError)
-        raw_reported = doc.get("reported", [])
-        if not isinstance(raw_reported, list):
-            raise SpecError("must be a list of [[reported]] tables", field="reported")
-        reported = tuple(parse_reported(r) for r in raw_reported)
-        raw_endpoints = doc.get("endpoints", [])
-        if not isinstance(raw_endpoints, list) or not (raw_endpoints or reported):
-            raise SpecError("a spec needs at least one [[endpoints]] (or [[reported]]) entry",
-                            field="endpoints")
-        priors = {name: parse_prior(name, raw)
-                  for name, raw in table(doc, "priors", "priors", required=bool(raw_endpoints)).items()}
-        check_prior_references(priors)
-        base_dir = None if str(path) == "<spec>" else Path(path).resolve().parent
-        endpoints = tuple(parse_endpoint(raw, priors, sampling["seed"], base_dir) for raw in raw_endpoints)
-        names = [e.endpoint.name for e in endpoints]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise SpecError(f"duplicate endpoint id(s) {dupes}", field="endpoints.id")
-    except SpecError as err:
-        raise err.located(file=path) from None
-    return TrialSpec(path=Path(path), sha256=sha256, trial=trial, sampling=sampling,
-                     priors=priors, endpoints=endpoints, reported=reported)
+    """Validate a parsed TOML document into a :class:`TrialSpec`.
+
+    Raises
+    ------
+    SpecError
+        The spec's one error; :class:`~bayes_trials.errors.SpecErrors` (a SpecError) when
+        there are several, one line each.
+    """
+    errors = ErrorList(path)
+    if not isinstance(doc, dict):
+        raise SpecError("a spec is a TOML document of tables", file=path)
+    for key in doc:
+        if key not in SpecDocument.model_fields:
+            errors.add(SpecError("unknown table" + did_you_mean(key, list(SpecDocument.model_fields)),
+                                 field=key))
+    trial = None
+    if "trial" not in doc:
+        errors.add(SpecError("missing table [trial] (id, title, citation)", field="trial"))
+    else:
+        trial, found = validate(TrialTable, doc["trial"])
+        errors.add_problems(found, prefix="trial")
+    sampling, found = validate(SamplingTable, doc.get("sampling", {}))
+    errors.add_problems(found, prefix="sampling")
+    seed = sampling.seed if sampling is not None else 0
+    raw_priors = doc.get("priors", {})
+    if not isinstance(raw_priors, dict):
+        errors.add(SpecError(f"must be [priors.<name>] tables, got {raw_priors!r}", field="priors"))
+        raw_priors = {}
+    priors = {}
+    for name, raw in raw_priors.items():
+        table, found = validate(PriorUnion, raw, custom={"prior_form": prior_form_problem})
+        errors.add_problems(found, prefix=f"priors.{name}")
+        priors[name] = None
+        if table is not None:
+            with errors.catch():
+                priors[name] = build_prior(name, table)
+    check_prior_references(priors, errors)
+    reported = []
+    for i, raw in enumerate(_list(doc, "reported", errors)):
+        rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+        table, found = validate(ReportedTable, raw)
+        errors.add_problems(found, endpoint=rid, prefix="" if rid else f"reported[{i}]")
+        if table is not None:
+            with errors.catch(endpoint=rid):
+                reported.append(parse_reported(table))
+    raw_endpoints = _list(doc, "endpoints", errors)
+    if not raw_endpoints and not doc.get("reported"):
+        errors.add(SpecError("a spec needs at least one [[endpoints]] (or [[reported]]) entry",
+                             field="endpoints"))
+    base_dir = None if str(path) == "<spec>" else Path(path).resolve().parent
+    endpoints = []
+    for i, raw in enumerate(raw_endpoints):
+        es = parse_endpoint(raw, priors, seed, base_dir, errors=errors, index=i)
+        if es is not None:
+            endpoints.append(es)
+    names = [raw.get("id") for raw in raw_endpoints if isinstance(raw, dict)]
+    dupes = sorted({n for n in names if isinstance(n, str) and names.count(n) > 1})
+    if dupes:
+        errors.add(SpecError(f"duplicate endpoint id(s) {dupes}", field="endpoints.id"))
+    errors.raise_if_any()
+    return TrialSpec(path=Path(path), sha256=sha256, trial=trial.model_dump(exclude_unset=True),
+                     sampling=sampling.model_dump(), priors=priors, endpoints=tuple(endpoints),
+                     reported=tuple(reported))
 
 
 def load_spec(path) -> TrialSpec:
@@ -282,9 +341,10 @@ def load_spec(path) -> TrialSpec:
     Raises
     ------
     SpecError
-        On a TOML syntax error, a missing or malformed field, impossible data
-        (events > n, n = 0, ...), a target outside (0, 1), a non-positive prior
-        parameter or an unknown endpoint kind; the message names file, endpoint and field.
+        On a TOML syntax error, an unknown key, a missing or malformed field, impossible data
+        (events > n, n = 0, ...), a target outside (0, 1), a non-positive prior parameter or
+        an unknown endpoint kind; each message names file, endpoint and field. Several errors
+        come together as a :class:`~bayes_trials.errors.SpecErrors` (one line each).
     """
     path = Path(path)
     try:
@@ -296,5 +356,3 @@ def load_spec(path) -> TrialSpec:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise SpecError(f"TOML syntax error: {err}", file=path) from None
     return parse_spec(doc, path=path, sha256=hashlib.sha256(raw).hexdigest())
-
-

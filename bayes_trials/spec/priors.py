@@ -1,28 +1,45 @@
-"""Named priors of a spec: ``[priors.<name>]`` tables, validated, resolved per endpoint.
+"""Named priors of a spec: ``[priors.<name>]`` tables, their schema, resolved per endpoint.
 
-Families every spec knows: ``reference`` (uniform / Jeffreys Beta, and the references the
-kinds add), ``beta`` (``a``, ``b`` or ``mean``, ``ess``; ``mean = "target"`` centres it on each
-endpoint's target), ``mixture`` (Beta components and weights), ``robustify`` (another named
-prior with a vague component of weight ``weight``) and ``map`` (a meta-analytic-predictive
-prior from a table of historical studies, fitted with PyMC when first used). Endpoint kinds
-add their own families (:data:`bayes_trials.endpoints.registry.KINDS`).
+Forms every spec knows: ``reference = "<name>"`` (uniform / Jeffreys Beta, and the
+references the kinds add), ``family = "beta"`` (``a``, ``b`` or ``mean``, ``ess``; ``mean =
+"target"`` centres it on each endpoint's target), ``family = "mixture"`` (Beta components
+and weights), ``robustify = "<prior>"`` (another named prior with a vague component of
+weight ``weight``) and ``[priors.<name>.map]`` (a meta-analytic-predictive prior from a
+table of historical studies, fitted with PyMC when first used). Endpoint kinds add their
+own families (:data:`bayes_trials.endpoints.registry.KINDS`, ``PriorFamily.schema``).
+
+:data:`PriorUnion` is the schema of one ``[priors.<name>]`` table: the union of every form,
+told apart by the key that names it (``reference``, ``robustify``, ``map``, else ``family``).
+
+Example
+-------
+>>> from bayes_trials._schema import validate
+>>> table, found = validate(PriorUnion, {"family": "beta", "mean": "target", "ess": 9,
+...                                      "role": "sceptical", "tag": "assumed", "rationale": "x"})
+>>> build_prior("sceptical", table).params
+{'kind': 'beta', 'mean': 'target', 'ess': 9.0}
+>>> validate(PriorUnion, {"family": "beta", "a": 1, "b": 1, "Role": "reference", "tag": "assumed",
+...                        "rationale": "x"})[1]
+[(('Role',), "unknown field; did you mean 'role'?")]
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Literal, Union
 
 import pandas as pd
+from pydantic import ConfigDict, Discriminator, Field, Tag, create_model, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from .. import _validate as v
-from .._constants import PRIOR_ROLES
+from .._schema import Count, Positive, Probability, SpecModel, TagName, Text, did_you_mean, forms
 from ..data import Binary
-from ..distributions import REFERENCE_PRIORS, Beta, HalfCauchy, HalfNormal, Mixture, robustify
+from ..distributions import REFERENCE_PRIORS, Beta, Mixture, robustify
 from ..endpoints.registry import prior_families, references
+from ..endpoints.table import HalfScale, PriorTable
 from ..errors import BayesTrialsError, DataError, SpecError
 from ..fit import derive_seed
 from ..map_prior import map_prior, validate_table
-from ..provenance import check_tag
 
 #: fitted MAP priors, per process: (prior name, table, settings) -> MAPPrior
 _MAP_CACHE: dict = {}
@@ -85,7 +102,7 @@ class PriorSpec:
         key = (self.name, p["table"].to_json(), repr(p["tau_prior"]), seed)
         if key not in _MAP_CACHE:
             _MAP_CACHE[key] = map_prior(p["table"], family="binomial", tau_prior=p["tau_prior"],
-                                        random_seed=derive_seed(seed, "map", self.name))
+                                        seed=derive_seed(seed, "map", self.name))
         return _MAP_CACHE[key].mixture
 
     def map_result(self, seed: int = 0):
@@ -106,116 +123,225 @@ class PriorSpec:
         return Beta.from_mean_ess(mean, p["ess"])
 
 
-def parse_beta_params(raw: dict, where: str) -> dict:
-    """``a`` and ``b``, or ``mean`` (a probability or ``"target"``) and ``ess``."""
-    if "a" in raw or "b" in raw:
-        params = {}
-        for k in ("a", "b"):
-            if k not in raw:
-                raise SpecError("missing field", field=f"{where}.{k}")
-            params[k] = v.positive(raw[k], f"{where}.{k}", SpecError)
-        return params
-    if "mean" in raw and "ess" in raw:
-        mean = raw["mean"]
-        if mean != "target":
-            mean = v.open_unit(mean, f"{where}.mean", SpecError)
-        return {"mean": mean, "ess": v.positive(raw["ess"], f"{where}.ess", SpecError)}
-    raise SpecError("a beta prior needs a and b, or mean and ess", field=where)
+# =====================================================================================
+# the schema of the forms every spec knows
+# =====================================================================================
+class BetaParams(SpecModel):
+    """A Beta distribution by ``a`` and ``b``, or by ``mean`` and ``ess`` (``mean = "target"``:
+    centred on each endpoint's target)."""
+
+    a: Positive | None = Field(None, description="First shape parameter (with b).")
+    b: Positive | None = Field(None, description="Second shape parameter (with a).")
+    mean: forms(number=Probability, text=Literal["target"]) | None = Field(
+        None, description='Prior mean in (0, 1), or "target": each endpoint\'s target (with ess).')
+    ess: Positive | None = Field(None, description="Effective sample size: the prior's weight in patients "
+                                 "(with mean).")
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        ab = (self.a is not None, self.b is not None)
+        me = (self.mean is not None, self.ess is not None)
+        if (all(ab) and not any(me)) or (all(me) and not any(ab)):
+            return self
+        given = [k for k in ("a", "b", "mean", "ess") if getattr(self, k) is not None]
+        raise PydanticCustomError("beta_form", "{reason}", {
+            "reason": f"a Beta needs a and b, or mean and ess; got {', '.join(given) or 'none of them'}"})
+
+    def params(self) -> dict:
+        return {"a": self.a, "b": self.b} if self.a is not None else {"mean": self.mean, "ess": self.ess}
 
 
-def parse_map(raw: dict, where: str) -> dict:
-    """A MAP prior: ``studies`` (each with study, n, events, tag, source) and ``tau``."""
-    studies = raw.get("studies")
-    if not isinstance(studies, list) or not studies:
-        raise SpecError("needs a non-empty list of historical studies", field=f"{where}.studies")
-    rows = []
-    for i, st in enumerate(studies):
-        w = f"{where}.studies[{i}]"
-        if not isinstance(st, dict):
-            raise SpecError("must be a table", field=w)
-        for key in ("study", "n", "events", "tag", "source"):
-            if key not in st:
-                raise SpecError("missing field", field=f"{w}.{key}")
-        check_tag(st["tag"], f"{w}.tag")
+class ReferencePrior(PriorTable):
+    """A named reference prior (uniform Beta(1, 1), Jeffreys Beta(1/2, 1/2), and the references
+    the kinds add)."""
+
+    reference: Literal[(*REFERENCE_PRIORS, *references())] = Field(description="Its name.")
+
+
+class BetaPrior(PriorTable, BetaParams):
+    """``family = "beta"``: a Beta prior of a probability."""
+
+    family: Literal["beta"] = Field(description='"beta".')
+
+
+class MixturePrior(PriorTable):
+    """``family = "mixture"``: a mixture of Beta priors."""
+
+    family: Literal["mixture"] = Field(description='"mixture".')
+    components: list[BetaParams] = Field(min_length=1, description="The Beta components, each "
+                                         "{ a, b } or { mean, ess }.")
+    weights: list[Probability] = Field(description="One weight per component, summing to 1.")
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, weights, info):
+        comps = info.data.get("components")
+        if comps is not None and len(weights) != len(comps):
+            raise PydanticCustomError("weights", "{reason}", {"reason": "needs one weight per component"})
         try:
-            Binary(st["events"], st["n"])
+            Mixture([Beta(1, 1)] * len(weights), weights)
         except BayesTrialsError as err:
-            raise SpecError(f"study {st['study']!r}: {err.reason}", field=f"{w}.{err.field}") from None
-        rows.append({"study": st["study"], "n": st["n"], "events": st["events"],
-                     "tag": st["tag"], "source": st["source"]})
-    table = pd.DataFrame(rows)
+            raise PydanticCustomError("weights", "{reason}", {"reason": err.reason}) from None
+        return weights
+
+
+class RobustifyPrior(PriorTable):
+    """``robustify = "<prior>"``: another named prior with a vague component of weight ``weight``
+    (RBesT's robustify)."""
+
+    robustify: Text = Field(description="The prior to robustify (a [priors.<name>] of the spec).")
+    weight: Probability = Field(description="Weight of the vague component.")
+    mean: Probability | None = Field(None, description="Mean of the vague component (default: the "
+                                     "prior's own mean).")
+
+
+class HistoricalStudy(SpecModel):
+    """One historical study of a MAP prior."""
+
+    study: Text = Field(description="The study's name.")
+    n: Count = Field(description="Its patients.")
+    events: Count = Field(description="Its patients with the event.")
+    tag: TagName = Field(description="Provenance of its counts.")
+    source: Text = Field(description="Where its counts come from.")
+
+
+class MapTable(SpecModel):
+    """``[priors.<name>.map]``: the historical studies and the heterogeneity prior."""
+
+    studies: list[HistoricalStudy] = Field(min_length=1, description="The historical studies.")
+    tau: HalfScale = Field(HalfScale(family="halfnormal", scale=1.0), description=(
+        "Prior of the between-study sd on the logit scale (default half-normal(1))."))
+
+
+class MapPrior(PriorTable):
+    """A meta-analytic-predictive prior from historical studies (binomial-normal random effects
+    on the logit scale), fitted with PyMC when first used."""
+
+    map: MapTable = Field(description="The historical studies and the heterogeneity prior.")
+
+
+#: the forms every spec knows: discriminator value -> schema
+BUILTIN = {"reference": ReferencePrior, "robustify": RobustifyPrior, "map": MapPrior,
+           "beta": BetaPrior, "mixture": MixturePrior}
+
+
+def prior_form(raw) -> str | None:
+    """Which form a ``[priors.<name>]`` table takes: ``reference``, ``robustify`` or ``map``
+    when it has that key, else its ``family``."""
+    if not isinstance(raw, dict):
+        return None
+    for key in ("reference", "robustify", "map"):
+        if key in raw:
+            return key
+    fam = raw.get("family")
+    return fam if isinstance(fam, str) else None
+
+
+class _LegacyPriorTable(PriorTable):
+    model_config = ConfigDict(extra="allow")
+
+
+def _family_schema(name: str, fam):
+    """A kind's prior family's schema (a permissive one for a family not yet on the schema)."""
+    if not fam.legacy:
+        return fam.schema
+    return create_model(f"LegacyPrior_{name}", __base__=_LegacyPriorTable, __doc__=(
+        f"family = {name!r}: its fields are checked by its parser (not yet on the schema)."),
+        family=(Literal[name], Field(description=f'"{name}".')))
+
+
+def _families() -> dict:
+    return {**BUILTIN, **{n: _family_schema(n, f) for n, f in prior_families().items()}}
+
+
+def _prior_union():
+    members = tuple(Annotated[schema, Tag(name)] for name, schema in _families().items())
+    return Annotated[Union[members], Discriminator(prior_form, custom_error_type="prior_form",
+                                                   custom_error_message="no prior form")]
+
+
+#: the schema of one ``[priors.<name>]`` table
+PriorUnion = _prior_union()
+
+
+def prior_form_problem(err) -> tuple[tuple, str]:
+    """The message of a table whose form is missing or unknown (:func:`bayes_trials._schema.problems`)."""
+    raw = err.get("input")
+    families = [f for f in _families() if f not in ("reference", "robustify", "map")]
+    if not isinstance(raw, dict):
+        return (), f"must be a table, got {raw!r}"
+    fam = raw.get("family")
+    if fam is None:
+        return (), (f"a prior needs family = (one of {', '.join(families)}), or reference, "
+                    "robustify or map")
+    return ("family",), f"unknown prior family {fam!r}{did_you_mean(fam, families)}"
+
+
+# =====================================================================================
+# from a validated table to a PriorSpec
+# =====================================================================================
+def _map_params(table: MapTable, where: str) -> dict:
+    rows = []
+    for i, st in enumerate(table.studies):
+        try:
+            Binary(st.events, st.n)
+        except BayesTrialsError as err:
+            raise SpecError(f"study {st.study!r}: {err.reason}",
+                            field=f"{where}.studies[{i}].{err.field}") from None
+        rows.append({"study": st.study, "n": st.n, "events": st.events, "tag": st.tag, "source": st.source})
+    frame = pd.DataFrame(rows)
     try:
-        validate_table(table[["study", "n", "events"]], "binomial")
+        validate_table(frame[["study", "n", "events"]], "binomial")
     except DataError as err:
         raise SpecError(err.reason, field=f"{where}.studies") from None
-    tau = raw.get("tau", {"family": "halfnormal", "scale": 1.0})
-    if not isinstance(tau, dict):
-        raise SpecError("must be a table", field=f"{where}.tau")
-    fam = v.one_of(tau.get("family"), ("halfnormal", "halfcauchy"), f"{where}.tau.family", SpecError)
-    scale = v.positive(tau.get("scale"), f"{where}.tau.scale", SpecError)
-    tau_prior = HalfNormal(scale) if fam == "halfnormal" else HalfCauchy(scale)
-    return {"kind": "map", "table": table, "tau_prior": tau_prior}
+    return {"kind": "map", "table": frame, "tau_prior": table.tau.distribution()}
 
 
-def parse_prior(name: str, raw: dict) -> PriorSpec:
-    """One ``[priors.<name>]`` table (validated; resolved per endpoint later)."""
+def build_prior(name: str, table) -> PriorSpec:
+    """The :class:`PriorSpec` of a validated ``[priors.<name>]`` table (one of
+    :data:`PriorUnion`'s forms); errors name ``priors.<name>.<field>``."""
     where = f"priors.{name}"
-    if not isinstance(raw, dict):
-        raise SpecError("must be a table", field=where)
-    role = v.one_of(raw.get("role"), PRIOR_ROLES, f"{where}.role", SpecError)
-    tag = check_tag(raw.get("tag"), f"{where}.tag")
-    rationale = raw.get("rationale")
-    if not isinstance(rationale, str) or not rationale.strip():
-        raise SpecError("every prior needs a 'rationale'", field=f"{where}.rationale")
-    families = prior_families()
-    if "reference" in raw:
-        v.one_of(raw["reference"], (*REFERENCE_PRIORS, *references()), f"{where}.reference", SpecError)
-        params = {"kind": "reference", "reference": raw["reference"]}
-    elif "robustify" in raw:
-        if not isinstance(raw["robustify"], str):
-            raise SpecError("must name another prior", field=f"{where}.robustify")
-        params = {"kind": "robustify", "prior": raw["robustify"],
-                  "weight": v.open_unit(raw.get("weight"), f"{where}.weight", SpecError)}
-        if "mean" in raw:
-            params["mean"] = v.open_unit(raw["mean"], f"{where}.mean", SpecError)
-    elif "map" in raw:
-        if not isinstance(raw["map"], dict):
-            raise SpecError("must be a table", field=f"{where}.map")
-        params = parse_map(raw["map"], f"{where}.map")
-    elif raw.get("family") in families:
-        family = raw["family"]
-        params = {"kind": "custom", "family": family, "params": families[family].parse(raw, where)}
+    if isinstance(table, ReferencePrior):
+        params = {"kind": "reference", "reference": table.reference}
+    elif isinstance(table, RobustifyPrior):
+        params = {"kind": "robustify", "prior": table.robustify, "weight": table.weight}
+        if table.mean is not None:
+            params["mean"] = table.mean
+    elif isinstance(table, MapPrior):
+        params = _map_params(table.map, f"{where}.map")
+    elif isinstance(table, BetaPrior):
+        params = {"kind": "beta", **table.params()}
+    elif isinstance(table, MixturePrior):
+        params = {"kind": "mixture", "components": [c.params() for c in table.components],
+                  "weights": list(table.weights)}
     else:
-        family = v.one_of(raw.get("family"), ("beta", "mixture", *families), f"{where}.family", SpecError)
-        if family == "beta":
-            params = {"kind": "beta", **parse_beta_params(raw, where)}
+        family = prior_families()[table.family]
+        if family.legacy:
+            raw = table.model_dump()
+            params = {"kind": "custom", "family": table.family, "params": family.schema(raw, where)}
         else:
-            comps, weights = raw.get("components"), raw.get("weights")
-            if not isinstance(comps, list) or not comps:
-                raise SpecError("a mixture needs a non-empty list of components", field=f"{where}.components")
-            if not isinstance(weights, list) or len(weights) != len(comps):
-                raise SpecError("needs one weight per component", field=f"{where}.weights")
-            parsed = [parse_beta_params(c if isinstance(c, dict) else {}, f"{where}.components[{i}]")
-                      for i, c in enumerate(comps)]
-            try:
-                Mixture([Beta(1, 1)] * len(comps), weights)
-            except BayesTrialsError as err:
-                raise SpecError(err.reason, field=f"{where}.weights") from None
-            params = {"kind": "mixture", "components": parsed, "weights": weights}
-    return PriorSpec(name=name, role=role, tag=tag, rationale=rationale, params=params)
+            params = {"kind": "custom", "family": table.family, "params": table}
+    return PriorSpec(name=name, role=table.role, tag=table.tag, rationale=table.rationale, params=params)
 
 
-def check_prior_references(priors: dict) -> None:
-    """Every robustified prior names a defined prior, without cycles."""
+def check_prior_references(priors: dict, errors) -> None:
+    """Every robustified prior names a defined prior, without cycles (errors recorded in
+    ``errors``, an :class:`~bayes_trials._schema.ErrorList`). ``priors`` maps a name to its
+    PriorSpec, or to None for a prior whose table was invalid."""
     for name, ps in priors.items():
+        if ps is None:
+            continue
         seen = {name}
         dep = ps.depends_on()
         while dep is not None:
             if dep not in priors:
-                raise SpecError(f"robustifies unknown prior {dep!r}", field=f"priors.{name}.robustify")
+                errors.add(SpecError(f"robustifies unknown prior {dep!r}; the spec defines "
+                                     f"{', '.join(priors)}", field=f"priors.{name}.robustify"))
+                break
             if dep in seen:
-                raise SpecError("robustify references form a cycle", field=f"priors.{name}.robustify")
+                errors.add(SpecError("robustify references form a cycle", field=f"priors.{name}.robustify"))
+                break
             seen.add(dep)
+            if priors[dep] is None:
+                break
             dep = priors[dep].depends_on()
-
-

@@ -99,7 +99,7 @@ def test_marginal_of_union_is_the_beta_monte_carlo():
     d = Dirichlet({"CR": 4.5, "CRi": 5.5, "MLFS": 3.5, "none": 0.5})
     beta = d.marginal(["CR", "CRi"])
     assert (beta.a, beta.b) == (10.0, 4.0)
-    draws = d.rvs(200_000, random_state=20250101)
+    draws = d.rvs(200_000, seed=20250101)
     s = draws[:, 0] + draws[:, 1]
     # mean and variance of the sum vs Beta(10, 4): within 4 Monte Carlo standard errors
     # (false alarm 6e-5), the variance within 2% (its relative MC error is about 0.3%)

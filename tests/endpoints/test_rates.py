@@ -558,3 +558,30 @@ def test_zero_events_after_through_analyse_checks_what_applies():
     q = stats.beta(0.5, 40.5).ppf(0.975)
     upper = res.fits["jeffreys"].rows["rate_ratio"]["exact_eti95_high"]
     assert upper == pytest.approx(q / (1 - q) * 27.0 / 15.75, rel=1e-6)
+
+
+def test_zero_events_in_both_periods_are_reported_as_uninformative():
+    """No events before or after: the data say nothing about the ratio. The table and prose
+    say so, and the MCMC checks (of heavy-tailed posteriors with no finite mean) give way to
+    that statement instead of failing. Oracle: under Jeffreys priors on both rates the
+    posterior of the ratio is a scaled beta-prime (scipy) with no mean."""
+    import warnings
+
+    from scipy import stats
+
+    import bayes_trials as bt
+
+    ep = bt.RateRatioEndpoint("nothing", bt.PrePostRates(bt.Rate(0, 12.0), bt.Rate(0, 9.0)), target=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = bt.analyse(ep, draws=500, tune=500, chains=2, seed=3)
+    row = res.table().set_index("prior").loc["jeffreys"]
+    assert "no information on the rate ratio" in row["note"]
+    oracle = stats.betaprime(0.5, 0.5, scale=(1e-6 + 12.0) / (1e-6 + 9.0))
+    assert row["exact_prob"] == pytest.approx(oracle.cdf(0.5), rel=1e-9)
+    assert not np.isfinite(oracle.mean())
+    checks = res.checks()
+    assert not (checks["passed"] == False).any()  # noqa: E712
+    mc = checks[checks["kind"] == "MCMC vs exact"]
+    assert len(mc) == 1 and mc["passed"].isna().all() and "restate the prior" in mc["message"].iloc[0]
+    assert any("UNINFORMATIVE" in s for s in ep.sentences(res))

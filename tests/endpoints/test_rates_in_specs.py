@@ -94,9 +94,9 @@ def test_trial_report_hook_has_forest_and_sweep_from_the_spec(lad1_spec, lad1_ex
 
 
 @pytest.mark.parametrize("raw,field", [
-    ("events_before = [0, 10]", "scenarios.events_before"),
+    ("events_before = [0, 10]", "scenarios.events_before[0]"),
     ("events_before = []", "scenarios.events_before"),
-    ("exposure_before = [-1.0]", "scenarios.exposure_before"),
+    ("exposure_before = [-1.0]", "scenarios.exposure_before[0]"),
     ('tag = "maybe"', "scenarios.tag"),
     ("exposure_after = 15.75", "scenarios.exposure_after"),
     ("events = [1]", "scenarios.events"),

@@ -193,7 +193,7 @@ def test_exact_posteriors_under_a_gamma_mixture_against_monte_carlo():
     ep = ExponentialSurvival("x", six_mp(), landmark=12.0, horizon=20.0, target=0.6)
     prior = bt.Mixture([bt.Gamma(4.0, 200.0), bt.Gamma(0.5, 1.0)], [0.8, 0.2])
     post = ep.exact_posterior(prior)
-    lam = post.rvs(2_000_000, random_state=3)
+    lam = post.rvs(2_000_000, seed=3)
     ex = ep.exact(prior)
     for q, draws in {"survival[all]": np.exp(-12 * lam), "rmst[all]": -np.expm1(-20 * lam) / lam,
                      "median[all]": math.log(2) / lam}.items():

@@ -235,7 +235,7 @@ def test_prior_family_registered_whatever_the_import_order():
     for first in ("bayes_trials.spec", "bayes_trials.endpoints.survival", "bayes_trials.endpoints.registry"):
         code = (f"import {first}; from bayes_trials.endpoints.registry import KINDS, prior_families; "
                 "import bayes_trials.endpoints.survival as m; "
-                "assert prior_families()['survival'].parse is m.parse_survival_prior; "
+                "assert prior_families()['survival'].schema is m.SurvivalPriorTable; "
                 "assert KINDS['time_to_event'] is m.KIND")
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ILLUSTRATIVE_SURVIVAL.parents[2])
 

@@ -12,7 +12,7 @@ borrow from each other.
 - :mod:`.checks`     printed percentages, Bayesian vs frequentist bounds
 - :mod:`.tables`     event rates and shrinkage, hyperpriors, benchmarks
 - :mod:`.report`     report sections, prose and the shrinkage forest plot
-- :mod:`.spec`       the spec parser (inline table or CSV)
+- :mod:`.spec`       the spec table (inline or CSV)
 - :mod:`.endpoint`   :class:`AdverseEventsEndpoint`
 
 Example
@@ -34,19 +34,21 @@ from .model import EventModel, HierarchicalModel
 from .priors import FAMILY as HIERARCHICAL_FAMILY
 from .priors import (
     HierarchicalAEPrior,
-    parse_hierarchical_prior,
+    HierarchicalPriorTable,
+    HierarchicalTable,
     resolve_hierarchical_prior,
 )
 from .reference import AdverseEventReference
 from .report import forest_plot
-from .spec import adverse_events_from_spec
+from .spec import AdverseEventsTable, adverse_events_from_spec
 from ..kind import Kind, PriorFamily
 
 #: the registry entry of the kind
 KIND = Kind("adverse_events", AdverseEventsEndpoint, adverse_events_from_spec, prior_family="beta",
-            prior_families={HIERARCHICAL_FAMILY: PriorFamily(parse_hierarchical_prior,
+            prior_families={HIERARCHICAL_FAMILY: PriorFamily(HierarchicalPriorTable,
                                                              resolve_hierarchical_prior,
-                                                             takes=HIERARCHICAL_FAMILY)})
+                                                             takes=HIERARCHICAL_FAMILY)},
+            schema=AdverseEventsTable)
 
 __all__ = [
     "KIND",
@@ -58,8 +60,10 @@ __all__ = [
     "EventModel",
     "HierarchicalAEPrior",
     "HierarchicalModel",
+    "AdverseEventsTable",
+    "HierarchicalTable",
+    "HierarchicalPriorTable",
     "adverse_events_from_spec",
     "forest_plot",
-    "parse_hierarchical_prior",
     "resolve_hierarchical_prior",
 ]

@@ -68,6 +68,8 @@ Example
 
 from __future__ import annotations
 
+from ..base import ModelBase
+
 import math
 from dataclasses import dataclass
 
@@ -104,7 +106,7 @@ def event_quantity(term: str) -> Quantity:
 
 # --- each event on its own ------------------------------------------------------------------
 @dataclass(frozen=True)
-class EventModel:
+class EventModel(ModelBase):
     """One event's independent analysis: the binary endpoint of its count, one quantity (the
     event's term). ``binary`` is named ``<endpoint>/<term>``."""
 
@@ -152,7 +154,7 @@ def _scale_logp(pt, log_s, is_cauchy, scale):
 
 
 @dataclass(frozen=True)
-class HierarchicalModel:
+class HierarchicalModel(ModelBase):
     """The three-level model of a table (see the module notes) under a :class:`HierarchicalAEPrior`."""
 
     table: AdverseEventTable

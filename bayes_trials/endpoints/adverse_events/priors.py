@@ -15,17 +15,22 @@ sensitivity analysis over hyperpriors)::
     tag = "assumed"
     rationale = "..."
 
-Omitted fields take the defaults of :class:`HierarchicalAEPrior`.
+Omitted fields take the defaults of :class:`HierarchicalAEPrior`. The two tables' schemas:
+:class:`HierarchicalTable` and :class:`HierarchicalPriorTable`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field
 
 from ... import _validate as v
+from ..._schema import Positive, SpecModel, TagName, Text, forms
 from ...distributions import HalfCauchy, HalfNormal, Normal
-from ...errors import PriorError, SpecError
-from ...provenance import check_tag
+from ...errors import PriorError
+from ..table import HalfScale, NormalParams, PriorTable
 
 #: the spec's prior family of the hierarchical model's hyperpriors (``family = "..."``)
 FAMILY = "ae_hierarchical"
@@ -81,67 +86,59 @@ class HierarchicalAEPrior:
 
 
 # --- the spec forms ---------------------------------------------------------------------
-def parse_scale(raw, where: str):
-    """``{ family = "halfnormal" | "halfcauchy", scale = ... }`` or a fixed positive number."""
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return v.positive(raw, where, SpecError)
-    if not isinstance(raw, dict):
-        raise SpecError("must be { family = 'halfnormal' | 'halfcauchy', scale = ... } or a "
-                        "fixed positive number", field=where)
-    fam = v.one_of(raw.get("family"), ("halfnormal", "halfcauchy"), f"{where}.family", SpecError)
-    scale = v.positive(raw.get("scale"), f"{where}.scale", SpecError)
-    return HalfNormal(scale) if fam == "halfnormal" else HalfCauchy(scale)
+_MU = "Normal prior of mu, the overall mean logit rate (default mean 0, sd 2)."
+_SCALE = ("{ family = 'halfnormal' | 'halfcauchy', scale = ... }, or a positive number: the sd fixed "
+          "(default half-normal(1)).")
+ScaleField = forms(number=Positive, table=HalfScale)
 
 
-def parse_hyperpriors(raw: dict, where: str) -> dict:
-    """The ``mu``, ``tau``, ``sigma`` fields present in ``raw``, as distributions (or fixed
-    numbers): keyword arguments of :class:`HierarchicalAEPrior`."""
-    out = {}
-    if "mu" in raw:
-        mu = raw["mu"]
-        if not isinstance(mu, dict):
-            raise SpecError("must be { mean = ..., sd = ... }", field=f"{where}.mu")
-        out["mu"] = Normal(v.finite_real(mu.get("mean"), f"{where}.mu.mean", SpecError),
-                           v.positive(mu.get("sd"), f"{where}.mu.sd", SpecError))
-    for key in ("tau", "sigma"):
-        if key in raw:
-            out[key] = parse_scale(raw[key], f"{where}.{key}")
-    return out
+class _Hyperpriors(SpecModel):
+    mu: NormalParams | None = Field(None, description=_MU)
+    tau: ScaleField | None = Field(None, description="Prior of tau, the between-group sd: " + _SCALE)
+    sigma: ScaleField | None = Field(None, description="Prior of sigma, the within-group sd: " + _SCALE)
+
+    def prior(self) -> HierarchicalAEPrior:
+        """The :class:`HierarchicalAEPrior` (omitted fields: its defaults)."""
+        out = {}
+        if self.mu is not None:
+            out["mu"] = Normal(self.mu.mean, self.mu.sd)
+        for key in ("tau", "sigma"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value.distribution() if isinstance(value, HalfScale) else value
+        return HierarchicalAEPrior(**out)
 
 
-def parse_hierarchical_prior(raw: dict, where: str) -> dict:
-    """A ``[priors.<name>]`` table with ``family = "ae_hierarchical"`` (the spec loader has
-    checked its role, tag and rationale): the keyword arguments of the prior.
+class HierarchicalTable(_Hyperpriors):
+    """``[endpoints.hierarchical]``: the hyperpriors of the three-level model (the analysis named
+    ``hierarchical``)."""
 
-    >>> parse_hierarchical_prior({"family": "ae_hierarchical", "tau": 0.5}, "priors.h")
-    {'tau': 0.5}
+    tag: TagName = Field(description="Provenance of the hyperpriors (usually assumed).")
+    rationale: Text = Field(description="Why these hyperpriors.")
+
+
+class HierarchicalPriorTable(PriorTable, _Hyperpriors):
+    """``family = "ae_hierarchical"``: hyperpriors of the three-level model as a named prior (one
+    analysis each, for a sensitivity analysis over hyperpriors)."""
+
+    family: Literal["ae_hierarchical"] = Field(description='"ae_hierarchical".')
+
+
+def resolve_hierarchical_prior(table: HierarchicalPriorTable, endpoint) -> HierarchicalAEPrior:
+    """The prior of an ``ae_hierarchical`` table (the same for every endpoint).
+
+    >>> t = HierarchicalPriorTable.model_validate({"family": "ae_hierarchical", "tau": 0.5,
+    ...     "role": "weakly-informative", "tag": "assumed", "rationale": "x"})
+    >>> resolve_hierarchical_prior(t, None).tau
+    0.5
     """
-    unknown = sorted(set(raw) - {"family", "role", "tag", "rationale", *FIELDS})
-    if unknown:
-        raise SpecError(f"unknown field(s) {unknown}; an {FAMILY} prior takes {list(FIELDS)}",
-                        field=f"{where}.{unknown[0]}")
-    return parse_hyperpriors(raw, where)
+    return table.prior()
 
 
-def resolve_hierarchical_prior(params: dict, endpoint) -> HierarchicalAEPrior:
-    """The prior of a parsed ``ae_hierarchical`` table (the same for every endpoint)."""
-    return HierarchicalAEPrior(**params)
-
-
-def hierarchical_from_spec(raw) -> tuple[HierarchicalAEPrior, str, str]:
+def hierarchical_from_spec(table: HierarchicalTable | None) -> tuple[HierarchicalAEPrior, str, str]:
     """``[endpoints.hierarchical]`` -> ``(prior, tag, rationale)``; absent: the defaults,
     tagged ``assumed``."""
-    if raw is None:
+    if table is None:
         return HierarchicalAEPrior(), "assumed", ("default hyperpriors of HierarchicalAEPrior: "
                                                   "mu ~ Normal(0, 2), tau, sigma ~ HalfNormal(1)")
-    if not isinstance(raw, dict):
-        raise SpecError("must be a table (mu, tau, sigma, tag, rationale)", field="hierarchical")
-    unknown = sorted(set(raw) - {*FIELDS, "tag", "rationale", "source"})
-    if unknown:
-        raise SpecError(f"unknown setting(s) {unknown}", field="hierarchical")
-    tag = check_tag(raw.get("tag"), "hierarchical.tag")
-    rationale = raw.get("rationale")
-    if not isinstance(rationale, str) or not rationale.strip():
-        raise SpecError("the hierarchical model's hyperpriors need a 'rationale'",
-                        field="hierarchical.rationale")
-    return HierarchicalAEPrior(**parse_hyperpriors(raw, "hierarchical")), tag, rationale
+    return table.prior(), table.tag, table.rationale

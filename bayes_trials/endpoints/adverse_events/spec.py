@@ -1,4 +1,4 @@
-"""The spec format of an adverse-event endpoint::
+"""The spec format of an adverse-event endpoint (:class:`AdverseEventsTable`)::
 
     [[endpoints]]
     id = "adverse_events_grade3"
@@ -34,9 +34,11 @@
 
 Example
 -------
->>> raw = {"events": [{"term": "ICANS", "group": "immune effector", "count": 0, "n": 12, "percent": 0}],
-...        "hierarchical": {"tau": 0.5, "tag": "assumed", "rationale": "tau fixed"}}
->>> ep, prov = adverse_events_from_spec(raw, {"tag": "published", "source": "abstract"}, "safety")
+>>> from bayes_trials.provenance import Defaults
+>>> table = AdverseEventsTable.model_validate({"id": "safety", "kind": "adverse_events",
+...     "events": [{"term": "ICANS", "group": "immune effector", "count": 0, "n": 12, "percent": 0}],
+...     "hierarchical": {"tau": 0.5, "tag": "assumed", "rationale": "tau fixed"}})
+>>> ep, prov = adverse_events_from_spec(table, Defaults("published", "abstract"), "safety")
 >>> ep.describe_data(), ep.hierarchical_prior.tau, prov["ICANS: count"].tag, ep.printed[0][0]
 ('1 events in 1 groups, n = 12', 0.5, 'published', 'ICANS')
 """
@@ -45,15 +47,58 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Literal
 
-from ... import _validate as v
+from pydantic import Field
+
+from ..._schema import Count, Percent, SpecModel, TagName, Text, validate
 from ...data import AdverseEventTable
 from ...errors import DataError, SpecError
-from ...provenance import Sourced, sourced
+from ...provenance import BenchmarkTable, Defaults, Sourced, SourcedNumber
+from ..table import EndpointTable
 from .endpoint import AdverseEventsEndpoint
-from .priors import FIELDS, hierarchical_from_spec
+from .priors import FIELDS, HierarchicalTable, hierarchical_from_spec
 
-_ROW_KEYS = {"term", "group", "count", "n", "percent", "decimals", "tag", "source"}
+
+class EventRow(SpecModel):
+    """``[[endpoints.events]]`` (or a row of ``events_csv``): one event term."""
+
+    term: Text = Field(description="The event term (each appears once, case ignored).")
+    group: Text = Field(description="Its group (body system): events of a group borrow from each other.")
+    count: SourcedNumber = Field(description="Patients with the event.")
+    n: SourcedNumber = Field(description="Patients at risk.")
+    percent: Percent | None = Field(None, description="The printed percentage, recomputed and checked.")
+    decimals: Count = Field(0, description="Decimals of the printed percentage.")
+    tag: TagName | None = Field(None, description="Provenance of the counts (default: the endpoint's tag).")
+    source: Text | None = Field(None, description="Source of the counts (default: the endpoint's source).")
+
+
+class AdverseEventsBenchmark(BenchmarkTable):
+    """A benchmark rate of one event term."""
+
+    term: Text = Field(description="The event term it compares with.")
+
+
+class AdverseEventsTable(EndpointTable):
+    """``kind = "adverse_events"``: a safety table of event counts out of n, grouped by body system."""
+
+    unknown_keys = {**EndpointTable.unknown_keys,
+                    "published": "an adverse-event endpoint states the printed percentages on its rows "
+                                 "(events[i].percent), not in [[endpoints.published]]"}
+
+    kind: Literal["adverse_events"] = Field(description='"adverse_events".')
+    events: list[EventRow] | None = Field(None, min_length=1, description=(
+        "The table, one row per event term (or events_csv)."))
+    events_csv: Text | None = Field(None, description=(
+        "The table as a CSV file, relative to the spec file: columns term, group, count, n, tag, "
+        "source (optionally percent, decimals)."))
+    hierarchical: HierarchicalTable | None = Field(None, description=(
+        "Hyperpriors of the three-level hierarchical model (default: mu ~ Normal(0, 2), tau, "
+        "sigma ~ HalfNormal(1), tagged assumed)."))
+    caveats: str = Field("", description="Printed with the benchmark comparisons.")
+    benchmarks: list[AdverseEventsBenchmark] = Field(default_factory=list, description=(
+        "External rates of an event term to compare with."))
+    direction: Literal["less"] = Field("less", description='Adverse events are harms: "less".')
 
 
 def _check_row(term, group, count, n, where):
@@ -62,21 +107,7 @@ def _check_row(term, group, count, n, where):
         AdverseEventTable([(term, group, count, n)])
     except DataError as err:
         reason = err.reason.split(": ", 1)[1] if err.reason.startswith("row 1") else err.reason
-        label = f"term {term!r}: " if isinstance(term, str) and term.strip() else ""
-        raise SpecError(f"{label}{reason}", field=f"{where}.{err.field}") from None
-
-
-def _printed_percent(raw: dict, where: str):
-    """Optional ``percent`` (the printed percentage) and ``decimals`` (default 0) of a row."""
-    if "percent" not in raw:
-        return None
-    value = v.finite_real(raw["percent"], f"{where}.percent", SpecError)
-    if not 0 <= value <= 100:
-        raise SpecError(f"must lie between 0 and 100, got {value:g}", field=f"{where}.percent")
-    decimals = raw.get("decimals", 0)
-    if not isinstance(decimals, int) or isinstance(decimals, bool) or decimals < 0:
-        raise SpecError(f"must be a whole number >= 0, got {decimals!r}", field=f"{where}.decimals")
-    return value, decimals
+        raise SpecError(f"term {term!r}: {reason}", field=f"{where}.{err.field}") from None
 
 
 def _read_csv_rows(path: Path) -> list[dict]:
@@ -85,6 +116,7 @@ def _read_csv_rows(path: Path) -> list[dict]:
     except OSError as err:
         raise SpecError(f"cannot read the adverse-event table {str(path)!r}: {err.strerror}",
                         field="events_csv") from None
+    keys = set(EventRow.model_fields)
     with fh:
         reader = csv.DictReader(fh)
         need = ("term", "group", "count", "n", "tag", "source")
@@ -94,7 +126,7 @@ def _read_csv_rows(path: Path) -> list[dict]:
                             "(and optionally percent, decimals)", file=path, field="events_csv")
         rows = []
         for r in reader:
-            row = {k: (r.get(k) or "").strip() for k in reader.fieldnames if k in _ROW_KEYS}
+            row = {k: (r.get(k) or "").strip() for k in reader.fieldnames if k in keys}
             for col in ("count", "n", "percent", "decimals"):
                 if col in row:
                     if col in ("percent", "decimals") and row[col] == "":
@@ -111,77 +143,63 @@ def _read_csv_rows(path: Path) -> list[dict]:
     return rows
 
 
-def _rows(raw: dict, base_dir) -> tuple[list, str, Path | None]:
-    """The table's rows, the field that names them, and the CSV file (None inline)."""
-    if ("events" in raw) == ("events_csv" in raw):
+def _rows(table: AdverseEventsTable, base_dir) -> tuple[list, str, Path | None]:
+    """The table's rows (EventRow, or dicts from the CSV), the field that names them, and the
+    CSV file (None inline)."""
+    if (table.events is None) == (table.events_csv is None):
         raise SpecError("give the adverse-event table either inline ([[endpoints.events]]) or "
                         "as events_csv = 'path relative to the spec'", field="events")
-    if "events_csv" in raw:
-        rel = raw["events_csv"]
-        if not isinstance(rel, str) or not rel.strip():
-            raise SpecError("must be a path (relative to the spec file)", field="events_csv")
+    if table.events_csv is not None:
         base = Path(base_dir) if base_dir is not None else Path.cwd()
-        file = (base / rel).resolve()
+        file = (base / table.events_csv).resolve()
         return _read_csv_rows(file), "events_csv", file
-    rows = raw["events"]
-    if not isinstance(rows, list) or not rows:
-        raise SpecError("needs a non-empty list of [[endpoints.events]] tables "
-                        "(term, group, count, n, tag, source)", field="events")
-    return rows, "events", None
+    return table.events, "events", None
 
 
-def _parse_row(i: int, row, prefix: str, defaults: dict, seen: dict):
+def _parse_row(i: int, row, prefix: str, defaults: Defaults, seen: dict):
     """One row: ``(term, group, count Sourced, n Sourced, printed percent or None)``."""
     where = f"{prefix}[{i}]"
-    if not isinstance(row, dict):
-        raise SpecError("must be a table (term, group, count, n, tag, source)", field=where)
-    unknown = sorted(set(row) - _ROW_KEYS)
-    if unknown:
-        raise SpecError(f"unknown column(s) {unknown}", field=where)
-    term = row.get("term")
-    row_defaults = {"tag": row.get("tag") or defaults.get("tag"),
-                    "source": row.get("source") or defaults.get("source")}
+    if isinstance(row, dict):  # a CSV row
+        label = row.get("term") if isinstance(row.get("term"), str) and row.get("term") else None
+        row, found = validate(EventRow, row)
+        if found:
+            parts, msg = found[0]
+            raise SpecError(f"{'term ' + repr(label) + ': ' if label else ''}{msg}",
+                            field=f"{where}.{'.'.join(map(str, parts))}")
+    row_defaults = Defaults(row.tag or defaults.tag, row.source or defaults.source)
     q = {}
     for key in ("count", "n"):
-        if isinstance(row.get(key), str):
-            raise SpecError(f"term {term!r}: must be a number, got {row[key]!r}", field=f"{where}.{key}")
         try:
-            q[key] = sourced(row, key, row_defaults)
+            q[key] = row_defaults.sourced(getattr(row, key), key)
         except SpecError as err:
-            raise SpecError(f"term {term!r}: {err.reason}", field=f"{where}.{err.field}") from None
-    _check_row(term, row.get("group"), q["count"].value, q["n"].value, where)
-    term = term.strip()
+            raise SpecError(f"term {row.term!r}: {err.reason}", field=f"{where}.{err.field}") from None
+    _check_row(row.term, row.group, q["count"].value, q["n"].value, where)
+    term = row.term.strip()
     key = term.casefold()
     if key in seen:
         raise SpecError(f"term {term!r} repeats {prefix}[{seen[key]}]: each event term "
                         "appears once", field=f"{where}.term")
     seen[key] = i
-    return term, row["group"].strip(), q["count"], q["n"], _printed_percent(row, where)
+    printed = None if row.percent is None else (row.percent, row.decimals)
+    return term, row.group.strip(), q["count"], q["n"], printed
 
 
-def adverse_events_from_spec(raw: dict, defaults: dict, name: str, base_dir=None):
-    """Parse a ``kind = "adverse_events"`` endpoint table: ``(endpoint, provenance)``.
+def adverse_events_from_spec(table: AdverseEventsTable, defaults: Defaults, name: str, base_dir=None):
+    """A validated ``kind = "adverse_events"`` table into ``(endpoint, provenance)``.
 
-    The table is given inline (``[[endpoints.events]]``: term, group, count, n, optional
-    percent/decimals, tag, source) or as ``events_csv``, a CSV with those columns whose path
-    is relative to ``base_dir``, the spec file's folder (the working directory when None).
-    ``[endpoints.hierarchical]`` states the hyperpriors of the three-level model; each
-    ``[[endpoints.benchmarks]]`` names the ``term`` it compares with; ``caveats`` is text
-    printed with the benchmark comparisons. Provenance keys: ``<term>: count``,
-    ``<term>: n`` and ``model: mu / tau / sigma``.
+    The event table is inline (``[[endpoints.events]]``) or ``events_csv``, a CSV with the
+    same columns whose path is relative to ``base_dir``, the spec file's folder (the working
+    directory when None). Provenance keys: ``<term>: count``, ``<term>: n`` and
+    ``model: mu / tau / sigma``.
 
     Raises
     ------
     SpecError
         Naming the row as ``events[2].count`` (CSV: ``events_csv[2].count``, the file being
-        the CSV, the message giving its line): no rows, a missing term or group, a negative,
-        fractional or NaN count, n = 0, a count above n, a duplicate term, a missing tag or
-        source, an unknown benchmark term, bad hyperpriors.
+        the CSV, the message giving its line): a negative, fractional or NaN count, n = 0, a
+        count above n, a duplicate term, a missing tag or source, an unknown benchmark term.
     """
-    if "published" in raw:
-        raise SpecError("an adverse-event endpoint states the printed percentages on its rows "
-                        "(events[i].percent), not in [[endpoints.published]]", field="published")
-    rows, prefix, file = _rows(raw, base_dir)
+    rows, prefix, file = _rows(table, base_dir)
     provenance, table_rows, printed, seen = {}, [], {}, {}
     for i, row in enumerate(rows):
         try:
@@ -195,28 +213,19 @@ def adverse_events_from_spec(raw: dict, defaults: dict, name: str, base_dir=None
         provenance[f"{term}: count"] = count
         provenance[f"{term}: n"] = n
         table_rows.append((term, group, count.value, n.value))
-    table = AdverseEventTable(table_rows, source=file, endpoint=name)
-    hprior, htag, hrationale = hierarchical_from_spec(raw.get("hierarchical"))
+    events = AdverseEventTable(table_rows, source=file, endpoint=name)
+    hprior, htag, hrationale = hierarchical_from_spec(table.hierarchical)
     for key in FIELDS:
-        provenance[f"model: {key}"] = Sourced(value=repr(getattr(hprior, key)), tag=htag,
-                                              source=hrationale)
-    terms = {t.casefold(): t for t in table.terms}
+        provenance[f"model: {key}"] = Sourced(value=repr(getattr(hprior, key)), tag=htag, source=hrationale)
+    terms = {t.casefold(): t for t in events.terms}
     benchmark_terms = []
-    for i, b in enumerate(raw.get("benchmarks", []) or []):
-        if not isinstance(b, dict):
-            continue  # the generic benchmark parser names this error
-        term = b.get("term")
-        if not isinstance(term, str) or term.strip().casefold() not in terms:
+    for i, b in enumerate(table.benchmarks):
+        if b.term.strip().casefold() not in terms:
             raise SpecError(f"a benchmark of an adverse-event endpoint names the event term it "
-                            f"compares with; terms: {list(table.terms)}, got {term!r}",
+                            f"compares with; terms: {list(events.terms)}, got {b.term!r}",
                             field=f"benchmarks[{i}].term")
-        benchmark_terms.append((b.get("name"), terms[term.strip().casefold()]))
-    if raw.get("direction", "less") != "less":
-        raise SpecError("adverse events are harms: direction must be 'less'", field="direction")
-    caveats = raw.get("caveats", "")
-    if not isinstance(caveats, str):
-        raise SpecError(f"must be text, got {caveats!r}", field="caveats")
-    endpoint = AdverseEventsEndpoint(name=name, table=table, label=raw.get("label", name),
+        benchmark_terms.append((b.name, terms[b.term.strip().casefold()]))
+    endpoint = AdverseEventsEndpoint(name=name, table=events, label=table.label or name,
                                      hierarchical_prior=hprior, printed=tuple(printed.items()),
-                                     benchmark_terms=tuple(benchmark_terms), caveats=caveats.strip())
+                                     benchmark_terms=tuple(benchmark_terms), caveats=table.caveats.strip())
     return endpoint, provenance

@@ -13,24 +13,26 @@ Modules: :mod:`.endpoint` (the endpoint class), :mod:`.model` (PyMC), :mod:`.exa
 """
 
 from .endpoint import CategoricalEndpoint, cumulative_unions
-from .priors import parse_dirichlet_prior, resolve_dirichlet_prior
+from .priors import DirichletPriorTable, resolve_dirichlet_prior
 from .reference import SIMULTANEOUS_METHODS, CategoricalReference, categorical_reference
-from .spec import categorical_from_spec
+from .spec import CategoricalTable, categorical_from_spec
 from ..kind import Kind, PriorFamily
 
 #: the registry entry of the kind
 KIND = Kind("categorical", CategoricalEndpoint, categorical_from_spec, prior_family="dirichlet",
-            prior_families={"dirichlet": PriorFamily(parse_dirichlet_prior, resolve_dirichlet_prior,
-                                                     "dirichlet")})
+            prior_families={"dirichlet": PriorFamily(DirichletPriorTable, resolve_dirichlet_prior,
+                                                     "dirichlet")},
+            schema=CategoricalTable)
 
 __all__ = [
            "KIND",
            "SIMULTANEOUS_METHODS",
            "CategoricalEndpoint",
            "CategoricalReference",
+           "CategoricalTable",
+           "DirichletPriorTable",
            "categorical_from_spec",
            "categorical_reference",
            "cumulative_unions",
-           "parse_dirichlet_prior",
            "resolve_dirichlet_prior",
 ]

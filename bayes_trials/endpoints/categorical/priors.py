@@ -19,75 +19,86 @@ Example
 >>> from bayes_trials.data import Categorical
 >>> from types import SimpleNamespace
 >>> ep = SimpleNamespace(data=Categorical({"CR": 4, "CRi": 5, "none": 1}))
->>> params = parse_dirichlet_prior({"family": "dirichlet", "counts": {"CR": 6, "CRi": 2, "none": 2},
-...                                 "ess": 5}, "priors.split")
->>> resolve_dirichlet_prior(params, ep)
+>>> table = DirichletPriorTable.model_validate({"family": "dirichlet", "counts": {"CR": 6, "CRi": 2,
+...     "none": 2}, "ess": 5, "role": "enthusiastic", "tag": "assumed", "rationale": "a split"})
+>>> resolve_dirichlet_prior(table, ep)
 Dirichlet(CR=3, CRi=1, none=1)
 """
 
 from __future__ import annotations
 
-from ... import _validate as v
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..._schema import Positive, Probability, forms
 from ...distributions import Dirichlet
-from ...errors import PriorError, SpecError
-
-#: keys a ``[priors.<name>]`` table with ``family = "dirichlet"`` may hold
-DIRICHLET_KEYS = {"family", "role", "tag", "rationale", "source", "alpha", "mean", "counts", "ess"}
+from ...errors import PriorError
+from ..table import PriorTable
 
 
-def _category_map(raw, where, check) -> dict:
-    if not isinstance(raw, dict) or not raw:
-        raise SpecError("must be a table { category = number, ... }", field=where)
-    return {str(k): check(x, f"{where}.{k}") for k, x in raw.items()}
+class DirichletPriorTable(PriorTable):
+    """``family = "dirichlet"``: a Dirichlet prior on the categories' probabilities (one of
+    ``alpha``, ``mean`` with ``ess``, ``counts`` with ``ess``)."""
 
+    family: Literal["dirichlet"] = Field(description='"dirichlet".')
+    alpha: forms(number=Positive, table=dict[str, Positive]) | None = Field(None, description=(
+        "The concentrations: one number for every category (1/2 Jeffreys, 1 uniform), or "
+        "{ CR = a1, ... }, one per category."))
+    mean: dict[str, Probability] | None = Field(None, description=(
+        "The prior means { CR = m1, ... }, summing to 1 (with ess)."))
+    counts: dict[str, Positive] | None = Field(None, description=(
+        "A benchmark's category split { CR = y1, ... }, discounted to ess patients (with ess)."))
+    ess: Positive | None = Field(None, description="The prior's weight in patients (with mean or counts).")
 
-def parse_dirichlet_prior(raw: dict, where: str) -> dict:
-    """Validate a ``[priors.<name>]`` table with ``family = "dirichlet"`` (forms in the module
-    docstring). Raises :class:`~bayes_trials.errors.SpecError` naming ``where.<field>``."""
-    unknown = sorted(set(raw) - DIRICHLET_KEYS)
-    if unknown:
-        raise SpecError(f"unknown setting(s) {unknown} for a dirichlet prior; use alpha, "
-                        "mean + ess or counts + ess", field=where)
-    forms = [k for k in ("alpha", "mean", "counts") if k in raw]
-    if len(forms) != 1:
-        raise SpecError("a dirichlet prior needs exactly one of alpha, mean (+ ess) or counts (+ ess)"
-                        + (f"; got {forms}" if forms else ""), field=where)
-    form = forms[0]
-    if form == "alpha":
-        if "ess" in raw:
-            raise SpecError("ess goes with mean or counts, not with alpha", field=f"{where}.ess")
-        alpha = raw["alpha"]
-        if isinstance(alpha, dict):
-            return {"alpha": _category_map(alpha, f"{where}.alpha",
-                                           lambda x, f: v.positive(x, f, SpecError))}
-        return {"alpha": v.positive(alpha, f"{where}.alpha", SpecError)}
-    ess = v.positive(raw.get("ess"), f"{where}.ess", SpecError)
-    if form == "mean":
-        mean = _category_map(raw["mean"], f"{where}.mean", lambda x, f: v.open_unit(x, f, SpecError))
+    @field_validator("alpha", "mean", "counts")
+    @classmethod
+    def _not_empty(cls, value):
+        if isinstance(value, dict) and not value:
+            raise PydanticCustomError("empty", "{reason}", {"reason": "must name the categories: "
+                                                             "{ category = number, ... }"})
+        return value
+
+    @field_validator("mean")
+    @classmethod
+    def _sums_to_one(cls, mean):
         total = sum(mean.values())
         if abs(total - 1) > 1e-8:
-            raise SpecError(f"category means must sum to 1, they sum to {total:.6g}",
-                            field=f"{where}.mean")
-        return {"mean": mean, "ess": ess}
-    counts = _category_map(raw["counts"], f"{where}.counts",
-                           lambda x, f: v.positive(x, f, SpecError))
-    total = sum(counts.values())
-    return {"mean": {k: c / total for k, c in counts.items()}, "ess": ess, "counts": counts}
+            raise PydanticCustomError("mean_sum", "{reason}", {
+                "reason": f"category means must sum to 1, they sum to {total:.6g}"})
+        return mean
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        forms_given = [k for k in ("alpha", "mean", "counts") if getattr(self, k) is not None]
+        if len(forms_given) != 1:
+            raise PydanticCustomError("dirichlet_form", "{reason}", {
+                "reason": "a dirichlet prior needs exactly one of alpha, mean (+ ess) or counts (+ ess)"
+                          + (f"; got {forms_given}" if forms_given else "")})
+        if forms_given == ["alpha"] and self.ess is not None:
+            raise PydanticCustomError("dirichlet_form", "{reason}", {
+                "reason": "ess goes with mean or counts, not with alpha"})
+        if forms_given != ["alpha"] and self.ess is None:
+            raise PydanticCustomError("dirichlet_form", "{reason}", {
+                "reason": f"{forms_given[0]} needs ess, the prior's weight in patients"})
+        return self
 
 
-def resolve_dirichlet_prior(params: dict, endpoint) -> Dirichlet:
-    """The Dirichlet of a parsed prior for ``endpoint``'s categories (in the data's order).
+def resolve_dirichlet_prior(table: DirichletPriorTable, endpoint) -> Dirichlet:
+    """The Dirichlet of a ``dirichlet`` prior for ``endpoint``'s categories (in the data's order).
 
     Raises :class:`~bayes_trials.errors.PriorError` (field ``alpha``, ``mean`` or ``counts``)
     when the prior names other categories than the endpoint's.
     """
     names = list(endpoint.data.names)
-    if "alpha" in params and not isinstance(params["alpha"], dict):
-        return Dirichlet.reference(names, params["alpha"])
-    given = params.get("alpha") or params["mean"]
-    key = "alpha" if "alpha" in params else ("counts" if "counts" in params else "mean")
+    if table.alpha is not None and not isinstance(table.alpha, dict):
+        return Dirichlet.reference(names, table.alpha)
+    key = "alpha" if table.alpha is not None else ("counts" if table.counts is not None else "mean")
+    given = getattr(table, key)
     if set(given) != set(names):
         raise PriorError(f"names categories {sorted(given)}; the endpoint has {names}", field=key)
-    if "alpha" in params:
+    if key == "alpha":
         return Dirichlet({k: given[k] for k in names})
-    return Dirichlet({k: params["ess"] * given[k] for k in names})
+    mean = table.mean if key == "mean" else {k: c / sum(given.values()) for k, c in given.items()}
+    return Dirichlet({k: table.ess * mean[k] for k in names})

@@ -1,4 +1,5 @@
-"""The ``kind = "categorical"`` table of a spec: categories, unions, targets, benchmarks.
+"""The ``kind = "categorical"`` table of a spec (:class:`CategoricalTable`): categories,
+unions, targets, benchmarks.
 
 A spec declares a categorical endpoint as::
 
@@ -37,65 +38,87 @@ and its priors as ``[priors.<name>]`` tables with ``family = "dirichlet"``
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
 from ... import _validate as v
+from ..._schema import Count, Percent, SpecModel, TagName, Text
 from ...data import Categorical
 from ...errors import DataError, SpecError
-from ...provenance import sourced, text
+from ...provenance import BenchmarkTable, Defaults, SourcedNumber
+from ..table import EndpointTable
 from .endpoint import CategoricalEndpoint
 
-#: fields of a ``[[endpoints.categories]]`` table
-CATEGORY_KEYS = {"name", "count", "percent", "decimals", "tag", "source", "target"}
+_TARGET = ("A rate P(probability > target) is taken against, in (0, 1) (its tag and source default "
+           "to the endpoint's).")
 
 
-def _sourced_at(raw, key, defaults, where, required=True):
-    """:func:`bayes_trials.provenance.sourced`, with the field prefixed by ``where``
-    (e.g. ``categories[2]``)."""
+class CategoryRow(SpecModel):
+    """``[[endpoints.categories]]``: one category, in order, best first."""
+
+    name: Text = Field(description="The category's name (CR, CRi, ...).")
+    count: SourcedNumber = Field(description="Patients in the category.")
+    percent: Percent | None = Field(None, description="The printed percentage, recomputed and checked.")
+    decimals: Count = Field(0, description="Decimals of the printed percentage.")
+    tag: TagName | None = Field(None, description="Provenance of the count (default: the endpoint's tag).")
+    source: Text | None = Field(None, description="Source of the count (default: the endpoint's source).")
+    target: SourcedNumber | None = Field(None, description=_TARGET)
+
+
+class UnionRow(SpecModel):
+    """``[[endpoints.unions]]``: a union of categories analysed as one (e.g. CR + CRi)."""
+
+    name: Text = Field(description="The union's name (not a category's).")
+    categories: list[Text] = Field(min_length=1, description="Its categories (not all of them).")
+    target: SourcedNumber | None = Field(None, description=_TARGET)
+
+
+class CategoricalBenchmark(BenchmarkTable):
+    """A benchmark rate of one union (or category)."""
+
+    union: Text = Field(description="The union (or category) it compares with.")
+
+
+class CategoricalTable(EndpointTable):
+    """``kind = "categorical"``: counts in ordered categories (Dirichlet-multinomial), with unions."""
+
+    unknown_keys = {**EndpointTable.unknown_keys,
+                    "published": "a categorical endpoint states the printed percentages on its "
+                                 "categories (categories[i].percent), not in [[endpoints.published]]"}
+
+    kind: Literal["categorical"] = Field(description='"categorical".')
+    n: SourcedNumber | None = Field(None, description="The stated total; the counts must sum to it.")
+    categories: list[CategoryRow] = Field(min_length=2, description="The categories, best first (at "
+                                          "least two; a category with 0 patients counts).")
+    unions: list[UnionRow] = Field(default_factory=list, description=(
+        "Unions of categories (default: none besides the categories; each union's probability "
+        "has an exact Beta posterior)."))
+    caveats: str = Field("", description="Shown with every comparison with a benchmark.")
+    benchmarks: list[CategoricalBenchmark] = Field(default_factory=list, description=(
+        "External rates of a union (or category) to compare with."))
+    direction: Literal["greater"] = Field("greater", description='Response categories are benefits: "greater".')
+
+
+def _sourced_at(defaults: Defaults, number, key: str, where: str, required: bool = True):
+    """:meth:`~bayes_trials.provenance.Defaults.sourced`, the field prefixed by ``where``."""
     try:
-        return sourced(raw, key, defaults, required=required)
+        return defaults.sourced(number, key, required=required)
     except SpecError as err:
         raise SpecError(err.reason, field=f"{where}.{err.field}" if where else err.field) from None
 
 
-def _published_percent(raw, where):
-    """Optional ``percent`` (printed percentage) and ``decimals`` of a row."""
-    if "percent" not in raw:
-        return None
-    value = v.finite_real(raw["percent"], f"{where}.percent", SpecError)
-    if not 0 <= value <= 100:
-        raise SpecError(f"must lie between 0 and 100, got {value:g}", field=f"{where}.percent")
-    decimals = raw.get("decimals", 0)
-    if not isinstance(decimals, int) or isinstance(decimals, bool) or decimals < 0:
-        raise SpecError(f"must be a whole number >= 0, got {decimals!r}", field=f"{where}.decimals")
-    return (value, decimals)
-
-
-def _categories(raw, defaults, stated):
-    """The ``[[endpoints.categories]]`` rows: counts, printed percentages, targets, provenance."""
-    rows = raw.get("categories")
-    if not isinstance(rows, list) or not rows:
-        raise SpecError("needs a non-empty list of [[endpoints.categories]] tables "
-                        "(name, count, tag, source), best first", field="categories")
-    if len(rows) < 2:
-        raise SpecError("needs at least 2 categories", field="categories")
+def _categories(table: CategoricalTable, defaults: Defaults, stated):
+    """The categories' counts, printed percentages, targets and provenance."""
     provenance, counts, printed, seen, targets = {}, {}, {}, {}, []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(table.categories):
         where = f"categories[{i}]"
-        if not isinstance(row, dict):
-            raise SpecError("must be a table (name, count, tag, source)", field=where)
-        unknown = sorted(set(row) - CATEGORY_KEYS)
-        if unknown:
-            raise SpecError(f"unknown field(s) {unknown}; a category has "
-                            f"{', '.join(sorted(CATEGORY_KEYS))}", field=where)
-        cname = row.get("name")
-        if not isinstance(cname, str) or not cname.strip():
-            raise SpecError(f"a category needs a non-empty name, got {cname!r}", field=f"{where}.name")
-        cname = cname.strip()
+        cname = row.name.strip()
         if cname in seen:
-            raise SpecError(f"category {cname!r} repeats categories[{seen[cname]}]",
-                            field=f"{where}.name")
+            raise SpecError(f"category {cname!r} repeats categories[{seen[cname]}]", field=f"{where}.name")
         seen[cname] = i
-        q = _sourced_at(row, "count", {"tag": row.get("tag", defaults.get("tag")),
-                                       "source": row.get("source", defaults.get("source"))}, where)
+        q = _sourced_at(Defaults(row.tag or defaults.tag, row.source or defaults.source), row.count,
+                        "count", where)
         try:
             count = v.count(q.value, f"{where}.count", SpecError)
         except SpecError as err:
@@ -105,108 +128,77 @@ def _categories(raw, defaults, stated):
                             field=f"{where}.count")
         counts[cname] = count
         provenance[f"count[{cname}]"] = q
-        pp = _published_percent(row, where)
-        if pp is not None:
-            printed[cname] = (*pp, q.tag, q.source)
-        tq = _sourced_at(row, "target", defaults, where, required=False)
+        if row.percent is not None:
+            printed[cname] = (row.percent, row.decimals, q.tag, q.source)
+        tq = _sourced_at(defaults, row.target, "target", where, required=False)
         if tq is not None:
             targets.append((cname, v.open_unit(tq.value, f"{where}.target", SpecError)))
             provenance[f"target[{cname}]"] = tq
     return counts, printed, targets, provenance
 
 
-def _unions(raw, defaults, data, targets, provenance):
-    """The ``[[endpoints.unions]]`` rows (appending their targets and provenance)."""
-    raw_unions = raw.get("unions", [])
-    if not isinstance(raw_unions, list):
-        raise SpecError("must be a list of [[endpoints.unions]] tables", field="unions")
+def _unions(table: CategoricalTable, defaults: Defaults, data, targets, provenance):
+    """The unions (appending their targets and provenance)."""
     unions = []
-    for i, u in enumerate(raw_unions):
+    for i, u in enumerate(table.unions):
         where = f"unions[{i}]"
-        if not isinstance(u, dict):
-            raise SpecError("must be a table (name, categories)", field=where)
-        unknown = sorted(set(u) - {"name", "categories", "target"})
-        if unknown:
-            raise SpecError(f"unknown field(s) {unknown}; a union has name, categories, target",
-                            field=where)
-        label = u.get("name")
-        if not isinstance(label, str) or not label.strip():
-            raise SpecError("a union needs a non-empty name", field=f"{where}.name")
-        members = u.get("categories")
-        if not isinstance(members, list) or not members:
-            raise SpecError("needs a non-empty list of category names", field=f"{where}.categories")
-        unknown = [m for m in members if m not in data.names]
+        unknown = [m for m in u.categories if m not in data.names]
         if unknown:
             raise SpecError(f"unknown categor{'ies' if len(unknown) > 1 else 'y'} {unknown}; "
                             f"the endpoint has {list(data.names)}", field=f"{where}.categories")
-        if len(set(members)) != len(members):
+        if len(set(u.categories)) != len(u.categories):
             raise SpecError("a category appears twice", field=f"{where}.categories")
-        if len(members) == data.k:
+        if len(u.categories) == data.k:
             raise SpecError("the union of all categories has probability 1; leave it out",
                             field=f"{where}.categories")
-        if label in [lab for lab, _ in unions] or label in data.names:
-            raise SpecError(f"union name {label!r} is already used by a union or category",
+        if u.name in [lab for lab, _ in unions] or u.name in data.names:
+            raise SpecError(f"union name {u.name!r} is already used by a union or category",
                             field=f"{where}.name")
-        unions.append((label, tuple(members)))
-        tq = _sourced_at(u, "target", defaults, where, required=False)
+        unions.append((u.name, tuple(u.categories)))
+        tq = _sourced_at(defaults, u.target, "target", where, required=False)
         if tq is not None:
-            targets.append((label, v.open_unit(tq.value, f"{where}.target", SpecError)))
-            provenance[f"target[{label}]"] = tq
+            targets.append((u.name, v.open_unit(tq.value, f"{where}.target", SpecError)))
+            provenance[f"target[{u.name}]"] = tq
     return unions
 
 
-def categorical_from_spec(raw: dict, defaults: dict, name: str, base_dir=None):
-    """Parse a ``kind = "categorical"`` endpoint table: ``(endpoint, provenance)``.
+def categorical_from_spec(table: CategoricalTable, defaults: Defaults, name: str, base_dir=None):
+    """A validated ``kind = "categorical"`` table into ``(endpoint, provenance)``.
 
-    Fields (see the module docstring): ``[[endpoints.categories]]`` (name, count, optional
-    percent / decimals / target, tag, source; at least two, best first), optional stated
-    total ``n``, optional ``[[endpoints.unions]]`` (name, categories, optional target),
-    ``label``, ``caveats`` and, on each ``[[endpoints.benchmarks]]``, the ``union`` (or
-    category) it compares with. ``base_dir`` is unused: the counts sit in the spec.
-    Provenance keys: ``count[<category>]``, ``n``, ``target[<union or category>]``.
+    ``base_dir`` is unused: the counts sit in the spec. Provenance keys: ``count[<category>]``,
+    ``n``, ``target[<union or category>]``.
 
     Raises
     ------
     SpecError
-        With ``field`` naming the row, e.g. ``categories[2].count``: an empty category list,
-        a missing or duplicate name, a negative or fractional count, a count above ``n``,
-        counts that do not sum to ``n``, a union naming an unknown category, a target
-        outside (0, 1), a benchmark without a known ``union``.
+        With ``field`` naming the row, e.g. ``categories[2].count``: a duplicate name, a
+        negative or fractional count, a count above ``n``, counts that do not sum to ``n``, a
+        union naming an unknown category, a target outside (0, 1), a benchmark naming no
+        known union.
     """
-    if "published" in raw:
-        raise SpecError("a categorical endpoint states the printed percentages on its "
-                        "categories (categories[i].percent), not in [[endpoints.published]]",
-                        field="published")
-    n_q = _sourced_at(raw, "n", defaults, "", required=False)
+    n_q = _sourced_at(defaults, table.n, "n", "", required=False)
     stated = None
     if n_q is not None:
         stated = v.count(n_q.value, "n", SpecError)
         if stated == 0:
             raise SpecError("must be at least 1 patient, got 0", field="n")
-    counts, printed, targets, provenance = _categories(raw, defaults, stated)
+    counts, printed, targets, provenance = _categories(table, defaults, stated)
     if n_q is not None:
         provenance["n"] = n_q
     try:
         data = Categorical(counts, n=stated)
     except DataError as err:
         raise SpecError(err.reason, field="n" if err.field == "n" else "categories") from None
-    unions = _unions(raw, defaults, data, targets, provenance)
+    unions = _unions(table, defaults, data, targets, provenance)
     known = {lab for lab, _ in unions} | set(data.names)
     benchmark_unions = []
-    for i, b in enumerate(raw.get("benchmarks", []) or []):
-        if not isinstance(b, dict):
-            continue  # the generic benchmark parser names this error
-        union = b.get("union")
-        if union not in known:
+    for i, b in enumerate(table.benchmarks):
+        if b.union not in known:
             raise SpecError(f"a benchmark of a categorical endpoint names the union (or category) "
-                            f"it compares with; known: {sorted(known)}, got {union!r}",
+                            f"it compares with; known: {sorted(known)}, got {b.union!r}",
                             field=f"benchmarks[{i}].union")
-        benchmark_unions.append((b.get("name"), union))
-    if raw.get("direction", "greater") != "greater":
-        raise SpecError("response categories are benefits: direction must be 'greater'",
-                        field="direction")
+        benchmark_unions.append((b.name, b.union))
     endpoint = CategoricalEndpoint(name=name, data=data, unions=tuple(unions), targets=tuple(targets),
-                                   label=raw.get("label", name), printed=tuple(printed.items()),
-                                   benchmark_unions=tuple(benchmark_unions),
-                                   caveats=text(raw, "caveats", required=False))
+                                   label=table.label or name, printed=tuple(printed.items()),
+                                   benchmark_unions=tuple(benchmark_unions), caveats=table.caveats)
     return endpoint, provenance

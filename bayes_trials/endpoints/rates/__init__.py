@@ -21,7 +21,7 @@ Modules: :mod:`~.priors` (prior bundles and spec families), :mod:`~.model` (PyMC
 :mod:`~.exact`, :mod:`~.reference` (statsmodels), :mod:`~.reference_checks` (Bayesian vs
 frequentist), :mod:`~.endpoint` (aggregate data), :mod:`~.patients` and
 :mod:`~.patients_report` (per-patient data), :mod:`~.scenarios` (assumed counts behind a
-published reduction), :mod:`~.spec` (parsers), :mod:`~.report` (trial-level report parts),
+published reduction), :mod:`~.spec` (the spec tables), :mod:`~.report` (trial-level report parts),
 :mod:`~.grids` (what sensitivity analyses need).
 
 References
@@ -44,10 +44,10 @@ from .priors import (
     LogRRPrior,
     PatientRatePrior,
     TwoRatePrior,
+    LogRRPriorTable,
+    PatientRatesPriorTable,
+    RatesPriorTable,
     log_rr_priors,
-    parse_log_rr_prior,
-    parse_patient_rates_prior,
-    parse_rates_prior,
     resolve_log_rr_prior,
     resolve_patient_rates_prior,
     resolve_rates_prior,
@@ -61,20 +61,21 @@ from .reference import (
 from .reference_checks import INTERVAL_TOL_SE, MEDIAN_TOL_SE
 from .report import trial_report
 from .scenarios import ScenarioCounts, ScenarioGrid, rr_from_reduction, scenario_counts, scenario_sweep
-from .spec import patient_rates_from_spec, rate_ratio_from_spec
+from .spec import PatientRatesTable, RateRatioTable, ScenarioTable, patient_rates_from_spec, rate_ratio_from_spec
 from ..kind import Kind, PriorFamily
 
 #: the registry entries of the kinds: aggregate counts, and per-patient tables
 RATE_RATIO_KIND = Kind(
     "rate_ratio", RateRatioEndpoint, rate_ratio_from_spec, prior_family="rates",
-    prior_families={"rates": PriorFamily(parse_rates_prior, resolve_rates_prior, takes="rates"),
-                    "log_rr": PriorFamily(parse_log_rr_prior, resolve_log_rr_prior, takes="rates")},
+    prior_families={"rates": PriorFamily(RatesPriorTable, resolve_rates_prior, takes="rates"),
+                    "log_rr": PriorFamily(LogRRPriorTable, resolve_log_rr_prior, takes="rates")},
     references={"jeffreys_rates": (TwoRatePrior.jeffreys, "rates")},
-    sensitivity=grids.LogRRGrid(), trial_report=trial_report)
+    sensitivity=grids.LogRRGrid(), trial_report=trial_report, schema=RateRatioTable)
 PATIENT_RATES_KIND = Kind(
     "rate_ratio_patients", PatientRateRatioEndpoint, patient_rates_from_spec, prior_family="patient_rates",
-    prior_families={"patient_rates": PriorFamily(parse_patient_rates_prior, resolve_patient_rates_prior,
-                                                 takes="patient_rates")})
+    prior_families={"patient_rates": PriorFamily(PatientRatesPriorTable, resolve_patient_rates_prior,
+                                                 takes="patient_rates")},
+    schema=PatientRatesTable)
 
 __all__ = [
     "RATE_RATIO_KIND", "PATIENT_RATES_KIND",
@@ -86,6 +87,6 @@ __all__ = [
     "MEDIAN_TOL_SE", "INTERVAL_TOL_SE",
     "ScenarioCounts", "ScenarioGrid", "rr_from_reduction", "scenario_counts", "scenario_sweep",
     "rate_ratio_from_spec", "patient_rates_from_spec", "trial_report", "grids",
-    "parse_rates_prior", "resolve_rates_prior", "parse_log_rr_prior", "resolve_log_rr_prior",
-    "parse_patient_rates_prior", "resolve_patient_rates_prior",
+    "RateRatioTable", "PatientRatesTable", "ScenarioTable", "RatesPriorTable", "LogRRPriorTable",
+    "PatientRatesPriorTable", "resolve_rates_prior", "resolve_log_rr_prior", "resolve_patient_rates_prior",
 ]

@@ -75,6 +75,16 @@ class _PrePostEndpoint(ScalarEndpoint):
         zero = d.before.events == 0 or d.after.events == 0
         return ZERO_EVENTS_TARGET_ACCEPT if zero else DEFAULT_TARGET_ACCEPT
 
+    def uninformative(self) -> str | None:
+        """No events in either period: given the total (0), the counts have one possible
+        split, so the conditional likelihood of the rate ratio is constant and the data say
+        nothing about it; what any posterior says of RR is its prior's."""
+        if self.data.before.events == 0 and self.data.after.events == 0:
+            return ("no events in either period: the data carry no information on the rate ratio "
+                    "(its conditional likelihood given the total is constant), so every result "
+                    "about it restates the prior")
+        return None
+
     def prob_reduction_above(self, dist, percent: float) -> float:
         """:math:`P(100(1 - \\text{RR}) > \\text{percent}) = P(\\text{RR} < 1 - \\text{percent}/100)`."""
         return float(dist.cdf(rr_from_reduction(percent)))

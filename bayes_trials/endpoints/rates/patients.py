@@ -15,6 +15,8 @@ in :mod:`bayes_trials.endpoints.rates.patients_report`.
 
 from __future__ import annotations
 
+from ..base import ModelBase
+
 import dataclasses
 from dataclasses import dataclass
 
@@ -50,7 +52,7 @@ def reference_prior_name(priors: dict) -> str | None:
 
 
 @dataclass(frozen=True)
-class _ExactOnly:
+class _ExactOnly(ModelBase):
     """A model analysed exactly and never sampled (the aggregate totals, for context)."""
 
     model: RateRatioEndpoint

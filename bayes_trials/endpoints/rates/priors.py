@@ -9,9 +9,10 @@ dataclass:
   mixture), the log-linear model where the treatment effect itself has the prior;
 - :class:`PatientRatePrior`, the hyperpriors of the per-patient frailty model.
 
-Spec families (``[priors.<name>]`` tables): ``family = "rates"`` (``before``, ``after`` as
-``{ shape, rate }``), ``family = "log_rr"`` (``log_rr`` explicit or a Spiegelhalter preset,
-``baseline``), ``family = "patient_rates"`` and the reference ``reference = "jeffreys_rates"``.
+Spec families (``[priors.<name>]`` tables, each a schema): ``family = "rates"``
+(:class:`RatesPriorTable`), ``family = "log_rr"`` (:class:`LogRRPriorTable`: ``log_rr``
+explicit or a Spiegelhalter preset, ``baseline``), ``family = "patient_rates"``
+(:class:`PatientRatesPriorTable`) and the reference ``reference = "jeffreys_rates"``.
 
 References
 ----------
@@ -23,12 +24,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
+from pydantic import Field
 from scipy import stats
 
 from ... import _validate as v
+from ..._schema import Positive, Probability, forms
 from ...distributions import Gamma, HalfNormal, Mixture, Normal, components_of
-from ...errors import PriorError, SpecError
+from ...errors import PriorError
+from ..table import GammaParams, NormalParams, PriorTable
 
 #: rate of the "Jeffreys" Gamma(1/2, VAGUE_RATE) prior on a Poisson rate: the improper
 #: Gamma(1/2, 0) to within a millionth of a patient-year of prior exposure
@@ -40,8 +45,6 @@ REFERENCE_LOG_RR_SD = 10.0
 WIDE_LOG_RR_SD = 5.0
 #: the Spiegelhalter presets of a log-RR prior in a spec
 LOG_RR_PRESETS = ("reference", "sceptical", "enthusiastic")
-#: the fields every ``[priors.<name>]`` table has besides its family's own
-_COMMON_FIELDS = {"family", "role", "tag", "rationale"}
 
 
 def check_family(prior, family: str, field_name: str):
@@ -213,128 +216,90 @@ class PatientRatePrior:
 # =====================================================================================
 # spec prior families
 # =====================================================================================
-def _unknown_fields(raw: dict, own: tuple, where: str, family: str) -> None:
-    unknown = sorted(set(raw) - _COMMON_FIELDS - set(own))
-    if unknown:
-        raise SpecError(f"unknown field(s) {unknown}; a {family} prior takes {list(own)}",
-                        field=f"{where}.{unknown[0]}")
+class RatesPriorTable(PriorTable):
+    """``family = "rates"``: independent Gamma priors on the rates before and after
+    (:class:`TwoRatePrior`)."""
+
+    family: Literal["rates"] = Field(description='"rates".')
+    before: GammaParams = Field(description="Gamma prior of the rate before (events per patient-year).")
+    after: GammaParams = Field(description="Gamma prior of the rate after.")
 
 
-def _gamma_params(raw, key: str, where: str, default=None) -> dict:
-    g = raw.get(key, default)
-    if not isinstance(g, dict):
-        raise SpecError("needs { shape = ..., rate = ... } (a Gamma prior on the rate)",
-                        field=f"{where}.{key}")
-    return {k: v.positive(g.get(k), f"{where}.{key}.{k}", SpecError) for k in ("shape", "rate")}
+def resolve_rates_prior(table: RatesPriorTable, endpoint=None) -> TwoRatePrior:
+    """The :class:`TwoRatePrior` of a ``rates`` prior (the same for every endpoint).
 
-
-RATES_FIELDS = ("before", "after")
-
-
-def parse_rates_prior(raw: dict, where: str) -> dict:
-    """``family = "rates"``: independent Gamma priors ``before = { shape, rate }`` and
-    ``after = { shape, rate }`` on the two rates (:class:`TwoRatePrior`).
-
-    >>> parse_rates_prior({"before": {"shape": 3, "rate": 2}, "after": {"shape": 3, "rate": 2}}, "priors.s")
-    {'before': {'shape': 3.0, 'rate': 2.0}, 'after': {'shape': 3.0, 'rate': 2.0}}
+    >>> t = RatesPriorTable.model_validate({"family": "rates", "before": {"shape": 3, "rate": 2},
+    ...     "after": {"shape": 3, "rate": 2}, "role": "sceptical", "tag": "assumed", "rationale": "x"})
+    >>> resolve_rates_prior(t).before
+    Gamma(shape=3, rate=2)
     """
-    _unknown_fields(raw, RATES_FIELDS, where, "rates")
-    return {period: _gamma_params(raw, period, where) for period in RATES_FIELDS}
+    return TwoRatePrior(before=Gamma(table.before.shape, table.before.rate),
+                        after=Gamma(table.after.shape, table.after.rate))
 
 
-def resolve_rates_prior(params: dict, endpoint=None) -> TwoRatePrior:
-    """The :class:`TwoRatePrior` of a parsed ``rates`` prior (the same for every endpoint)."""
-    return TwoRatePrior(before=Gamma(**params["before"]), after=Gamma(**params["after"]))
+_LOG_RR = ('Prior of log RR: { mean, sd }, or a Spiegelhalter preset "reference" (sd 10), "sceptical" '
+           '(centred on no effect, P(RR < rr_alt) = tail) or "enthusiastic" (centred on rr_alt, '
+           'P(RR > 1) = tail).')
+LogRRField = forms(text=Literal[LOG_RR_PRESETS], table=NormalParams)
 
 
-LOG_RR_FIELDS = ("log_rr", "rr_alt", "tail", "baseline")
+class _LogRRFields(PriorTable):
+    log_rr: LogRRField = Field(description=_LOG_RR)
+    rr_alt: Probability = Field(0.5, description="The hoped-for rate ratio of the presets.")
+    tail: Probability = Field(0.05, description="The presets' tail probability.")
+
+    def log_rr_normal(self) -> Normal:
+        """The Normal prior of log RR (a preset as :func:`log_rr_priors` defines it).
+
+        >>> t = LogRRPriorTable.model_validate({"family": "log_rr", "log_rr": "sceptical",
+        ...     "role": "sceptical", "tag": "assumed", "rationale": "x"})
+        >>> round(t.log_rr_normal().scale, 4)
+        0.4214
+        """
+        if isinstance(self.log_rr, str):
+            normal = log_rr_priors(rr_alt=self.rr_alt, tail=self.tail)[self.log_rr].log_rr
+            return Normal(float(normal.loc), float(normal.scale))
+        return Normal(self.log_rr.mean, self.log_rr.sd)
 
 
-def parse_log_rr(raw: dict, where: str) -> dict:
-    """The ``log_rr`` field of a spec prior, as ``{"mean": m, "sd": s}``.
+class LogRRPriorTable(_LogRRFields):
+    """``family = "log_rr"``: a Normal prior on log RR, the log-linear rate model's
+    (:class:`LogRRPrior`)."""
 
-    Either explicit, ``log_rr = { mean = 0, sd = 0.42 }``, or Spiegelhalter's
-    ``log_rr = "sceptical" | "enthusiastic" | "reference"`` with ``rr_alt`` (default 0.5) and
-    ``tail`` (default 0.05), as :func:`log_rr_priors` defines them.
+    family: Literal["log_rr"] = Field(description='"log_rr".')
+    baseline: GammaParams = Field(GammaParams(shape=0.5, rate=VAGUE_RATE), description=(
+        "Gamma prior of the rate before (default Gamma(1/2, 1e-6), nearly Jeffreys)."))
 
-    >>> p = parse_log_rr({"log_rr": "sceptical"}, "priors.s")
-    >>> p["mean"], round(p["sd"], 4)
-    (0.0, 0.4214)
+
+def resolve_log_rr_prior(table: LogRRPriorTable, endpoint=None) -> LogRRPrior:
+    """The :class:`LogRRPrior` of a ``log_rr`` prior (the same for every endpoint)."""
+    return LogRRPrior(table.log_rr_normal(), Gamma(table.baseline.shape, table.baseline.rate))
+
+
+class PatientRatesPriorTable(_LogRRFields):
+    """``family = "patient_rates"``: the hyperpriors of the per-patient model
+    (:class:`PatientRatePrior`); ``log_rr`` as for ``family = "log_rr"``."""
+
+    family: Literal["patient_rates"] = Field(description='"patient_rates".')
+    mean_log_rate: NormalParams = Field(NormalParams(mean=0.0, sd=2.5), description=(
+        "Normal prior of the mean log rate before (default mean 0, sd 2.5)."))
+    frailty_sd: Positive = Field(1.0, description="HalfNormal scale of the patients' log-rate sd.")
+    effect_sd: Positive = Field(0.5, description="HalfNormal scale of the patient-specific log RR sd "
+                                "(with varying_effect).")
+    overdispersion: Positive = Field(1.0, description="HalfNormal scale of the overdispersion "
+                                     "(with overdispersion).")
+
+
+def resolve_patient_rates_prior(table: PatientRatesPriorTable, endpoint=None) -> PatientRatePrior:
+    """The :class:`PatientRatePrior` of a ``patient_rates`` prior (the same for every endpoint).
+
+    >>> t = PatientRatesPriorTable.model_validate({"family": "patient_rates", "log_rr": "sceptical",
+    ...     "frailty_sd": 0.8, "role": "sceptical", "tag": "assumed", "rationale": "x"})
+    >>> p = resolve_patient_rates_prior(t)
+    >>> round(p.log_rr.scale, 4), p.frailty_sd, p.effect_sd
+    (0.4214, HalfNormal(scale=0.8), HalfNormal(scale=0.5))
     """
-    spec = raw.get("log_rr")
-    if isinstance(spec, str):
-        v.one_of(spec, LOG_RR_PRESETS, f"{where}.log_rr", SpecError)
-        rr_alt = v.open_unit(raw.get("rr_alt", 0.5), f"{where}.rr_alt", SpecError)
-        tail = v.open_unit(raw.get("tail", 0.05), f"{where}.tail", SpecError)
-        normal = log_rr_priors(rr_alt=rr_alt, tail=tail)[spec].log_rr
-        return {"mean": float(normal.loc), "sd": float(normal.scale)}
-    if isinstance(spec, dict):
-        return {"mean": v.finite_real(spec.get("mean"), f"{where}.log_rr.mean", SpecError),
-                "sd": v.positive(spec.get("sd"), f"{where}.log_rr.sd", SpecError)}
-    raise SpecError("needs { mean = ..., sd = ... } or one of 'reference', 'sceptical', "
-                    "'enthusiastic'", field=f"{where}.log_rr")
-
-
-def parse_log_rr_prior(raw: dict, where: str) -> dict:
-    """``family = "log_rr"``: a Normal prior on log RR (the log-linear rate model).
-
-    ``log_rr`` as :func:`parse_log_rr`; ``baseline = { shape, rate }`` is the Gamma prior of
-    the rate before (default Gamma(1/2, 1e-6)).
-
-    >>> parse_log_rr_prior({"log_rr": {"mean": 0.0, "sd": 10.0}}, "priors.r")
-    {'log_rr': {'mean': 0.0, 'sd': 10.0}, 'baseline': {'shape': 0.5, 'rate': 1e-06}}
-    """
-    _unknown_fields(raw, LOG_RR_FIELDS, where, "log_rr")
-    return {"log_rr": parse_log_rr(raw, where),
-            "baseline": _gamma_params(raw, "baseline", where, {"shape": 0.5, "rate": VAGUE_RATE})}
-
-
-def resolve_log_rr_prior(params: dict, endpoint=None) -> LogRRPrior:
-    """The :class:`LogRRPrior` of a parsed ``log_rr`` prior (the same for every endpoint)."""
-    return LogRRPrior(Normal(**params["log_rr"]), Gamma(**params["baseline"]))
-
-
-#: the fields of a ``[priors.<name>]`` table with ``family = "patient_rates"``
-PATIENT_PRIOR_FIELDS = ("log_rr", "rr_alt", "tail", "mean_log_rate", "frailty_sd", "effect_sd",
-                        "overdispersion")
-
-
-def parse_patient_rates_prior(raw: dict, where: str) -> dict:
-    """Validate a ``[priors.<name>]`` table with ``family = "patient_rates"``.
-
-    Fields (all but ``log_rr`` optional, defaults those of :class:`PatientRatePrior`):
-
-    - ``log_rr``: ``{ mean, sd }`` or ``"reference"`` / ``"sceptical"`` / ``"enthusiastic"``
-      with ``rr_alt`` (default 0.5) and ``tail`` (default 0.05), parsed exactly as for
-      ``family = "log_rr"`` (:func:`parse_log_rr`, Spiegelhalter et al. 1994);
-    - ``mean_log_rate = { mean, sd }``: Normal prior of the mean log rate before (default 0, 2.5);
-    - ``frailty_sd``, ``effect_sd``, ``overdispersion``: HalfNormal scales (defaults 1, 0.5, 1).
-
-    Example
-    -------
-    >>> p = parse_patient_rates_prior({"log_rr": "sceptical", "frailty_sd": 0.8}, "priors.s")
-    >>> p["log_rr"]["mean"], round(p["log_rr"]["sd"], 4), p["frailty_sd"], p["effect_sd"]
-    (0.0, 0.4214, 0.8, 0.5)
-    """
-    _unknown_fields(raw, PATIENT_PRIOR_FIELDS, where, "patient_rates")
-    if "log_rr" not in raw:
-        raise SpecError("missing field: { mean = ..., sd = ... } or 'reference', 'sceptical', "
-                        "'enthusiastic'", field=f"{where}.log_rr")
-    out = {"log_rr": parse_log_rr(raw, where)}
-    mlr = raw.get("mean_log_rate", {"mean": 0.0, "sd": 2.5})
-    if not isinstance(mlr, dict):
-        raise SpecError("needs { mean = ..., sd = ... }", field=f"{where}.mean_log_rate")
-    out["mean_log_rate"] = {"mean": v.finite_real(mlr.get("mean"), f"{where}.mean_log_rate.mean", SpecError),
-                            "sd": v.positive(mlr.get("sd"), f"{where}.mean_log_rate.sd", SpecError)}
-    for key, default in (("frailty_sd", 1.0), ("effect_sd", 0.5), ("overdispersion", 1.0)):
-        out[key] = v.positive(raw.get(key, default), f"{where}.{key}", SpecError)
-    return out
-
-
-def resolve_patient_rates_prior(params: dict, endpoint=None) -> PatientRatePrior:
-    """The :class:`PatientRatePrior` of a parsed ``patient_rates`` prior (same for every endpoint)."""
-    return PatientRatePrior(log_rr=Normal(params["log_rr"]["mean"], params["log_rr"]["sd"]),
-                            mean_log_rate=Normal(**params["mean_log_rate"]),
-                            frailty_sd=HalfNormal(params["frailty_sd"]),
-                            effect_sd=HalfNormal(params["effect_sd"]),
-                            overdispersion=HalfNormal(params["overdispersion"]))
+    return PatientRatePrior(log_rr=table.log_rr_normal(),
+                            mean_log_rate=Normal(table.mean_log_rate.mean, table.mean_log_rate.sd),
+                            frailty_sd=HalfNormal(table.frailty_sd), effect_sd=HalfNormal(table.effect_sd),
+                            overdispersion=HalfNormal(table.overdispersion))

@@ -21,8 +21,7 @@ from ... import _validate as v
 from ..._constants import CRED_LEVEL
 from ...checks import pct
 from ...data import PrePostRates, Rate
-from ...errors import DataError, PriorError, SpecError
-from ...provenance import check_tag
+from ...errors import DataError, PriorError
 from .exact import two_rate_posterior
 from .priors import TwoRatePrior
 from .reference import conditional_to_rr
@@ -276,34 +275,3 @@ class ScenarioGrid:
     exposure_after: tuple
     tag: str = "assumed"
     source: str = ""
-
-
-def parse_scenarios(raw, where: str = "scenarios") -> ScenarioGrid:
-    """An ``[endpoints.scenarios]`` table into a :class:`ScenarioGrid` (errors name the field).
-
-    >>> parse_scenarios({"events_before": [10, 40], "exposure_before": [20.0], "exposure_after": [10.0],
-    ...                  "tag": "assumed", "source": "a guess"}).events_before
-    (10, 40)
-    """
-    if not isinstance(raw, dict):
-        raise SpecError("must be a table", field=where)
-    known = {"events_before", "exposure_before", "exposure_after", "tag", "source"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise SpecError(f"unknown field(s) {unknown}; allowed: {sorted(known)}", field=f"{where}.{unknown[0]}")
-    out = {}
-    for key in ("events_before", "exposure_before", "exposure_after"):
-        vals = raw.get(key)
-        if not isinstance(vals, list) or not vals:
-            raise SpecError("needs a non-empty list", field=f"{where}.{key}")
-        if key == "events_before":
-            parsed = tuple(v.count(x, f"{where}.{key}", SpecError) for x in vals)
-            if min(parsed) < 1:
-                raise SpecError("every number of events before must be at least 1", field=f"{where}.{key}")
-        else:
-            parsed = tuple(v.positive(x, f"{where}.{key}", SpecError) for x in vals)
-        out[key] = parsed
-    source = raw.get("source")
-    if not isinstance(source, str) or not source.strip():
-        raise SpecError("every number needs a 'source'", field=f"{where}.source")
-    return ScenarioGrid(**out, tag=check_tag(raw.get("tag"), f"{where}.tag"), source=source)

@@ -40,22 +40,23 @@ from .priors import (
     MODELS,
     PiecewisePrior,
     SurvivalPrior,
+    SurvivalPriorTable,
     WeibullPrior,
-    parse_survival_prior,
     resolve_survival_prior,
 )
 from .reference import SurvivalReference
-from .spec import time_to_event_from_spec
+from .spec import TimeToEventTable, time_to_event_from_spec
 from .weibull import WeibullSurvival
 
 __all__ = [
     "ExponentialSurvival", "WeibullSurvival", "PiecewiseExponentialSurvival", "SurvivalModel",
     "WeibullPrior", "PiecewisePrior", "SurvivalPrior", "SurvivalReference", "TimeToEventEndpoint",
-    "quantile_cuts", "piece_statistics", "parse_survival_prior", "resolve_survival_prior",
-    "time_to_event_from_spec", "MODELS", "KIND",
+    "quantile_cuts", "piece_statistics", "SurvivalPriorTable", "resolve_survival_prior",
+    "TimeToEventTable", "time_to_event_from_spec", "MODELS", "KIND",
 ]
 
 #: the registry entry of the spec kind ``time_to_event`` and its prior family ``survival``
 KIND = Kind("time_to_event", TimeToEventEndpoint, time_to_event_from_spec, prior_family="survival",
-            prior_families={"survival": PriorFamily(parse_survival_prior, resolve_survival_prior,
-                                                    takes="survival")})
+            prior_families={"survival": PriorFamily(SurvivalPriorTable, resolve_survival_prior,
+                                                    takes="survival")},
+            schema=TimeToEventTable)

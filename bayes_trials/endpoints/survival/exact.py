@@ -115,8 +115,8 @@ class MonotoneTransform(Distribution):
         out = np.asarray(self._g(np.asarray(self.base.ppf(1 - q if self.decreasing else q), dtype=float)))
         return out if out.ndim else float(out)
 
-    def rvs(self, size=None, random_state=None):
-        return self._g(np.asarray(self.base.rvs(size=size, random_state=random_state), dtype=float))
+    def rvs(self, size=None, seed=None):
+        return self._g(np.asarray(self.base.rvs(size=size, seed=seed), dtype=float))
 
     def __repr__(self) -> str:
         return f"{self.label or 'g'}({self.base!r})"

@@ -6,17 +6,23 @@
 - :class:`PiecewisePrior`: a Normal prior on the first log hazard, a HalfNormal prior on the
   random-walk step sd :math:`\\tau`, a Normal prior on :math:`\\beta`;
 - :class:`SurvivalPrior`: one of each, the named prior of a ``time_to_event`` endpoint
-  (spec family ``survival``: :func:`parse_survival_prior`, :func:`resolve_survival_prior`).
+  (spec family ``survival``: :class:`SurvivalPriorTable`, :func:`resolve_survival_prior`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ... import _validate as v
+from ..._schema import Positive, SpecModel
 from ...distributions import Gamma, HalfNormal, Normal, components_of
-from ...errors import PriorError, SpecError
+from ...errors import PriorError
+from ..table import GammaParams, NormalParams, PriorTable
 
 #: the models a ``time_to_event`` endpoint can fit, in report order
 MODELS = ("exponential", "weibull", "piecewise")
@@ -172,95 +178,85 @@ class SurvivalPrior:
 
 
 # --- the spec prior family ``survival`` ---------------------------------------------------
-def _normal_params(raw, where: str) -> dict:
-    if not isinstance(raw, dict):
-        raise SpecError("needs { mean = ..., sd = ... }", field=where)
-    return {"mean": v.finite_real(raw.get("mean"), f"{where}.mean", SpecError),
-            "sd": v.positive(raw.get("sd"), f"{where}.sd", SpecError)}
+class WeibullParams(SpecModel):
+    """The Weibull model's priors: Normal priors on log scale and log shape."""
+
+    log_scale: NormalParams = Field(description="Normal prior of log sigma (sigma in the data's time unit).")
+    log_shape: NormalParams | None = Field(None, description="Normal prior of log k (default mean 0, sd 1).")
 
 
-def parse_survival_prior(raw: dict, where: str) -> dict:
-    """Validate a ``[priors.<name>]`` table with ``family = "survival"``.
+class PiecewiseParams(SpecModel):
+    """The piecewise-exponential model's priors."""
 
-    Fields: ``preset = "vague"`` (resolved per endpoint at its landmark), and/or explicit
-    parts that replace the preset's: ``exponential = { shape, rate }`` (Gamma on the hazard
-    per time unit), ``weibull = { log_scale = {mean, sd}, log_shape = {mean, sd} }``,
-    ``piecewise = { log_hazard = {mean, sd}, smoothing = <HalfNormal scale> }``,
-    ``log_hr = { mean, sd }`` (two groups). Without a preset every part the endpoint's
-    models need must be given (checked when the prior is resolved for the endpoint).
+    log_hazard: NormalParams = Field(description="Normal prior of the first piece's log hazard.")
+    smoothing: Positive | None = Field(None, description="HalfNormal scale of the random-walk step sd "
+                                       "(default 0.5).")
 
-    >>> parse_survival_prior({"family": "survival", "exponential": {"shape": 4, "rate": 69.25}},
-    ...                      "priors.sceptical")["exponential"]
-    {'shape': 4.0, 'rate': 69.25}
+
+class SurvivalPriorTable(PriorTable):
+    """``family = "survival"``: one prior per survival model (:class:`SurvivalPrior`).
+
+    ``preset = "vague"`` is resolved per endpoint at its landmark; explicit parts replace the
+    preset's. Without a preset every part the endpoint's models need must be given (checked
+    when the prior is resolved for the endpoint).
     """
-    known = {"family", "role", "tag", "rationale", "preset", "exponential", "weibull", "piecewise",
-             "log_hr"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise SpecError(f"unknown field(s) {unknown}; a survival prior takes "
-                        f"{sorted(known - {'family', 'role', 'tag', 'rationale'})}", field=where)
-    out: dict = {"preset": None}
-    if "preset" in raw:
-        out["preset"] = v.one_of(raw["preset"], ("vague",), f"{where}.preset", SpecError)
-    if "exponential" in raw:
-        g = raw["exponential"]
-        if not isinstance(g, dict):
-            raise SpecError("needs { shape = ..., rate = ... } (a Gamma prior on the hazard)",
-                            field=f"{where}.exponential")
-        out["exponential"] = {k: v.positive(g.get(k), f"{where}.exponential.{k}", SpecError)
-                              for k in ("shape", "rate")}
-    if "weibull" in raw:
-        w = raw["weibull"]
-        if not isinstance(w, dict) or "log_scale" not in w:
-            raise SpecError("needs log_scale = { mean, sd } (and optionally log_shape)",
-                            field=f"{where}.weibull")
-        out["weibull"] = {k: _normal_params(w[k], f"{where}.weibull.{k}")
-                          for k in ("log_scale", "log_shape") if k in w}
-    if "piecewise" in raw:
-        p = raw["piecewise"]
-        if not isinstance(p, dict) or "log_hazard" not in p:
-            raise SpecError("needs log_hazard = { mean, sd } (and optionally smoothing)",
-                            field=f"{where}.piecewise")
-        out["piecewise"] = {"log_hazard": _normal_params(p["log_hazard"], f"{where}.piecewise.log_hazard")}
-        if "smoothing" in p:
-            out["piecewise"]["smoothing"] = v.positive(p["smoothing"], f"{where}.piecewise.smoothing",
-                                                       SpecError)
-    if "log_hr" in raw:
-        out["log_hr"] = _normal_params(raw["log_hr"], f"{where}.log_hr")
-    if out["preset"] is None and not any(k in out for k in MODELS):
-        raise SpecError("needs preset = \"vague\" or explicit exponential / weibull / piecewise parts",
-                        field=where)
-    return out
+
+    family: Literal["survival"] = Field(description='"survival".')
+    preset: Literal["vague"] | None = Field(None, description='"vague": Gamma(1/2, 0.001) on the hazard, '
+                                            "vague Weibull and piecewise priors at the landmark.")
+    exponential: GammaParams | None = Field(None, description="Gamma prior of the hazard per time unit.")
+    weibull: WeibullParams | None = Field(None, description="The Weibull model's priors.")
+    piecewise: PiecewiseParams | None = Field(None, description="The piecewise model's priors.")
+    log_hr: NormalParams | None = Field(None, description="Normal prior of the log hazard ratio (two "
+                                        "groups; default mean 0, sd 2).")
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.preset is None and all(getattr(self, m) is None for m in MODELS):
+            raise PydanticCustomError("survival_prior", "{reason}", {
+                "reason": 'needs preset = "vague" or explicit exponential / weibull / piecewise parts'})
+        return self
 
 
-def resolve_survival_prior(params: dict, endpoint) -> SurvivalPrior:
-    """The :class:`SurvivalPrior` of a parsed ``survival`` prior for ``endpoint``.
+def resolve_survival_prior(table: SurvivalPriorTable, endpoint) -> SurvivalPrior:
+    """The :class:`SurvivalPrior` of a ``survival`` prior for ``endpoint``.
 
     A preset is taken at the endpoint's landmark; explicit parts replace the preset's.
     Without a preset, every model the endpoint fits needs its part (:class:`PriorError`
     naming the first missing one); parts of models it does not fit are filled vaguely.
+
+    >>> from types import SimpleNamespace
+    >>> t = SurvivalPriorTable.model_validate({"family": "survival", "exponential": {"shape": 4,
+    ...     "rate": 69.25}, "role": "sceptical", "tag": "assumed", "rationale": "x"})
+    >>> resolve_survival_prior(t, SimpleNamespace(landmark=12.0, models=("exponential",))).exponential
+    Gamma(shape=4, rate=69.25)
     """
     typical = endpoint.landmark
     models = getattr(endpoint, "models", MODELS)
-    if not params.get("preset"):
-        missing = [m for m in models if m not in params]
+    if not table.preset:
+        missing = [m for m in models if getattr(table, m) is None]
         if missing:
             raise PriorError(f"the endpoint fits {', '.join(models)}; no prior given for "
                              f"{', '.join(missing)} (add it, or preset = \"vague\")", field=missing[0])
     base = SurvivalPrior.vague(typical)
-    log_hr = Normal(**params["log_hr"]) if "log_hr" in params else base.weibull.log_hr
-    expo = Gamma(**params["exponential"]) if "exponential" in params else base.exponential
+
+    def normal(p: NormalParams) -> Normal:
+        return Normal(p.mean, p.sd)
+
+    log_hr = normal(table.log_hr) if table.log_hr is not None else base.weibull.log_hr
+    expo = Gamma(table.exponential.shape, table.exponential.rate) if table.exponential is not None \
+        else base.exponential
     wb = base.weibull
-    if "weibull" in params:
-        wp = params["weibull"]
-        wb = WeibullPrior(log_scale=Normal(**wp["log_scale"]),
-                          log_shape=Normal(**wp["log_shape"]) if "log_shape" in wp else wb.log_shape)
+    if table.weibull is not None:
+        wp = table.weibull
+        wb = WeibullPrior(log_scale=normal(wp.log_scale),
+                          log_shape=normal(wp.log_shape) if wp.log_shape is not None else wb.log_shape)
     wb = WeibullPrior(log_scale=wb.log_scale, log_shape=wb.log_shape, log_hr=log_hr)
     pw = base.piecewise
-    if "piecewise" in params:
-        pp = params["piecewise"]
-        pw = PiecewisePrior(log_hazard=Normal(**pp["log_hazard"]),
-                            smoothing=HalfNormal(pp["smoothing"]) if "smoothing" in pp else pw.smoothing)
+    if table.piecewise is not None:
+        pp = table.piecewise
+        pw = PiecewisePrior(log_hazard=normal(pp.log_hazard),
+                            smoothing=HalfNormal(pp.smoothing) if pp.smoothing is not None else pw.smoothing)
     pw = PiecewisePrior(log_hazard=pw.log_hazard, smoothing=pw.smoothing, log_hr=log_hr)
-    explicit = any(k in params for k in (*MODELS, "log_hr"))
-    return SurvivalPrior(expo, wb, pw, preset="" if explicit else (params.get("preset") or ""))
+    explicit = any(getattr(table, k) is not None for k in (*MODELS, "log_hr"))
+    return SurvivalPrior(expo, wb, pw, preset="" if explicit else (table.preset or ""))

@@ -11,8 +11,8 @@ The data come from one of two CSV forms, paths relative to the spec file:
   then ``derived`` from what was printed.
 
 Then ``landmark`` (required), ``landmarks``, ``horizon``, ``target`` (survival at the
-landmark to compare with), ``models``, ``cuts`` or ``n_pieces``, ``time_unit``. See
-``models/examples/illustrative_car_t_efs.toml``.
+landmark to compare with), ``models``, ``cuts`` or ``n_pieces``, ``time_unit``: the schema
+is :class:`TimeToEventTable`. See ``models/examples/illustrative_car_t_efs.toml``.
 """
 
 from __future__ import annotations
@@ -20,27 +20,57 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
+from pydantic import Field
 
-from ... import _validate as v
+from ..._schema import Number, Positive, PositiveCount, TagName, Text, forms
 from ...data import TimeToEvent
 from ...data.ipd import reconstruct_ipd, validate_at_risk, validate_curve
 from ...errors import DataError, SpecError
-from ...provenance import Sourced, sourced
+from ...provenance import Defaults, Sourced, SourcedNumber
+from ..table import Benchmarks, EndpointTable, Published
 from .endpoint import TIME_UNITS, TimeToEventEndpoint
 from .priors import MODELS
 
-KNOWN = {"id", "kind", "label", "tag", "source", "notes", "priors", "published", "benchmarks",
-         "patients_csv", "time_column", "event_column", "group_column", "reference_group",
-         "curve_csv", "at_risk_csv", "total_events", "time_unit", "landmark", "landmarks",
-         "horizon", "target", "models", "cuts", "n_pieces"}
+
+class TimeToEventTable(EndpointTable):
+    """``kind = "time_to_event"``: patient times to an event (or a digitised Kaplan-Meier curve),
+    fitted by exponential, Weibull and piecewise-exponential models."""
+
+    kind: Literal["time_to_event"] = Field(description='"time_to_event".')
+    tag: TagName = Field(description="Provenance of the data files (published, derived or assumed; data "
+                         "reconstructed from a published curve are derived).")
+    source: Text = Field(description="Where the data files come from.")
+    patients_csv: Text | None = Field(None, description="Patient data, relative to the spec file: a time "
+                                      "column, an event column (1 event, 0 censored), optionally a group.")
+    time_column: Text | None = Field(None, description="patients_csv's time column (default time).")
+    event_column: Text | None = Field(None, description="patients_csv's event column (default event).")
+    group_column: Text | None = Field(None, description="patients_csv's group column (two groups).")
+    reference_group: forms(text=Text, number=Number) | None = Field(
+        None, description="The group hazard ratios are taken against (default: the first).")
+    curve_csv: Text | None = Field(None, description="A digitised Kaplan-Meier curve (columns time, "
+                                   "survival), relative to the spec file, with at_risk_csv.")
+    at_risk_csv: Text | None = Field(None, description="Its numbers at risk (columns time, n_at_risk).")
+    total_events: SourcedNumber | None = Field(None, description="The curve's total events, if printed.")
+    time_unit: Literal[TIME_UNITS] = Field("months", description="The data's time unit.")
+    landmark: SourcedNumber = Field(description="The time at which survival is compared with the target.")
+    landmarks: list[Positive] = Field(default_factory=list, description="Further times to report "
+                                      "survival at.")
+    horizon: SourcedNumber | None = Field(None, description="The restricted mean survival time's horizon.")
+    target: SourcedNumber | None = Field(None, description="Survival at the landmark to compare with: "
+                                         "P(S(landmark) > target) is reported.")
+    models: list[Literal[MODELS]] = Field(list(MODELS), min_length=1, description="The models to fit.")
+    cuts: list[Positive] | None = Field(None, min_length=1, description="The piecewise model's cut points "
+                                        "(increasing), or n_pieces.")
+    n_pieces: PositiveCount | None = Field(None, description="Pieces of equal events (default 4), or cuts.")
+    published: Published
+    benchmarks: Benchmarks
 
 
-def _read_csv(base: Path, raw: dict, key: str):
-    rel = raw[key]
-    if not isinstance(rel, str) or not rel.strip():
-        raise SpecError(f"must be a path (relative to the spec file), got {rel!r}", field=key)
+def _read_csv(base: Path, table, key: str):
+    rel = getattr(table, key)
     path = (base / rel) if not Path(rel).is_absolute() else Path(rel)
     try:
         frame = pd.read_csv(path)
@@ -74,19 +104,19 @@ def _file_source(source: str, path: Path, base: Path) -> str:
     return f"{source} [file {shown}, sha256 {digest}]"
 
 
-def _patients(raw: dict, base: Path, tag: str, source: str):
+def _patients(table, base: Path, tag: str, source: str):
     for key in ("curve_csv", "at_risk_csv", "total_events"):
-        if key in raw:
+        if getattr(table, key) is not None:
             raise SpecError("only with a digitised curve (curve_csv)", field=key)
-    path, frame = _read_csv(base, raw, "patients_csv")
+    path, frame = _read_csv(base, table, "patients_csv")
     cols = {}
     for key, default in (("time_column", "time"), ("event_column", "event"), ("group_column", None)):
-        col = raw.get(key, default)
+        col = getattr(table, key) or default
         if col is None:
             continue
-        if not isinstance(col, str) or col not in frame.columns:
+        if col not in frame.columns:
             raise SpecError(f"{path}: no column {col!r}; columns are {list(frame.columns)}",
-                            field=f"patients_csv.{col}" if isinstance(col, str) else key)
+                            field=f"patients_csv.{col}")
         cols[key] = col
     try:
         data = TimeToEvent(frame[cols["time_column"]].to_numpy(), frame[cols["event_column"]].to_numpy(),
@@ -98,17 +128,17 @@ def _patients(raw: dict, base: Path, tag: str, source: str):
     return data, None, tag, _file_source(source, path, base), {}
 
 
-def _curve(raw: dict, base: Path, defaults: dict, tag: str, source: str):
+def _curve(table, base: Path, defaults: Defaults, tag: str, source: str):
     for key in ("curve_csv", "at_risk_csv"):
-        if key not in raw:
+        if getattr(table, key) is None:
             raise SpecError("a digitised curve needs both curve_csv and at_risk_csv", field=key)
     for key in ("group_column", "reference_group", "time_column", "event_column"):
-        if key in raw:
+        if getattr(table, key) is not None:
             raise SpecError("only with patient data (patients_csv); a digitised curve is one group",
                             field=key)
-    cpath, cframe = _read_csv(base, raw, "curve_csv")
-    apath, aframe = _read_csv(base, raw, "at_risk_csv")
-    total = sourced(raw, "total_events", defaults, required=False)
+    cpath, cframe = _read_csv(base, table, "curve_csv")
+    apath, aframe = _read_csv(base, table, "at_risk_csv")
+    total = defaults.sourced(table.total_events, "total_events", required=False)
     try:
         validate_curve(cframe)
     except DataError as err:
@@ -131,14 +161,10 @@ def _curve(raw: dict, base: Path, defaults: dict, tag: str, source: str):
     return data, reconstruction, data_tag, data_source, ({} if total is None else {"total_events": total})
 
 
-def _cuts(raw: dict):
-    cuts = raw.get("cuts")
+def _cuts(table):
+    cuts = table.cuts
     if cuts is None:
         return None
-    if not isinstance(cuts, list) or not cuts:
-        raise SpecError("must be a non-empty list of increasing times", field="cuts")
-    for i, c in enumerate(cuts):
-        v.positive(c, f"cuts[{i}]", SpecError)
     back = [i for i in range(1, len(cuts)) if cuts[i] <= cuts[i - 1]]
     if back:
         raise SpecError(f"cut points must increase: {cuts[back[0]]:g} after {cuts[back[0] - 1]:g}",
@@ -146,8 +172,8 @@ def _cuts(raw: dict):
     return tuple(cuts)
 
 
-def time_to_event_from_spec(raw: dict, defaults: dict, name: str, base_dir=None):
-    """Build a :class:`TimeToEventEndpoint` from a ``[[endpoints]]`` table (``kind = "time_to_event"``).
+def time_to_event_from_spec(table: TimeToEventTable, defaults: Defaults, name: str, base_dir=None):
+    """Build a :class:`TimeToEventEndpoint` from a validated ``kind = "time_to_event"`` table.
 
     Returns ``(endpoint, provenance)``; provenance maps each number (``landmark``,
     ``horizon``, ``target``, ``total_events``, and the data's ``n`` and ``events``) to a
@@ -161,51 +187,31 @@ def time_to_event_from_spec(raw: dict, defaults: dict, name: str, base_dir=None)
         ``at_risk_csv.n_at_risk``, ``landmark``, ...) and, for bad data, the file, the row
         and its line.
     """
-    unknown = sorted(set(raw) - KNOWN)
-    if unknown:
-        raise SpecError(f"unknown field(s) {unknown} for a time_to_event endpoint", field=unknown[0])
     base = Path(base_dir) if base_dir is not None else Path.cwd()
-    if defaults.get("tag") is None or not defaults.get("source"):
-        raise SpecError("a time_to_event endpoint needs 'tag' and 'source' for its data file",
-                        field="source")
-    tag, source = defaults["tag"], defaults["source"]
-    patients = "patients_csv" in raw
-    if patients == ("curve_csv" in raw or "at_risk_csv" in raw):
+    tag, source = table.tag, table.source
+    patients = table.patients_csv is not None
+    if patients == (table.curve_csv is not None or table.at_risk_csv is not None):
         raise SpecError("give either patients_csv (patient data) or curve_csv and at_risk_csv "
                         "(a digitised Kaplan-Meier curve and its numbers at risk)",
                         field="patients_csv" if patients else "curve_csv")
     data, reconstruction, data_tag, data_source, provenance = (
-        _patients(raw, base, tag, source) if patients else _curve(raw, base, defaults, tag, source))
+        _patients(table, base, tag, source) if patients else _curve(table, base, defaults, tag, source))
     provenance["n"] = Sourced(value=data.n, tag=data_tag, source=data_source)
     provenance["events"] = Sourced(value=data.events, tag=data_tag, source=data_source)
-    landmark = sourced(raw, "landmark", defaults)
+    landmark = defaults.sourced(table.landmark, "landmark")
     provenance["landmark"] = landmark
-    optional = {k: sourced(raw, k, defaults, required=False) for k in ("horizon", "target")}
+    optional = {k: defaults.sourced(getattr(table, k), k, required=False) for k in ("horizon", "target")}
     provenance.update({k: q for k, q in optional.items() if q is not None})
-    landmarks = raw.get("landmarks", [])
-    if not isinstance(landmarks, list):
-        raise SpecError("must be a list of times", field="landmarks")
-    for i, t in enumerate(landmarks):
-        v.positive(t, f"landmarks[{i}]", SpecError)
-    models = raw.get("models", list(MODELS))
-    if not isinstance(models, list) or not models:
-        raise SpecError(f"must be a non-empty list drawn from {list(MODELS)}", field="models")
-    for i, m in enumerate(models):
-        v.one_of(m, MODELS, f"models[{i}]", SpecError)
-    cuts = _cuts(raw)
-    n_pieces = raw.get("n_pieces", 4)
-    if "n_pieces" in raw and cuts is not None:
+    cuts = _cuts(table)
+    if table.n_pieces is not None and cuts is not None:
         raise SpecError("give cuts or n_pieces, not both", field="n_pieces")
-    if v.count(n_pieces, "n_pieces", SpecError) < 1:
-        raise SpecError("must be at least 1", field="n_pieces")
-    time_unit = v.one_of(raw.get("time_unit", "months"), TIME_UNITS, "time_unit", SpecError)
     value = {k: None if q is None else q.value for k, q in optional.items()}
     try:
         ep = TimeToEventEndpoint(
-            name=name, data=data, landmark=landmark.value, landmarks=tuple(landmarks),
-            horizon=value["horizon"], target=value["target"], models=tuple(models), cuts=cuts,
-            n_pieces=n_pieces, reference_group=raw.get("reference_group"), time_unit=time_unit,
-            label=raw.get("label", name), reconstruction=reconstruction)
+            name=name, data=data, landmark=landmark.value, landmarks=tuple(table.landmarks),
+            horizon=value["horizon"], target=value["target"], models=tuple(table.models), cuts=cuts,
+            n_pieces=4 if table.n_pieces is None else table.n_pieces, reference_group=table.reference_group,
+            time_unit=table.time_unit, label=table.label or name, reconstruction=reconstruction)
     except DataError as err:
         raise SpecError(err.reason, field=err.field) from None
     return ep, provenance

@@ -5,7 +5,7 @@ import pytest
 import bayes_trials as bt
 from bayes_trials.errors import SpecError
 
-from .conftest import LAD1
+from ..conftest import LAD1
 
 EVENTS = 'events = { value = 9, tag = "published"'
 N = 'n = { value = 9, tag = "published"'

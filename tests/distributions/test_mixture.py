@@ -79,7 +79,7 @@ def test_half_cauchy():
     np.testing.assert_allclose(hc.pdf(x), 2 / (np.pi * 0.5 * (1 + (x / 0.5) ** 2)), rtol=1e-12)
     assert hc.median == pytest.approx(0.5)
     assert repr(hc) == "HalfCauchy(scale=0.5)"
-    draws = hc.rvs(200_000, random_state=3)
+    draws = hc.rvs(200_000, seed=3)
     assert np.mean(draws <= 0.5) == pytest.approx(0.5, abs=0.005)
     with pytest.raises(PriorError, match="scale"):
         HalfCauchy(0)

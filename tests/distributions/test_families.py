@@ -66,7 +66,7 @@ def test_mixture_cdf_is_the_integral_of_its_pdf_and_ppf_inverts_it():
 
 def test_mixture_draws_have_its_moments():
     mix = bt.Mixture([bt.Beta(3.51, 5.49), bt.Beta(20, 2)], [0.6, 0.4])
-    draws = mix.rvs(200_000, random_state=1)
+    draws = mix.rvs(200_000, seed=1)
     assert draws.mean() == pytest.approx(mix.mean, abs=4 * mix.sd / np.sqrt(200_000))
     assert draws.std() == pytest.approx(mix.sd, rel=0.01)
 
