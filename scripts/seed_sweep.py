@@ -68,8 +68,11 @@ def main(argv=None) -> int:
         os.environ["BT_TEST_SEED_OFFSET"] = str(k)
         outcomes = Outcomes()
         start = time.perf_counter()
-        pytest.main([*args.files, "-q", "-p", "no:cacheprovider", "--no-header", "-p", "no:terminal"],
-                    plugins=[outcomes])
+        code = pytest.main([*args.files, "-q", "-p", "no:cacheprovider", "--tb=line"],
+                           plugins=[outcomes])
+        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            print(f"offset {k}: pytest stopped with {code!r}", flush=True)
+            return 2
         total_failed += len(outcomes.failed)
         total_run += outcomes.passed + len(outcomes.failed)
         print(f"offset {k:3d}: {outcomes.passed} passed, {len(outcomes.failed)} failed"
