@@ -36,6 +36,9 @@ DEFAULT_TARGET_ACCEPT = 0.9
 #: just under the ESS bar. (At 0.99 ArviZ's MCSE of the mean was seen to underestimate the
 #: error, z-scores with sd 1.3 over 30 seeds, so the retries stop at 0.95.)
 RETRIES = ((0.95, 2), (0.95, 4))
+#: points per batched model (prior grids and other many-fit loops): a grid is sampled in chunks
+#: of this many points, the last one padded, so one compile serves a grid of any size
+BATCH_SIZE = 64
 
 # --- check tolerances -----------------------------------------------------------------
 #: MCMC vs exact: a difference within this many Monte Carlo standard errors passes; for a

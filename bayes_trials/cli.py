@@ -10,6 +10,11 @@ The spec format: ``bayes-trials validate SPEC...`` checks specs without sampling
 per endpoint); ``bayes-trials init --kind KIND [--out FILE]`` writes a minimal commented spec
 of a kind; ``bayes-trials schema [--out FILE] [--markdown | --grid]`` writes the JSON Schema
 of the spec format (for TOML editors), its reference in Markdown, or the grid files' schema.
+
+``run`` and ``sensitivity`` take ``--workers N`` (sample in a Dask LocalCluster of N processes, each compiling the
+model structures it is given once; default 1: this process), ``--scheduler ADDRESS`` (a Dask
+cluster) and ``--profile`` (the seconds spent importing, loading the spec, compiling,
+sampling, summarising, checking and writing); the closing line gives the main ones.
 """
 
 from __future__ import annotations
@@ -22,13 +27,11 @@ import warnings
 
 import pandas as pd
 
-from . import _style, progress
-from .errors import BayesTrialsError
-from .output import check_output_folder
-from . import scale
+from . import _style, progress, scale
 from .endpoints.registry import KINDS
-from .errors import SpecError
-from .output import output_folder
+from .errors import BayesTrialsError, SpecError
+from .fit import TIMINGS
+from .output import check_output_folder, output_folder
 from .pipeline import analyse
 from .report import environment_lock, find_chromium, versions, write_design, write_report
 from .report.tables import summary_frame
@@ -39,7 +42,6 @@ from .spec import load_spec
 from .spec.reference import spec_reference
 from .spec.schema import spec_json_schema
 from .spec.starter import template, write_template
-
 
 #: the largest run seed: seeds are spread to every fit through numpy's SeedSequence, and
 #: recorded in reports and netCDF files as unsigned 32-bit integers
@@ -76,6 +78,58 @@ def _sampling_arguments(parser, *, tune: bool = True) -> None:
     parser.add_argument("--seed", type=seed_int, help=f"run seed, 0 to {MAX_SEED} (default: the spec's)")
 
 
+#: worker processes of ``run`` by default: 1, sampling in this process, measured faster than a
+#: LocalCluster for both seed specs on 2 cores (benchmarks/bench_specs.py)
+DEFAULT_RUN_WORKERS = 1
+#: the phases of :data:`bayes_trials.fit.TIMINGS` in the order a profile prints them
+PHASES = ("import", "spec", "compile", "sampling", "summaries", "checks", "writing")
+
+
+def _parallel_arguments(parser, *, default_workers: int) -> None:
+    parser.add_argument("--workers", type=positive_int,
+                        help=f"worker processes for MCMC (a Dask LocalCluster; default {default_workers}: "
+                             "this process, no Dask); each compiles the model structures it is given once")
+    parser.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): sample on that cluster")
+    parser.add_argument("--profile", action="store_true",
+                        help="print where the time went: import, spec, compile, sampling, summaries, "
+                             "checks, writing")
+
+
+def _process_age() -> float | None:
+    """Seconds from the start of this process to now."""
+    try:
+        import psutil
+
+        return max(0.0, time.time() - psutil.Process().create_time())
+    except Exception:  # noqa: BLE001 - psutil missing or the platform says nothing
+        return None
+
+
+#: seconds from the start of the process to this module's import (interpreter start-up and the
+#: package's imports); counted once, by the first command of the process
+_IMPORT_SECONDS = [_process_age()]
+
+
+def time_line(wall: float) -> str:
+    """``"21.3 s: compile 6.1 s, sampling 4.2 s, writing 3.0 s"``: where the time went."""
+    t = TIMINGS.totals()
+    parts = [f"{k} {t[k]:.1f} s" for k in ("compile", "sampling", "writing") if t.get(k, 0) >= 0.05]
+    return f"{wall:.1f} s" + (": " + ", ".join(parts) if parts else "")
+
+
+def profile_table(wall: float, workers: int | None) -> str:
+    """Each phase's seconds, entries and share of the wall time, and each compile's seconds."""
+    t, n = TIMINGS.totals(), TIMINGS.counts()
+    lines = [f"{'phase':<10} {'seconds':>8} {'entries':>8}  {'share':>6}"]
+    for k in [p for p in PHASES if p in t] + sorted(set(t) - set(PHASES)):
+        lines.append(f"{k:<10} {t[k]:8.2f} {n.get(k, 0):8d}  {100 * t[k] / wall:5.1f}%")
+    lines.append(f"{'wall':<10} {wall:8.2f}")
+    if workers and workers > 1:
+        lines.append(f"(compile and sampling ran in {workers} worker processes: their seconds are summed "
+                     "over the workers, so the shares can add up to more than 100%)")
+    return "\n".join(lines)
+
+
 def _out_arguments(parser, *, required: bool) -> None:
     parser.add_argument("--out", required=required,
                         help="folder to write: absent, empty, or a previous bayes_trials output "
@@ -102,13 +156,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--pdf", action="store_true",
                      help="also write report.pdf, printed from report.html by headless Chromium")
     _sampling_arguments(run)
+    _parallel_arguments(run, default_workers=DEFAULT_RUN_WORKERS)
     sen = sub.add_parser("sensitivity", help="prior grids, tipping points and data fragility, "
                                              "tables and figures")
     sen.add_argument("spec", help="path to a TOML re-analysis spec (models/<trial>.toml)")
     sen.add_argument("--grid", help="grid file (TOML; see bayes_trials.sensitivity.load_grid); "
                                     "default: the built-in grids")
     _out_arguments(sen, required=False)
-    sen.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786) for MCMC refits")
+    _parallel_arguments(sen, default_workers=1)
     sen.add_argument("--method", choices=("auto", "exact", "mcmc"),
                      help="exact posteriors (auto, the default) or MCMC refits checked against them")
     _sampling_arguments(sen, tune=False)
@@ -153,26 +208,44 @@ def _print_overview(result) -> None:
             print(f"\n{rid} (exact normal-normal posteriors):\n{table[cols].to_string(index=False)}")
 
 
+def _start_timing() -> float:
+    """Reset the time record (with the import time so far) and return the start of the wall
+    clock (the process's start when known)."""
+    TIMINGS.reset()
+    before = _IMPORT_SECONDS.pop() if _IMPORT_SECONDS else None
+    if before is not None:
+        TIMINGS.add("import", before)
+    return time.perf_counter() - (before or 0.0)
+
+
+def _workers(args, default: int) -> int:
+    return 1 if args.scheduler else (args.workers or default)
+
+
 def run(args, argv) -> int:
-    t0 = time.perf_counter()
-    progress.reset()
-    spec = load_spec(args.spec)
-    check_output_folder(args.out, force=args.force)
-    if args.pdf:
-        find_chromium()  # refuse before any analysis when the PDF cannot be printed
-    with warnings.catch_warnings():
+    t0 = _start_timing()
+    with TIMINGS.phase("spec"):
+        spec = load_spec(args.spec)
+        check_output_folder(args.out, force=args.force)
+        if args.pdf:
+            find_chromium()  # refuse before any analysis when the PDF cannot be printed
+    workers = _workers(args, DEFAULT_RUN_WORKERS)
+    # a scheduler's cluster for the run; else sample_all starts a LocalCluster when it pays
+    with warnings.catch_warnings(), scale.cluster(workers=1, scheduler=args.scheduler) as client:
         warnings.simplefilter("ignore", FutureWarning)
         result = analyse(spec, method=args.method, draws=args.draws, tune=args.tune,
-                         chains=args.chains, seed=args.seed)
-        with progress.stage("writing"):
-            out = write_report(result, args.out, argv=argv, force=args.force, pdf=args.pdf)
+                         chains=args.chains, seed=args.seed, client=client, workers=workers)
+    with warnings.catch_warnings(), TIMINGS.phase("writing"):
+        warnings.simplefilter("ignore", FutureWarning)
+        out = write_report(result, args.out, argv=argv, force=args.force, pdf=args.pdf)
     _print_overview(result)
     checks = result.checks()
     n_fail = int((checks["passed"] == False).sum())  # noqa: E712
-    total = time.perf_counter() - t0
+    wall = time.perf_counter() - t0
     print(f"\n{spec.trial['title']}: {len(checks)} checks, {n_fail} failed; report written to {out}"
-          + (" (with report.pdf)" if args.pdf else "")
-          + f" in {total:.1f} s ({progress.summary_line(total)})")
+          + (" with report.pdf" if args.pdf else "") + f" ({time_line(wall)})")
+    if args.profile:
+        print("\n" + profile_table(wall, workers), file=sys.stderr)
     if n_fail:
         print(checks[checks["passed"] == False][["endpoint", "kind", "name", "message"]]  # noqa: E712
               .to_string(index=False), file=sys.stderr)
@@ -180,8 +253,7 @@ def run(args, argv) -> int:
 
 
 def design(args, argv) -> int:
-    t0 = time.perf_counter()
-    progress.reset()
+    t0 = _start_timing()
     spec = load_spec(args.spec)
     check_output_folder(args.out, force=args.force)
     with warnings.catch_warnings():
@@ -198,20 +270,18 @@ def design(args, argv) -> int:
     if not designed:
         print(f"bayes-trials: error: {args.spec}: no endpoint states a decision rule", file=sys.stderr)
         return 2
-    with progress.stage("writing"):
+    with TIMINGS.phase("writing"):
         out = write_design(result, args.out, argv=argv, force=args.force)
     for name, d in designed.items():
         print(f"{name}: {d.rule}")
         print(d.table()[["decision", "boundary", "type1_error", "power"]].to_string(), "\n")
-    total = time.perf_counter() - t0
-    print(f"design written to {out} in {total:.1f} s ({progress.summary_line(total)})")
+    print(f"design written to {out} ({time_line(time.perf_counter() - t0)})")
     return 0
 
 
 def sensitivity(args, argv) -> int:
     """Validate spec, grid file and scheduler first; then compute, then write atomically."""
-    t0 = time.perf_counter()
-    progress.reset()
+    t0 = _start_timing()
     spec = load_spec(args.spec)
     gf = load_grid(args.grid, spec) if args.grid else None
     st = dict(gf.settings) if gf else {}
@@ -227,6 +297,7 @@ def sensitivity(args, argv) -> int:
     client = None
     if args.scheduler:
         client = scale.connect(args.scheduler, timeout=scale.CONNECT_TIMEOUT)
+    workers = _workers(args, 1)
     endpoints = [es for es in spec.endpoints
                  if KINDS[es.endpoint.kind].sensitivity is not None and es.endpoint.target is not None]
     if not endpoints:
@@ -245,7 +316,7 @@ def sensitivity(args, argv) -> int:
                     es, grid=grid, method=method, threshold=st.get("threshold"),
                     draws=st.get("draws", spec.sampling["draws"]), tune=st.get("tune", spec.sampling["tune"]),
                     chains=st.get("chains", spec.sampling["chains"]), seed=seed,
-                    level=st.get("level", spec.sampling["level"]), client=client)
+                    level=st.get("level", spec.sampling["level"]), client=client, workers=workers)
             progress.describe(f"{name}: fragility")
             with progress.stage("fragility"):
                 frag[name] = fragility(es, threshold=st.get("threshold"))
@@ -258,7 +329,7 @@ def sensitivity(args, argv) -> int:
 
     matplotlib.use("Agg")
 
-    with progress.stage("writing"), output_folder(out, force=args.force) as tmp:
+    with TIMINGS.phase("writing"), output_folder(out, force=args.force) as tmp:
         (tmp / "figures").mkdir()
         lines = [f"# Prior sensitivity: {spec.trial['title']}", "",
                  f"spec: {args.spec} (sha256 {spec.sha256[:12]}); grid: {args.grid or 'built-in'}; "
@@ -286,8 +357,10 @@ def sensitivity(args, argv) -> int:
         print(f"{name}: {res!r}")
     for r in tips[tips["data_case"] == "spec"].itertuples():
         print(f"tipping point {r.endpoint}: {r.message}")
-    total = time.perf_counter() - t0
-    print(f"sensitivity written to {out} in {total:.1f} s ({progress.summary_line(total)})")
+    wall = time.perf_counter() - t0
+    print(f"sensitivity written to {out} ({time_line(wall)})")
+    if args.profile:
+        print("\n" + profile_table(wall, workers), file=sys.stderr)
     return 0
 
 

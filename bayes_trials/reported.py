@@ -41,7 +41,7 @@ from ._constants import CRED_LEVEL
 from .checks import KINDS, Check
 from .distributions import Normal
 from .errors import DataError, PriorError, StatisticalWarning
-from .fit import derive_seed, sample
+from .fit import Inputs, derive_seed, sample
 from .quantity import Quantity
 from .summaries import tail_probability
 
@@ -498,11 +498,15 @@ def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", ci_level
 # the MCMC check
 # --------------------------------------------------------------------------------------
 
+#: the normal-normal model's one ``pm.Data`` array (a row per number)
+_NORMAL_INPUTS = Inputs(prior_mean=0.0, prior_sd=1.0, se=1.0, y=0.0)
+
+
 @dataclass(frozen=True)
 class NormalNormalModel:
     """The PyMC check of the exact re-analysis: :math:`\\beta \\sim N(m_0, s_0^2)`,
-    :math:`\\hat\\beta \\sim N(\\beta, s^2)`; prior and data as ``pm.Data`` (one compile
-    serves every prior and every reported effect)."""
+    :math:`\\hat\\beta \\sim N(\\beta, s^2)`; prior and data in one ``pm.Data`` array (one
+    compile serves every prior and every reported effect)."""
 
     lik: ReportedEffect
 
@@ -514,18 +518,16 @@ class NormalNormalModel:
         import pymc as pm
 
         with pm.Model() as model:
-            prior_mean = pm.Data("prior_mean", 0.0)
-            prior_sd = pm.Data("prior_sd", 1.0)
-            se = pm.Data("se", 1.0)
-            y = pm.Data("y", 0.0)
+            d = _NORMAL_INPUTS.declare()
+            prior_mean, prior_sd = d["prior_mean"][0], d["prior_sd"][0]
+            se, y = d["se"][0], d["y"][0]
             beta = pm.Normal("beta", mu=prior_mean, sigma=prior_sd)
             pm.Normal("y_obs", mu=beta, sigma=se, observed=y)
         return model
 
     def model_inputs(self, prior) -> dict:
         m0, s0 = (0.0, MCMC_FLAT_SD) if prior is None else (prior.mean, prior.sd)
-        return {"prior_mean": np.asarray(m0), "prior_sd": np.asarray(s0),
-                "se": np.asarray(self.lik.se), "y": np.asarray(self.lik.mean)}
+        return _NORMAL_INPUTS.pack(prior_mean=m0, prior_sd=s0, se=self.lik.se, y=self.lik.mean)
 
 
 def _mcmc(lik, table, delta, lower, tail, pct, draws, tune, chains, seed) -> pd.DataFrame:

@@ -19,6 +19,10 @@ Example
 
 from __future__ import annotations
 
+import logging
+import os
+from contextlib import contextmanager
+
 import numpy as np
 
 from .errors import BayesTrialsError
@@ -52,14 +56,61 @@ def connect(scheduler, timeout: float = CONNECT_TIMEOUT):
                            field="scheduler") from None
 
 
-def run_tasks(fn, args: list[tuple], client=None) -> list:
+def run_tasks(fn, args: list[tuple], client=None, on_done=None) -> list:
     """``[fn(*a) for a in args]``, here or on a Dask cluster (``client``: Client or address).
 
-    Results come back in the order of ``args``. Functions and arguments must be picklable
+    Results come back in the order of ``args``; ``on_done(k)`` is called as task ``k``
+    finishes (for a progress display). Functions and arguments must be picklable
     (module-level functions, plain data).
     """
     if client is None:
-        return [fn(*a) for a in args]
+        out = []
+        for k, a in enumerate(args):
+            out.append(fn(*a))
+            if on_done is not None:
+                on_done(k)
+        return out
     client = connect(client)
     futures = client.map(lambda a: fn(*a), args, pure=False)
+    if on_done is not None:
+        from dask.distributed import as_completed
+
+        position = {f.key: k for k, f in enumerate(futures)}
+        for f in as_completed(futures):
+            on_done(position[f.key])
     return client.gather(futures)
+
+
+def cores() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def cluster(workers: int | None = None, scheduler=None):
+    """A Dask client for the length of a ``with`` block, or None for no Dask.
+
+    ``scheduler`` (an address or a Client): that cluster. Otherwise a ``LocalCluster`` of
+    ``workers`` processes with one thread each (default: one per core), closed at the end;
+    ``workers=1`` gives None, the one-process path without Dask.
+    """
+    if scheduler is not None:
+        client = connect(scheduler, timeout=CONNECT_TIMEOUT)
+        try:
+            yield client
+        finally:
+            if client is not scheduler:
+                client.close()
+        return
+    workers = cores() if workers is None else int(workers)
+    if workers <= 1:
+        yield None
+        return
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as local, Client(local) as client:
+        yield client

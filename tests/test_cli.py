@@ -139,3 +139,34 @@ def test_console_entry_point(tmp_path):
                            "--method", "exact"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "hsct_free_survival_1y" in proc.stdout
+
+
+def test_exact_run_compiles_nothing_and_profiles_its_time(tmp_path, capsys):
+    from bayes_trials.fit import CACHE, TIMINGS
+
+    before = CACHE.compiles
+    assert main(["run", str(LAD1), "--out", str(tmp_path / "r"), "--method", "exact", "--profile"]) == 0
+    captured = capsys.readouterr()
+    closing = captured.out.strip().splitlines()[-1]
+    times = closing.rsplit("(", 1)[1]
+    assert "0 failed" in closing and "writing" in times and "compile" not in times
+    lines = captured.err.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("phase"))
+    table = {line.split()[0]: line.split()[1:] for line in lines[start + 1:] if line.strip()}
+    assert {"spec", "checks", "writing", "wall"} <= set(table) and "compile" not in table
+    assert CACHE.compiles == before and "compile" not in TIMINGS.totals()
+    # the phases are exclusive, so together they fit in the wall time
+    phases = sum(float(v[0]) for k, v in table.items() if k != "wall")
+    assert phases <= float(table["wall"][0]) + 0.01
+
+
+def test_run_with_an_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    from bayes_trials import scale
+
+    monkeypatch.setattr(scale, "CONNECT_TIMEOUT", 2.0)
+    out = tmp_path / "r"
+    assert main(["run", str(LAD1), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "no Dask scheduler answered" in capsys.readouterr().err and not out.exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(LAD1), "--out", str(out), "--workers", "0"])
+    assert exc.value.code == 2

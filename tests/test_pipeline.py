@@ -113,8 +113,12 @@ def test_a_deliberately_wrong_exact_value_fails_the_check():
            "eti95_high": 0.6, "eti95_high_cdf": 0.975, "ess_eti95_high": 1000, "exact_eti95_high": 0.6}
     checks = chk.mcmc_vs_exact(ep.name, "p", ep.quantity(), row)
     assert checks[0].passed is False and all(c.passed for c in checks[1:])
-    row["eti95_low_cdf"] = 0.025 + 5 * np.sqrt(0.025 * 0.975 / 1000)
+    # an interval end whose tail holds more mass than a 5-sigma Monte Carlo error allows
+    # (the exact order-statistic distribution, Beta(ESS p + 1, ESS (1 - p) + 1))
+    row["eti95_low_cdf"] = stats.beta.isf(stats.norm.sf(5), 1000 * 0.025 + 1, 1000 * 0.975 + 1)
     assert chk.mcmc_vs_exact(ep.name, "p", ep.quantity(), row)[1].passed is False
+    row["eti95_low_cdf"] = stats.beta.isf(stats.norm.sf(3), 1000 * 0.025 + 1, 1000 * 0.975 + 1)
+    assert chk.mcmc_vs_exact(ep.name, "p", ep.quantity(), row)[1].passed is True
 
 
 def test_figure_marks_target(lad1_result):

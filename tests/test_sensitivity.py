@@ -17,6 +17,7 @@ from scipy.special import gammaln
 
 import bayes_trials as bt
 from bayes_trials import scale
+from bayes_trials.fit import chunks, derive_seed
 from bayes_trials.endpoints.rates import RateRatioEndpoint
 from bayes_trials.errors import PriorError, SpecError
 # by name from the module: ``bt.sensitivity`` may be the function once it is exported
@@ -353,8 +354,26 @@ def test_mcmc_grid_within_4_mcse_of_exact(local_mcmc):
         assert r.exact_prob == pytest.approx(post.sf(0.39), rel=1e-10)
     assert (t["z_mean"].abs() < 4).all() and (t["z_prob"].abs() < 4).all()
     assert (t["r_hat"] < 1.05).all() and (t["divergences"] == 0).all()
-    # one seed per point, spawned from the run seed
-    assert list(t["seed"]) == scale.spawn_seeds(7, len(t))
+    # the points are batched by tail (Beta(1.6, 0.4) after 9/9 has b + n - y < 1: a heavy tail on
+    # the logit scale, batched apart), each chunk with the seed spawned from the run seed in the
+    # order of its first point; a point that failed its diagnostics there was refitted alone
+    # with a seed derived from its chunk's and its place in the chunk
+    points = [(LAD, bt.Beta(r.mean_prior * r.ess, (1 - r.mean_prior) * r.ess)) for r in t.itertuples()]
+    groups = chunks(points)
+    assert sorted(b.tail for b, _ in groups) == ["heavy", "light"]
+    for (_, idx), chunk in zip(groups, scale.spawn_seeds(7, len(groups))):
+        for j, i in enumerate(idx):
+            r = t.iloc[i]
+            assert r["seed"] == (chunk if r["batched"] else derive_seed(chunk, "alone", str(j)))
+
+
+def test_mcmc_grid_unbatched_has_a_seed_per_point():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sensitivity(LAD, grid={"mean": [0.39], "ess": [2, 20]}, batched=False, **MCMC)
+    t = res.table
+    assert list(t["seed"]) == scale.spawn_seeds(7, len(t)) and not t["batched"].any()
+    assert (t["z_mean"].abs() < 4).all() and (t["z_prob"].abs() < 4).all()
 
 
 def test_mcmc_tipping_point_agrees_with_exact():

@@ -151,6 +151,36 @@ class Model(Protocol):
 
     # optional: ``tidy_posterior(tree)``, the draws a result keeps (e.g. padding removed,
     # named coordinates); without it the result keeps the tree as sampled
+    # optional: ``batch(prior)``, the :class:`BatchedModel` that samples this model under
+    # ``prior`` as one point of many (prior grids, scenario sweeps); None or absent: alone
+
+
+@runtime_checkable
+class BatchedModel(Protocol):
+    """Many small posteriors as independent dimensions of one PyMC model.
+
+    A kind whose posteriors are small (one or two parameters) states a batched form of its
+    model: ``size`` points, each with its own data and prior, whose joint density is the
+    product of the points' posteriors, so one compile and one NUTS run sample them all
+    (:func:`bayes_trials.fit.sample_points`). Instances are small frozen dataclasses: equal
+    batches share chunks, and pickle to Dask workers; batches that differ only in fields
+    outside :meth:`structure` (a heavy-tailed group, say) are chunked apart on one compile.
+    """
+
+    size: int
+
+    def structure(self) -> Hashable:
+        """The compile key (including ``size``)."""
+
+    def build_model(self, structure):
+        """The PyMC model of ``size`` points, data and hyperparameters in one ``pm.Data``."""
+
+    def model_inputs(self, points: list) -> dict:
+        """The ``pm.Data`` values for ``points`` (``[(model, prior), ...]``, at most ``size``;
+        the rest padded with a harmless point)."""
+
+    def draws(self, tree, n: int) -> dict:
+        """Quantity name -> draws over ``chain, draw, point`` of the first ``n`` points."""
 
 
 @runtime_checkable

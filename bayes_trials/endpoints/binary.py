@@ -31,7 +31,7 @@ from statsmodels.stats.proportion import proportion_confint
 import pandas as pd
 
 from .. import _validate as v
-from .._constants import CRED_LEVEL, DIRECTIONS, EXACT_TOL
+from .._constants import BATCH_SIZE, CRED_LEVEL, DIRECTIONS, EXACT_TOL
 from ..checks import KINDS, Check, pct, quantile_check
 from ..conjugate import update
 from .._kernels.beta_mixture import beta_mixture_posterior, beta_mixture_ppf, stack_beta_mixtures
@@ -39,6 +39,7 @@ from ..data import Binary
 from ..design import design_endpoint
 from ..distributions import REFERENCE_PRIORS, Beta, Mixture, components_of
 from ..errors import DataError, PriorError
+from ..fit import Inputs
 from ..predictive import prob_difference
 from .._schema import Direction
 from ..provenance import SourcedNumber
@@ -50,6 +51,90 @@ from .scalar import ScalarEndpoint
 
 #: frequentist interval methods: our name -> statsmodels ``proportion_confint`` method
 INTERVAL_METHODS = {"clopper-pearson": "beta", "wilson": "wilson", "jeffreys": "jeffreys"}
+
+#: the binary model's one ``pm.Data`` array: the prior's component weights and Beta
+#: parameters, and the counts ``(n, events)``
+INPUTS = Inputs(prior_w=0.0, prior_a=1.0, prior_b=1.0, counts=0.0)
+#: the batched model's one ``pm.Data`` array, per point: each prior component's log weight,
+#: its Beta parameters and log Beta function (computed once, not at every gradient), and the
+#: counts ``(n, events)``
+BATCH_INPUTS = Inputs(log_w=-np.inf, prior_a=1.0, prior_b=1.0, log_beta=0.0, counts=0.0)
+#: what pads a batch: a uniform prior and no patients (its point samples the logistic prior)
+BATCH_PADDING = {"log_w": [0.0], "prior_a": [1.0], "prior_b": [1.0], "log_beta": [0.0], "counts": [0, 0]}
+
+
+@dataclass(frozen=True)
+class BinaryBatch:
+    """Binary posteriors as ``size`` independent dimensions of one PyMC model.
+
+    Point :math:`k` has its own data :math:`(y_k, n_k)` and Beta-mixture prior; with
+    :math:`x_k = \\operatorname{logit}\\theta_k` its posterior kernel (the binary model's,
+    :meth:`BinaryEndpoint.build_model`, without the binomial coefficient) is
+
+    .. math:: \\log p(x_k \\mid y_k) = \\log \\sum_c w_{kc}\\,
+              \\sigma(x_k)^{a_{kc} + y_k} \\sigma(-x_k)^{b_{kc} + n_k - y_k} / B(a_{kc}, b_{kc})
+              + \\text{const},
+
+    and the joint density is the product over the points, so each point's draws are a sample
+    of its own posterior. One NUTS run serves all points: one step size and one trajectory
+    length for all of them (the diagonal mass matrix scales each point), see
+    :func:`bayes_trials.fit.sample_points`. ``tail`` sorts points into chunks: posteriors with a
+    component :math:`a + y < 1` or :math:`b + n - y < 1` have an exponential tail on the logit
+    scale heavier than their spread, which would set a small step size for every point of a
+    chunk, so they are batched apart (``"heavy"``), on the same compiled model (``tail`` is not
+    part of the compile key). Unused points are padded with :data:`BATCH_PADDING`.
+
+    >>> BinaryBatch().structure(), BinaryBatch(tail="heavy").structure()
+    (('binary-batch', 64), ('binary-batch', 64))
+    """
+
+    size: int = BATCH_SIZE
+    tail: str = "light"
+
+    def structure(self) -> tuple:
+        return ("binary-batch", self.size)
+
+    @staticmethod
+    def build_model(structure: tuple):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        _, size = structure
+        with pm.Model() as model:
+            d = BATCH_INPUTS.declare(width=2, size=size)
+            n, events = d["counts"][:, 0], d["counts"][:, 1]
+            x = pm.Flat("logit_theta", shape=size)
+            log_comp = (d["log_w"] - (d["prior_a"] + events[:, None]) * pt.softplus(-x)[:, None]
+                        - (d["prior_b"] + (n - events)[:, None]) * pt.softplus(x)[:, None] - d["log_beta"])
+            pm.Potential("posterior", pt.logsumexp(log_comp, axis=1).sum())
+        return model
+
+    @staticmethod
+    def values(endpoint, prior) -> dict:
+        """The rows of :data:`BATCH_INPUTS` for one point."""
+        rows = endpoint.input_values(prior)
+        a, b = np.asarray(rows["prior_a"], float), np.asarray(rows["prior_b"], float)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(rows["prior_w"])
+        return {"log_w": log_w, "prior_a": a, "prior_b": b, "log_beta": special.betaln(a, b),
+                "counts": rows["counts"]}
+
+    def model_inputs(self, points: list) -> dict:
+        """The ``pm.Data`` value for ``points`` (``[(endpoint, prior), ...]``, at most ``size``)."""
+        return BATCH_INPUTS.pack_batch([self.values(ep, prior) for ep, prior in points], self.size,
+                                       BATCH_PADDING)
+
+    def draws(self, tree, n: int) -> dict:
+        """``{"theta": DataArray (chain, draw, point)}`` of the first ``n`` points (the
+        inverse logit of the sampled ``logit_theta``)."""
+        from scipy.special import expit
+
+        return {"theta": expit(batch_dim(tree["posterior"]["logit_theta"], n))}
+
+
+def batch_dim(draws, n: int):
+    """A batched variable's last dimension as ``point``, cut to the first ``n`` points."""
+    return draws.rename({draws.dims[-1]: "point"}).isel(point=slice(0, n))
 
 
 @dataclass(frozen=True)
@@ -168,7 +253,8 @@ class BinaryEndpoint(ScalarEndpoint):
 
     @staticmethod
     def build_model(structure: tuple):
-        """The PyMC model, written on the logit scale; data and hyperparameters are ``pm.Data``.
+        """The PyMC model, written on the logit scale; data and hyperparameters are the rows
+        of its one ``pm.Data`` array (:data:`INPUTS`).
 
         With :math:`x = \\operatorname{logit}\\theta`, the Beta-mixture prior has density
         :math:`p(x) = \\sum_k w_k\\, \\sigma(x)^{a_k} \\sigma(-x)^{b_k} / B(a_k, b_k)` (the
@@ -177,18 +263,16 @@ class BinaryEndpoint(ScalarEndpoint):
         ``theta ~ Beta`` instead lets ``log(1 - theta)`` overflow once a trajectory passes
         logit 37, which nutpie reports as a divergence: measured on 9/9 and 12/12 under the
         Jeffreys prior, about a third of 4-chain runs diverged that way, none with this form.
-        The component vectors have no fixed length, so one compile serves mixtures of
-        any size.
+        The component rows have no fixed length, so one compile serves mixtures of any size.
         """
         import pymc as pm
         import pytensor.tensor as pt
 
         with pm.Model() as model:
-            n = pm.Data("n", 1)
-            events = pm.Data("events", 0)
-            w = pm.Data("prior_w", np.ones(1))
-            a = pm.Data("prior_a", np.ones(1))
-            b = pm.Data("prior_b", np.ones(1))
+            d = INPUTS.declare()
+            n = INPUTS.counts(d["counts"][0])
+            events = INPUTS.counts(d["counts"][1])
+            w, a, b = d["prior_w"], d["prior_a"], d["prior_b"]
             x = pm.Flat("logit_theta")
             log_beta_fn = pt.gammaln(a) + pt.gammaln(b) - pt.gammaln(a + b)
             log_comp = pt.log(w) - a * pt.softplus(-x) - b * pt.softplus(x) - log_beta_fn
@@ -197,17 +281,25 @@ class BinaryEndpoint(ScalarEndpoint):
             pm.Binomial("y", n=n, logit_p=x, observed=events)
         return model
 
-    def model_inputs(self, prior) -> dict:
-        """Values of the model's ``pm.Data`` for this prior and these data."""
+    def input_values(self, prior) -> dict:
+        """The rows of :data:`INPUTS` for this prior and these data."""
         self.check_prior(prior)
         w, comps = components_of(prior)
-        return {
-            "n": self.data.n,
-            "events": self.data.events,
-            "prior_w": np.asarray(w, dtype=float),
-            "prior_a": np.array([c.a for c in comps], dtype=float),
-            "prior_b": np.array([c.b for c in comps], dtype=float),
-        }
+        return {"prior_w": np.asarray(w, dtype=float), "prior_a": [c.a for c in comps],
+                "prior_b": [c.b for c in comps], "counts": [self.data.n, self.data.events]}
+
+    def model_inputs(self, prior) -> dict:
+        """The value of the model's ``pm.Data`` for this prior and these data."""
+        return INPUTS.pack(**self.input_values(prior))
+
+    def batch(self, prior) -> BinaryBatch:
+        """The batched model that samples this endpoint under any Beta (mixture) prior as
+        one point of many (:class:`BinaryBatch`; ``tail="heavy"`` when a posterior component
+        has a Beta parameter below 1)."""
+        y, n = self.data.events, self.data.n
+        _, comps = components_of(prior)
+        heavy = any(c.a + y < 1 or c.b + n - y < 1 for c in comps)
+        return BinaryBatch(tail="heavy" if heavy else "light")
 
     def strata(self, prior) -> list | None:
         """A Beta mixture's components with their exact posterior weights (see

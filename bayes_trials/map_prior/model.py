@@ -8,6 +8,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..fit import Inputs
+
+#: the random-effects model's one ``pm.Data`` array: per study its two numbers (n and events,
+#: exposure and events, or se and mean, by family), then the hyperparameters and the
+#: reference standard error (a row each)
+_INPUTS = Inputs(first=1.0, second=0.0, mu_loc=0.0, mu_scale=1.0, tau_scale=1.0, se_ref=1.0)
+#: the names of each family's two per-study columns, in row order
+_STUDY_COLUMNS = {"binomial": ("n", "events"), "poisson": ("exposure", "events"), "normal": ("se", "mean")}
+
+
 def _structure_key(family: str, n_studies: int, tau_prior) -> tuple:
     return ("map_prior", family, int(n_studies), tau_prior.family)
 
@@ -37,10 +47,9 @@ def _build_model(key):
 
     _, family, n_studies, tau_family = key
     with pm.Model() as model:
-        mu_loc = pm.Data("mu_loc", 0.0)
-        mu_scale = pm.Data("mu_scale", 1.0)
-        tau_scale = pm.Data("tau_scale", 1.0)
-        se_ref = pm.Data("se_ref", 1.0)
+        d = _INPUTS.declare(width=n_studies)
+        mu_loc, mu_scale = d["mu_loc"][0], d["mu_scale"][0]
+        tau_scale, se_ref = d["tau_scale"][0], d["se_ref"][0]
         if tau_family == "halfnormal":
             tau = pm.HalfNormal("tau", sigma=tau_scale)
         else:
@@ -57,18 +66,13 @@ def _build_model(key):
         mu_z = pm.Normal("mu_z", 0.0, 1.0)
         pm.Deterministic("mu", mu_loc + shrink * (theta_mean - mu_loc)
                          + pm.math.sqrt(shrink * between) * mu_z)
+        first, second = d["first"], d["second"]
         if family == "binomial":
-            n = pm.Data("n", np.ones(n_studies, dtype="int64"))
-            y = pm.Data("events", np.zeros(n_studies, dtype="int64"))
-            pm.Binomial("y", n=n, logit_p=theta, observed=y)
+            pm.Binomial("y", n=_INPUTS.counts(first), logit_p=theta, observed=_INPUTS.counts(second))
         elif family == "poisson":
-            expo = pm.Data("exposure", np.ones(n_studies))
-            y = pm.Data("events", np.zeros(n_studies, dtype="int64"))
-            pm.Poisson("y", mu=expo * pm.math.exp(theta), observed=y)
+            pm.Poisson("y", mu=first * pm.math.exp(theta), observed=_INPUTS.counts(second))
         else:
-            se = pm.Data("se", np.ones(n_studies))
-            y = pm.Data("mean", np.zeros(n_studies))
-            pm.Normal("y", mu=theta, sigma=se, observed=y)
+            pm.Normal("y", mu=theta, sigma=first, observed=second)
     return model
 
 
@@ -90,7 +94,8 @@ def _reference_se(df: pd.DataFrame, family: str) -> float:
 class RandomEffectsModel:
     """The MAP prior's random-effects model for :func:`bayes_trials.fit.sample`: one compiled
     model per family, number of studies and heterogeneity prior family; the table and the
-    priors' parameters are ``pm.Data``. ``sample(model, None, ...)`` fits it."""
+    priors' parameters are the rows of one ``pm.Data`` array (:data:`_INPUTS`).
+    ``sample(model, None, ...)`` fits it."""
 
     table: pd.DataFrame
     family: str
@@ -106,12 +111,7 @@ class RandomEffectsModel:
 
     def model_inputs(self, prior=None) -> dict:
         df, family = self.table, self.family
-        inputs = {"mu_loc": self.intercept_prior.mean, "mu_scale": self.intercept_prior.sd,
-                  "tau_scale": self.tau_prior.scale, "se_ref": _reference_se(df, family)}
-        if family == "binomial":
-            inputs.update(n=df["n"].to_numpy("int64"), events=df["events"].to_numpy("int64"))
-        elif family == "poisson":
-            inputs.update(exposure=df["exposure"].to_numpy(float), events=df["events"].to_numpy("int64"))
-        else:
-            inputs.update(se=df["se"].to_numpy(float), mean=df["mean"].to_numpy(float))
-        return inputs
+        a, b = _STUDY_COLUMNS[family]
+        return _INPUTS.pack(first=df[a].to_numpy(float), second=df[b].to_numpy(float),
+                            mu_loc=self.intercept_prior.mean, mu_scale=self.intercept_prior.sd,
+                            tau_scale=self.tau_prior.scale, se_ref=_reference_se(df, family))

@@ -11,7 +11,7 @@ import hashlib
 import json
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -23,7 +23,6 @@ from .build import FolderSink, build_document, trial_parts
 from .pdf import print_pdf
 from .render import render_html, render_markdown
 from .tables import render_table
-
 
 PACKAGES = ("bayes_trials", "pymc", "pytensor", "nutpie", "arviz", "arviz-base", "arviz-stats",
             "arviz-plots", "numpy", "scipy", "pandas", "xarray", "statsmodels", "matplotlib", "jinja2")
@@ -59,7 +58,7 @@ def provenance(trial_result, argv=None) -> dict:
         "spec": str(spec.path),
         "spec_sha256": spec.sha256,
         "command": " ".join(argv) if argv else None,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": trial_result.settings,
         "seeds": seeds,
         "versions": versions(),

@@ -10,12 +10,12 @@ from which the PDF is printed).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from .document import Document, Figure, Note, Section, Table
 
 
-@lru_cache(maxsize=None)
+@cache
 def _env(kind: str):
     import jinja2
 

@@ -12,9 +12,23 @@ log-linear model. A decision is *met* when the posterior probability exceeds the
 the spec's ``decision.threshold`` where it states one, else ``threshold=`` or the kind's
 default (0.975 binary, the counterpart of a one-sided 2.5% test; 0.9 for rate ratios).
 
-MCMC (``method="mcmc"``) refits the compiled model of :mod:`bayes_trials.fit` at each grid
-point (one compile per model structure and process, per Dask worker on a cluster), with a
-per-point seed spawned from ``seed``, so a cluster run equals the local one.
+MCMC (``method="mcmc"``) samples the grid in batches: the kind's batched model
+(:class:`~bayes_trials.endpoints.base.BatchedModel`) holds :data:`~bayes_trials._constants.BATCH_SIZE`
+grid points as independent dimensions of one PyMC model, so one compile and one NUTS run
+serve 64 points (:func:`bayes_trials.fit.sample_points`); a point that fails its diagnostics
+is sampled again alone. Each chunk has a seed spawned from ``seed``, so a cluster run equals
+the local one.
+
+What batching does to NUTS: one step size and one tree depth serve every point of a chunk.
+The diagonal mass matrix adapts to each point's own posterior scale, but the step size is
+tuned to the joint acceptance, which the hardest point (a posterior piled against 0 or 1,
+with a long tail on the logit scale) and the number of dimensions both lower, so trajectories
+take more, smaller leapfrog steps than a single fit's (``benchmarks/bench_sensitivity.py``
+prints both). Points whose posterior has a heavy tail on the sampled scale (the kind's
+``batch(prior)`` says so: e.g. a Beta posterior parameter below 1) go to chunks of their own,
+on the same compiled model, so they do not shrink the step size of every other point. Each point keeps its own checks: R-hat, bulk ESS and the z-scores against its
+exact posterior, and a chunk's divergences count against all of its points, which are then
+refitted alone.
 
 Example
 -------
@@ -48,7 +62,7 @@ from .. import _validate as v
 from .. import scale
 from .._constants import CRED_LEVEL
 from ..errors import BayesTrialsError, SpecError
-from ..fit import sample
+from ..fit import sample, sample_points
 from ..quantity import Quantity
 from ..spec import EndpointSpec, TrialSpec
 from ..summaries import tail_probability
@@ -63,33 +77,66 @@ def spec_threshold(es) -> float | None:
     return None if d is None else float(d.threshold)
 
 
-def mcmc_point(endpoint, prior, draws: int, tune: int, chains: int, seed: int, level: float) -> dict:
-    """Refit one grid point with the compiled model of its structure; lean summary.
+@dataclass(frozen=True)
+class LeanSummaries:
+    """The lean summary of each sampled grid point, from a chunk's draws (the ``summarise`` of
+    :func:`bayes_trials.fit.sample_points`).
 
-    Returns the posterior mean and its MCSE, the ETI from the draws, P(beyond target) and
-    the kind's extra probabilities with their MCSE (:func:`bayes_trials.summaries.tail_probability`),
-    R-hat, bulk ESS and divergences. Module-level, so Dask can ship it.
+    Called with ``points`` (``(model, prior)`` pairs), ``draws`` (the models' parameter ->
+    draws over ``chain, draw, point``), the chunk's divergences and the level. Per point: the
+    posterior mean and its MCSE, the ETI from the draws, P(beyond target) and the kind's extra
+    probabilities (``extra``: column -> value compared with, :meth:`PriorGrid.extra_targets`)
+    with their MCSE (the rule of :func:`bayes_trials.summaries.tail_probability`: ArviZ's MCSE
+    of the indicator's mean, floored by the binomial value at the estimate), R-hat, bulk and
+    tail ESS, and the divergences. A module-level dataclass, so Dask can ship it.
     """
+
+    extra: tuple = ()
+
+    def __call__(self, points: list, draws: dict, divergences: int, level: float) -> list[dict]:
+        return lean_summaries(points, draws, divergences, level, dict(self.extra))
+
+
+def lean_summaries(points: list, draws: dict, divergences: int, level: float, extra: dict) -> list[dict]:
+    """See :class:`LeanSummaries`."""
     import arviz as az
 
+    model = points[0][0]
+    post = draws[model.parameter]
+    tail = (1 - level) / 2
+    x = post.transpose("chain", "draw", "point").values.reshape(-1, post.sizes["point"])
+    ess_bulk = np.atleast_1d(az.ess(post, method="bulk").values)
+    out = [{"post_mean": float(x[:, i].mean()), "eti_low": float(np.quantile(x[:, i], tail)),
+            "eti_high": float(np.quantile(x[:, i], 1 - tail)), "ess_bulk": float(ess_bulk[i]),
+            "divergences": int(divergences)} for i in range(x.shape[1])]
+    for key, values in (("mcse_mean", az.mcse(post, method="mean")), ("r_hat", az.rhat(post)),
+                        ("ess_tail", az.ess(post, method="tail"))):
+        for row, val in zip(out, np.atleast_1d(values.values)):
+            row[key] = float(val)
+    for key in ("prob", *extra):
+        for i, (m, _) in enumerate(points):
+            t = m.target if key == "prob" else extra[key]
+            p, mcse, _ = tail_probability(post.isel(point=i), Quantity(m.parameter, target=t, direction=m.direction),
+                                          out[i]["ess_bulk"])
+            out[i][key], out[i][f"{key}_mcse"] = p, mcse
+    return out
+
+
+def mcmc_point(endpoint, prior, draws: int, tune: int, chains: int, seed: int, level: float) -> dict:
+    """Refit one grid point alone, on the compiled model of its structure; lean summary.
+
+    Returns what :func:`lean_summaries` gives a point, and ``seed``. Module-level, so Dask
+    can ship it.
+    """
     hooks = grid_hooks(endpoint)
     ep = hooks.sampled(endpoint, prior)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         tree = sample(ep, prior, draws=draws, tune=tune, chains=chains, seed=seed)
-    post = tree["posterior"][ep.parameter]
-    x = post.values
-    tail = (1 - level) / 2
-    ess_bulk = float(az.ess(post, method="bulk"))
-    out = {"post_mean": float(x.mean()), "mcse_mean": float(az.mcse(post, method="mean")),
-           "eti_low": float(np.quantile(x, tail)), "eti_high": float(np.quantile(x, 1 - tail)),
-           "r_hat": float(az.rhat(post)), "ess_bulk": ess_bulk,
-           "divergences": int(tree["sample_stats"]["diverging"].sum()), "seed": int(seed)}
-    for key, t in {"prob": ep.target, **hooks.extra_targets(ep)}.items():
-        p, mcse, _ = tail_probability(post, Quantity(ep.parameter, target=t, direction=ep.direction),
-                                      ess_bulk)
-        out[key], out[f"{key}_mcse"] = p, mcse
-    return out
+    post = {ep.parameter: tree["posterior"][ep.parameter].expand_dims(point=1, axis=-1)}
+    div = int(tree["sample_stats"]["diverging"].sum())
+    row = lean_summaries([(ep, prior)], post, div, level, hooks.extra_targets(endpoint))[0]
+    return {**row, "seed": int(seed)}
 
 
 def progress_bar(total: int, desc: str, enabled):
@@ -98,29 +145,6 @@ def progress_bar(total: int, desc: str, enabled):
 
     disable = (not sys.stderr.isatty()) if enabled is None else not enabled
     return tqdm(total=total, desc=desc, disable=disable, leave=False, file=sys.stderr)
-
-
-def run_points(fn, args: list[tuple], client=None, progress=None, desc="refits") -> list:
-    """``[fn(*a) for a in args]`` locally or on Dask (:mod:`bayes_trials.scale`), with a progress bar."""
-    bar = progress_bar(len(args), desc, progress)
-    try:
-        if client is None:
-            out = []
-            for a in args:
-                out.append(fn(*a))
-                bar.update(1)
-            return out
-        client = scale.connect(client, timeout=scale.CONNECT_TIMEOUT)
-        if bar.disable:
-            return scale.run_tasks(fn, args, client=client)
-        from dask.distributed import as_completed
-
-        futures = client.map(lambda a: fn(*a), args, pure=False)
-        for _ in as_completed(futures):
-            bar.update(1)
-        return client.gather(futures)
-    finally:
-        bar.close()
 
 
 def iter_progress(items, desc, progress):
@@ -240,7 +264,8 @@ def _targets(spec_or_endpoint):
 
 def sensitivity(spec_or_endpoint, grid: dict | None = "default", priors=None, *, method: str = "auto",
                 threshold: float | None = None, draws: int = 1000, tune: int = 1000, chains: int = 4,
-                seed: int = 0, level: float = CRED_LEVEL, client=None, progress=None, **deprecated):
+                seed: int = 0, level: float = CRED_LEVEL, client=None, workers: int = 1, batched: bool = True,
+                progress=None, **deprecated):
     """The posterior of an endpoint over a grid of priors, plus named or explicit priors.
 
     Parameters
@@ -261,12 +286,19 @@ def sensitivity(spec_or_endpoint, grid: dict | None = "default", priors=None, *,
     threshold : float, optional
         Decision threshold on the posterior probability (default: the spec's, else the
         kind's default).
-    draws, tune, chains, seed : MCMC settings; point ``i`` uses the ``i``-th seed of
-        ``numpy.random.SeedSequence(seed).spawn`` (``random_seed=`` is the old name).
+    draws, tune, chains, seed : MCMC settings; chunk ``j`` of the batched points (point ``j``
+        with ``batched=False``) uses the ``j``-th seed of ``numpy.random.SeedSequence(seed).spawn``
+        (``random_seed=`` is the old name).
     level : float
         Credible level of the equal-tailed intervals.
     client : dask.distributed.Client or scheduler address, optional
-        Run the MCMC refits there (:func:`bayes_trials.scale.run_tasks`).
+        Run the MCMC chunks there (:func:`bayes_trials.fit.sample_points`).
+    workers : int
+        Without ``client``: run the chunks on a LocalCluster of this many processes (when
+        there is more than one chunk; 1, the default: here).
+    batched : bool
+        MCMC in batches of :data:`~bayes_trials._constants.BATCH_SIZE` points per model (the
+        default), or each point on its own model (the way before batching, for comparison).
     progress : bool or None
         Progress bar on stderr; None: only when stderr is a terminal.
 
@@ -324,7 +356,8 @@ def sensitivity(spec_or_endpoint, grid: dict | None = "default", priors=None, *,
             raise SpecError("nothing to analyse: give a grid or priors", endpoint=endpoint.name, field="grid")
         results[endpoint.name] = _sensitivity_one(endpoint, g, explicit, method=method, threshold=thr,
                                                   draws=draws, tune=tune, chains=chains, seed=seed,
-                                                  level=level, client=client, progress=progress)
+                                                  level=level, client=client, workers=workers,
+                                                  batched=batched, progress=progress)
     return results if many else next(iter(results.values()))
 
 
@@ -333,7 +366,7 @@ def _label(prior) -> str:
 
 
 def _sensitivity_one(endpoint, g, explicit, *, method, threshold, draws, tune, chains, seed,
-                     level, client, progress) -> SensitivityResult:
+                     level, client, workers, batched, progress) -> SensitivityResult:
     hooks = grid_hooks(endpoint)
     pct = f"{round(100 * level)}"
     rows, grid_priors, exact_parts = [], [], []
@@ -362,9 +395,15 @@ def _sensitivity_one(endpoint, g, explicit, *, method, threshold, draws, tune, c
     if method in ("exact", "auto"):
         table = pd.concat([table, exact], axis=1)
     else:
-        seeds = scale.spawn_seeds(seed, len(all_priors))
-        args = [(endpoint, p, draws, tune, chains, s, level) for p, s in zip(all_priors, seeds)]
-        mc = pd.DataFrame(run_points(mcmc_point, args, client=client, progress=progress))
+        points = [(hooks.sampled(endpoint, p), p) for p in all_priors]
+        bar = progress_bar(len(points), "MCMC points", progress)
+        try:
+            summarise = LeanSummaries(tuple(hooks.extra_targets(endpoint).items()))
+            mc = pd.DataFrame(sample_points(points, summarise, draws=draws, tune=tune, chains=chains,
+                                            seed=seed, level=level, client=client, workers=workers,
+                                            batched=batched, on_done=bar.update))
+        finally:
+            bar.close()
         table = pd.concat([table, mc, exact.add_prefix("exact_")], axis=1)
         table["z_mean"] = z_score(table["post_mean"], table["exact_post_mean"], table["mcse_mean"])
         # tail probability: MCSE floored at the exact probability's binomial value
@@ -374,6 +413,7 @@ def _sensitivity_one(endpoint, g, explicit, *, method, threshold, draws, tune, c
     table = table.rename(columns={"eti_low": f"eti{pct}_low", "eti_high": f"eti{pct}_high",
                                   "exact_eti_low": f"exact_eti{pct}_low",
                                   "exact_eti_high": f"exact_eti{pct}_high"})
-    settings = {"seed": seed, "draws": draws, "tune": tune, "chains": chains} if method == "mcmc" else {}
+    settings = ({"seed": seed, "draws": draws, "tune": tune, "chains": chains, "batched": batched}
+                if method == "mcmc" else {})
     return SensitivityResult(endpoint, g, table, threshold, "mcmc" if method == "mcmc" else "exact",
                              level, settings)

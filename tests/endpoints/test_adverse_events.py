@@ -331,10 +331,12 @@ def test_size_classes_and_padding():
     rows = [(f"event {i}", f"g{i % 5}", i % 3, 10) for i in range(9)]
     ep = AdverseEventsEndpoint("s", AdverseEventTable(rows))
     assert ep.hierarchical.structure(HierarchicalAEPrior()) == ("adverse_events", 16, 8)
-    inputs = ep.hierarchical.model_inputs(HierarchicalAEPrior(tau=bt.HalfCauchy(0.5), sigma=0.3))
+    from bayes_trials.endpoints.adverse_events.model import INPUTS
+
+    inputs = INPUTS.unpack(ep.hierarchical.model_inputs(HierarchicalAEPrior(tau=bt.HalfCauchy(0.5), sigma=0.3)))
     assert inputs["n"].shape == (16,) and inputs["n"][9:].sum() == 0
-    assert (inputs["tau_cauchy"], inputs["tau_scale"], inputs["sigma_fixed"],
-            inputs["sigma_value"]) == (1.0, 0.5, 1.0, 0.3)
+    assert (inputs["tau_cauchy"][0], inputs["tau_scale"][0], inputs["sigma_fixed"][0],
+            inputs["sigma_value"][0]) == (1.0, 0.5, 1.0, 0.3)
 
 
 # --- the endpoint protocol: analyses, priors --------------------------------------------

@@ -55,11 +55,15 @@ def test_exact_posterior_tail_for_lad1(lad1):
 
 def test_model_inputs_describe_the_mixture(lad1):
     prior = bt.Mixture([bt.Beta(2, 3), bt.Beta(1, 1)], [0.7, 0.3])
-    inputs = lad1.model_inputs(prior)
-    assert inputs["n"] == 9 and inputs["events"] == 9
+    from bayes_trials.endpoints.binary import INPUTS
+
+    inputs = INPUTS.unpack(lad1.model_inputs(prior))  # the rows of the model's one pm.Data
+    np.testing.assert_array_equal(inputs["counts"], [9, 9])  # n, events
     np.testing.assert_allclose(inputs["prior_w"], [0.7, 0.3])
     np.testing.assert_allclose(inputs["prior_a"], [2, 1])
     assert lad1.structure(prior) == lad1.structure(bt.Beta(1, 1))
+    # a single Beta is padded with a zero-weight component
+    np.testing.assert_allclose(INPUTS.unpack(lad1.model_inputs(bt.Beta(2, 3)))["prior_w"], [1.0, 0.0])
 
 
 def test_gamma_prior_refused_for_a_binary_endpoint(lad1):

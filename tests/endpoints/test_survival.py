@@ -505,11 +505,14 @@ def test_structures_and_inputs():
     ep = PiecewiseExponentialSurvival("x", d, cuts=(5.0, 10.0))
     prior = PiecewisePrior.vague(10.0)
     assert ep.structure(prior) == ("time_to_event_piecewise", 3, 2)
-    inputs = ep.model_inputs(prior)
-    assert inputs["events"].sum() == d.events
-    assert inputs["exposure"].sum() == pytest.approx(d.exposure)
+    from bayes_trials.endpoints.survival.piecewise import PIECEWISE_INPUTS as rows
+
+    inputs = rows.unpack(ep.model_inputs(prior))  # the rows of the model's one pm.Data
+    assert inputs["events_0"].sum() + inputs["events_1"].sum() == d.events
+    assert inputs["exposure_0"].sum() + inputs["exposure_1"].sum() == pytest.approx(d.exposure)
     # a SurvivalPrior bundle gives each model its part
-    assert ep.model_inputs(bt.SurvivalPrior.vague(10.0))["prior_log_hazard"][0] == pytest.approx(-math.log(10))
+    bundle = rows.unpack(ep.model_inputs(bt.SurvivalPrior.vague(10.0)))
+    assert bundle["log_hazard_mean"][0] == pytest.approx(-math.log(10))
     with pytest.raises(PriorError):
         ep.model_inputs(bt.Gamma(1, 1))
     with pytest.raises(DataError, match="must increase"):

@@ -43,8 +43,8 @@ Compiling: the number of events and groups fix the number of free parameters, so
 is padded to size classes (8, 16, 32, ... events; 4, 8, 16, ... groups); padded events have
 :math:`n = 0` and padded groups no events, so they sample their priors and are dropped from
 every output (:meth:`HierarchicalModel.tidy_posterior`). One compile serves every table of a
-size class and every prior (the hyperparameters, the scale families and the fixed values are
-all ``pm.Data``).
+size class and every prior (the data, the hyperparameters, the scale families and the fixed
+values are rows of its one ``pm.Data`` array).
 
 References
 ----------
@@ -78,6 +78,7 @@ import numpy as np
 from ..._constants import DEFAULT_TARGET_ACCEPT
 from ...data import AdverseEventTable
 from ...errors import PriorError
+from ...fit import Inputs
 from ...quantity import Quantity
 from ...summaries import prior_columns
 from ..binary import BinaryEndpoint
@@ -85,6 +86,11 @@ from .priors import HierarchicalAEPrior, scale_code
 
 #: smallest padded sizes of the hierarchical model (events, groups)
 MIN_EVENTS, MIN_GROUPS = 8, 4
+#: the hierarchical model's one ``pm.Data`` array: per event (padded) its count, its number of
+#: patients and its group's index; then the hyperparameters, a row each
+INPUTS = Inputs(y=0.0, n=0.0, group=0.0, mu_mean=0.0, mu_sd=2.0,
+                tau_cauchy=0.0, tau_scale=1.0, tau_fixed=0.0, tau_value=1.0,
+                sigma_cauchy=0.0, sigma_scale=1.0, sigma_fixed=0.0, sigma_value=1.0)
 #: the hierarchical model's compile key starts with this
 STRUCTURE = "adverse_events"
 
@@ -181,7 +187,8 @@ class HierarchicalModel(ModelBase):
 
     @staticmethod
     def build_model(structure: tuple):
-        """The non-centred three-level model, padded to ``structure``'s sizes.
+        """The non-centred three-level model, padded to ``structure``'s sizes; data and
+        hyperparameters are the rows of its one ``pm.Data`` array (:data:`INPUTS`).
 
         The scales are sampled on the log scale with their log densities (half-normal or
         half-Cauchy, chosen by a ``pm.Data`` switch) added as potentials; a scale marked
@@ -192,19 +199,15 @@ class HierarchicalModel(ModelBase):
 
         _, n_events, n_groups = structure
         with pm.Model() as model:
-            y = pm.Data("y", np.zeros(n_events, dtype="int64"))
-            n = pm.Data("n", np.zeros(n_events, dtype="int64"))
-            group = pm.Data("group", np.zeros(n_events, dtype="int64"))
-            mu_mean = pm.Data("mu_mean", 0.0)
-            mu_sd = pm.Data("mu_sd", 2.0)
-            tau_cauchy = pm.Data("tau_cauchy", 0.0)
-            tau_scale = pm.Data("tau_scale", 1.0)
-            tau_fixed = pm.Data("tau_fixed", 0.0)
-            tau_value = pm.Data("tau_value", 1.0)
-            sigma_cauchy = pm.Data("sigma_cauchy", 0.0)
-            sigma_scale = pm.Data("sigma_scale", 1.0)
-            sigma_fixed = pm.Data("sigma_fixed", 0.0)
-            sigma_value = pm.Data("sigma_value", 1.0)
+            d = INPUTS.declare(width=n_events)
+            y = INPUTS.counts(d["y"])
+            n = INPUTS.counts(d["n"])
+            group = INPUTS.counts(d["group"])
+            mu_mean, mu_sd = d["mu_mean"][0], d["mu_sd"][0]
+            tau_cauchy, tau_scale = d["tau_cauchy"][0], d["tau_scale"][0]
+            tau_fixed, tau_value = d["tau_fixed"][0], d["tau_value"][0]
+            sigma_cauchy, sigma_scale = d["sigma_cauchy"][0], d["sigma_scale"][0]
+            sigma_fixed, sigma_value = d["sigma_fixed"][0], d["sigma_value"][0]
 
             mu_z = pm.Normal("mu_z", 0.0, 1.0)
             mu = pm.Deterministic("mu", mu_mean + mu_sd * mu_z)
@@ -228,7 +231,7 @@ class HierarchicalModel(ModelBase):
         return model
 
     def model_inputs(self, prior) -> dict:
-        """Values of the model's ``pm.Data``, padded to the size class."""
+        """The value of the model's ``pm.Data`` (:data:`INPUTS`), padded to the size class."""
         self.check_prior(prior)
         _, n_events, _ = self.structure(prior)
         k = len(self.table)
@@ -238,13 +241,11 @@ class HierarchicalModel(ModelBase):
 
         tc, ts, tf, tv = scale_code(prior.tau, "tau")
         sc, ss, sf, sv = scale_code(prior.sigma, "sigma")
-        return {
-            "y": pad(self.table.counts), "n": pad(self.table.n),
-            "group": pad(self.table.group_index),
-            "mu_mean": float(prior.mu.mean), "mu_sd": float(prior.mu.sd),
-            "tau_cauchy": tc, "tau_scale": ts, "tau_fixed": tf, "tau_value": tv,
-            "sigma_cauchy": sc, "sigma_scale": ss, "sigma_fixed": sf, "sigma_value": sv,
-        }
+        return INPUTS.pack(
+            y=pad(self.table.counts), n=pad(self.table.n), group=pad(self.table.group_index),
+            mu_mean=float(prior.mu.mean), mu_sd=float(prior.mu.sd),
+            tau_cauchy=tc, tau_scale=ts, tau_fixed=tf, tau_value=tv,
+            sigma_cauchy=sc, sigma_scale=ss, sigma_fixed=sf, sigma_value=sv)
 
     def named(self, tree):
         """The posterior draws without padding, with named coordinates (an ``xarray.Dataset``).

@@ -7,8 +7,9 @@
     \\mathbf p_U &= M \\mathbf p
 
 with :math:`M` the 0/1 membership matrix (unions x categories). The concentrations, the
-counts and :math:`M` are ``pm.Data``, so one compiled model serves every prior of every
-endpoint with the same numbers of categories and unions (:func:`structure`).
+counts and the rows of :math:`M` are the rows of one ``pm.Data`` array (:func:`layout`), so
+one compiled model serves every prior of every endpoint with the same numbers of categories
+and unions (:func:`structure`).
 
 >>> from bayes_trials.data import Categorical
 >>> membership(Categorical({"CR": 4, "CRi": 5, "none": 3}), (("CR+CRi", ("CR", "CRi")),))
@@ -19,7 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...fit import Inputs
+
 KIND = "categorical"
+
+
+def layout(n_unions: int) -> Inputs:
+    """The rows of the model's one ``pm.Data`` array: the prior's concentrations, the counts
+    and one membership row per union (all in the data's category order)."""
+    return Inputs(prior_alpha=1.0, counts=0.0, **{f"membership_{j}": 0.0 for j in range(n_unions)})
 
 
 def structure(data, unions) -> tuple:
@@ -28,18 +37,23 @@ def structure(data, unions) -> tuple:
 
 
 def build_model(structure: tuple):
-    """Dirichlet-multinomial model; counts, concentrations and union memberships are ``pm.Data``.
+    """Dirichlet-multinomial model; counts, concentrations and union memberships are the rows
+    of one ``pm.Data`` array (:func:`layout`).
 
     ``p`` has PyMC's simplex transform; the unions are the deterministic
     ``p_union = M @ p`` with ``M`` the 0/1 membership matrix (unions x categories).
     """
     import pymc as pm
+    import pytensor.tensor as pt
 
     _, k, n_unions = structure
+    rows = layout(n_unions)
     with pm.Model() as model:
-        alpha = pm.Data("prior_alpha", np.ones(k))
-        counts = pm.Data("counts", np.ones(k, dtype="int64"))
-        membership_ = pm.Data("membership", np.zeros((n_unions, k)))
+        d = rows.declare(width=k)
+        alpha = d["prior_alpha"]
+        counts = rows.counts(d["counts"])
+        membership_ = (pt.stack([d[f"membership_{j}"] for j in range(n_unions)]) if n_unions
+                       else pt.zeros((0, k)))
         p = pm.Dirichlet("p", a=alpha)
         pm.Deterministic("p_union", pm.math.dot(membership_, p))
         pm.Multinomial("y", n=counts.sum(), p=p, observed=counts)
@@ -56,14 +70,12 @@ def membership(data, unions) -> np.ndarray:
 
 
 def model_inputs(data, unions, prior) -> dict:
-    """Values of the model's ``pm.Data``: the prior's concentrations in the data's order,
-    the counts and the membership matrix."""
+    """The value of the model's ``pm.Data``: the prior's concentrations in the data's order,
+    the counts and the membership matrix's rows."""
     conc = prior.concentrations
-    return {
-        "prior_alpha": np.array([conc[name] for name in data.names], dtype=float),
-        "counts": np.array(data.values, dtype="int64"),
-        "membership": membership(data, unions),
-    }
+    m = membership(data, unions)
+    return layout(len(unions)).pack(prior_alpha=[conc[name] for name in data.names], counts=data.values,
+                                    **{f"membership_{j}": m[j] for j in range(len(unions))})
 
 
 def draws(data, unions, tree) -> dict:

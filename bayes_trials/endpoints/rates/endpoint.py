@@ -32,13 +32,7 @@ from ...data import PrePostRates
 from ...errors import DataError, PriorError
 from ..scalar import ScalarEndpoint
 from .exact import exact_rates, log_linear_log_density, log_linear_posterior, two_rate_posterior
-from .model import (
-    LOG_LINEAR,
-    TWO_RATE,
-    build_aggregate_model,
-    log_linear_inputs,
-    two_rate_inputs,
-)
+from .model import AGGREGATE, RatesBatch, aggregate_inputs, build_aggregate_model, heavy_tailed, tidy_aggregate
 from .priors import LogRRPrior, TwoRatePrior, log_rr_priors
 from .reference import INTERVAL_METHODS, RateRatioReference, rate_ratio_reference
 from .reference_checks import log_linear_checks, two_rate_checks
@@ -84,6 +78,35 @@ class _PrePostEndpoint(ScalarEndpoint):
                     "(its conditional likelihood given the total is constant), so every result "
                     "about it restates the prior")
         return None
+
+    # --- PyMC model (one compile for both prior families and every data set) ------------
+    def structure(self, prior) -> tuple:
+        """The compile key: one compiled model serves independent rate priors and log-RR
+        priors, mixtures of any size and every data set
+        (:func:`~bayes_trials.endpoints.rates.model.build_aggregate_model`)."""
+        return (AGGREGATE,)
+
+    @staticmethod
+    def build_model(structure: tuple):
+        """Log rates before and after (or log baseline rate and log RR), the prior family
+        chosen by data; see :func:`~bayes_trials.endpoints.rates.model.build_aggregate_model`."""
+        return build_aggregate_model(structure)
+
+    def model_inputs(self, prior) -> dict:
+        self.check_prior(prior)
+        return aggregate_inputs(self.data, prior)
+
+    def tidy_posterior(self, tree):
+        """The draws a result keeps: every named deterministic, without the internal
+        parameter whose meaning depends on the prior family."""
+        return tidy_aggregate(tree)
+
+    def batch(self, prior) -> RatesBatch:
+        """The batched model that samples this endpoint under any of its priors as one
+        point of many (:class:`~bayes_trials.endpoints.rates.model.RatesBatch`; heavy-tailed
+        posteriors, :func:`~bayes_trials.endpoints.rates.model.heavy_tailed`, apart)."""
+        self.check_prior(prior)
+        return RatesBatch(tail="heavy" if heavy_tailed(self.data, prior) else "light")
 
     def prob_reduction_above(self, dist, percent: float) -> float:
         """:math:`P(100(1 - \\text{RR}) > \\text{percent}) = P(\\text{RR} < 1 - \\text{percent}/100)`."""
@@ -142,7 +165,8 @@ class RateRatioEndpoint(_PrePostEndpoint):
     :math:`r E_a/(r E_a + E_b)`: the Jeffreys interval of the conditional binomial, which lies
     inside the exact conditional (Clopper-Pearson) interval. The PyMC model samples the log
     rates, with the Gamma (mixture) densities and their Jacobians as potentials. A
-    :class:`LogRRPrior` selects the log-linear model (:class:`LogRateRatioEndpoint`).
+    :class:`LogRRPrior` selects the log-linear model (:class:`LogRateRatioEndpoint`), in the
+    same compiled model.
 
     Example
     -------
@@ -179,24 +203,6 @@ class RateRatioEndpoint(_PrePostEndpoint):
     def log_linear(self) -> "LogRateRatioEndpoint":
         """The same data under the log-linear model (what a :class:`LogRRPrior` asks for)."""
         return LogRateRatioEndpoint(self.name, self.data, self.target, self.direction, self.label)
-
-    # --- PyMC model -------------------------------------------------------------------
-    def structure(self, prior) -> tuple:
-        """One compiled model serves every Gamma (mixture) prior and every data set; a
-        :class:`LogRRPrior` selects the log-linear model (compiled once as well)."""
-        return (LOG_LINEAR,) if isinstance(prior, LogRRPrior) else (TWO_RATE,)
-
-    @staticmethod
-    def build_model(structure: tuple):
-        """Two log rates, Gamma (mixture) potentials, Poisson counts (or the log-linear model
-        for its compile key); see :mod:`bayes_trials.endpoints.rates.model`."""
-        return build_aggregate_model(structure)
-
-    def model_inputs(self, prior) -> dict:
-        self.check_prior(prior)
-        if isinstance(prior, LogRRPrior):
-            return log_linear_inputs(self.data, prior)
-        return two_rate_inputs(self.data, prior)
 
     # --- exact ----------------------------------------------------------------------------
     def exact_rates(self, prior) -> tuple:
@@ -281,18 +287,6 @@ class LogRateRatioEndpoint(_PrePostEndpoint):
     @staticmethod
     def reference_priors() -> dict:
         return {"reference": log_rr_priors()["reference"]}
-
-    def structure(self, prior) -> tuple:
-        return (LOG_LINEAR,)
-
-    @staticmethod
-    def build_model(structure: tuple):
-        """Log baseline rate and log rate ratio, mixture potentials, Poisson counts."""
-        return build_aggregate_model(structure)
-
-    def model_inputs(self, prior) -> dict:
-        self.check_prior(prior)
-        return log_linear_inputs(self.data, prior)
 
     def log_posterior(self, prior):
         """The unnormalised log posterior density of :math:`\\theta = \\log \\text{RR}` (vectorised)."""

@@ -1,11 +1,12 @@
-"""The PyMC models of the rate endpoints, with data and hyperparameters as ``pm.Data``.
+"""The PyMC models of the rate endpoints, each with its data and hyperparameters in one ``pm.Data``.
 
-Three likelihoods, each compiled once whatever the prior (mixture vectors of any length):
+Two likelihoods, each compiled once whatever the prior (mixture rows of any length):
 
-- :func:`build_two_rate_model`: two log rates, Gamma (mixture) priors as potentials with
-  their Jacobians, Poisson counts (:class:`~bayes_trials.RateRatioEndpoint`);
-- :func:`build_log_linear_model`: log baseline rate and log rate ratio, Gamma and Normal
-  (mixture) potentials, Poisson counts (:class:`~bayes_trials.LogRateRatioEndpoint`);
+- :func:`build_aggregate_model`: aggregate counts before and after, Poisson, two sampled log
+  parameters; the prior family is data, so ONE compiled model serves independent Gamma
+  (mixture) priors on the two rates (:class:`~bayes_trials.RateRatioEndpoint`) and the
+  log-linear model's Gamma baseline with a Normal (mixture) prior on log RR
+  (:class:`~bayes_trials.LogRateRatioEndpoint`); :class:`RatesBatch` is its batched form;
 - :func:`build_frailty_model`: per-patient log-normal frailty, common or patient-varying
   effect, Poisson or negative-binomial counts
   (:class:`~bayes_trials.PatientRateRatioEndpoint`).
@@ -16,17 +17,35 @@ events) has a long left tail there, which NUTS follows with ``target_accept`` 0.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from ..._constants import BATCH_SIZE
 from ...distributions import components_of
+from ...fit import Inputs
+from .priors import LogRRPrior
 
-#: the compile keys (first element of :meth:`structure`) of the aggregate-data models
-TWO_RATE = "rate_ratio"
-LOG_LINEAR = "log_rate_ratio"
+#: the compile key of the aggregate-data model (both prior families)
+AGGREGATE = "rates"
+#: the second sampled parameter of the aggregate model: log rate after (independent rate
+#: priors) or log rate ratio (log-linear model); results keep the named deterministics instead
+SECOND = "log_rate_after_or_ratio"
 #: hyperparameters of the frailty model summarised (and diagnosed) besides the rate ratio
 HYPER = ("frailty_sd", "effect_sd", "overdispersion")
 #: the ``model`` of the exact aggregate-totals analysis of per-patient data
 TOTALS_MODEL = "aggregate totals, two independent rates (exact)"
+
+#: the aggregate model's one ``pm.Data`` array: counts and exposures (before, after), the
+#: family switch (1: independent rate priors, 0: log-linear), the Gamma (mixture) prior of the
+#: rate before, the Gamma (mixture) prior of the rate after and the Normal (mixture) prior of
+#: log RR (the family not in use gets a placeholder, finite everywhere)
+AGGREGATE_INPUTS = Inputs(events=0.0, exposure=1.0, two_rates=0.0,
+                          prior_before_w=0.0, prior_before_shape=1.0, prior_before_rate=1.0,
+                          prior_after_w=0.0, prior_after_shape=1.0, prior_after_rate=1.0,
+                          prior_log_rr_w=0.0, prior_log_rr_mean=0.0, prior_log_rr_sd=1.0)
+_PLACEHOLDER_GAMMA = {"w": [1.0], "shape": [1.0], "rate": [1.0]}
+_PLACEHOLDER_NORMAL = {"w": [1.0], "mean": [0.0], "sd": [1.0]}
 
 
 def frailty_model_name(varying_effect: bool, overdispersion: bool) -> str:
@@ -69,107 +88,214 @@ def mix_arrays(prior, *attrs) -> list[np.ndarray]:
         np.array([getattr(c, a) for c in comps], dtype=float) for a in attrs]
 
 
-def _count_data(data) -> dict:
-    return {"events_before": data.before.events, "exposure_before": data.before.exposure,
-            "events_after": data.after.events, "exposure_after": data.after.exposure}
+# --- the aggregate model: independent rate priors or the log-linear model ---------------------
+def aggregate_values(data, prior) -> dict:
+    """The rows of :data:`AGGREGATE_INPUTS` for aggregate data and a :class:`TwoRatePrior`
+    or :class:`LogRRPrior`."""
+    log_linear = isinstance(prior, LogRRPrior)
+    before = prior.baseline if log_linear else prior.before
+    rows = {"events": [data.before.events, data.after.events],
+            "exposure": [data.before.exposure, data.after.exposure],
+            "two_rates": [0.0 if log_linear else 1.0]}
+    for name, values in (("before", dict(zip(("w", "shape", "rate"), mix_arrays(before, "shape", "rate")))),
+                         ("after", _PLACEHOLDER_GAMMA if log_linear else
+                          dict(zip(("w", "shape", "rate"), mix_arrays(prior.after, "shape", "rate")))),
+                         ("log_rr", dict(zip(("w", "mean", "sd"), mix_arrays(prior.log_rr, "loc", "scale")))
+                          if log_linear else _PLACEHOLDER_NORMAL)):
+        rows.update({f"prior_{name}_{k}": v for k, v in values.items()})
+    return rows
 
 
-# --- independent Gamma priors on the two rates ----------------------------------------------
-def build_two_rate_model():
-    """Two log rates, Gamma (mixture) potentials, Poisson counts; data as ``pm.Data``.
+def aggregate_inputs(data, prior) -> dict:
+    """The ``pm.Data`` value of :func:`build_aggregate_model`."""
+    return AGGREGATE_INPUTS.pack(**aggregate_values(data, prior))
+
+
+def build_aggregate_model(structure: tuple = (AGGREGATE,)):
+    """Aggregate counts before and after, Poisson; the prior family chosen by data.
+
+    Two log parameters are sampled, :math:`x_b = \\log \\lambda_b` and :math:`x_2`:
+
+    - independent rate priors (switch :math:`s = 1`): :math:`x_2 = \\log \\lambda_a`, with
+      the Gamma (mixture) densities of :math:`e^{x_b}` and :math:`e^{x_2}` (Jacobians
+      included) as potentials;
+    - log-linear model (:math:`s = 0`): :math:`x_2 = \\theta = \\log \\text{RR}`, with the
+      Gamma (mixture) density of the baseline :math:`e^{x_b}` and the Normal (mixture) density
+      of :math:`\\theta`;
 
     .. math::
 
-        x_b, x_a \\text{ flat}, \\quad p(x) = \\text{Gamma-mixture density of } e^x
-        \\text{ times } e^x, \\quad y_p \\sim \\text{Poisson}(e^{x_p} E_p),
+        \\log \\lambda_a = x_2 + (1 - s)\\, x_b, \\quad \\log\\text{RR} = x_2 - s\\, x_b,
+        \\quad y_b \\sim \\text{Poisson}(e^{x_b} E_b), \\quad
+        y_a \\sim \\text{Poisson}(\\lambda_a E_a),
 
-    with deterministics ``rate_before``, ``rate_after``, ``log_rate_ratio``, ``rate_ratio``
-    and ``percent_reduction``.
+    so each family samples exactly the parametrisation it had as a model of its own, and both
+    share one compile. Deterministics ``rate_before``, ``rate_after``, ``log_rate_after``,
+    ``log_rate_ratio``, ``rate_ratio`` and ``percent_reduction``.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
     with pm.Model() as model:
-        y_b = pm.Data("events_before", 0)
-        e_b = pm.Data("exposure_before", 1.0)
-        y_a = pm.Data("events_after", 0)
-        e_a = pm.Data("exposure_after", 1.0)
-        pb = [pm.Data(f"prior_before_{k}", np.ones(1)) for k in ("w", "shape", "rate")]
-        pa = [pm.Data(f"prior_after_{k}", np.ones(1)) for k in ("w", "shape", "rate")]
+        d = AGGREGATE_INPUTS.declare(width=2)
+        y = AGGREGATE_INPUTS.counts(d["events"])
+        e = d["exposure"]
+        two = d["two_rates"][0]
+        pb = [d[f"prior_before_{k}"] for k in ("w", "shape", "rate")]
+        pa = [d[f"prior_after_{k}"] for k in ("w", "shape", "rate")]
+        pr = [d[f"prior_log_rr_{k}"] for k in ("w", "mean", "sd")]
         x_b = pm.Flat("log_rate_before")
-        x_a = pm.Flat("log_rate_after")
+        x_2 = pm.Flat(SECOND)
         pm.Potential("prior_before", gamma_mix_on_log_scale(x_b, *pb))
-        pm.Potential("prior_after", gamma_mix_on_log_scale(x_a, *pa))
-        pm.Poisson("y_before", mu=pt.exp(x_b) * e_b, observed=y_b)
-        pm.Poisson("y_after", mu=pt.exp(x_a) * e_a, observed=y_a)
+        pm.Potential("prior_second", pt.switch(pt.gt(two, 0.5), gamma_mix_on_log_scale(x_2, *pa),
+                                               normal_mix(x_2, *pr)))
+        x_a = x_2 + (1.0 - two) * x_b
+        pm.Poisson("y_before", mu=pt.exp(x_b) * e[0], observed=y[0])
+        pm.Poisson("y_after", mu=pt.exp(x_a) * e[1], observed=y[1])
         pm.Deterministic("rate_before", pt.exp(x_b))
         pm.Deterministic("rate_after", pt.exp(x_a))
-        log_rr = pm.Deterministic("log_rate_ratio", x_a - x_b)
+        pm.Deterministic("log_rate_after", x_a)
+        log_rr = pm.Deterministic("log_rate_ratio", x_2 - two * x_b)
         rr = pm.Deterministic("rate_ratio", pt.exp(log_rr))
         pm.Deterministic("percent_reduction", 100.0 * (1.0 - rr))
     return model
 
 
-def two_rate_inputs(data, prior) -> dict:
-    """The ``pm.Data`` values of :func:`build_two_rate_model` for a :class:`TwoRatePrior`."""
-    out = _count_data(data)
-    for period in ("before", "after"):
-        w, s, r = mix_arrays(getattr(prior, period), "shape", "rate")
-        out.update({f"prior_{period}_w": w, f"prior_{period}_shape": s, f"prior_{period}_rate": r})
+def tidy_aggregate(tree):
+    """A sampled tree without the internal :data:`SECOND` parameter (its meaning depends on
+    the prior family; ``log_rate_after`` and ``log_rate_ratio`` hold it by name)."""
+    import xarray as xr
+
+    groups = {"/posterior": tree["posterior"].to_dataset().drop_vars(SECOND, errors="ignore")}
+    for name in tree.children:
+        if name != "posterior":
+            groups[f"/{name}"] = tree[name].to_dataset()
+    return xr.DataTree.from_dict(groups)
+
+
+#: the batched model's one ``pm.Data`` array, per point: counts and exposures, the family
+#: switch, and for each Gamma component its constant :math:`\\log w + s \\log r - \\log\\Gamma(s)`,
+#: shape and rate (before; after), for each Normal component of log RR its log weight, mean and
+#: sd (the constants computed once, not at every gradient)
+BATCH_INPUTS = Inputs(events=0.0, exposure=1.0, two_rates=0.0,
+                      before_const=-np.inf, before_shape=1.0, before_rate=1.0,
+                      after_const=-np.inf, after_shape=1.0, after_rate=1.0,
+                      log_rr_log_w=-np.inf, log_rr_mean=0.0, log_rr_sd=1.0)
+#: what pads a batch: Gamma(1, 1) priors on both rates and no events in a unit of exposure
+BATCH_PADDING = {"events": [0, 0], "exposure": [1.0, 1.0], "two_rates": [1.0],
+                 "before_const": [0.0], "before_shape": [1.0], "before_rate": [1.0],
+                 "after_const": [0.0], "after_shape": [1.0], "after_rate": [1.0],
+                 "log_rr_log_w": [0.0], "log_rr_mean": [0.0], "log_rr_sd": [1.0]}
+
+
+def _batch_values(data, prior) -> dict:
+    """The rows of :data:`BATCH_INPUTS` for one point."""
+    from scipy.special import gammaln
+
+    rows = aggregate_values(data, prior)
+    out = {k: rows[k] for k in ("events", "exposure", "two_rates")}
+    with np.errstate(divide="ignore"):
+        for period in ("before", "after"):
+            w, sh, r = (np.asarray(rows[f"prior_{period}_{k}"], float) for k in ("w", "shape", "rate"))
+            out.update({f"{period}_const": np.log(w) + sh * np.log(r) - gammaln(sh),
+                        f"{period}_shape": sh, f"{period}_rate": r})
+        out.update(log_rr_log_w=np.log(np.asarray(rows["prior_log_rr_w"], float)),
+                   log_rr_mean=rows["prior_log_rr_mean"], log_rr_sd=rows["prior_log_rr_sd"])
     return out
 
 
-# --- the log-linear model ----------------------------------------------------------------------
-def build_log_linear_model():
-    """Log baseline rate and log rate ratio, mixture potentials, Poisson counts.
+def heavy_tailed(data, prior) -> bool:
+    """Whether a point's posterior has a heavy tail on the sampled log scale: a Gamma
+    posterior of a rate with shape below 1 (a period without events under a vague prior), or
+    no events after in the log-linear model (the likelihood flat as log RR falls)."""
+    y_b, y_a = data.before.events, data.after.events
+    if isinstance(prior, LogRRPrior):
+        return y_a == 0 or min(mix_arrays(prior.baseline, "shape")[1]) + y_b < 1
+    return (min(mix_arrays(prior.before, "shape")[1]) + y_b < 1
+            or min(mix_arrays(prior.after, "shape")[1]) + y_a < 1)
+
+
+@dataclass(frozen=True)
+class RatesBatch:
+    """Aggregate-rate posteriors as ``size`` independent points of one PyMC model.
+
+    Each point is the posterior of :func:`build_aggregate_model` (without the Poisson
+    constants) with its own counts, exposures, prior family and priors:
 
     .. math::
 
-        y_b \\sim \\text{Poisson}(e^{x_b} E_b), \\quad
-        y_a \\sim \\text{Poisson}(e^{x_b + \\theta} E_a),
+        \\log p(x_b, x_2 \\mid y) = \\log \\sum_k e^{c_k + (s_k + y_b) x_b - (r_k + E_b) e^{x_b}}
+        + \\begin{cases} \\log \\sum_k e^{c'_k + (s'_k + y_a) x_2 - (r'_k + E_a) e^{x_2}}
+        & \\text{independent rate priors}\\\\
+        \\log \\sum_k w_k N(x_2; m_k, s_k^2) + y_a (x_b + x_2) - E_a e^{x_b + x_2}
+        & \\text{log-linear model} \\end{cases}
 
-    with the Gamma (mixture) prior of :math:`e^{x_b}` (Jacobian included) and the Normal
-    (mixture) prior of :math:`\\theta = \\log \\text{RR}` as potentials.
+    (:math:`c_k = \\log w_k + s_k \\log r_k - \\log \\Gamma(s_k)`), summed over the points
+    (see :class:`~bayes_trials.endpoints.binary.BinaryBatch` and
+    :func:`bayes_trials.fit.sample_points`); ``tail="heavy"`` batches the points of
+    :func:`heavy_tailed` apart, on the same compiled model. Unused points are padded with
+    :data:`BATCH_PADDING`.
+
+    >>> RatesBatch().structure()
+    ('rates-batch', 64)
     """
-    import pymc as pm
-    import pytensor.tensor as pt
 
-    with pm.Model() as model:
-        y_b = pm.Data("events_before", 0)
-        e_b = pm.Data("exposure_before", 1.0)
-        y_a = pm.Data("events_after", 0)
-        e_a = pm.Data("exposure_after", 1.0)
-        pb = [pm.Data(f"prior_baseline_{k}", np.ones(1)) for k in ("w", "shape", "rate")]
-        pt_ = [pm.Data(f"prior_log_rr_{k}", np.ones(1)) for k in ("w", "mean", "sd")]
-        x_b = pm.Flat("log_rate_before")
-        theta = pm.Flat("log_rate_ratio")
-        pm.Potential("prior_baseline", gamma_mix_on_log_scale(x_b, *pb))
-        pm.Potential("prior_log_rr", normal_mix(theta, *pt_))
-        pm.Poisson("y_before", mu=pt.exp(x_b) * e_b, observed=y_b)
-        pm.Poisson("y_after", mu=pt.exp(x_b + theta) * e_a, observed=y_a)
-        pm.Deterministic("rate_before", pt.exp(x_b))
-        pm.Deterministic("rate_after", pt.exp(x_b + theta))
-        rr = pm.Deterministic("rate_ratio", pt.exp(theta))
-        pm.Deterministic("percent_reduction", 100.0 * (1.0 - rr))
-    return model
+    size: int = BATCH_SIZE
+    tail: str = "light"
 
+    def structure(self) -> tuple:
+        return ("rates-batch", self.size)
 
-def log_linear_inputs(data, prior) -> dict:
-    """The ``pm.Data`` values of :func:`build_log_linear_model` for a :class:`LogRRPrior`."""
-    out = _count_data(data)
-    w, s, r = mix_arrays(prior.baseline, "shape", "rate")
-    out.update(prior_baseline_w=w, prior_baseline_shape=s, prior_baseline_rate=r)
-    w, m, sd = mix_arrays(prior.log_rr, "loc", "scale")
-    out.update(prior_log_rr_w=w, prior_log_rr_mean=m, prior_log_rr_sd=sd)
-    return out
+    @staticmethod
+    def build_model(structure: tuple):
+        import pymc as pm
+        import pytensor.tensor as pt
 
+        _, size = structure
+        with pm.Model() as model:
+            d = BATCH_INPUTS.declare(width=2, size=size)
+            y, e = d["events"], d["exposure"]
+            two = d["two_rates"][:, 0]
+            x_b = pm.Flat("log_rate_before", shape=size)
+            x_2 = pm.Flat(SECOND, shape=size)
 
-def build_aggregate_model(structure: tuple):
-    """The model of an aggregate-data compile key: ``(TWO_RATE,)`` or ``(LOG_LINEAR,)``."""
-    return build_log_linear_model() if structure[0] == LOG_LINEAR else build_two_rate_model()
+            def gamma_post(x, period, col):
+                xc = x[:, None]
+                return pt.logsumexp(d[f"{period}_const"] + (d[f"{period}_shape"] + y[:, col][:, None]) * xc
+                                    - (d[f"{period}_rate"] + e[:, col][:, None]) * pt.exp(xc), axis=1)
+
+            z = (x_2[:, None] - d["log_rr_mean"]) / d["log_rr_sd"]
+            normal = pt.logsumexp(d["log_rr_log_w"] - 0.5 * z**2 - pt.log(d["log_rr_sd"]), axis=1)
+            x_a = x_b + x_2
+            log_linear_after = normal + y[:, 1] * x_a - e[:, 1] * pt.exp(x_a)
+            pm.Potential("posterior", (gamma_post(x_b, "before", 0)
+                                       + pt.switch(pt.gt(two, 0.5), gamma_post(x_2, "after", 1),
+                                                   log_linear_after)).sum())
+            pm.Deterministic("rate_ratio", pt.exp(x_2 - two * x_b))
+        return model
+
+    def model_inputs(self, points: list) -> dict:
+        """The ``pm.Data`` value for ``points`` (``[(endpoint, prior), ...]``, at most ``size``)."""
+        return BATCH_INPUTS.pack_batch([_batch_values(ep.data, prior) for ep, prior in points],
+                                       self.size, BATCH_PADDING)
+
+    def draws(self, tree, n: int) -> dict:
+        """``{"rate_ratio": DataArray (chain, draw, point)}`` of the first ``n`` points."""
+        post = tree["posterior"]["rate_ratio"]
+        return {"rate_ratio": post.rename({post.dims[-1]: "point"}).isel(point=slice(0, n))}
 
 
 # --- the per-patient frailty model ---------------------------------------------------------------
+#: the frailty model's one ``pm.Data`` array: per row of the table (patient index, after
+#: indicator, log exposure, events), the Normal (mixture) prior of log RR and the scalar
+#: hyperparameters (a row each; the scales of switched-off parts are unused)
+FRAILTY_INPUTS = Inputs(patient_idx=0.0, after=0.0, log_exposure=0.0, events=0.0,
+                        prior_log_rr_w=0.0, prior_log_rr_mean=0.0, prior_log_rr_sd=1.0,
+                        prior_mean_log_rate_mean=0.0, prior_mean_log_rate_sd=1.0,
+                        prior_frailty_sd_scale=1.0, prior_effect_sd_scale=1.0,
+                        prior_overdispersion_scale=1.0)
+
+
 def build_frailty_model(structure: tuple):
     """The hierarchical model of ``structure = (kind, rows, patients, varying, overdispersed)``.
 
@@ -179,38 +305,36 @@ def build_frailty_model(structure: tuple):
         \\log \\mu_{ip} = \\log E_{ip} + \\alpha_i + \\theta_i [p = \\text{after}],
 
     :math:`y_{ip}` Poisson or negative binomial with :math:`\\text{Var} = \\mu + \\phi\\mu^2`
-    (see :class:`~bayes_trials.PatientRateRatioEndpoint`).
+    (see :class:`~bayes_trials.PatientRateRatioEndpoint`); data and hyperparameters are the
+    rows of :data:`FRAILTY_INPUTS`.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
     _, n_rows, n_pat, varying, overdispersed = structure
     with pm.Model(coords={"patient": np.arange(n_pat)}) as model:
-        idx = pm.Data("patient_idx", np.zeros(n_rows, dtype="int64"))
-        after = pm.Data("after", np.zeros(n_rows))
-        log_e = pm.Data("log_exposure", np.zeros(n_rows))
-        y = pm.Data("events", np.zeros(n_rows, dtype="int64"))
-        pt_ = [pm.Data(f"prior_log_rr_{k}", np.ones(1)) for k in ("w", "mean", "sd")]
-        mu_m = pm.Data("prior_mean_log_rate_mean", 0.0)
-        mu_s = pm.Data("prior_mean_log_rate_sd", 1.0)
-        sig_s = pm.Data("prior_frailty_sd_scale", 1.0)
-        mu = pm.Normal("mean_log_rate", mu_m, mu_s)
-        sigma = pm.HalfNormal("frailty_sd", sig_s)
+        d = FRAILTY_INPUTS.declare(width=n_rows)
+        # the table's rows (the array is wider when a prior has more components than rows)
+        idx = FRAILTY_INPUTS.counts(d["patient_idx"][:n_rows])
+        after = d["after"][:n_rows]
+        log_e = d["log_exposure"][:n_rows]
+        y = FRAILTY_INPUTS.counts(d["events"][:n_rows])
+        pt_ = [d[f"prior_log_rr_{k}"] for k in ("w", "mean", "sd")]
+        mu = pm.Normal("mean_log_rate", d["prior_mean_log_rate_mean"][0], d["prior_mean_log_rate_sd"][0])
+        sigma = pm.HalfNormal("frailty_sd", d["prior_frailty_sd_scale"][0])
         z = pm.Normal("z", 0.0, 1.0, dims="patient")
         theta = pm.Flat("log_rate_ratio")
         pm.Potential("prior_log_rr", normal_mix(theta, *pt_))
         alpha = mu + sigma * z
         if varying:
-            tau_s = pm.Data("prior_effect_sd_scale", 1.0)
-            tau = pm.HalfNormal("effect_sd", tau_s)
+            tau = pm.HalfNormal("effect_sd", d["prior_effect_sd_scale"][0])
             u = pm.Normal("u", 0.0, 1.0, dims="patient")
             theta_i = theta + tau * u
         else:
             theta_i = theta + pt.zeros(n_pat)
         eta = log_e + alpha[idx] + theta_i[idx] * after
         if overdispersed:
-            phi_s = pm.Data("prior_overdispersion_scale", 1.0)
-            phi = pm.HalfNormal("overdispersion", phi_s)
+            phi = pm.HalfNormal("overdispersion", d["prior_overdispersion_scale"][0])
             pm.NegativeBinomial("y", mu=pt.exp(eta), alpha=1.0 / phi, observed=y)
         else:
             pm.Poisson("y", mu=pt.exp(eta), observed=y)
@@ -222,23 +346,19 @@ def build_frailty_model(structure: tuple):
 
 
 def frailty_inputs(data, prior, varying: bool, overdispersed: bool) -> dict:
-    """The ``pm.Data`` values of :func:`build_frailty_model` for per-patient data and a
+    """The ``pm.Data`` value of :func:`build_frailty_model` for per-patient data and a
     :class:`PatientRatePrior`."""
     t = data.table
     codes = {p: i for i, p in enumerate(data.patients)}
     w, m, sd = mix_arrays(prior.log_rr, "loc", "scale")
-    out = {
-        "patient_idx": t["patient"].map(codes).to_numpy(dtype="int64"),
-        "after": (t["period"] == "after").to_numpy(dtype=float),
-        "log_exposure": np.log(t["exposure"].to_numpy(dtype=float)),
-        "events": t["events"].to_numpy(dtype="int64"),
-        "prior_log_rr_w": w, "prior_log_rr_mean": m, "prior_log_rr_sd": sd,
-        "prior_mean_log_rate_mean": prior.mean_log_rate.loc,
-        "prior_mean_log_rate_sd": prior.mean_log_rate.scale,
-        "prior_frailty_sd_scale": prior.frailty_sd.scale,
-    }
-    if varying:
-        out["prior_effect_sd_scale"] = prior.effect_sd.scale
-    if overdispersed:
-        out["prior_overdispersion_scale"] = prior.overdispersion.scale
-    return out
+    return FRAILTY_INPUTS.pack(
+        patient_idx=t["patient"].map(codes).to_numpy(dtype=float),
+        after=(t["period"] == "after").to_numpy(dtype=float),
+        log_exposure=np.log(t["exposure"].to_numpy(dtype=float)),
+        events=t["events"].to_numpy(dtype=float),
+        prior_log_rr_w=w, prior_log_rr_mean=m, prior_log_rr_sd=sd,
+        prior_mean_log_rate_mean=prior.mean_log_rate.loc,
+        prior_mean_log_rate_sd=prior.mean_log_rate.scale,
+        prior_frailty_sd_scale=prior.frailty_sd.scale,
+        prior_effect_sd_scale=prior.effect_sd.scale if varying else 1.0,
+        prior_overdispersion_scale=prior.overdispersion.scale if overdispersed else 1.0)

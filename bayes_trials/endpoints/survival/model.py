@@ -37,12 +37,17 @@ from ...conjugate import update
 from ...data import TimeToEvent
 from ...distributions import Gamma, components_of
 from ...errors import DataError
+from ...fit import Inputs
 from ...quantity import Quantity
 from ...summaries import prior_columns
 from ..base import Analysis, EndpointBase
 from . import exact as ex
 from .priors import VAGUE_HAZARD, SurvivalPrior, check_gamma
 from .reference import SurvivalReference, compute_reference
+
+#: the model's one ``pm.Data`` array: per group its events and exposure, the prior's
+#: Gamma components, the landmark
+EXPONENTIAL_INPUTS = Inputs(events=0.0, exposure=1.0, prior_w=0.0, prior_shape=1.0, prior_rate=1.0, landmark=1.0)
 
 
 def renamed_keywords(**renames):
@@ -301,7 +306,8 @@ class ExponentialSurvival(SurvivalModel):
 
     @staticmethod
     def build_model(structure: tuple):
-        """PyMC model on the log-hazard scale; data and hyperparameters are ``pm.Data``.
+        """PyMC model on the log-hazard scale; data and hyperparameters are the rows of one
+        ``pm.Data`` array (:data:`EXPONENTIAL_INPUTS`).
 
         With :math:`x = \\log\\lambda`, the Gamma-mixture prior density (Jacobian included)
         is :math:`\\sum_k w_k r_k^{s_k} e^{s_k x - r_k e^x}/\\Gamma(s_k)`; the likelihood is
@@ -311,13 +317,14 @@ class ExponentialSurvival(SurvivalModel):
         import pytensor.tensor as pt
 
         _, n_groups = structure
+        rows = EXPONENTIAL_INPUTS
         with pm.Model() as model:
-            events = pm.Data("events", np.zeros(n_groups))
-            exposure = pm.Data("exposure", np.ones(n_groups))
-            w = pm.Data("prior_w", np.ones(1))
-            s = pm.Data("prior_shape", np.ones(1))
-            r = pm.Data("prior_rate", np.ones(1))
-            landmark = pm.Data("landmark", 1.0)
+            d = rows.declare(width=n_groups)
+            # the groups' columns (the array is wider when the prior has more components)
+            events = d["events"][:n_groups]
+            exposure = d["exposure"][:n_groups]
+            w, s, r = d["prior_w"], d["prior_shape"], d["prior_rate"]
+            landmark = d["landmark"][0]
             x = pm.Flat("log_hazard", shape=n_groups)
             log_comp = (pt.log(w) + s * pt.log(r) - pt.gammaln(s))[None, :] \
                 + s[None, :] * x[:, None] - r[None, :] * pt.exp(x)[:, None]
@@ -337,14 +344,9 @@ class ExponentialSurvival(SurvivalModel):
         self.check_prior(prior)
         w, comps = components_of(self.part(prior))
         subs = [self.data.subset(g) for g in self.groups]
-        return {
-            "events": np.array([s.events for s in subs], dtype=float),
-            "exposure": np.array([s.exposure for s in subs], dtype=float),
-            "prior_w": np.asarray(w, dtype=float),
-            "prior_shape": np.array([c.shape for c in comps], dtype=float),
-            "prior_rate": np.array([c.rate for c in comps], dtype=float),
-            "landmark": self._landmark_value(),
-        }
+        return EXPONENTIAL_INPUTS.pack(events=[s.events for s in subs], exposure=[s.exposure for s in subs],
+                                prior_w=w, prior_shape=[c.shape for c in comps],
+                                prior_rate=[c.rate for c in comps], landmark=self._landmark_value())
 
     # --- exact --------------------------------------------------------------------------
     def hazard_posteriors(self, prior) -> dict:

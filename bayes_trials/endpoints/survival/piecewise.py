@@ -11,8 +11,13 @@ import numpy as np
 from ... import _validate as v
 from ...data import TimeToEvent
 from ...errors import DataError, PriorError
+from ...fit import Inputs
 from .model import SurvivalModel, _flat, renamed_keywords
 from .priors import PiecewisePrior
+
+#: the model's one ``pm.Data`` array: per piece the events and exposure of each group, the
+#: pieces' lower ends and widths; the priors and the landmark (a row each)
+PIECEWISE_INPUTS = Inputs(events_0=0.0, events_1=0.0, exposure_0=1.0, exposure_1=1.0, lower=0.0, width=1.0, log_hazard_mean=0.0, log_hazard_sd=1.0, smoothing=0.5, log_hr_mean=0.0, log_hr_sd=1.0, landmark=1.0)
 
 
 def quantile_cuts(data: TimeToEvent, n_pieces: int) -> tuple[float, ...]:
@@ -123,30 +128,29 @@ class PiecewiseExponentialSurvival(SurvivalModel):
 
     @staticmethod
     def build_model(structure: tuple):
-        """PyMC model on the per-piece sufficient statistics; cut points are ``pm.Data``."""
+        """PyMC model on the per-piece sufficient statistics; data, cut points and priors
+        are the rows of one ``pm.Data`` array (:data:`PIECEWISE_INPUTS`)."""
         import pymc as pm
         import pytensor.tensor as pt
 
         _, n_pieces, n_groups = structure
         with pm.Model() as model:
-            events = pm.Data("events", np.zeros((n_groups, n_pieces)))
-            exposure = pm.Data("exposure", np.ones((n_groups, n_pieces)))
-            lower = pm.Data("lower", np.arange(n_pieces, dtype=float))
-            width = pm.Data("width", np.ones(n_pieces))
-            p0 = pm.Data("prior_log_hazard", np.array([0.0, 1.0]))
-            landmark = pm.Data("landmark", 1.0)
-            a1 = pm.Normal("log_hazard_first", p0[0], p0[1])
+            d = PIECEWISE_INPUTS.declare(width=n_pieces)
+            events = pt.stack([d[f"events_{g}"][:n_pieces] for g in range(n_groups)])
+            exposure = pt.stack([d[f"exposure_{g}"][:n_pieces] for g in range(n_groups)])
+            lower = d["lower"][:n_pieces]
+            width = d["width"][:n_pieces]
+            landmark = d["landmark"][0]
+            a1 = pm.Normal("log_hazard_first", d["log_hazard_mean"][0], d["log_hazard_sd"][0])
             if n_pieces > 1:
-                ptau = pm.Data("prior_smoothing", 0.5)
-                tau = pm.HalfNormal("smoothing_sd", sigma=ptau)
+                tau = pm.HalfNormal("smoothing_sd", sigma=d["smoothing"][0])
                 z = pm.Normal("rw_innovation", 0.0, 1.0, shape=n_pieces - 1)
                 alpha = pt.concatenate([a1[None], a1 + pt.cumsum(tau * z)])
             else:
                 alpha = a1[None]
             alpha = pm.Deterministic("log_hazard", alpha)
             if n_groups == 2:
-                pb = pm.Data("prior_log_hr", np.array([0.0, 1.0]))
-                beta = pm.Normal("log_hr", pb[0], pb[1])
+                beta = pm.Normal("log_hr", d["log_hr_mean"][0], d["log_hr_sd"][0])
                 pm.Deterministic("hazard_ratio", pt.exp(beta))
                 shift = pt.stack([0.0 * beta, beta])
             else:
@@ -168,19 +172,16 @@ class PiecewiseExponentialSurvival(SurvivalModel):
         prior = self.part(prior)
         stats_ = [piece_statistics(self.data, self.cuts, g) for g in self.groups]
         edges = self.edges
-        out = {
-            "events": np.array([d for d, _ in stats_]),
-            "exposure": np.array([e for _, e in stats_]),
-            "lower": edges[:-1],
-            "width": np.diff(edges),
-            "prior_log_hazard": np.array([prior.log_hazard.mean, prior.log_hazard.sd]),
-            "landmark": self._landmark_value(),
-        }
-        if self.n_pieces > 1:
-            out["prior_smoothing"] = float(prior.smoothing.scale)
-        if self.n_groups == 2:
-            out["prior_log_hr"] = np.array([prior.log_hr.mean, prior.log_hr.sd])
-        return out
+        two = self.n_groups == 2
+        events = [np.asarray(d, dtype=float) for d, _ in stats_]
+        exposure = [np.asarray(e, dtype=float) for _, e in stats_]
+        return PIECEWISE_INPUTS.pack(
+            events_0=events[0], events_1=events[1] if two else 0.0,
+            exposure_0=exposure[0], exposure_1=exposure[1] if two else 1.0,
+            lower=edges[:-1], width=np.diff(edges), landmark=self._landmark_value(),
+            log_hazard_mean=prior.log_hazard.mean, log_hazard_sd=prior.log_hazard.sd,
+            smoothing=float(prior.smoothing.scale) if self.n_pieces > 1 else 0.5,
+            log_hr_mean=prior.log_hr.mean if two else 0.0, log_hr_sd=prior.log_hr.sd if two else 1.0)
 
     # --- estimands from draws -----------------------------------------------------------
     def _params(self, tree) -> dict:

@@ -10,8 +10,13 @@ import numpy as np
 from scipy import special
 
 from ...errors import PriorError
+from ...fit import Inputs
 from .model import SurvivalModel, _flat, renamed_keywords
 from .priors import WeibullPrior
+
+#: the model's one ``pm.Data`` array: per patient the time, the event indicator and the
+#: group indicator; the priors' means and sds and the landmark (a row each)
+WEIBULL_INPUTS = Inputs(time=1.0, event=0.0, group_x=0.0, log_shape_mean=0.0, log_shape_sd=1.0, log_scale_mean=0.0, log_scale_sd=1.0, log_hr_mean=0.0, log_hr_sd=1.0, landmark=1.0)
 
 
 @renamed_keywords(benchmark="target", reference="reference_group")
@@ -45,8 +50,9 @@ class WeibullSurvival(SurvivalModel):
     -------
     >>> import bayes_trials as bt
     >>> ep = bt.WeibullSurvival("os", bt.TimeToEvent([3.0, 8.0, 14.0, 20.0], [1, 1, 0, 1]), landmark=12.0)
-    >>> sorted(ep.model_inputs(bt.WeibullPrior.vague(12.0)))
-    ['event', 'landmark', 'prior_log_scale', 'prior_log_shape', 'time']
+    >>> rows = WEIBULL_INPUTS.unpack(ep.model_inputs(bt.WeibullPrior.vague(12.0)))
+    >>> rows["time"].tolist(), rows["event"].tolist()
+    ([3.0, 8.0, 14.0, 20.0], [1.0, 1.0, 0.0, 1.0])
     >>> ep.exact(bt.WeibullPrior.vague(12.0))
     {}
     """
@@ -72,25 +78,24 @@ class WeibullSurvival(SurvivalModel):
 
     @staticmethod
     def build_model(structure: tuple):
-        """PyMC model with patient-level ``pm.Data`` (times, events, group indicator)."""
+        """PyMC model with patient-level data (times, events, group indicator) in the rows of
+        one ``pm.Data`` array (:data:`WEIBULL_INPUTS`)."""
         import pymc as pm
         import pytensor.tensor as pt
 
         _, n_groups = structure
         with pm.Model() as model:
-            t = pm.Data("time", np.ones(2))
-            delta = pm.Data("event", np.zeros(2))
-            pk = pm.Data("prior_log_shape", np.array([0.0, 1.0]))
-            ps = pm.Data("prior_log_scale", np.array([0.0, 1.0]))
-            landmark = pm.Data("landmark", 1.0)
-            log_k = pm.Normal("log_shape", pk[0], pk[1])
-            log_s = pm.Normal("log_scale", ps[0], ps[1])
+            d = WEIBULL_INPUTS.declare(width=2)
+            t = d["time"]
+            delta = d["event"]
+            landmark = d["landmark"][0]
+            log_k = pm.Normal("log_shape", d["log_shape_mean"][0], d["log_shape_sd"][0])
+            log_s = pm.Normal("log_scale", d["log_scale_mean"][0], d["log_scale_sd"][0])
             k = pm.Deterministic("shape", pt.exp(log_k))
             pm.Deterministic("scale", pt.exp(log_s))
             if n_groups == 2:
-                xg = pm.Data("group_x", np.zeros(2))
-                pb = pm.Data("prior_log_hr", np.array([0.0, 1.0]))
-                beta = pm.Normal("log_hr", pb[0], pb[1])
+                xg = d["group_x"]
+                beta = pm.Normal("log_hr", d["log_hr_mean"][0], d["log_hr_sd"][0])
                 pm.Deterministic("hazard_ratio", pt.exp(beta))
                 lin = beta * xg
             else:
@@ -119,16 +124,12 @@ class WeibullSurvival(SurvivalModel):
         self.check_prior(prior)
         prior = self.part(prior)
         t, e, x = self._xg()
-        out = {
-            "time": t, "event": e,
-            "prior_log_shape": np.array([prior.log_shape.mean, prior.log_shape.sd]),
-            "prior_log_scale": np.array([prior.log_scale.mean, prior.log_scale.sd]),
-            "landmark": self._landmark_value(),
-        }
-        if self.n_groups == 2:
-            out["group_x"] = x
-            out["prior_log_hr"] = np.array([prior.log_hr.mean, prior.log_hr.sd])
-        return out
+        two = self.n_groups == 2
+        return WEIBULL_INPUTS.pack(
+            time=t, event=e, group_x=x, landmark=self._landmark_value(),
+            log_shape_mean=prior.log_shape.mean, log_shape_sd=prior.log_shape.sd,
+            log_scale_mean=prior.log_scale.mean, log_scale_sd=prior.log_scale.sd,
+            log_hr_mean=prior.log_hr.mean if two else 0.0, log_hr_sd=prior.log_hr.sd if two else 1.0)
 
     # --- estimands from draws -----------------------------------------------------------
     def _params(self, tree) -> dict:
