@@ -1,7 +1,7 @@
 """``bayes-trials``: the command line.
 
-``bayes-trials run SPEC --out DIR`` re-analyses every endpoint of a spec and writes the
-report folder; ``bayes-trials sensitivity SPEC [--grid GRID] [--out DIR] [--scheduler ADDRESS]``
+``bayes-trials run SPEC --out DIR [--pdf]`` re-analyses every endpoint of a spec and writes
+the report folder (with ``--pdf``, also ``report.pdf``, printed by headless Chromium); ``bayes-trials sensitivity SPEC [--grid GRID] [--out DIR] [--scheduler ADDRESS]``
 writes prior-grid, tipping-point and fragility tables and figures (exit 0, or 2 on bad input). Exit status: 0 when every check passed, 1 when a check failed (the report
 is still written, the failure is in it), 2 on bad input (one line per error, each naming
 file, endpoint and field; nothing is written).
@@ -27,17 +27,14 @@ import warnings
 
 import pandas as pd
 
-from ._format import fmt, fmt_prob
-from .checks import pct
-from .errors import BayesTrialsError
-from .output import check_output_folder
-from . import scale
+from . import _style, progress, scale
 from .endpoints.registry import KINDS
-from .errors import SpecError
+from .errors import BayesTrialsError, SpecError
 from .fit import TIMINGS
-from .output import output_folder
+from .output import check_output_folder, output_folder
 from .pipeline import analyse
-from .report import environment_lock, versions, write_design, write_report
+from .report import environment_lock, find_chromium, versions, write_design, write_report
+from .report.tables import summary_frame
 from .sensitivity import fragility, load_grid, tipping_points
 from .sensitivity import sensitivity as prior_grid
 from .sensitivity.gridfile import grid_json_schema
@@ -45,7 +42,6 @@ from .spec import load_spec
 from .spec.reference import spec_reference
 from .spec.schema import spec_json_schema
 from .spec.starter import template, write_template
-
 
 #: the largest run seed: seeds are spread to every fit through numpy's SeedSequence, and
 #: recorded in reports and netCDF files as unsigned 32-bit integers
@@ -157,6 +153,8 @@ def _parser() -> argparse.ArgumentParser:
     _out_arguments(run, required=True)
     run.add_argument("--method", choices=("mcmc", "exact"), default="mcmc",
                      help="mcmc (default) samples and checks against the exact posterior")
+    run.add_argument("--pdf", action="store_true",
+                     help="also write report.pdf, printed from report.html by headless Chromium")
     _sampling_arguments(run)
     _parallel_arguments(run, default_workers=DEFAULT_RUN_WORKERS)
     sen = sub.add_parser("sensitivity", help="prior grids, tipping points and data fragility, "
@@ -189,30 +187,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def overview(result) -> pd.DataFrame:
-    """The console's table: per endpoint, prior, model and quantity, the posterior mean and
-    equal-tailed CrI and P(beyond the target), each labelled MCMC or exact."""
-    p = pct(result.settings["level"])
-    t = result.table()
-    rows = []
-    for r in t.to_dict("records"):
-        mcmc = r.get("mean") is not None and not pd.isna(r.get("mean"))
-        src = "" if mcmc else "exact_"
-        prob = r.get("exact_prob")
-        if prob is None or pd.isna(prob):
-            shown = "-"
-        elif mcmc and r.get("prob_resolvable") is True:
-            shown = f"{fmt_prob(r['prob'])} (exact {fmt_prob(prob)})"
-        else:
-            shown = f"exact {fmt_prob(prob)}"
-        rows.append({
-            "endpoint": r["endpoint"], "prior": r["prior"],
-            **({"model": r["model"]} if t["model"].astype(bool).any() else {}),
-            "quantity": r["quantity"], "from": "MCMC" if mcmc else "exact",
-            "ESS": fmt(r.get("prior_ess"), 3), "mean": fmt(r.get(f"{src}mean")),
-            f"{p}% CrI (ETI)": f"{fmt(r.get(f'{src}eti{p}_low'))} to {fmt(r.get(f'{src}eti{p}_high'))}",
-            "P(beyond target)": shown, "r_hat": fmt(r.get("r_hat")),
-        })
-    return pd.DataFrame(rows)
+    """The console's table: the report's summary table (one row per endpoint, prior and
+    headline quantity; ``From`` says whether the numbers are exact or MCMC)."""
+    frame, labels = summary_frame(result.endpoints, result.settings["level"])
+    return frame.rename(columns=labels)
 
 
 def _print_overview(result) -> None:
@@ -221,10 +199,13 @@ def _print_overview(result) -> None:
         table = overview(result)
         if len(table):
             print(table.to_string(index=False))
+            print("From: exact = conjugate updating or quadrature; MCMC = nutpie draws (only where no exact "
+                  "posterior exists). Where both exist, the MCMC estimates are in each endpoint's posterior "
+                  "table, checked against the exact ones.")
         for rid, table in result.reported.items():
             cols = [c for c in table.columns if c in ("prior", "estimate", "cri95_low", "cri95_high",
                                                       "prob_benefit", "prob_mcid", "prob_harm")]
-            print(f"\n{rid}:\n{table[cols].to_string(index=False)}")
+            print(f"\n{rid} (exact normal-normal posteriors):\n{table[cols].to_string(index=False)}")
 
 
 def _start_timing() -> float:
@@ -246,20 +227,23 @@ def run(args, argv) -> int:
     with TIMINGS.phase("spec"):
         spec = load_spec(args.spec)
         check_output_folder(args.out, force=args.force)
+        if args.pdf:
+            find_chromium()  # refuse before any analysis when the PDF cannot be printed
     workers = _workers(args, DEFAULT_RUN_WORKERS)
     # a scheduler's cluster for the run; else sample_all starts a LocalCluster when it pays
     with warnings.catch_warnings(), scale.cluster(workers=1, scheduler=args.scheduler) as client:
         warnings.simplefilter("ignore", FutureWarning)
         result = analyse(spec, method=args.method, draws=args.draws, tune=args.tune,
                          chains=args.chains, seed=args.seed, client=client, workers=workers)
-    with TIMINGS.phase("writing"):
-        out = write_report(result, args.out, argv=argv, force=args.force)
+    with warnings.catch_warnings(), TIMINGS.phase("writing"):
+        warnings.simplefilter("ignore", FutureWarning)
+        out = write_report(result, args.out, argv=argv, force=args.force, pdf=args.pdf)
     _print_overview(result)
     checks = result.checks()
     n_fail = int((checks["passed"] == False).sum())  # noqa: E712
     wall = time.perf_counter() - t0
-    print(f"\n{spec.trial['title']}: {len(checks)} checks, {n_fail} failed; "
-          f"report written to {out} ({time_line(wall)})")
+    print(f"\n{spec.trial['title']}: {len(checks)} checks, {n_fail} failed; report written to {out}"
+          + (" with report.pdf" if args.pdf else "") + f" ({time_line(wall)})")
     if args.profile:
         print("\n" + profile_table(wall, workers), file=sys.stderr)
     if n_fail:
@@ -269,20 +253,29 @@ def run(args, argv) -> int:
 
 
 def design(args, argv) -> int:
+    t0 = _start_timing()
     spec = load_spec(args.spec)
     check_output_folder(args.out, force=args.force)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         result = analyse(spec, method="exact")
-    designed = {n: r.design for n, r in result.endpoints.items() if r.design is not None}
+        with progress.bar(len(result.endpoints), "design: endpoints"):
+            designed = {}
+            for n, r in result.endpoints.items():
+                progress.describe(f"{n}: boundaries and operating characteristics")
+                with progress.stage("design"):
+                    if r.design is not None:
+                        designed[n] = r.design
+                progress.advance()
     if not designed:
         print(f"bayes-trials: error: {args.spec}: no endpoint states a decision rule", file=sys.stderr)
         return 2
-    out = write_design(result, args.out, argv=argv, force=args.force)
+    with TIMINGS.phase("writing"):
+        out = write_design(result, args.out, argv=argv, force=args.force)
     for name, d in designed.items():
         print(f"{name}: {d.rule}")
         print(d.table()[["decision", "boundary", "type1_error", "power"]].to_string(), "\n")
-    print(f"design written to {out}")
+    print(f"design written to {out} ({time_line(time.perf_counter() - t0)})")
     return 0
 
 
@@ -312,21 +305,29 @@ def sensitivity(args, argv) -> int:
         raise SpecError(f"no endpoint with prior grids ({able}) and a target", file=args.spec,
                         field="endpoints")
     results, frag = {}, {}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), progress.bar(len(endpoints) + 1, "sensitivity: endpoints"):
         warnings.simplefilter("ignore", FutureWarning)
         for es in endpoints:
+            name = es.endpoint.name
             grid = gf.grid_for(es.endpoint) if gf else "default"
-            results[es.endpoint.name] = prior_grid(
-                es, grid=grid, method=method, threshold=st.get("threshold"),
-                draws=st.get("draws", spec.sampling["draws"]), tune=st.get("tune", spec.sampling["tune"]),
-                chains=st.get("chains", spec.sampling["chains"]), seed=seed,
-                level=st.get("level", spec.sampling["level"]), client=client, workers=workers)
-            frag[es.endpoint.name] = fragility(es, threshold=st.get("threshold"))
-        tips = tipping_points(spec, scenarios=st.get("scenarios", True), threshold=st.get("threshold"))
+            progress.describe(f"{name}: prior grid ({method})")
+            with progress.stage("prior grid"):
+                results[name] = prior_grid(
+                    es, grid=grid, method=method, threshold=st.get("threshold"),
+                    draws=st.get("draws", spec.sampling["draws"]), tune=st.get("tune", spec.sampling["tune"]),
+                    chains=st.get("chains", spec.sampling["chains"]), seed=seed,
+                    level=st.get("level", spec.sampling["level"]), client=client, workers=workers)
+            progress.describe(f"{name}: fragility")
+            with progress.stage("fragility"):
+                frag[name] = fragility(es, threshold=st.get("threshold"))
+            progress.advance()
+        progress.describe("tipping points")
+        with progress.stage("tipping points"):
+            tips = tipping_points(spec, scenarios=st.get("scenarios", True), threshold=st.get("threshold"))
+        progress.advance()
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     with TIMINGS.phase("writing"), output_folder(out, force=args.force) as tmp:
         (tmp / "figures").mkdir()
@@ -340,8 +341,7 @@ def sensitivity(args, argv) -> int:
             if res.grid is not None:
                 figs.update(decision_curves=res.plot_decision_curves(), heatmap=res.plot_heatmap())
             for fname, fig in figs.items():
-                fig.savefig(tmp / "figures" / f"{name}_{fname}.png", dpi=120)
-                plt.close(fig)
+                _style.save(fig, tmp / "figures", f"{name}_{fname}")
             met = int(res.table["decision_met"].sum())
             lines.append(f"- {name}: decision (P > {res.threshold:g}) met under {met} of "
                          f"{len(res.table)} priors")

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import _style
 from . import _validate as v
 from ._kernels.counts import first_true, last_true
 from .decisions import (
@@ -98,25 +99,52 @@ class Design:
         table = self.decisions.join(self.boundaries)
         return pd.concat([table, self.boundaries.loc[[TEST_NAME]]])
 
-    def plot(self, ax=None, title: str = ""):
-        """OC curves: P(success) against the true rate, the target and alternative marked."""
+    def oc_groups(self) -> list[tuple[list, object]]:
+        """The OC columns that coincide (same boundary, same curve), grouped:
+        ``[(names, boundary), ...]`` in the order of the columns."""
+        groups: dict = {}
+        for col in self.oc.columns:
+            key = tuple(np.round(self.oc[col].to_numpy(float), 12))
+            groups.setdefault(key, []).append(col)
+        return [(names, self.boundaries.loc[names[0], "boundary"]) for names in groups.values()]
+
+    @_style.styled
+    def plot(self, ax=None, title: str = "", roles: dict | None = None, xlabel: str = ""):
+        """OC curves: P(success) against the true rate, one line per distinct curve (priors
+        with the same boundary share it, and say so), line style by prior role (``roles``:
+        prior name -> role); the exact test black and dashed; target and alternative marked."""
         import matplotlib.pyplot as plt
 
         if ax is None:
-            fig, ax = plt.subplots(figsize=(7, 4))
+            fig, ax = plt.subplots(figsize=(_style.FULL_WIDTH, 3.2))
         else:
             fig = ax.figure
-        for i, col in enumerate(self.oc.columns):
-            style = {"color": "k", "ls": "--"} if col == TEST_NAME else {"color": f"C{i}"}
-            ax.plot(self.oc.index, self.oc[col], label=col, lw=1.5, **style)
-        ax.axvline(self.target, color="0.3", ls=":", lw=1, label=f"target {self.target:g}")
+        names = [c for c in self.oc.columns if c != TEST_NAME]
+        styles = _style.prior_styles({c: (roles or {}).get(c) for c in names})
+        sign = ">=" if self.direction == "greater" else "<="
+        for group, boundary in self.oc_groups():
+            col = group[0]
+            if TEST_NAME in group:
+                style = {"color": "k", "ls": (0, (4, 2)), "lw": 1.8}
+            else:
+                style = styles[col]
+            who = ", ".join(([TEST_NAME] if TEST_NAME in group else []) + [g for g in group if g != TEST_NAME])
+            bound = "never" if boundary is None or pd.isna(boundary) else f"success if events {sign} {int(boundary)}"
+            ax.plot(self.oc.index, self.oc[col], label=_style.wrap(f"{who} ({bound})", 60), **style)
+        ax.axvline(self.target, color=_style.TARGET_COLOUR, ls=":", lw=1)
+        ax.text(self.target, 1.01, f" target {self.target:g}", fontsize=7, va="bottom", ha="left",
+                transform=ax.get_xaxis_transform())
         if self.alternative is not None:
-            ax.axvline(self.alternative, color="0.3", ls="-.", lw=1, label=f"alternative {self.alternative:g}")
-        ax.set_xlabel("true rate")
+            ax.axvline(self.alternative, color=_style.TARGET_COLOUR, ls="-.", lw=1)
+            ax.text(self.alternative, 1.01, f" alternative {self.alternative:g}", fontsize=7, va="bottom",
+                    ha="left", transform=ax.get_xaxis_transform())
+        ax.set_xlabel(xlabel or "true rate")
         ax.set_ylabel("P(success)")
+        ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.set_title(title or self.rule, fontsize=9)
-        ax.legend(fontsize=7, frameon=False)
+        if title:
+            ax.set_title(_style.wrap(title, 90), loc="left", pad=14)
+        _style.legend_below(ax, ncol=1, bbox_to_anchor=(0.5, -0.22))
         return fig
 
 

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import scale
+from . import progress, scale
 from ._constants import (
     CRED_LEVEL,
     DEFAULT_CHAINS,
@@ -251,7 +251,7 @@ class ModelCache:
             import pytensor
 
             t0 = time.perf_counter()
-            with TIMINGS.phase("compile"):
+            with TIMINGS.phase("compile"), progress.stage("compiling", str(structure[0])):
                 model = build(structure)
                 # IEEE arithmetic (no fastmath): see the module notes
                 with warnings.catch_warnings(), pytensor.config.change_flags(numba__fastmath=False):
@@ -301,7 +301,7 @@ def target_accept_for(model, prior) -> float:
 def _nutpie_sample(compiled, *, draws, tune, chains, seed, target_accept):
     import nutpie
 
-    with TIMINGS.phase("sampling"):
+    with TIMINGS.phase("sampling"), progress.stage("sampling"):
         return nutpie.sample(compiled, draws=int(draws), tune=int(tune), chains=int(chains),
                              seed=int(seed), save_warmup=False, progress_bar=False,
                              target_accept=float(target_accept))
@@ -417,7 +417,7 @@ def _fit_group(jobs: list[dict]) -> tuple[list, tuple]:
     return out, TIMINGS.since(before)
 
 
-def sample_all(jobs: list[dict], client=None, workers: int = 1) -> list:
+def sample_all(jobs: list[dict], client=None, workers: int = 1, on_start=None, on_done=None) -> list:
     """:func:`sample_until_diagnostics_pass` of every job (a dict of its keyword arguments).
 
     Without ``client`` and with one worker, here, in order. Otherwise the jobs of one model
@@ -426,6 +426,8 @@ def sample_all(jobs: list[dict], client=None, workers: int = 1) -> list:
     cluster of ``client`` (a Client or a scheduler address), or on a ``LocalCluster`` of
     ``min(workers, structures)`` processes started for the call (none when every job has
     one structure). The workers' compile and sampling times are added to :data:`TIMINGS`.
+    For a progress display, ``on_start(i)`` is called as job ``i`` starts here (not on a
+    cluster) and ``on_done(n)`` as ``n`` more jobs finish.
     A job's draws depend only on its model, prior, settings and seed (the compiled code of
     one structure is the same in every process), so every way returns the same numbers.
     """
@@ -433,12 +435,21 @@ def sample_all(jobs: list[dict], client=None, workers: int = 1) -> list:
     for i, job in enumerate(jobs):
         groups.setdefault(job["model"].structure(job["prior"]), []).append(i)
     if client is None and (workers <= 1 or len(groups) <= 1):
-        return [sample_until_diagnostics_pass(**job) for job in jobs]
+        out = []
+        for i, job in enumerate(jobs):
+            if on_start is not None:
+                on_start(i)
+            out.append(sample_until_diagnostics_pass(**job))
+            if on_done is not None:
+                on_done(1)
+        return out
     if client is None:
         with scale.cluster(workers=min(int(workers), len(groups))) as local:
-            return sample_all(jobs, client=local)
+            return sample_all(jobs, client=local, on_done=on_done)
     order = sorted(groups.values(), key=len, reverse=True)
-    results = scale.run_tasks(_fit_group, [([jobs[i] for i in idx],) for idx in order], client=client)
+    done = None if on_done is None else (lambda k: on_done(len(order[k])))
+    results = scale.run_tasks(_fit_group, [([jobs[i] for i in idx],) for idx in order], client=client,
+                              on_done=done)
     out = [None] * len(jobs)
     for idx, (fits, timing) in zip(order, results):
         TIMINGS.merge(timing)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import _validate as v
+from . import progress
 from ._constants import CRED_LEVEL, DEFAULT_CHAINS, DEFAULT_DRAWS, DEFAULT_TUNE, METHODS
 from .checks import KINDS, Check, family_wise, family_wise_z, mcmc_vs_exact, sampler_diagnostics
 from .errors import BayesTrialsError, SpecError, StatisticalWarning
@@ -119,8 +120,9 @@ def _prepare_endpoint(endpoint, priors: dict, *, method, draws, tune, chains, se
         except BayesTrialsError as err:
             raise err.located(endpoint=endpoint.name, field=f"priors.{name}") from None
     pending = _Pending(endpoint, level, method, spec)
-    with TIMINGS.phase("checks"):
+    with TIMINGS.phase("checks"), progress.stage("exact posteriors"):
         for analysis in endpoint.analyses(priors):
+            progress.describe(f"{endpoint.name} / {analysis.name}")
             fit, job = _prepare(endpoint, analysis, method=method, draws=draws, tune=tune,
                                 chains=chains, seed=seed, level=level, trial_id=trial_id)
             if fit is not None:
@@ -131,7 +133,8 @@ def _prepare_endpoint(endpoint, priors: dict, *, method, draws, tune, chains, se
 def _finish_endpoint(pending: _Pending, sampled: list) -> EndpointResult:
     """The sampled results (in the order of ``pending.jobs``) into the fits; every check."""
     endpoint, level, spec = pending.endpoint, pending.level, pending.spec
-    with TIMINGS.phase("checks"):
+    progress.describe(endpoint.name)
+    with TIMINGS.phase("checks"), progress.stage("checks"):
         results = iter(sampled)
         fits, checks = {}, []
         for fit, job in pending.fits:
@@ -213,12 +216,23 @@ def analyse(endpoint_or_spec, priors: dict | None = None, *, method: str = "mcmc
                          ("level", level)):
             if val is not None:
                 settings[key] = val
-        pending = [_prepare_endpoint(es.endpoint, priors if priors is not None else es.priors,
-                                     method=method, spec=es, trial_id=spec.name, **settings)
-                   for es in spec.endpoints]
-        # every sampled fit of the spec at once: structures in parallel on a cluster
-        sampled = iter(sample_all([job for p in pending for job in p.jobs], client=client, workers=workers))
-        results = {p.endpoint.name: _finish_endpoint(p, [next(sampled) for _ in p.jobs]) for p in pending}
+        # the progress display counts a step per sampled fit and per endpoint checked
+        with progress.bar(len(spec.endpoints), spec.name):
+            pending = [_prepare_endpoint(es.endpoint, priors if priors is not None else es.priors,
+                                         method=method, spec=es, trial_id=spec.name, **settings)
+                       for es in spec.endpoints]
+            jobs = [job for p in pending for job in p.jobs]
+            labels = [f"{p.endpoint.name} / {fit.analysis.name}" for p in pending
+                      for fit, job in p.fits if job is not None]
+            progress.grow(len(jobs))
+            # every sampled fit of the spec at once: structures in parallel on a cluster
+            sampled = iter(sample_all(jobs, client=client, workers=workers,
+                                      on_start=lambda i: progress.describe(labels[i]),
+                                      on_done=progress.advance))
+            results = {}
+            for p in pending:
+                results[p.endpoint.name] = _finish_endpoint(p, [next(sampled) for _ in p.jobs])
+                progress.advance()
         with TIMINGS.phase("checks"):
             judge_family_wise(results.values())
             reported = {rs.id: analyse_reported(rs, level=settings["level"]) for rs in spec.reported}

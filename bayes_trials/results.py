@@ -15,7 +15,6 @@ The report renders from this table and from the endpoint's own report parts
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -154,10 +153,11 @@ class EndpointResult:
                 f"fits, method={self.method}, {len(self._checks)} checks, {failed} failed>")
 
     def _repr_html_(self) -> str:
-        head = (f"<h4>{html.escape(self.endpoint.label)} ({html.escape(self.name)}): "
-                f"{html.escape(self.endpoint.describe_data())}</h4>")
-        sentence = f"<p>{html.escape(self.checks_sentence())}</p>"
-        return head + self.table().to_html(border=0, float_format=lambda x: f"{x:.4g}") + sentence
+        """Jupyter: the endpoint's rows of the report's summary table, its posterior table
+        and its figure (:func:`bayes_trials.report.result_html`)."""
+        from .report import result_html
+
+        return result_html(self)
 
 
 @dataclass
@@ -217,8 +217,11 @@ class TrialResult:
                 f"{len(c)} checks, {(c['passed'] == False).sum()} failed>")  # noqa: E712
 
     def _repr_html_(self) -> str:
-        head = f"<h3>{html.escape(self.spec.trial['title'])}</h3>"
-        return head + "".join(r._repr_html_() for r in self.endpoints.values())
+        """Jupyter: the report's header, failure banner and summary table, and each endpoint's
+        figure (:func:`bayes_trials.report.result_html`)."""
+        from .report import result_html
+
+        return result_html(self)
 
 
 def slim(tree):

@@ -528,8 +528,8 @@ def test_interim_bad_input(kwargs, field):
 @pytest.mark.parametrize("prior", [bt.Beta(1, 1), bt.Mixture([bt.Beta(4, 6), bt.Beta(1, 1)], [0.8, 0.2])])
 @pytest.mark.parametrize("events,n", [(3, 10), (6, 10), (9, 15)])
 def test_private_predictive_probability_agrees_with_the_public_one(prior, events, n):
-    # decisions.py keeps a vectorised helper for OC enumeration; it must equal the public
-    # Lee & Liu predictive probability of predictive.py
+    # decisions/ keeps a vectorised helper for OC enumeration; it must equal the public
+    # Lee & Liu predictive probability of predictive/
     from bayes_trials.decisions import _predictive_probability
 
     public = bt.predictive_probability(prior, bt.Binary(events, n), n_max=25, threshold=0.9, target=0.3)

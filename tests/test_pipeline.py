@@ -123,8 +123,8 @@ def test_a_deliberately_wrong_exact_value_fails_the_check():
 
 def test_figure_marks_target(lad1_result):
     fig = lad1_result["hsct_free_survival_1y"].plot()
-    ax = fig.axes[0]
-    assert any("target 0.39" in t.get_text() for t in ax.get_legend().get_texts())
+    legends = list(fig.legends) + [a.get_legend() for a in fig.axes if a.get_legend() is not None]
+    assert any("target 0.39" in t.get_text() for lg in legends for t in lg.get_texts())
     import matplotlib.pyplot as plt
 
     plt.close(fig)

@@ -20,8 +20,10 @@ categories, the infection rate before and after treatment) with its data. The pi
    lifelines) as a frozen record; :meth:`Endpoint.published_checks` compares it with what
    the paper printed; :meth:`Endpoint.reference_checks` states the kind's Bayesian vs
    frequentist identities and bounds.
-4. Reports ask the endpoint for its figure, extra tables and sentences
-   (:meth:`Endpoint.figure`, :meth:`Endpoint.report_sections`, :meth:`Endpoint.sentences`).
+4. Reports ask the endpoint for its figure and its caption, its own report parts (:class:`Part`
+   records) and sentences (:meth:`Endpoint.figure`, :meth:`Endpoint.figure_caption`,
+   :meth:`Endpoint.report_sections`, :meth:`Endpoint.sentences`), and which quantities head the
+   summary (:meth:`Endpoint.headline`).
 
 :class:`EndpointBase` gives the defaults (one analysis per prior, no extra checks, no
 extra sections), so a kind states only what is its own.
@@ -59,6 +61,42 @@ class Analysis:
     prior: Any
     model_name: str = ""
     seed_names: tuple = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of an endpoint's report (:meth:`Endpoint.report_sections`): a table, a text or
+    a figure, with its heading and caption.
+
+    ``place`` says where the report puts it: ``"data"`` (after the data and provenance),
+    ``"posterior"`` (after the posterior table and figure), ``"reference"`` (the frequentist
+    reference) or ``"more"`` (decisions, benchmarks, diagnostics: after the reference).
+    ``compact`` names the columns of a table's compact view (the one a printed page holds;
+    the wide view keeps every column); ``stem`` names the part's files (trial-level parts);
+    ``kind`` ``"warning"`` sets a text off (caveats).
+
+    A part unpacks as the ``(heading, content)`` pair it replaces:
+
+    >>> import pandas as pd
+    >>> heading, table = Part("Frequentist reference", pd.DataFrame({"p": [0.01]}), place="reference")
+    >>> heading
+    'Frequentist reference'
+    """
+
+    heading: str
+    content: Any
+    caption: str = ""
+    place: str = "more"
+    compact: tuple | None = None
+    stem: str = ""
+    kind: str = "text"
+
+    def __iter__(self):
+        yield self.heading
+        yield self.content
+
+    def __getitem__(self, i):
+        return (self.heading, self.content)[i]
 
 
 @runtime_checkable
@@ -176,10 +214,18 @@ class Endpoint(Protocol):
         """The kind's Bayesian vs frequentist identities and bounds."""
 
     def figure(self, result):
-        """The endpoint's figure (matplotlib), or None."""
+        """The endpoint's figure (matplotlib, in the style of :mod:`bayes_trials._style`), or None."""
+
+    def figure_caption(self, result) -> str:
+        """The caption of :meth:`figure`: what is drawn, with which lines, on which scale."""
 
     def report_sections(self, result) -> list:
-        """Extra ``(heading, DataFrame or text)`` parts of the report."""
+        """The kind's own parts of the report: :class:`Part` records (or ``(heading,
+        DataFrame or text)`` pairs), placed by ``Part.place``."""
+
+    def headline(self, result) -> list | None:
+        """``[(fit name, quantity name), ...]`` for the report's summary table, or None for
+        the default: every fit's quantities that have a target (all when none has)."""
 
     def sentences(self, result) -> list[str]:
         """The report's prose about this endpoint's result."""
@@ -245,8 +291,14 @@ class EndpointBase(ModelBase):
     def figure(self, result):
         return None
 
+    def figure_caption(self, result) -> str:
+        return f"{self.label}."
+
     def report_sections(self, result) -> list:
         return []
+
+    def headline(self, result) -> list | None:
+        return None
 
     def sentences(self, result) -> list[str]:
         return []

@@ -45,6 +45,7 @@ from .._schema import Direction
 from ..provenance import SourcedNumber
 from .grids import PriorGrid
 from .kind import Kind
+from .base import Part
 from .table import Benchmarks, DecisionTable, EndpointTable, Published
 from .scalar import ScalarEndpoint
 
@@ -209,6 +210,8 @@ class BinaryEndpoint(ScalarEndpoint):
     kind = "binary"
     parameter = "theta"
     prior_family = "beta"
+    parameter_description = "probability θ (proportion of patients)"
+    parameter_symbol = "θ"
 
     def __post_init__(self):
         if not isinstance(self.data, Binary):
@@ -493,21 +496,31 @@ class BinaryEndpoint(ScalarEndpoint):
         return design_endpoint(self, {n: f.prior for n, f in result.fits.items()}, result.spec.decision)
 
     def report_sections(self, result) -> list:
+        """The scalar parts, then the decision rule, its calibrated threshold and the interim
+        futility look (exact operating characteristics) where the spec states a rule."""
         sections = super().report_sections(result)
         design = result.design
         if design is not None:
             ds = result.spec.decision
-            table = design.table()
-            at = 2  # after the frequentist reference and the posterior summary
-            sections[at:at] = [
-                (f"Decision: {design.rule} ({ds.tag}: {ds.rationale})", table),
-                (f"Threshold calibrated to a one-sided type I error of {ds.alpha:g} at {design.target:g}",
-                 design.calibration)]
+            p_note = "the exact one-sided binomial test in the last row"
+            sections += [
+                Part("Decision rule and operating characteristics", design.table(), caption=(
+                    f"Rule: {design.rule} ({ds.tag}: {ds.rationale}). Per prior: the posterior probability and "
+                    "the decision on the observed data; the decision boundary (fewest responders for "
+                    "success, or most events for a harm) with n = "
+                    f"{self.data.n}; the exact type I error at the target {design.target:g} and the power"
+                    + (f" at the alternative {design.alternative:g}" if design.alternative is not None else "")
+                    + f"; {p_note}. Exact sums over the binomial distribution.")),
+                Part("Calibrated threshold", design.calibration, caption=(
+                    f"The posterior-probability threshold that holds the one-sided type I error at {ds.alpha:g} "
+                    f"at the target {design.target:g}, per prior, with its boundary and power."))]
             if design.futility is not None:
-                sections.insert(at + 2, (
-                    f"Interim look after {ds.interim} patients: stop for futility if the "
-                    f"predictive probability of success < {ds.futility:g}",
-                    design.futility.set_index(["prior_name", "truth"])))
+                sections.append(Part("Interim futility look", design.futility.set_index(["prior_name", "truth"]),
+                                     caption=(f"After {ds.interim} patients, stop for futility if the predictive "
+                                              f"probability of success is below {ds.futility:g} (Lee and Liu "
+                                              "2008): per prior and true rate, the probabilities of stopping, "
+                                              "of success and of failing at the end, and the expected sample "
+                                              "size.")))
         return sections
 
 

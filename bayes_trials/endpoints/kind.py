@@ -74,8 +74,9 @@ class Kind:
     sensitivity : object, optional
         The kind's hooks for prior-sensitivity grids (None: no grids).
     trial_report : callable, optional
-        ``trial_report(results) -> [(heading, table or figure)]``: report parts across all
-        endpoints of this kind in a spec.
+        ``trial_report(results) -> [Part]``: report parts across all endpoints of this kind
+        in a spec (:class:`~bayes_trials.endpoints.base.Part` records with a ``stem`` naming
+        their files; parts that share a heading share a section).
     schema : type
         The pydantic model of the kind's ``[[endpoints]]`` table (a subclass of
         :class:`~bayes_trials.endpoints.table.EndpointTable` with ``kind:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import _style
 from .. import _validate as v
 from .._constants import CRED_LEVEL, MAX_RHAT, MIN_ESS
 from ..distributions import HalfCauchy, HalfNormal, Mixture, Normal
@@ -105,6 +106,7 @@ class MAPPrior:
                      "mixture": np.nan, "difference": a["max_cdf_diff"]})
         return pd.DataFrame(rows).set_index("quantity")
 
+    @_style.styled
     def plot_forest(self, ax=None):
         """Forest plot: each study's observed estimate and shrunken estimate, and the MAP.
 
@@ -118,20 +120,23 @@ class MAPPrior:
 
         s = self.studies
         k = len(s)
-        ax = ax or plt.figure(figsize=(6, 0.5 * (k + 2) + 1)).gca()
+        ax = ax or plt.figure(figsize=(_style.FULL_WIDTH, 0.36 * (k + 2) + 1.3)).gca()
         ypos = np.arange(k, 0, -1, dtype=float)
         ax.errorbar(s["observed"], ypos + 0.12,
                     xerr=[s["observed"] - s["ci95_low"], s["ci95_high"] - s["observed"]],
-                    fmt="o", color="0.4", label=f"observed ({pct} CI)")
+                    fmt="o", mfc="white", color="0.4", capsize=2, ms=4.5, label=f"observed ({pct} CI)")
         ax.errorbar(s["shrunken_mean"], ypos - 0.12,
                     xerr=[s["shrunken_mean"] - s["cri95_low"], s["cri95_high"] - s["shrunken_mean"]],
-                    fmt="s", color="C0", label=f"model estimate ({pct} CrI)")
+                    fmt="s", color=_style.ROLE_COLOURS["historical"][1], capsize=2, ms=4,
+                    label=f"model estimate ({pct} CrI)")
         lo, hi = self.mixture.interval(level)
         ax.errorbar([self.mixture.mean], [0.0], xerr=[[self.mixture.mean - lo], [hi - self.mixture.mean]],
-                    fmt="D", color="C3", label=f"MAP prior ({pct} CrI)")
+                    fmt="D", color=_style.ROLE_COLOURS["historical"][0], capsize=2, ms=5,
+                    label=f"MAP prior for a new study ({pct} CrI)")
         ax.set_yticks(list(ypos) + [0.0], list(s["study"]) + ["MAP (new study)"])
-        ax.set_xlabel({"binomial": "probability", "poisson": "rate", "normal": "mean"}[self.family])
-        ax.legend(loc="best", fontsize="small")
+        ax.set_xlabel({"binomial": "probability (proportion of patients)", "poisson": "event rate",
+                       "normal": "mean"}[self.family])
+        _style.legend_below(ax, ncol=3, bbox_to_anchor=(0.5, -0.18 - 0.3 / max(k, 1)))
         return ax
 
     def __repr__(self) -> str:

@@ -1,155 +1,220 @@
-"""The report's text: each endpoint's section and the whole trial, in Markdown or HTML.
+"""The report as a document: sections, tables, figures, notes; rendered twice, never built twice.
 
-Every endpoint section is built the same way, whatever its kind: the title, the endpoint's
-prose (:meth:`Endpoint.sentences`), its data and provenance, the MAP priors it used, its own
-tables (:meth:`Endpoint.report_sections`) and its checks. Parts across the endpoints of one
-kind (a forest plot of rate ratios, say) come from the kind's ``trial_report`` hook.
+A report is built once (:mod:`.build`) from a :class:`~bayes_trials.results.TrialResult` into
+these records, and rendered by two Jinja2 templates (:mod:`.render`) into Markdown and HTML
+(from which a PDF is printed). Every number is formatted once, here, when a table is made
+(:meth:`Table.from_frame`), so both renderings carry the same strings.
+
+>>> import pandas as pd
+>>> t = Table.from_frame(pd.DataFrame({"prior": ["uniform"], "exact_mean": [0.90909]}),
+...                      caption="Posterior means.")
+>>> t.columns, t.rows
+(['Prior', 'Mean (exact)'], [['uniform', '0.9091']])
 """
 
 from __future__ import annotations
 
-import html
 import re
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..endpoints.registry import KINDS
-from .tables import checks_table, map_priors_used, map_tables, provenance_table, render_table
+from .._format import PROB_COLUMNS, column_label, fmt, fmt_prob
+
+#: tables longer than this are collapsed in HTML (a click shows them) and say how many rows
+COLLAPSE_ROWS = 15
+#: a table of more columns than this, without a compact view of its own, shows its first ones
+#: (the wide view keeps them all)
+MAX_COLUMNS = 11
 
 
-def endpoint_sections(result) -> list:
-    """``(heading, table or text)`` parts of one endpoint's section, in order."""
-    blocks = [("Data and provenance", provenance_table(result))]
-    for name, ps, fitted in map_priors_used(result):
-        blocks += map_tables(name, ps, fitted)
-    blocks += result.endpoint.report_sections(result)
-    blocks.append(("Checks", checks_table(result)))
-    return blocks
+@dataclass
+class View:
+    """One view of a table: its column headings, its rows of formatted cells, and which
+    columns hold numbers (right-aligned)."""
+
+    columns: list
+    rows: list
+    numeric: list
 
 
-def endpoint_tables(result, style: str = "md") -> str:
-    """One endpoint's section of the report, in Markdown (``"md"``) or HTML (``"html"``)."""
-    title = f"{result.endpoint.label} ({result.name})"
-    return render_section(title, result.endpoint.sentences(result), endpoint_sections(result), style)
+@dataclass
+class Table:
+    """A table: the wide view (every column) and, when narrower, the compact view that fits
+    a printed page; a caption; the CSV file beside the report that holds it in full."""
+
+    wide: View
+    compact: View | None = None
+    caption: str = ""
+    csv: str = ""
+    id: str = ""
+    collapsed: bool = False
+
+    @property
+    def columns(self) -> list:
+        return (self.compact or self.wide).columns
+
+    @property
+    def rows(self) -> list:
+        return (self.compact or self.wide).rows
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, caption: str = "", compact=None, csv: str = "",
+                   labels: dict | None = None, prob_columns=PROB_COLUMNS, id: str = "") -> Table:
+        """A table of ``df`` (its index, when named, becomes the first columns): numbers
+        formatted by :func:`~bayes_trials._format.fmt`, probabilities by
+        :func:`~bayes_trials._format.fmt_prob`, headings in words
+        (:func:`~bayes_trials._format.column_label`, or ``labels``). ``compact``: the
+        columns of the compact view (names of ``df``; by default the first :data:`MAX_COLUMNS`
+        of a wider table)."""
+        df = _flat(df)
+        wide = _view(df, list(df.columns), labels or {}, prob_columns)
+        small = None
+        if compact is None and len(df.columns) > MAX_COLUMNS:
+            compact = list(df.columns[:MAX_COLUMNS])  # what a page holds; the rest one click away
+        if compact is not None:
+            keep = [c for c in df.columns if c in compact]
+            if len(keep) < len(df.columns):
+                small = _view(df, keep, labels or {}, prob_columns)
+        return cls(wide, small, caption, csv, id, collapsed=len(df) > COLLAPSE_ROWS)
 
 
-def render_section(title: str, text: list, blocks: list, style: str) -> str:
-    """A titled section: sentences, then each block (a DataFrame rendered, or text)."""
-    def body(item) -> str:
-        if isinstance(item, pd.DataFrame):
-            return render_table(item, style)
-        return f"<p>{html.escape(str(item))}</p>" if style == "html" else str(item)
-
-    if style == "html":
-        parts = [f"<h2>{html.escape(title)}</h2>"]
-        parts += [f"<p>{html.escape(s)}</p>" for s in text]
-        for head, item in blocks:
-            parts += [f"<h3>{html.escape(head)}</h3>", body(item)]
-        return "\n".join(parts)
-    parts = [f"## {title}", "", *[f"- {s}" for s in text], ""]
-    for head, item in blocks:
-        parts += [f"### {head}", "", body(item), ""]
-    return "\n".join(parts)
+def _flat(df: pd.DataFrame) -> pd.DataFrame:
+    names = [n for n in (df.index.names or []) if n]
+    if names:
+        df = df.reset_index()
+    else:
+        df = df.reset_index(drop=True)
+    return df
 
 
-def trial_parts(trial_result) -> list:
-    """``(heading, item, file stem)`` for every trial-level part of the kinds in the spec
-    (``Kind.trial_report``); an item is a DataFrame, a matplotlib Figure or text; parts that
-    share a heading (a table and its figure) share a section."""
-    out = []
-    for name, kind in KINDS.items():
-        results = [r for r in trial_result.endpoints.values() if r.endpoint.kind == name]
-        if results and kind.trial_report is not None:
-            for part in kind.trial_report(results):
-                head, item = part[0], part[1]
-                stem = part[2] if len(part) > 2 else f"{name}_{re.sub(r'[^a-z0-9]+', '_', head.lower())[:50]}"
-                out.append((head, item, stem))
-    return out
+def _cell(value, prob: bool) -> str:
+    if isinstance(value, str):
+        return value
+    if prob:
+        try:
+            return fmt_prob(value)
+        except (TypeError, ValueError):
+            return fmt(value)
+    return fmt(value)
 
 
-def reported_sections(trial_result, style: str) -> list[str]:
-    """The report's section on effects reported only as an estimate with a CI."""
-    out = []
-    for rs in trial_result.spec.reported:
-        prov = pd.DataFrame([
-            {"field": k, "value": q.value, "tag": q.tag, "source": q.source}
-            for k, q in (("estimate", rs.estimate), ("ci_low", rs.ci_low), ("ci_high", rs.ci_high),
-                         ("mcid", rs.mcid)) if q is not None]).set_index("field")
-        table = trial_result.reported[rs.id].set_index("prior")
-        title = (f"{rs.label} ({rs.id}): {rs.measure} {rs.estimate.value:g} "
-                 f"({rs.ci_low.value:g} to {rs.ci_high.value:g})")
-        text = (f"Normal likelihood on the {'log' if rs.scale == 'ratio' else 'natural'} scale from the "
-                f"{100 * rs.level:g}% CI; benefit is a {'lower' if rs.benefit == 'lower' else 'higher'} value; "
-                "exact normal-normal posteriors under each prior.")
-        out.append(render_section(title, [text], [("Provenance", prov), ("Posteriors", table)], style))
-    return out
+_NUMBERISH = re.compile(r"^[\s\d.eE+\-<>±]*(?:to[\s\d.eE+\-<>±]*)?$")
 
 
-def trial_markdown(trial_result, figures: dict) -> str:
-    """The whole report in Markdown; ``figures`` maps a part to its file under ``figures/``."""
-    t = trial_result.spec.trial
-    c = trial_result.checks()
-    n_fail = int((c["passed"] == False).sum())  # noqa: E712
-    s = trial_result.settings
-    lines = [
-        f"# Bayesian re-analysis: {t['title']}", "",
-        f"Source: {t['citation']}", "",
-        f"Spec `{trial_result.spec.path}` (sha256 `{trial_result.spec.sha256[:16]}`), "
-        f"method {s['method']}, {s['chains']} chains x {s['draws']} draws, seed {s['seed']}.", "",
-        "Every input number is tagged **published** (printed in the source), **derived** "
-        "(computed from printed numbers) or **assumed** (an explicit assumption); see each "
-        "endpoint's provenance table.", "",
-        f"**Checks: {len(c)} in all, {n_fail} failed.**", "",
-    ]
-    for name, res in trial_result.endpoints.items():
-        lines += [endpoint_tables(res, "md"), f"![{name}](figures/{figures[name]})", ""]
-        if res.design is not None:
-            lines += [f"![operating characteristics of {name}](figures/{figures['oc_' + name]})", ""]
-    last = None
-    for head, item, stem in trial_parts(trial_result):
-        if head != last:
-            lines += [f"## {head}", ""]
-        last = head
-        if isinstance(item, pd.DataFrame):
-            lines += [f"(table: `{stem}.csv`)", ""]
-        elif stem in figures:
-            lines += [f"![{head}](figures/{figures[stem]})", ""]
+def _is_numeric(cells: list) -> bool:
+    """Whether a column's formatted cells are numbers (or intervals of numbers)."""
+    vals = [c for c in cells if c not in ("-", "")]
+    return bool(vals) and all(any(ch.isdigit() for ch in c) and _NUMBERISH.match(c) for c in vals)
+
+
+def _view(df: pd.DataFrame, cols: list, labels: dict, prob_columns) -> View:
+    heads = [labels.get(c, column_label(c)) for c in cols]
+    rows = [[_cell(v, c in prob_columns) for c, v in zip(cols, rec)]
+            for rec in df[cols].itertuples(index=False, name=None)]
+    numeric = [_is_numeric([r[j] for r in rows]) for j in range(len(cols))]
+    return View(heads, rows, numeric)
+
+
+@dataclass
+class Figure:
+    """A figure: where its files are (``src`` for HTML: an SVG file or an inline data URI;
+    ``md_src`` for Markdown: the PNG), its caption and its alternative text."""
+
+    src: str
+    caption: str
+    alt: str
+    md_src: str = ""
+    files: dict = field(default_factory=dict)
+    id: str = ""
+    number: int = 0
+
+
+@dataclass
+class Note:
+    """Text: a paragraph, or a list of sentences (``items``); ``kind`` ``"warning"`` is set
+    off (assumed numbers, caveats)."""
+
+    text: str = ""
+    items: list = field(default_factory=list)
+    kind: str = "text"
+
+
+@dataclass
+class Banner:
+    """The alert at the top when a check failed: how many, and which."""
+
+    title: str
+    items: list
+    link: str = ""
+
+
+@dataclass
+class Section:
+    """A titled section (level 2: an endpoint; 3: a part of it) of blocks: tables, figures,
+    notes and subsections."""
+
+    title: str
+    blocks: list = field(default_factory=list)
+    level: int = 2
+    id: str = ""
+    collapsed: bool = False
+    open: bool = False
+
+
+@dataclass
+class Document:
+    """The whole report: the header, the summary table, the failure banner, the sections
+    (listed in the table of contents) and the appendix."""
+
+    title: str
+    header: list
+    checks_line: str
+    summary: Table | None
+    sections: list
+    appendix: list = field(default_factory=list)
+    banner: Banner | None = None
+    summary_notes: list = field(default_factory=list)
+
+    def toc(self) -> list:
+        """``(title, id)`` of the top-level sections and of the appendix."""
+        out = [("Summary", "summary")] if self.summary is not None else []
+        out += [(s.title, s.id) for s in self.sections]
+        out += [(s.title, s.id) for s in self.appendix]
+        return out
+
+    def number_figures(self) -> None:
+        """Number the figures in reading order (Figure 1, 2, ...)."""
+        k = 0
+        for block in _walk(self.sections + self.appendix):
+            if isinstance(block, Figure):
+                k += 1
+                block.number = k
+                block.id = block.id or f"figure-{k}"
+
+
+def _walk(blocks):
+    for b in blocks:
+        if isinstance(b, Section):
+            yield b
+            yield from _walk(b.blocks)
         else:
-            lines += [str(item), ""]
-    lines += reported_sections(trial_result, "md")
-    return "\n".join(lines)
+            yield b
 
 
-def trial_html(trial_result, figures: dict) -> str:
-    """The whole report in HTML (the same content as :func:`trial_markdown`)."""
-    t = trial_result.spec.trial
-    c = trial_result.checks()
-    n_fail = int((c["passed"] == False).sum())  # noqa: E712
-    s = trial_result.settings
-    css = ("body{font-family:sans-serif;max-width:1100px;margin:auto}"
-           ".bt-table{border-collapse:collapse;font-size:12px}"
-           ".bt-table td,.bt-table th{border:1px solid #ccc;padding:2px 6px}")
-    body = [f"<h1>Bayesian re-analysis: {html.escape(t['title'])}</h1>",
-            f"<p>Source: {html.escape(t['citation'])}</p>",
-            f"<p>Spec <code>{html.escape(str(trial_result.spec.path))}</code> (sha256 "
-            f"<code>{trial_result.spec.sha256[:16]}</code>), method {s['method']}, {s['chains']} chains x "
-            f"{s['draws']} draws, seed {s['seed']}.</p>",
-            f"<p><strong>Checks: {len(c)} in all, {n_fail} failed.</strong></p>"]
-    for name, res in trial_result.endpoints.items():
-        body += [endpoint_tables(res, "html"), f'<img src="figures/{figures[name]}" alt="{html.escape(name)}">']
-        if res.design is not None:
-            body.append(f'<img src="figures/{figures["oc_" + name]}" alt="operating characteristics">')
-    last = None
-    for head, item, stem in trial_parts(trial_result):
-        if head != last:
-            body.append(f"<h2>{html.escape(head)}</h2>")
-        last = head
-        if isinstance(item, pd.DataFrame):
-            body.append(f"<p>(table: <code>{html.escape(stem)}.csv</code>)</p>")
-        elif stem in figures:
-            body.append(f'<img src="figures/{figures[stem]}" alt="{html.escape(head)}">')
-        else:
-            body.append(f"<p>{html.escape(str(item))}</p>")
-    body += reported_sections(trial_result, "html")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><style>{css}</style></head>"
-            f"<body>{''.join(body)}</body></html>")
+def slug(text: str, taken: set | None = None) -> str:
+    """An anchor from a heading, as GitHub makes them (lower case, punctuation dropped,
+    spaces as hyphens), made unique against ``taken``.
+
+    >>> slug("HSCT-free survival at 1 year (hsct_free_survival_1y)")
+    'hsct-free-survival-at-1-year-hsct_free_survival_1y'
+    """
+    s = re.sub(r"[^\w\- ]", "", str(text).strip().lower()).replace(" ", "-")
+    if taken is None:
+        return s
+    out, k = s, 0
+    while out in taken:
+        k += 1
+        out = f"{s}-{k}"
+    taken.add(out)
+    return out

@@ -11,20 +11,21 @@ import hashlib
 import json
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from .. import _style
 from ..output import output_folder
-from .document import trial_html, trial_markdown, trial_parts
-from .tables import map_priors_used, render_table
-
+from .build import FolderSink, build_document, trial_parts
+from .pdf import print_pdf
+from .render import render_html, render_markdown
+from .tables import render_table
 
 PACKAGES = ("bayes_trials", "pymc", "pytensor", "nutpie", "arviz", "arviz-base", "arviz-stats",
-            "numpy", "scipy", "pandas", "xarray", "statsmodels", "matplotlib")
-FIGURE_DPI = 110
+            "arviz-plots", "numpy", "scipy", "pandas", "xarray", "statsmodels", "matplotlib", "jinja2")
 
 
 def versions() -> dict:
@@ -57,7 +58,7 @@ def provenance(trial_result, argv=None) -> dict:
         "spec": str(spec.path),
         "spec_sha256": spec.sha256,
         "command": " ".join(argv) if argv else None,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": trial_result.settings,
         "seeds": seeds,
         "versions": versions(),
@@ -65,31 +66,25 @@ def provenance(trial_result, argv=None) -> dict:
     }
 
 
-def _save(fig, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight")
-    plt.close(fig)
-
-
-def write_report(trial_result, out, argv=None, *, force: bool = False) -> Path:
+def write_report(trial_result, out, argv=None, *, force: bool = False, pdf: bool = False) -> Path:
     """Write the report folder ``out`` whole; returns its path.
 
-    Contents: ``report.md``, ``report.html``, ``summary_<endpoint>.csv/.md`` (the tidy table),
-    ``frequentist_<endpoint>.csv``, ``benchmarks_<endpoint>.csv``, ``oc_<endpoint>.csv``,
-    ``checks.csv``, ``figures/`` (one per endpoint, OC curves, MAP forest plots, the kinds'
-    trial-level figures), ``posteriors.nc`` (a DataTree: /<endpoint>/<fit>/posterior) and
-    ``provenance.json``.
+    Contents: ``report.md`` and ``report.html`` (one document rendered twice,
+    :mod:`bayes_trials.report.build`), ``report.pdf`` with ``pdf=True`` (printed from the HTML
+    by headless Chromium, :mod:`bayes_trials.report.pdf`), ``summary_<endpoint>.csv`` (the
+    tidy table) and ``.md``, ``frequentist_<endpoint>.csv``, ``benchmarks_<endpoint>.csv``,
+    ``oc_<endpoint>.csv``, the kinds' trial-level tables, ``checks.csv``, ``figures/`` (each
+    figure as SVG and 300-dpi PNG: one per endpoint, OC curves, MAP forest plots, the kinds'
+    trial-level figures, reported effects), ``posteriors.nc`` (a DataTree:
+    /<endpoint>/<fit>/posterior) and ``provenance.json``.
     """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
 
     out = Path(out)
     with output_folder(out, force=force) as tmp:
         (tmp / "figures").mkdir()
-        figures = {}
         for name, res in trial_result.endpoints.items():
             ep = res.endpoint
             res.table().to_csv(tmp / f"summary_{name}.csv", index=False)
@@ -98,20 +93,12 @@ def write_report(trial_result, out, argv=None, *, force: bool = False) -> Path:
             bench = res.benchmarks()
             if len(bench):
                 bench.to_csv(tmp / f"benchmarks_{name}.csv", index=False)
-            figures[name] = f"{name}.png"
-            _save(res.plot(), tmp / "figures" / figures[name])
             if res.design is not None:
                 res.design.oc.to_csv(tmp / f"oc_{name}.csv")
-                figures[f"oc_{name}"] = f"oc_{name}.png"
-                _save(res.design.plot(title=f"{ep.label}: {res.design.rule}"), tmp / "figures" / figures[f"oc_{name}"])
-            for prior_name, _, fitted in map_priors_used(res):
-                _save(fitted.plot_forest().figure, tmp / "figures" / f"{name}_{prior_name}_forest.png")
-        for _head, item, stem in trial_parts(trial_result):
-            if isinstance(item, Figure):
-                figures[stem] = f"{stem}.png"
-                _save(item, tmp / "figures" / f"{stem}.png")
-            elif isinstance(item, pd.DataFrame):
-                item.to_csv(tmp / f"{stem}.csv", index=False)
+        parts = trial_parts(trial_result)
+        for part in parts:
+            if isinstance(part.content, pd.DataFrame):
+                part.content.to_csv(tmp / f"{part.stem}.csv", index=False)
         for rid, table in trial_result.reported.items():
             table.to_csv(tmp / f"reported_{rid}.csv", index=False)
         trial_result.checks().to_csv(tmp / "checks.csv", index=False)
@@ -120,14 +107,22 @@ def write_report(trial_result, out, argv=None, *, force: bool = False) -> Path:
             tree.to_netcdf(tmp / "posteriors.nc", engine="netcdf4")
         prov = provenance(trial_result, argv)
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str) + "\n")
-        (tmp / "report.md").write_text(trial_markdown(trial_result, figures))
-        (tmp / "report.html").write_text(trial_html(trial_result, figures))
+        doc = build_document(trial_result, FolderSink(tmp / "figures"), parts=parts)
+        (tmp / "report.md").write_text(render_markdown(doc))
+        (tmp / "report.html").write_text(render_html(doc))
+        if pdf:
+            printable = tmp / ".report_print.html"
+            printable.write_text(render_html(doc, for_print=True))
+            try:
+                print_pdf(printable, tmp / "report.pdf")
+            finally:
+                printable.unlink()
     return out
 
 
 def write_design(trial_result, out, argv=None, *, force: bool = False) -> Path:
     """Write ``design.md``, ``oc_<endpoint>.csv``, ``boundaries_<endpoint>.csv``,
-    ``calibration_<endpoint>.csv`` and ``figures/oc_<endpoint>.png`` whole.
+    ``calibration_<endpoint>.csv`` and ``figures/oc_<endpoint>.svg`` / ``.png`` whole.
 
     Every endpoint of the spec with a ``decision`` rule: the decision under each prior, the
     exact decision boundaries and operating characteristics beside the exact test's, the
@@ -150,7 +145,9 @@ def write_design(trial_result, out, argv=None, *, force: bool = False) -> Path:
             design.oc.to_csv(tmp / f"oc_{name}.csv")
             design.table().to_csv(tmp / f"boundaries_{name}.csv")
             design.calibration.to_csv(tmp / f"calibration_{name}.csv")
-            _save(design.plot(title=f"{res.endpoint.label}: {design.rule}"), tmp / "figures" / f"oc_{name}.png")
+            _style.save(design.plot(title=f"{res.endpoint.label}: {design.rule}", roles=_style.roles_of(res),
+                                    xlabel=f"true {getattr(res.endpoint, 'parameter_description', 'rate')}"),
+                        tmp / "figures", f"oc_{name}")
             lines += [f"## {res.endpoint.label} ({name})", "", f"Rule: **{design.rule}** ({ds.tag}: {ds.rationale}).", "",
                       "### Decision, boundary, type I error and power", "", render_table(design.table(), "md"), "",
                       f"### Threshold calibrated to a type I error of {ds.alpha:g}", "",

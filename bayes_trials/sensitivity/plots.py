@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _style
+
 
 def _prob_label(res) -> str:
     ep = res.endpoint
@@ -46,13 +48,14 @@ def _strength_label(res) -> str:
                          if res.hooks.mean_label != "prior mean" else "")
 
 
+@_style.styled
 def plot_decision_curves(res, robust_weight=None, family=None, ax=None):
     """P(decision) against prior strength, one curve per prior mean; threshold dashed."""
     import matplotlib.pyplot as plt
 
     da, rw = _slice(res, "prob", robust_weight, family)
     strength = res.grid.strength
-    fig = ax.figure if ax is not None else plt.figure(figsize=(6.5, 4.2))
+    fig = ax.figure if ax is not None else plt.figure(figsize=(_style.FULL_WIDTH, 3.6))
     ax = ax or fig.gca()
     means = da["mean"].values
     colours = plt.cm.viridis(np.linspace(0, 0.95, len(means)))
@@ -61,22 +64,24 @@ def plot_decision_curves(res, robust_weight=None, family=None, ax=None):
         ax.plot(da[strength].values, y, marker="o", ms=3, color=c, label=res.hooks.mean_text(m))
     ax.axhline(res.threshold, ls="--", color="k", lw=1, label=f"threshold {res.threshold:g}")
     ax.set_xscale("log")
+    _style.plain_log_axis(ax, "x")
     ax.set_xlabel(_strength_label(res))
     ax.set_ylabel(_prob_label(res))
-    ax.set_title(f"{res.endpoint.label}: decision probability by prior"
-                 + (f" (robust weight {rw:g})" if rw else ""), fontsize=10)
-    ax.legend(title=res.hooks.mean_label, fontsize=7, title_fontsize=8, loc="best")
+    ax.set_title(_style.wrap(f"{res.endpoint.label}: decision probability by prior"
+                             + (f" (robust weight {rw:g})" if rw else ""), 70), loc="left")
+    _style.legend_right(ax, title=res.hooks.mean_label)
     fig.tight_layout()
     return fig
 
 
+@_style.styled
 def plot_heatmap(res, robust_weight=None, family=None, ax=None):
     """P(benefit) over prior mean x strength, with the decision-threshold contour."""
     import matplotlib.pyplot as plt
 
     da, rw = _slice(res, "prob", robust_weight, family)
     strength = res.grid.strength
-    fig = ax.figure if ax is not None else plt.figure(figsize=(6.5, 4.2))
+    fig = ax.figure if ax is not None else plt.figure(figsize=(_style.FULL_WIDTH, 3.6))
     ax = ax or fig.gca()
     x = np.asarray(da[strength].values, dtype=float)
     y = np.asarray(da["mean"].values, dtype=float)
@@ -87,10 +92,11 @@ def plot_heatmap(res, robust_weight=None, family=None, ax=None):
         cs = ax.contour(x, y, z, levels=[res.threshold], colors="k", linewidths=1.5)
         ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=8)
     ax.set_xscale("log")
+    _style.plain_log_axis(ax, "x")
     ax.set_xlabel(_strength_label(res))
     ax.set_ylabel(res.hooks.mean_label)
-    ax.set_title(f"{res.endpoint.label}\ncontour: P = threshold {res.threshold:g}"
-                 + (f", robust weight {rw:g}" if rw else ""), fontsize=9)
+    ax.set_title(_style.wrap(f"{res.endpoint.label}; contour: P = threshold {res.threshold:g}"
+                             + (f", robust weight {rw:g}" if rw else ""), 70), loc="left")
     fig.tight_layout()
     return fig
 
@@ -117,7 +123,10 @@ def tornado_table(res, reference: str | None = None):
                 continue
             sel = {d: v for d, v in mid.items() if d != axis}
             vals = ds["post_mean"].sel(sel).values
-            bars.append({"choice": f"grid: {axis} {ds[axis].values[0]}..{ds[axis].values[-1]}",
+            held = ", ".join(f"{d.replace('_', ' ')} {_value(v)}" for d, v in sel.items()
+                             if len(ds[d]) > 1 or d != "family")
+            bars.append({"choice": f"grid: {axis.replace('_', ' ')} {_value(ds[axis].values[0])} to "
+                                   f"{_value(ds[axis].values[-1])} ({held} held)",
                          "low": float(np.nanmin(vals)), "high": float(np.nanmax(vals))})
         base = float(ds["post_mean"].sel(mid).values)
         base_name = "grid centre"
@@ -136,18 +145,30 @@ def tornado_table(res, reference: str | None = None):
     return df
 
 
+def _value(v) -> str:
+    """A grid coordinate for a label: numbers with :g, names as they are."""
+    try:
+        return f"{float(v):g}"
+    except (TypeError, ValueError):
+        return str(v)
+
+
+@_style.styled
 def plot_tornado(res, reference: str | None = None, ax=None):
-    """How each prior choice moves the posterior mean, widest bar on top."""
+    """How each prior choice moves the posterior mean, widest bar on top: each grid axis
+    varied over its range with the others held at their middle values (the labels say which),
+    and each named prior against the reference analysis (the vertical line)."""
     import matplotlib.pyplot as plt
 
     df = tornado_table(res, reference)
     base = df.attrs["reference_value"]
-    fig = ax.figure if ax is not None else plt.figure(figsize=(6.5, 0.8 + 0.35 * max(len(df), 1)))
+    fig = ax.figure if ax is not None else plt.figure(figsize=(_style.FULL_WIDTH, 1.0 + 0.38 * max(len(df), 1)))
     ax = ax or fig.gca()
-    ax.barh(np.arange(len(df)), df["high"] - df["low"], left=df["low"], color="tab:blue", alpha=0.7)
+    ax.barh(np.arange(len(df)), df["high"] - df["low"], left=df["low"], color=_style.BAYES_COLOUR, alpha=0.75)
     ax.axvline(base, color="k", lw=1)
-    ax.set_yticks(np.arange(len(df)), df["choice"], fontsize=8)
-    ax.set_xlabel(f"posterior mean of {res.hooks.parameter_label} (line: {df.attrs['reference']})")
-    ax.set_title(f"{res.endpoint.label}: influence of the prior", fontsize=10)
+    ax.set_yticks(np.arange(len(df)), [_style.wrap(c, 48) for c in df["choice"]], fontsize=7)
+    ax.set_xlabel(_style.wrap(f"posterior mean of {res.hooks.parameter_label} (vertical line: the reference "
+                              f"analysis, {df.attrs['reference']})", 80))
+    ax.set_title(_style.wrap(f"{res.endpoint.label}: influence of the prior", 70), loc="left")
     fig.tight_layout()
     return fig

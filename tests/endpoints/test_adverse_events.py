@@ -311,7 +311,8 @@ def test_forest_plot(fits):
     _, _, summary = fits[0]["default"]
     ax = forest_plot(summary)
     assert len(ax.get_yticks()) == len(ROWS)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["independent", "hierarchical"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["independent (exact Beta posterior)",
+                                                                   "hierarchical (MCMC)"]
     plt.close(ax.figure)
 
 

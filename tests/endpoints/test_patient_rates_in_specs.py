@@ -207,8 +207,9 @@ def test_bad_spec_writes_no_report(tmp_path):
 def _report_text(ep, res) -> str:
     """Everything the endpoint gives the report: section headings and tables, and prose."""
     parts = []
-    for head, part in ep.report_sections(res):
-        parts += [head, part if isinstance(part, str) else part.to_string()]
+    for part in ep.report_sections(res):
+        head, content = part
+        parts += [head, getattr(part, "caption", ""), content if isinstance(content, str) else content.to_string()]
     return "\n".join(parts + ep.sentences(res))
 
 

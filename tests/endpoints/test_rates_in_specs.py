@@ -64,10 +64,10 @@ def test_trial_report_hook_has_forest_and_sweep_from_the_spec(lad1_spec, lad1_ex
 
     results = [r for r in lad1_exact.endpoints.values() if r.endpoint.kind == "rate_ratio"]
     parts = KINDS["rate_ratio"].trial_report(results)
-    assert [type(p).__name__ for _, p, _ in parts] == ["Figure", "DataFrame", "Figure"]
-    assert [stem for _, _, stem in parts] == ["rate_ratios_forest", "scenario_sweep", "scenario_sweep"]
-    assert all(isinstance(p, (pd.DataFrame, matplotlib.figure.Figure)) for _, p, _ in parts)
-    assert parts[0][0] == "Rate ratios across endpoints and priors"
+    assert [type(p.content).__name__ for p in parts] == ["Figure", "DataFrame", "Figure"]
+    assert [p.stem for p in parts] == ["rate_ratios_forest", "scenario_sweep", "scenario_sweep"]
+    assert all(isinstance(p.content, (pd.DataFrame, matplotlib.figure.Figure)) for p in parts)
+    assert parts[0].heading == "Rate ratios across endpoints and priors" and parts[0].caption
     sweep = parts[1][1]
     assert set(sweep["endpoint"]) == set(RATE_ENDPOINTS)
     # the grid comes from the spec's [endpoints.scenarios] tables: 8 event counts x 3 exposures

@@ -226,5 +226,20 @@ class AdverseEventsEndpoint(EndpointBase):
     def figure(self, result):
         return report.figure(result)
 
+    def figure_caption(self, result) -> str:
+        return report.figure_caption(result)
+
+    def headline(self, result) -> list:
+        """Each event under the primary hierarchical analysis when sampled, else under the
+        first prior's independent analysis."""
+        primary = tables.primary_hierarchical(result)
+        if primary is not None:
+            name, fit = primary
+            terms = [e.term for e in self.table.events]
+            return [(name, q) for q in terms if q in fit.rows]
+        indep = tables.independent_fits(result)
+        first = next(iter(indep.values()), {})
+        return [(fit.name, term) for term, fit in first.items()]
+
     def benchmark_table(self, result):
         return tables.benchmark_table(result)

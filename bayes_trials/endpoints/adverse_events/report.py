@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ... import _style
 from ..._constants import CRED_LEVEL
 from ..._format import fmt_prob
+from ..base import Part
 from ...checks import pct
 from .exact import UNIFORM, independent_summary
 from .tables import (
@@ -32,6 +34,7 @@ from .tables import (
 )
 
 
+@_style.styled
 def forest_plot(summary, ax=None, level: float = CRED_LEVEL, title: str | None = None):
     """Forest plot of independent (open) and hierarchical (filled) estimates per event.
 
@@ -55,7 +58,7 @@ def forest_plot(summary, ax=None, level: float = CRED_LEVEL, title: str | None =
 
     p = pct(level)
     terms = list(summary.index)
-    ax = ax or plt.figure(figsize=(6.5, 0.55 * len(terms) + 1.2)).gca()
+    ax = ax or plt.figure(figsize=(_style.FULL_WIDTH, 0.42 * len(terms) + 1.6)).gca()
     ypos, labels, y = {}, [], 0.0
     for group in dict.fromkeys(summary["group"]):
         members = [t for t in terms if summary.loc[t, "group"] == group]
@@ -65,26 +68,27 @@ def forest_plot(summary, ax=None, level: float = CRED_LEVEL, title: str | None =
             labels.append((y, f"{t} ({summary.loc[t, 'count']}/{summary.loc[t, 'n']})"))
             y += 1.0
         g_rate = summary.loc[members[0], "group_rate_mean"]
-        ax.plot([g_rate, g_rate], [top - 0.4, y - 0.6], ls=":", color="grey")
-        ax.text(g_rate, top - 0.5, group, fontsize=8, color="grey", ha="center", va="bottom")
+        ax.plot([g_rate, g_rate], [top - 0.4, y - 0.6], ls=":", color="0.5")
+        ax.text(g_rate, top - 0.5, group, fontsize=7, color="0.35", ha="center", va="bottom")
         y += 0.6
     for t, yy in ypos.items():
         r = summary.loc[t]
         ax.errorbar(r["independent_mean"], yy - 0.15,
                     xerr=[[r["independent_mean"] - r[f"independent_eti{p}_low"]],
                           [r[f"independent_eti{p}_high"] - r["independent_mean"]]],
-                    fmt="o", mfc="white", color="tab:grey", capsize=2,
-                    label="independent" if yy == 0 else None)
+                    fmt="o", mfc="white", color="0.45", capsize=2, ms=4.5,
+                    label="independent (exact Beta posterior)" if yy == 0 else None)
         ax.errorbar(r["mean"], yy + 0.15,
                     xerr=[[r["mean"] - r[f"eti{p}_low"]], [r[f"eti{p}_high"] - r["mean"]]],
-                    fmt="o", color="tab:blue", capsize=2,
-                    label="hierarchical" if yy == 0 else None)
+                    fmt="o", color=_style.BAYES_COLOUR, capsize=2, ms=4.5,
+                    label="hierarchical (MCMC)" if yy == 0 else None)
     ax.set_yticks([q for q, _ in labels], [lab for _, lab in labels])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel(f"event rate (posterior mean, {p}% central CrI)")
-    ax.set_title(title or "Adverse events: independent vs hierarchical", fontsize=9)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel(f"event rate: proportion of patients (posterior mean, {p}% central CrI)")
+    if title:
+        ax.set_title(_style.wrap(title, 80), loc="left")
+    _style.legend_below(ax, ncol=2, bbox_to_anchor=(0.5, -0.16 - 0.4 / max(len(terms), 1)))
     return ax
 
 
@@ -93,6 +97,7 @@ def _prior_words(prior) -> str:
     return "uniform prior" if prior == UNIFORM else f"prior {prior!r}"
 
 
+@_style.styled
 def figure(result, ax=None):
     """The shrinkage forest plot (independent vs hierarchical); independent only if the
     hierarchical model was not sampled."""
@@ -101,37 +106,59 @@ def figure(result, ax=None):
     ep = result.endpoint
     h = result_hierarchical_summary(result)
     if h is not None:
-        ax = forest_plot(h, ax=ax, level=result.level,
-                         title=f"{ep.label}: independent ({_prior_words(ep.independent_prior)}) "
-                               "vs hierarchical")
+        ax = forest_plot(h, ax=ax, level=result.level)
         return ax.figure
     p = pct(result.level)
     indep = independent_summary(ep.table, ep.independent_prior, result.level)
-    ax = ax or plt.figure(figsize=(6.5, 0.5 * len(indep) + 1.2)).gca()
+    ax = ax or plt.figure(figsize=(_style.FULL_WIDTH, 0.38 * len(indep) + 1.2)).gca()
     for k, (_term, r) in enumerate(indep.iterrows()):
         ax.errorbar(r["mean"], k, xerr=[[r["mean"] - r[f"eti{p}_low"]], [r[f"eti{p}_high"] - r["mean"]]],
-                    fmt="o", mfc="white", color="tab:grey", capsize=2)
+                    fmt="o", mfc="white", color="0.45", capsize=2, ms=4.5)
     ax.set_yticks(range(len(indep)), [f"{t} ({r['count']}/{r['n']})" for t, r in indep.iterrows()])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel(f"event rate (independent, {_prior_words(ep.independent_prior)}; {p}% CrI)")
-    ax.set_title(f"{ep.label} (hierarchical model not fitted)", fontsize=9)
+    ax.set_xlabel(f"event rate: proportion of patients (exact posterior mean, {p}% central CrI)")
     return ax.figure
+
+
+def figure_caption(result) -> str:
+    ep = result.endpoint
+    p = pct(result.level)
+    if result_hierarchical_summary(result) is not None:
+        return (f"{ep.label}: each event's rate, independent (open grey: exact Beta posterior under the "
+                f"{_prior_words(ep.independent_prior)}) and hierarchical (filled blue: Berry and Berry three-level "
+                f"model, MCMC), posterior mean and {p}% central CrI; dotted segments: each body system's posterior "
+                "mean rate, toward which the hierarchical estimates shrink.")
+    return (f"{ep.label}: each event's rate, independent exact Beta posterior under the "
+            f"{_prior_words(ep.independent_prior)} (posterior mean, {p}% central CrI); the hierarchical model "
+            "was not fitted (method exact).")
 
 
 def report_sections(result) -> list:
     """The hyperpriors and scales, the event rates with shrinkage, the frequentist bounds and
-    the benchmark comparisons (with the spec's caveats)."""
-    sections = [(("Hierarchical model (Berry and Berry 2004, three levels): hyperpriors and "
-                  "scales"), model_table(result)),
-                (("Event rates: independent exact Beta posteriors per prior; hierarchical "
-                  "posterior (MCMC) with its shrinkage toward the group"), event_rates(result)),
-                (("Frequentist reference (recomputed): Clopper-Pearson, one-sided upper "
-                  "bound, rule of three"), frequentist_table(result))]
+    the benchmark comparisons (with the spec's caveats), as
+    :class:`~bayes_trials.endpoints.base.Part` s."""
+    p = pct(result.level)
+    sections = [Part("Hierarchical model (Berry and Berry 2004, three levels): hyperpriors and scales",
+                     model_table(result), place="data",
+                     caption="The hierarchical model's hyperpriors and scales with their tags and sources."),
+                Part(("Event rates: independent exact Beta posteriors per prior; hierarchical posterior (MCMC) "
+                      "with its shrinkage toward the group"), event_rates(result), place="posterior",
+                     compact=("analysis", "term", "count", "n", "exact_mean", f"exact_upper{p}", "mean",
+                              f"eti{p}_low", f"eti{p}_high", f"upper{p}", "shrinkage"),
+                     caption=(f"Per analysis and event: the count, the exact independent posterior (exact_*) with "
+                              f"its one-sided {p}% upper bound, the Clopper-Pearson bound, and the hierarchical "
+                              "posterior (MCMC) with its shrinkage toward the body system's mean.")),
+                Part("Frequentist reference (recomputed): Clopper-Pearson, one-sided upper bound, rule of three",
+                     frequentist_table(result), place="reference",
+                     caption=f"Per event: the Clopper-Pearson {p}% interval, the exact one-sided upper bound and "
+                             "the rule of three, recomputed from the counts.")]
     bench = benchmark_table(result)
     if len(bench):
-        sections.append(("Benchmarks (external rates; see the caveats in the spec)",
-                         bench.set_index(["benchmark", "analysis"])))
+        sections.append(Part("Benchmarks (external rates; see the caveats in the spec)",
+                             bench.set_index(["benchmark", "analysis"]),
+                             caption="The probability that each event's rate lies below an external benchmark "
+                                     "rate, with the benchmark's own uncertainty where its counts are given."))
     return sections
 
 

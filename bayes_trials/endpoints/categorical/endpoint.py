@@ -276,3 +276,6 @@ class CategoricalEndpoint(EndpointBase):
 
     def figure(self, result):
         return rep.figure(self, result)
+
+    def figure_caption(self, result) -> str:
+        return rep.figure_caption(self, result)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ... import _style
 from ..._format import fmt_prob
 from ...checks import pct
+from ..base import Part
 from ...distributions import Beta
 from ...predictive import prob_difference
 
@@ -102,19 +104,34 @@ def benchmark_table(endpoint, result) -> pd.DataFrame:
 
 def report_sections(endpoint, result) -> list:
     """The priors, the posterior of every category and union, the frequentist reference and
-    the benchmark comparisons (with the spec's caveats)."""
-    sections = [("Priors (Dirichlet concentrations per category)", priors_table(endpoint, result)),
-                (("Posterior of each category and union, per prior (exact Dirichlet / Beta "
-                  "marginals; MCMC beside when sampled)"), display_summary(endpoint, result)),
-                (("Frequentist reference (recomputed): simultaneous multinomial intervals "
-                  "(Goodman; Sison-Glaz) per category, Clopper-Pearson per union"),
-                 frequentist_table(endpoint, result))]
+    the benchmark comparisons (with the spec's caveats), as
+    :class:`~bayes_trials.endpoints.base.Part` s."""
+    p = pct(result.level)
+    sections = [Part("Priors (Dirichlet concentrations per category)", priors_table(endpoint, result), place="data",
+                     caption="Each Dirichlet prior's concentration per category, its ESS and, from the spec, its "
+                             "role, tag and rationale."),
+                Part("Posterior of each category and union, per prior", display_summary(endpoint, result),
+                     place="posterior",
+                     compact=("prior_name", "quantity", "count", "n", "exact_mean", f"exact_eti{p}_low",
+                              f"exact_eti{p}_high", "target", "exact_prob", "prob"),
+                     caption=("Per prior, each category and union of categories: the observed count, the exact "
+                              "Dirichlet / Beta marginal posterior (exact_*), the target and the exact "
+                              "P(beyond target), with the MCMC numbers beside them when sampled.")),
+                Part("Frequentist reference (recomputed): Goodman and Sison-Glaz intervals per category, "
+                     "Clopper-Pearson per union", frequentist_table(endpoint, result), place="reference",
+                     caption=(f"Simultaneous multinomial {p}% intervals per category (Goodman; Sison-Glaz) and the "
+                              f"Clopper-Pearson {p}% interval of each union, recomputed from the counts."))]
     bench = benchmark_table(endpoint, result)
     if len(bench):
-        sections.append(("Benchmarks (external trials; read with the caveats)",
-                         bench.set_index(["benchmark", "prior_name"]).drop(columns=["endpoint"])))
+        sections.append(Part("Benchmarks", bench.set_index(["benchmark", "prior_name"]).drop(columns=["endpoint"]),
+                             compact=("benchmark", "prior_name", "comparison", "exact_prob",
+                                      "exact_prob_vs_uncertain"),
+                             caption=("External trials (read with the caveats below): P(union above the benchmark "
+                                      "rate) taken as a fixed number (exact; MCMC when sampled) and with the "
+                                      "benchmark's own uncertainty where its counts are given.")))
         if endpoint.caveats:
-            sections.append(("Caveats of the benchmark comparisons (from the spec)", endpoint.caveats))
+            sections.append(Part("Caveats of the benchmark comparisons (from the spec)", endpoint.caveats,
+                                 kind="warning"))
     return sections
 
 
@@ -154,48 +171,61 @@ def sentences(endpoint, result) -> list[str]:
     return out
 
 
+@_style.styled
 def figure(endpoint, result):
     """Stacked bars (the observed split, the posterior mean split per prior) and each union's
     exact posterior mean and central credible interval per prior, benchmark rates marked."""
     import matplotlib.pyplot as plt
 
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 0.5 * len(result.fits) + 2.6),
-                                 gridspec_kw={"width_ratios": [1.2, 1]})
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(_style.FULL_WIDTH, 0.55 * len(result.fits) + 0.45 *
+                                                len(endpoint.unions) * len(result.fits) + 2.6),
+                                 gridspec_kw={"height_ratios": [len(result.fits) + 1,
+                                                                len(endpoint.unions) * len(result.fits) + 1]})
     bars = {"observed": endpoint.data.proportions}
     bars.update({f"{n} (posterior mean)": endpoint.exact_posterior(f.prior).mean
                  for n, f in result.fits.items()})
     left = dict.fromkeys(bars, 0.0)
     for j, cat in enumerate(endpoint.data.names):
         for row, (label, values) in enumerate(bars.items()):
-            a1.barh(row, values[cat], left=left[label], color=f"C{j}", edgecolor="white",
-                    label=cat if row == 0 else None)
+            a1.barh(row, values[cat], left=left[label], color=_style.PALETTE[j % len(_style.PALETTE)],
+                    edgecolor="white", label=cat if row == 0 else None)
             left[label] += values[cat]
-    a1.set_yticks(range(len(bars)), list(bars), fontsize=8)
+    a1.set_yticks(range(len(bars)), list(bars))
     a1.invert_yaxis()
     a1.set_xlim(0, 1)
-    a1.set_xlabel("proportion of patients")
-    a1.set_title(f"{endpoint.label}\n{endpoint.describe_data()}", fontsize=9)
-    a1.legend(ncol=endpoint.data.k, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    a1.set_xlabel("proportion of patients in each category")
+    a1.legend(ncol=endpoint.data.k, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    styles = _style.result_styles(result)
     y, ticks = 0.0, []
     for u, (label, _) in enumerate(endpoint.unions):
         for i, (name, fit) in enumerate(result.fits.items()):
             marg = fit.exact[label]
             lo, hi = marg.interval(result.level)
-            a2.plot([lo, hi], [y, y], color=f"C{i}")
-            a2.plot(marg.mean, y, "o", color=f"C{i}", label=name if u == 0 else None)
-            ticks.append((y, f"{label} / {name}"))
+            st = styles[fit.analysis.prior_name]
+            a2.plot([lo, hi], [y, y], color=st["color"], lw=1.6)
+            a2.plot(marg.mean, y, "o", color=st["color"], ms=4.5)
+            ticks.append((y, f"{label}: {name}"))
             y += 1
         y += 0.5
     unions = dict(endpoint.benchmark_unions)
-    for k, bm in enumerate(result.spec.benchmarks if result.spec is not None else ()):
+    k = 0
+    for bm in (result.spec.benchmarks if result.spec is not None else ()):
         if bm.name in unions:
-            a2.axvline(bm.value, color="0.4", ls=(0, (1 + k, 2)), lw=1,
-                       label=f"{bm.name[:30]} ({unions[bm.name]}) {bm.value:g}")
-    a2.set_yticks([t for t, _ in ticks], [s for _, s in ticks], fontsize=7)
+            a2.axvline(bm.value, color=_style.TARGET_COLOUR, ls=(0, (1 + k, 2)), lw=1,
+                       label=_style.wrap(f"{bm.name} ({unions[bm.name]}) {bm.value:g}", 45))
+            k += 1
+    a2.set_yticks([t for t, _ in ticks], [s for _, s in ticks])
     a2.invert_yaxis()
     a2.set_xlim(0, 1)
-    a2.set_xlabel(f"union probability (exact mean, {pct(result.level)}% CrI)")
-    a2.set_title("Unions of categories; lines: benchmark rates", fontsize=9)
-    a2.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    a2.set_xlabel(f"probability of the union of categories (exact posterior mean, {pct(result.level)}% CrI)")
+    _style.legend_below(a2, ncol=2, bbox_to_anchor=(0.5, -0.28))
     fig.tight_layout()
     return fig
+
+
+def figure_caption(endpoint, result) -> str:
+    p = pct(result.level)
+    return (f"{endpoint.label} ({endpoint.describe_data()}). Top: the observed split of the patients over the "
+            "categories and the exact posterior mean split under each prior. Bottom: the probability of each "
+            f"union of categories under each prior, exact posterior mean (circle) and {p}% equal-tailed CrI, "
+            "colour by the prior's role; vertical lines: benchmark rates of other trials (read with the caveats).")

@@ -46,6 +46,8 @@ class _PrePostEndpoint(ScalarEndpoint):
     """What both aggregate-rate endpoints share: validation, the reference, descriptions."""
 
     parameter = "rate_ratio"
+    parameter_description = "rate ratio, after / before (1: no change)"
+    parameter_symbol = "RR"
 
     def __post_init__(self):
         if not isinstance(self.data, PrePostRates):

@@ -324,3 +324,10 @@ class PatientRateRatioEndpoint(EndpointBase):
 
     def figure(self, result):
         return report.figure(self, result)
+
+    def figure_caption(self, result) -> str:
+        return report.figure_caption(self, result)
+
+    def headline(self, result) -> list:
+        """The common rate ratio of every fit (not the hyperparameters)."""
+        return [(name, "rate_ratio") for name, f in result.fits.items() if "rate_ratio" in f.rows]

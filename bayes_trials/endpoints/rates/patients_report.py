@@ -13,8 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from ... import _style
 from ...checks import pct
 from ...distributions import Normal
+from ..base import Part
 from .exact import no_pooling_posterior
 from .model import HYPER
 from .priors import REFERENCE_LOG_RR_SD
@@ -190,18 +192,32 @@ def frequentist_table(result) -> pd.DataFrame:
 
 def report_sections(endpoint, result) -> list:
     """The per-patient data, the rate ratio by every analysis, the posterior summary, each
-    patient's rate ratio (varying effect) and the frequentist reference."""
+    patient's rate ratio (varying effect) and the frequentist reference, as
+    :class:`~bayes_trials.endpoints.base.Part` s."""
     p = pct(result.level)
     inc = {"drop": "dropped", "keep": "used", "error": "refused"}[endpoint.data.incomplete]
     assumed = "ASSUMED / " if result.assumed_fields() else ""
-    sections = [(f"Per-patient data ({assumed}{endpoint.data_source or 'in memory'}); "
-                 f"patients seen in one period only: {inc}", data_table(endpoint)),
-                (f"Rate ratio after / before by every analysis ({p}% intervals)", comparison_table(endpoint, result)),
-                ("Posterior summary (common rate ratio; hyperparameters; diagnostics)", summary_table(endpoint, result))]
+    sections = [Part(f"Per-patient data ({assumed}{endpoint.data_source or 'in memory'}); "
+                     f"patients seen in one period only: {inc}", data_table(endpoint), place="data",
+                     caption="Events and patient-years of each patient before and after treatment."),
+                Part(f"Rate ratio after / before by every analysis ({p}% intervals)", comparison_table(endpoint, result),
+                     place="posterior", caption=(
+                         "The common rate ratio by every analysis, Bayesian (posterior median and equal-tailed "
+                         "CrI; MCMC or exact as the note says) and frequentist (MLE with its CI), side by side.")),
+                Part("Posterior summary (common rate ratio; hyperparameters; diagnostics)", summary_table(endpoint, result),
+                     place="posterior", compact=("model", "prior_name", "median", f"eti{p}_low", f"eti{p}_high",
+                                                 "prob", "prob_mcse", "r_hat"),
+                     caption=("Per model and prior: the common rate ratio, the hyperparameters' medians and "
+                              f"{p}% intervals and the sampler diagnostics (MCMC), and the exact aggregate "
+                              "two-rate posterior for context."))]
     pt_ = patient_table(endpoint, result)
     if len(pt_):
-        sections.append((f"Each patient's rate ratio (posterior median, {p}% ETI; patient-varying effect)", pt_))
-    sections.append(("Frequentist reference (statsmodels; all numbers)", frequentist_table(result)))
+        sections.append(Part(f"Each patient's rate ratio (posterior median, {p}% ETI; patient-varying effect)", pt_,
+                             place="posterior", caption="Each patient's own rate ratio under the patient-varying "
+                                                        "effect, per prior (MCMC)."))
+    sections.append(Part("Frequentist reference (statsmodels; all numbers)", frequentist_table(result),
+                         place="reference", caption="The conditional Poisson and negative-binomial GLMs and the "
+                                                    "aggregate totals' exact tests, as statsmodels gives them."))
     return sections
 
 
@@ -248,6 +264,7 @@ def sentences(endpoint, result) -> list[str]:
     return out
 
 
+@_style.styled
 def figure(endpoint, result):
     """Forest plot (log scale): each patient's rate ratio (varying effect), the common rate
     ratio under each prior, the no-pooling posterior, the conditional Poisson and NB
@@ -262,11 +279,12 @@ def figure(endpoint, result):
         first = pt_.index.get_level_values("prior_name")[0]
         for pid, r in pt_.loc[first].iterrows():
             rows.append((f"patient {pid} ({first})", r["median"], r[f"eti{p}_low"], r[f"eti{p}_high"], "0.45", "s"))
-    colours = {"Bayesian": "C0", "frequentist": "C3"}
+    colours = {"Bayesian": _style.BAYES_COLOUR, "frequentist": _style.FREQUENTIST_COLOUR}
     for label, r in comparison_table(ep, result).iterrows():
         col = colours[r["kind"].split(":")[0]]
-        rows.append((label, r["estimate"], r[f"low{p}"], r[f"high{p}"], col, "o" if col == "C0" else "D"))
-    fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.4))
+        rows.append((_style.wrap(label, 60), r["estimate"], r[f"low{p}"], r[f"high{p}"], col,
+                     "o" if col == _style.BAYES_COLOUR else "D"))
+    fig, ax = plt.subplots(figsize=(_style.FULL_WIDTH, 0.3 * len(rows) + 1.2))
     finite = [x for _, e, lo, hi, *_ in rows for x in (e, lo, hi)
               if x is not None and not pd.isna(x) and 0 < x < math.inf]
     xmin = max(min(finite) / 2, 1e-4) if finite else 1e-3
@@ -278,19 +296,26 @@ def figure(endpoint, result):
         if not (lo is None or pd.isna(lo)) or not (hi is None or pd.isna(hi)):
             ax.plot([lo_, hi_], [y, y], color=col, lw=1.4)
         if est is not None and not pd.isna(est) and est > 0:
-            ax.plot(max(est, xmin), y, mk, color=col, ms=5)
+            ax.plot(max(est, xmin), y, mk, color=col, ms=4.5)
         elif est is None or pd.isna(est):
-            ax.text(xmin, y, "  MLE not shown (boundary)", va="center", fontsize=6, color=col)
-    ax.set_yticks(range(len(rows), 0, -1), [r[0] for r in rows], fontsize=6)
+            ax.text(xmin, y, "  MLE not shown (boundary)", va="center", fontsize=6.5, color=col)
+    ax.set_yticks(range(len(rows), 0, -1), [r[0] for r in rows], fontsize=7)
     ax.set_xscale("log")
     ax.set_xlim(xmin, xmax)
-    ax.axvline(1.0, color="0.5", ls=":", lw=1)
+    _style.plain_log_axis(ax, "x")
+    ax.axvline(1.0, color=_style.TARGET_COLOUR, ls=":", lw=1)
     if ep.target is not None:
-        ax.axvline(ep.target, color="0.5", ls="--", lw=1)
-    target = "" if ep.target is None else f"; dashed: target {ep.target:g}"
-    ax.set_xlabel(f"rate ratio after / before (point, {p}% interval{target})")
-    tag = " [ASSUMED / ILLUSTRATIVE data]" if result.assumed_fields() else ""
-    ax.set_title(f"{ep.label}: per-patient and common rate ratios{tag}", fontsize=9)
+        ax.axvline(ep.target, color=_style.TARGET_COLOUR, ls="--", lw=1)
+    ax.set_xlabel(f"rate ratio after / before (point estimate, {p}% interval; log scale)")
     fig.tight_layout()
     return fig
 
+
+def figure_caption(endpoint, result) -> str:
+    p = pct(result.level)
+    tag = " The data are ASSUMED / ILLUSTRATIVE." if result.assumed_fields() else ""
+    target = "" if endpoint.target is None else f"; dashed: the target {endpoint.target:g}"
+    return (f"{endpoint.label}: rate ratios after / before on a log scale, each with its {p}% interval: each "
+            "patient's own (grey squares, patient-varying effect, first prior), the common rate ratio by every "
+            "Bayesian analysis (blue circles: posterior median and equal-tailed CrI) and frequentist analysis "
+            f"(vermillion diamonds: MLE and CI); dotted: no change{target}.{tag}")

@@ -1,7 +1,7 @@
 """Trial-level report parts of the rate-ratio endpoints of a spec (:attr:`Kind.trial_report`).
 
-- a forest plot of the rate ratio's exact posterior median and equal-tailed interval across
-  endpoints, priors and models;
+- a forest plot (arviz-plots) of the rate ratio's exact posterior median and equal-tailed
+  intervals across endpoints and priors;
 - for endpoints whose counts are an assumed scenario (the spec's ``[endpoints.scenarios]``
   grid) and whose reduction is published: the scenario sweep (:func:`scenario_sweep`), as a
   table and a figure of :math:`P(\\text{reduction} > r)` against the assumed events before,
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ... import _style
 from ...checks import pct
+from ..base import Part
 from .scenarios import scenario_sweep
 
 
@@ -27,31 +29,98 @@ def _reduction(endpoint) -> float | None:
     return round(100.0 * (1.0 - endpoint.target), 10)
 
 
+def _forest_data(results, level):
+    """The exact posteriors as arviz-plots wants them: the point (median), the 50% and the
+    ``level`` equal-tailed intervals over (endpoint, prior)."""
+    import numpy as np
+    import xarray as xr
+
+    endpoints = [r.name for r in results]
+    priors = list(dict.fromkeys(name for r in results for name, f in r.fits.items() if "rate_ratio" in f.exact))
+    shape = (len(endpoints), len(priors))
+    med = np.full(shape, np.nan)
+    inner = np.full(shape + (2,), np.nan)
+    outer = np.full(shape + (2,), np.nan)
+    for i, res in enumerate(results):
+        for j, name in enumerate(priors):
+            fit = res.fits.get(name)
+            if fit is None or "rate_ratio" not in fit.exact:
+                continue
+            post = fit.exact["rate_ratio"]
+            med[i, j] = float(post.median)
+            inner[i, j] = post.interval(0.5, "eti")
+            outer[i, j] = post.interval(level, "eti")
+    coords = {"endpoint": endpoints, "prior": priors}
+    dims = ("endpoint", "prior")
+
+    def ds(values, extra=()):
+        return xr.Dataset({"rate_ratio": (dims + extra, values)}, coords=coords)
+
+    bounds = {"ci_bound": ["lower", "upper"]}
+    return (ds(med[..., None, None], ("chain", "draw")), ds(med),
+            ds(inner, ("ci_bound",)).assign_coords(bounds), ds(outer, ("ci_bound",)).assign_coords(bounds))
+
+
+@_style.styled
 def plot_rate_forest(results, level: float | None = None):
-    """Rate ratio posterior medians and equal-tailed CrIs across endpoints and priors (exact)."""
-    import matplotlib.pyplot as plt
+    """Forest plot (arviz-plots) of the rate ratio's exact posterior across endpoints and
+    priors: median (circle), 50% (thick) and ``level`` (thin) equal-tailed intervals, on a log
+    axis labelled in ratios; colour by the prior's role; the target(s) dashed and no change (1)
+    dotted."""
+    import arviz_plots as azp
+    import numpy as np
+    import xarray as xr
 
     results = list(results)
     level = results[0].level if level is None else level
-    rows = [(res.name, name, fit.exact["rate_ratio"]) for res in results
-            for name, fit in res.fits.items() if "rate_ratio" in fit.exact]
-    fig, ax = plt.subplots(figsize=(7, 0.4 * len(rows) + 1.2))
-    for k, (_, _, post) in enumerate(rows):
-        y = len(rows) - k
-        lo, hi = post.interval(level, "eti")
-        ax.plot([lo, hi], [y, y], color="C0")
-        ax.plot(post.median, y, "o", color="C0")
-    ax.set_yticks(range(len(rows), 0, -1), [f"{ep} / {prior}" for ep, prior, _ in rows], fontsize=7)
-    ax.axvline(1.0, color="0.5", ls=":", lw=1)
+    dist, med, inner, outer = _forest_data(results, level)
+    roles = {}
+    for r in results:
+        roles.update({k: v for k, v in _style.roles_of(r).items() if k not in roles})
+    styles = _style.prior_styles({p: roles.get(p) for p in dist["prior"].values})
+    labels = {r.name: _style.wrap(r.endpoint.label.split(":")[0], 20) for r in results}
+    dist = dist.assign_coords(endpoint=[labels[e] for e in dist["endpoint"].values])
+    med, inner, outer = (d.assign_coords(endpoint=dist["endpoint"]) for d in (med, inner, outer))
+    n_rows = dist.sizes["endpoint"] * dist.sizes["prior"]
+    pc = azp.plot_forest(
+        xr.DataTree.from_dict({"/posterior": dist}), combined=True, backend="matplotlib",
+        labels=["endpoint", "prior"], shade_label="endpoint", aes={"color": ["prior"]},
+        color=[styles[p]["color"] for p in dist["prior"].values],
+        stats={"twig": outer, "trunk": inner, "point_estimate": med}, alpha=[0, 0.1],
+        figure_kwargs={"figsize": (_style.FULL_WIDTH, 0.24 * n_rows + 1.0), "figsize_units": "inches",
+                       "width_ratios": [1.7, 2]})
+    fig = pc.viz.ds["figure"].item()
+    ax = pc.viz.ds["plot"].sel(column="forest").item()
+    lab = pc.viz.ds["plot"].sel(column="labels").item()
+    finite = np.concatenate([outer["rate_ratio"].values.ravel(), [1.0]])
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    ax.set_xscale("log")
+    ax.set_xlim(finite.min() / 1.3, finite.max() * 1.3)
+    _style.plain_log_axis(ax, "x")
+    ax.axvline(1.0, color=_style.TARGET_COLOUR, ls=":", lw=1)
     targets = sorted({r.endpoint.target for r in results if r.endpoint.target not in (None, 1.0)})
     for t in targets:
-        ax.axvline(t, color="0.5", ls="--", lw=1)
-    ax.set_xscale("log")
-    dashed = "" if not targets else "; dashed: target " + ", ".join(f"{t:g}" for t in targets)
-    ax.set_xlabel(f"rate ratio after / before (median, {pct(level)}% CrI{dashed})")
-    assumed = " [ASSUMED scenario data]" if any(_assumed(r) for r in results) else ""
-    ax.set_title(f"Rate ratios across endpoints, priors and models (exact posteriors){assumed}", fontsize=9)
+        ax.axvline(t, color=_style.TARGET_COLOUR, ls="--", lw=1)
+    ax.set_xlabel(_style.wrap(f"rate ratio after / before (exact posterior median, 50% and {pct(level)}% "
+                              "equal-tailed CrI; log scale)", 70))
+    lab.set_xticks([])
+    lab.spines["bottom"].set_visible(False)
+    for text in lab.texts:
+        text.set_fontsize(7)
     return fig
+
+
+def rate_forest_caption(results, level: float | None = None) -> str:
+    results = list(results)
+    level = results[0].level if level is None else level
+    targets = sorted({r.endpoint.target for r in results if r.endpoint.target not in (None, 1.0)})
+    tgt = "" if not targets else "; dashed: the target " + ", ".join(f"{t:g}" for t in targets)
+    assumed = (" The counts of the endpoints marked ASSUMED in their sections are an assumed scenario."
+               if any(_assumed(r) for r in results) else "")
+    return (f"The rate ratio (after / before) of every rate endpoint under each prior: exact posterior median "
+            f"(circle), 50% (thick) and {pct(level)}% (thin) equal-tailed credible intervals, drawn with "
+            f"arviz-plots; colour by the prior's role (black/grey reference, blue sceptical, vermillion "
+            f"enthusiastic); dotted: no change{tgt}.{assumed}")
 
 
 def scenario_sweep_table(results, level: float | None = None) -> pd.DataFrame | None:
@@ -79,39 +148,52 @@ def scenario_sweep_table(results, level: float | None = None) -> pd.DataFrame | 
     return pd.concat(frames, ignore_index=True)
 
 
+@_style.styled
 def plot_scenario_sweep(sweep: pd.DataFrame):
-    """:math:`P(\\text{reduction} > r)` against the assumed events before, one line per
+    """:math:`P(\text{reduction} > r)` against the assumed events before, one line per
     endpoint and exposure before (one panel per threshold :math:`r`)."""
     import matplotlib.pyplot as plt
 
     prob_cols = [c for c in sweep.columns if c.startswith("prob_reduction_gt_")]
-    fig, axes = plt.subplots(1, len(prob_cols), figsize=(7 * len(prob_cols), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(prob_cols), figsize=(_style.FULL_WIDTH * (0.6 + 0.4 * len(prob_cols)), 3.2),
+                             squeeze=False)
     for ax, col in zip(axes[0], prob_cols):
         part = sweep[sweep[col].notna()]
         for i, (name, grp) in enumerate(part.groupby("endpoint", sort=False)):
             for j, (eb, g) in enumerate(grp.groupby("exposure_before")):
-                ax.plot(g["events_before"], g[col], marker="o", ms=3, color=f"C{i}",
-                        ls=("-", "--", ":")[j % 3], label=f"{name}, {eb:g} patient-years before")
-        ax.set_xlabel("total events before (ASSUMED; not published)")
+                ax.plot(g["events_before"], g[col], marker="os^"[j % 3], ms=3.5, lw=1.3,
+                        color=_style.PALETTE[i % len(_style.PALETTE)], ls=("-", "--", ":")[j % 3],
+                        label=f"{name.replace('_', ' ')}, {eb:g} patient-years before")
+        ax.set_xlabel("total events before infusion (ASSUMED; not published)")
         ax.set_ylabel(f"P(reduction > {col.removeprefix('prob_reduction_gt_')}%)")
         ax.set_ylim(0, 1.02)
-        ax.set_title("Scenario sweep: every count reproduces the published reduction (Jeffreys priors)",
-                     fontsize=9)
-        ax.legend(fontsize=6, frameon=False)
+        _style.legend_below(ax, ncol=2, bbox_to_anchor=(0.5, -0.2))
     return fig
 
 
 def trial_report(results) -> list:
-    """``[(heading, DataFrame or Figure, file stem)]``: the forest plot across the rate-ratio
-    endpoints and, where the spec states scenario grids, the scenario sweep's table and figure."""
+    """The parts across the rate-ratio endpoints (:class:`~bayes_trials.endpoints.base.Part`):
+    the forest plot and, where the spec states scenario grids, the scenario sweep's table and
+    figure."""
     results = list(results.values()) if isinstance(results, dict) else list(results)
     if not results:
         return []
-    out = [("Rate ratios across endpoints and priors", plot_rate_forest(results), "rate_ratios_forest")]
+    out = [Part("Rate ratios across endpoints and priors", plot_rate_forest(results),
+                caption=rate_forest_caption(results), stem="rate_ratios_forest")]
     sweep = scenario_sweep_table(results)
     if sweep is not None:
-        head = ("Scenario sweep: what the unpublished counts would have to be. Every row reproduces "
-                "the published reduction exactly; the posterior (Jeffreys priors, exact) depends on how "
-                "many events and patient-years lie behind it")
-        out += [(head, sweep, "scenario_sweep"), (head, plot_scenario_sweep(sweep), "scenario_sweep")]
+        p = pct(results[0].level)
+        head = "Scenario sweep: what the unpublished counts would have to be"
+        about = ("Every row's assumed counts reproduce the published reduction exactly; the exact posterior "
+                 "(Jeffreys priors on both rates) depends on how many events and patient-years lie behind it. ")
+        prob = next(c for c in sweep.columns if c.startswith("prob_reduction_gt_"))
+        out += [Part(head, sweep, stem="scenario_sweep", caption=about + (
+                    f"Per endpoint and assumed scenario: the counts, the posterior probability of a reduction "
+                    f"above the endpoint's threshold, the rate ratio's median and {p}% CrI, and the exact "
+                    f"conditional {p}% CI."),
+                     compact=("endpoint", "events_before", "events_after", "exposure_before", "exposure_after",
+                              prob, "rr_median", f"rr_eti{p}_low", f"rr_eti{p}_high")),
+                Part(head, plot_scenario_sweep(sweep), stem="scenario_sweep", caption=about + (
+                    "The posterior probability of a reduction above the threshold against the assumed total events "
+                    "before infusion, one line per endpoint and assumed exposure before."))]
     return out

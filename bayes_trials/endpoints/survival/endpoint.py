@@ -348,5 +348,8 @@ class TimeToEventEndpoint(EndpointBase):
     def figure(self, result):
         return report.figure(result)
 
+    def figure_caption(self, result) -> str:
+        return report.figure_caption(result)
+
     def benchmark_table(self, result) -> pd.DataFrame:
         return report.benchmark_table(result)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ... import _style
 from ...checks import pct
+from ..base import Part
 from .model import group_name
 from .reference import greenwood_interval, km_fit
 
@@ -19,7 +21,7 @@ SUMMARY_COLUMNS = ["mean", "sd", "median", "eti{p}_low", "eti{p}_high", "prob", 
                    "exact_mean", "exact_sd", "exact_median", "exact_eti{p}_low", "exact_eti{p}_high",
                    "exact_prob", "ess_bulk", "r_hat"]
 
-COLOURS = {"exponential": "C0", "weibull": "C1", "piecewise": "C2"}
+COLOURS = {"exponential": _style.PALETTE[0], "weibull": _style.PALETTE[1], "piecewise": _style.PALETTE[2]}
 
 
 def _quantiles(fit, t: float, gi: int, g, level: float) -> tuple[float, float, float]:
@@ -103,25 +105,36 @@ def benchmark_table(result) -> pd.DataFrame:
 
 
 def report_sections(result) -> list:
+    """The reconstruction, the frequentist reference, survival at the landmarks, the
+    posterior summary, the benchmarks and the sampler diagnostics, as
+    :class:`~bayes_trials.endpoints.base.Part` s."""
     p = pct(result.level)
     ep = result.endpoint
     sections = []
     rec = ep.reconstruction_table()
     if rec is not None:
-        sections.append(("Reconstruction from the digitised curve (Guyot et al. 2012)", rec))
-    sections.append(("Frequentist reference (lifelines: Kaplan-Meier, exponential, Weibull"
-                     + (", Cox, log-rank" if ep.n_groups == 2 else "") + ")", frequentist_table(result)))
-    sections.append((f"Survival at the landmarks ({ep.time_unit}): Kaplan-Meier and posteriors, {p}% intervals",
-                     landmark_table(result)))
-    sections.append((("Posterior summary (draws; exact_* from the Gamma posterior of the exponential "
-                      "model)"), display_summary(result)))
+        sections.append(Part("Reconstruction from the digitised curve (Guyot et al. 2012)", rec, place="data",
+                             caption="The patient data reconstructed from the digitised Kaplan-Meier curve and "
+                                     "the numbers at risk: how well they reproduce the curve."))
+    sections.append(Part("Frequentist reference (lifelines: Kaplan-Meier, exponential, Weibull"
+                         + (", Cox, log-rank" if ep.n_groups == 2 else "") + ")", frequentist_table(result),
+                         place="reference", caption="The frequentist analyses recomputed with lifelines."))
+    sections.append(Part(f"Survival at the landmarks ({ep.time_unit}): Kaplan-Meier and posteriors, {p}% intervals",
+                         landmark_table(result), place="posterior", caption=(
+                             f"S(t) at each landmark: Kaplan-Meier with its Greenwood {p}% CI beside each model and "
+                             "prior's posterior median and equal-tailed CrI (exact for the exponential model when "
+                             "not sampled).")))
+    diag = diagnostics_table(result)
     bench = benchmark_table(result)
     if len(bench):
-        sections.append(("Benchmarks (external rates): P(S(landmark) > benchmark)",
-                         bench.set_index(["benchmark", "group", "prior_name"]).drop(columns=["endpoint"])))
-    diag = diagnostics_table(result)
+        sections.append(Part("Benchmarks (external rates): P(S(landmark) > benchmark)",
+                             bench.set_index(["benchmark", "group", "prior_name"]).drop(columns=["endpoint"]),
+                             caption="The posterior probability that survival at the landmark exceeds each "
+                                     "benchmark: MCMC (prob) and exact for the exponential model (exact_prob)."))
     if len(diag):
-        sections.append(("Sampler settings and diagnostics per fit", diag))
+        sections.append(Part("Sampler settings and diagnostics per fit", diag,
+                             caption="Per sampled fit: the worst R-hat, the smallest ESS, divergences, draws, the "
+                                     "target acceptance, the attempts of the retry policy and the seed."))
     return sections
 
 
@@ -166,6 +179,7 @@ def sentences(result) -> list[str]:
     return out
 
 
+@_style.styled
 def figure(result, n_grid: int = 120, max_draws: int = 800):
     """Posterior survival curves (median and credible band) per model, one panel per prior,
     over the Kaplan-Meier curve (with its log-log interval) and the digitised points."""
@@ -174,10 +188,13 @@ def figure(result, n_grid: int = 120, max_draws: int = 800):
     ep, level = result.endpoint, result.level
     fits = {(f.analysis.model_name, f.analysis.prior_name): f for f in result.fits.values()}
     priors = list(dict.fromkeys(pname for _, pname in fits))
-    fig, axes = plt.subplots(1, len(priors), figsize=(5.2 * len(priors), 4), squeeze=False, sharey=True)
+    ncol = min(len(priors), 2)
+    nrow = -(-len(priors) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(_style.FULL_WIDTH, 2.9 * nrow), squeeze=False,
+                             sharey=True, sharex=True)
     grid = np.linspace(0.0, float(ep.data.time.max()), n_grid)
     styles = ["-", "--"]
-    for ax, pname in zip(axes[0], priors):
+    for ax, pname in zip(axes.ravel(), priors):
         for gi, g in enumerate(ep.groups):
             kmf = km_fit(ep.data.subset(g), level)
             sf, ci = kmf.survival_function_, kmf.confidence_interval_survival_function_
@@ -201,21 +218,34 @@ def figure(result, n_grid: int = 120, max_draws: int = 800):
                     s = np.exp(-np.outer(lam, grid))
                 lo, med, hi = np.quantile(s, [(1 - level) / 2, 0.5, (1 + level) / 2], axis=0)
                 ax.plot(grid, med, color=COLOURS[model], ls=styles[gi],
-                        label=model + ("" if g is None else f" ({g})"))
+                        label=f"{model} model" + ("" if g is None else f" ({g})"))
                 ax.fill_between(grid, lo, hi, color=COLOURS[model], alpha=0.12)
         if ep.reconstruction:
             c = ep.reconstruction["curve"]
             ax.plot(c["time"], c["survival"], ".", color="0.4", ms=3, label="digitised points")
         if ep.target is not None:
-            ax.plot([ep.landmark], [ep.target], "D", color="red", ms=6,
+            ax.plot([ep.landmark], [ep.target], "D", color=_style.FREQUENTIST_COLOUR, ms=5,
                     label=f"target S({ep.landmark:g}) = {ep.target:g}")
         ax.axvline(ep.landmark, color="0.6", lw=0.8, ls=":")
-        ax.set_xlabel(f"time ({ep.time_unit})")
-        ax.set_title(f"{pname} prior", fontsize=9)
+        ax.set_title(f"{pname} prior", loc="left", fontsize=8.5)
         ax.set_ylim(0, 1.02)
-    axes[0][0].set_ylabel("survival")
-    axes[0][-1].legend(fontsize=7, loc="lower left")
-    tag = " [ASSUMED / ILLUSTRATIVE data]" if result.assumed_fields() else ""
-    fig.suptitle(f"{ep.label}: posterior median and {pct(level)}% bands{tag}", fontsize=10)
+    for ax in axes.ravel()[len(priors):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(f"time since treatment ({ep.time_unit})")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(_style.wrap(f"{ep.label}: probability", 40))
+    handles, labels = axes[0][0].get_legend_handles_labels()
     fig.tight_layout()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False)
     return fig
+
+
+def figure_caption(result) -> str:
+    ep = result.endpoint
+    p = pct(result.level)
+    tag = " The data are ASSUMED / ILLUSTRATIVE." if result.assumed_fields() else ""
+    rec = " Grey dots: the digitised points of the published curve." if ep.reconstruction else ""
+    return (f"{ep.label}: the posterior survival curve of each model (median and {p}% band; exponential blue, "
+            "Weibull vermillion, piecewise green), one panel per prior, over the Kaplan-Meier curve (black, "
+            f"with its {p}% confidence band); dotted: the landmark {ep.landmark:g} {ep.time_unit}.{rec}{tag}")
