@@ -34,19 +34,19 @@ from .decisions import (
     interim_futility_oc,
     operating_characteristics,
 )
-from .distributions import Beta, Dirichlet, Gamma, HalfCauchy, HalfNormal, Mixture, Normal, robustify
+from .distributions import (
+    Beta,
+    Dirichlet,
+    Gamma,
+    HalfCauchy,
+    HalfNormal,
+    Mixture,
+    Normal,
+    robustify,
+)
 from .endpoints.adverse_events import AdverseEventsEndpoint, HierarchicalAEPrior, forest_plot
 from .endpoints.binary import BinaryEndpoint
 from .endpoints.categorical import CategoricalEndpoint
-from .endpoints.survival import (
-    ExponentialSurvival,
-    PiecewiseExponentialSurvival,
-    PiecewisePrior,
-    SurvivalPrior,
-    TimeToEventEndpoint,
-    WeibullPrior,
-    WeibullSurvival,
-)
 from .endpoints.rates import (
     LogRateRatioEndpoint,
     LogRRPrior,
@@ -59,6 +59,15 @@ from .endpoints.rates import (
     log_rr_priors,
     scenario_counts,
     scenario_sweep,
+)
+from .endpoints.survival import (
+    ExponentialSurvival,
+    PiecewiseExponentialSurvival,
+    PiecewisePrior,
+    SurvivalPrior,
+    TimeToEventEndpoint,
+    WeibullPrior,
+    WeibullSurvival,
 )
 from .errors import DataError, OutputError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
@@ -88,32 +97,94 @@ __version__ = "0.1.0"
 
 __all__ = [
     # distributions and priors
-    "Beta", "Gamma", "Normal", "HalfNormal", "HalfCauchy", "Mixture", "Dirichlet", "robustify",
-    "ess", "map_prior", "MAPPrior", "fit_mixture", "CRED_LEVEL",
+    "Beta",
+    "Gamma",
+    "Normal",
+    "HalfNormal",
+    "HalfCauchy",
+    "Mixture",
+    "Dirichlet",
+    "robustify",
+    "ess",
+    "map_prior",
+    "MAPPrior",
+    "fit_mixture",
+    "CRED_LEVEL",
     # data and exact updating
-    "Binary", "Rate", "NormalData", "Categorical", "PrePostRates", "PerPatientRates",
-    "AdverseEvent", "AdverseEventTable", "TimeToEvent", "reconstruct_ipd", "update",
-    "predictive", "predictive_probability", "prob_difference", "difference",
+    "Binary",
+    "Rate",
+    "NormalData",
+    "Categorical",
+    "PrePostRates",
+    "PerPatientRates",
+    "AdverseEvent",
+    "AdverseEventTable",
+    "TimeToEvent",
+    "reconstruct_ipd",
+    "update",
+    "predictive",
+    "predictive_probability",
+    "prob_difference",
+    "difference",
     "prior_data_conflict",
     # decisions and designs
-    "Criterion", "DecisionRule", "GoNoGoRule", "decision", "decision_boundary",
-    "operating_characteristics", "calibrate_threshold", "Calibration", "interim_futility_oc",
+    "Criterion",
+    "DecisionRule",
+    "GoNoGoRule",
+    "decision",
+    "decision_boundary",
+    "operating_characteristics",
+    "calibrate_threshold",
+    "Calibration",
+    "interim_futility_oc",
     # reported effects
-    "reanalyse_reported", "ReportedEffect", "zampieri_priors", "sceptical_prior",
+    "reanalyse_reported",
+    "ReportedEffect",
+    "zampieri_priors",
+    "sceptical_prior",
     # sensitivity analyses
-    "sensitivity", "tipping_point", "tipping_points", "fragility", "SensitivityResult",
-    "TippingPoint", "load_grid",
+    "sensitivity",
+    "tipping_point",
+    "tipping_points",
+    "fragility",
+    "SensitivityResult",
+    "TippingPoint",
+    "load_grid",
     # time to event
-    "ExponentialSurvival", "WeibullSurvival", "PiecewiseExponentialSurvival", "WeibullPrior",
-    "PiecewisePrior", "SurvivalPrior", "TimeToEventEndpoint",
+    "ExponentialSurvival",
+    "WeibullSurvival",
+    "PiecewiseExponentialSurvival",
+    "WeibullPrior",
+    "PiecewisePrior",
+    "SurvivalPrior",
+    "TimeToEventEndpoint",
     # event rates before and after treatment
-    "RateRatioEndpoint", "LogRateRatioEndpoint", "PatientRateRatioEndpoint", "TwoRatePrior",
-    "LogRRPrior", "PatientRatePrior", "log_rr_priors", "RateRatioPosterior", "scenario_counts",
-    "scenario_sweep", "conditional_log_likelihood",
+    "RateRatioEndpoint",
+    "LogRateRatioEndpoint",
+    "PatientRateRatioEndpoint",
+    "TwoRatePrior",
+    "LogRRPrior",
+    "PatientRatePrior",
+    "log_rr_priors",
+    "RateRatioPosterior",
+    "scenario_counts",
+    "scenario_sweep",
+    "conditional_log_likelihood",
     # endpoints and the pipeline
-    "BinaryEndpoint", "CategoricalEndpoint", "AdverseEventsEndpoint", "HierarchicalAEPrior",
-    "forest_plot", "load_spec", "analyse", "EndpointResult", "TrialResult",
-    "SpecError", "DataError", "PriorError", "OutputError", "StatisticalWarning",
+    "BinaryEndpoint",
+    "CategoricalEndpoint",
+    "AdverseEventsEndpoint",
+    "HierarchicalAEPrior",
+    "forest_plot",
+    "load_spec",
+    "analyse",
+    "EndpointResult",
+    "TrialResult",
+    "SpecError",
+    "DataError",
+    "PriorError",
+    "OutputError",
+    "StatisticalWarning",
 ]
 
 
@@ -122,8 +193,11 @@ def __getattr__(name):
     if name == "PatientRatesResult":
         import warnings
 
-        warnings.warn("PatientRatesResult is now EndpointResult (one result shape for every kind); "
-                      "its tables are PatientRateRatioEndpoint.report_sections(result)",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "PatientRatesResult is now EndpointResult (one result shape for every kind); "
+            "its tables are PatientRateRatioEndpoint.report_sections(result)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return EndpointResult
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

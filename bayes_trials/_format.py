@@ -51,7 +51,9 @@ def fmt(x, digits: int = 4) -> str:
             return "inf" if x > 0 else "-inf"
         if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e5):
             return f"{x:.3g}"
-        return f"{x:.{digits}g}" if abs(x) >= 1 else f"{x:.{digits}f}".rstrip("0").rstrip(".") or "0"
+        return (
+            f"{x:.{digits}g}" if abs(x) >= 1 else f"{x:.{digits}f}".rstrip("0").rstrip(".") or "0"
+        )
     return str(x)
 
 
@@ -86,26 +88,71 @@ def fmt_interval(lo, hi, digits: int = 4) -> str:
 
 #: words for the tokens of the tidy table's column names
 _WORDS = {
-    "prior_distribution": "Prior", "prior_ess": "Prior ESS", "prior_mean": "Prior mean",
-    "prior_ess_method": "ESS method", "conflict_p": "Prior-data conflict p", "prior_weights": "Prior weights",
-    "posterior_weights": "Posterior weights", "mean": "Mean", "sd": "SD", "median": "Median",
-    "prob": "P", "prob_mcse": "MCSE of P", "mcse_mean": "MCSE of mean", "ess_bulk": "Bulk ESS",
-    "ess_tail": "Tail ESS", "r_hat": "R-hat", "divergences": "Divergences", "draws": "Draws",
-    "target_accept": "Target acceptance", "seed": "Seed", "attempts": "Attempts", "prior_name": "Prior",
-    "prior": "Prior", "quantity": "Quantity", "model": "Model", "endpoint": "Endpoint", "prob_resolvable": "P resolved by draws",
-    "estimate": "Estimate", "value": "Value", "tag": "Tag", "source": "Source", "field": "Field",
-    "p_value": "p-value", "count": "Count", "n": "n", "observed": "Observed", "target": "Target",
-    "benchmark": "Benchmark", "comparison": "Comparison", "benchmark_counts": "Benchmark counts",
+    "prior_distribution": "Prior",
+    "prior_ess": "Prior ESS",
+    "prior_mean": "Prior mean",
+    "prior_ess_method": "ESS method",
+    "conflict_p": "Prior-data conflict p",
+    "prior_weights": "Prior weights",
+    "posterior_weights": "Posterior weights",
+    "mean": "Mean",
+    "sd": "SD",
+    "median": "Median",
+    "prob": "P",
+    "prob_mcse": "MCSE of P",
+    "mcse_mean": "MCSE of mean",
+    "ess_bulk": "Bulk ESS",
+    "ess_tail": "Tail ESS",
+    "r_hat": "R-hat",
+    "divergences": "Divergences",
+    "draws": "Draws",
+    "target_accept": "Target acceptance",
+    "seed": "Seed",
+    "attempts": "Attempts",
+    "prior_name": "Prior",
+    "prior": "Prior",
+    "quantity": "Quantity",
+    "model": "Model",
+    "endpoint": "Endpoint",
+    "prob_resolvable": "P resolved by draws",
+    "estimate": "Estimate",
+    "value": "Value",
+    "tag": "Tag",
+    "source": "Source",
+    "field": "Field",
+    "p_value": "p-value",
+    "count": "Count",
+    "n": "n",
+    "observed": "Observed",
+    "target": "Target",
+    "benchmark": "Benchmark",
+    "comparison": "Comparison",
+    "benchmark_counts": "Benchmark counts",
     "exact_prob_vs_uncertain": "P with the benchmark's uncertainty (exact)",
-    "prob_vs_uncertain": "P with the benchmark's uncertainty (MCMC)", "kind": "Kind",
-    "name": "Check", "reference": "Reference", "tolerance": "Tolerance", "passed": "Result",
-    "message": "Detail", "criterion": "Criterion", "probability": "Probability", "decision": "Decision",
-    "boundary": "Boundary", "type1_error": "Type I error", "power": "Power", "threshold": "Threshold",
-    "prob_stop_futility": "P(stop for futility)", "prob_success": "P(success)",
-    "prob_fail_final": "P(fail at the end)", "expected_n": "Expected n", "truth": "True rate",
+    "prob_vs_uncertain": "P with the benchmark's uncertainty (MCMC)",
+    "kind": "Kind",
+    "name": "Check",
+    "reference": "Reference",
+    "tolerance": "Tolerance",
+    "passed": "Result",
+    "message": "Detail",
+    "criterion": "Criterion",
+    "probability": "Probability",
+    "decision": "Decision",
+    "boundary": "Boundary",
+    "type1_error": "Type I error",
+    "power": "Power",
+    "threshold": "Threshold",
+    "prob_stop_futility": "P(stop for futility)",
+    "prob_success": "P(success)",
+    "prob_fail_final": "P(fail at the end)",
+    "expected_n": "Expected n",
+    "truth": "True rate",
 }
-_INTERVAL = re.compile(r"^(exact_)?(eti|hdi|cri|ci|int|low|high|clopper-pearson|wilson|jeffreys|goodman|sison-glaz)"
-                       r"(\d+(?:_\d+)?)?_?(low|high)?$")
+_INTERVAL = re.compile(
+    r"^(exact_)?(eti|hdi|cri|ci|int|low|high|clopper-pearson|wilson|jeffreys|goodman|sison-glaz)"
+    r"(\d+(?:_\d+)?)?_?(low|high)?$"
+)
 
 
 def column_label(name: str) -> str:
@@ -120,7 +167,9 @@ def column_label(name: str) -> str:
     if m and m.group(3) and (m.group(4) or m.group(2) in ("low", "high")):
         kind = m.group(2)
         level = m.group(3).replace("_", ".")
-        kind_word = {"eti": "ETI", "hdi": "HDI", "cri": "CrI", "ci": "CI", "int": "interval"}.get(kind, kind)
+        kind_word = {"eti": "ETI", "hdi": "HDI", "cri": "CrI", "ci": "CI", "int": "interval"}.get(
+            kind, kind
+        )
         end = m.group(4) or kind
         label = f"{level}% {kind_word} {end}" if kind not in ("low", "high") else f"{level}% {end}"
         return label + (" (exact)" if exact else "")

@@ -35,7 +35,16 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Discriminator, PlainValidator, Tag, TypeAdapter, ValidationError, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    PlainValidator,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -44,9 +53,25 @@ from ._constants import DIRECTIONS, TAGS
 from .errors import BayesTrialsError, SpecError, SpecErrors
 
 __all__ = [
-    "SpecModel", "Real", "Number", "Positive", "Probability", "Count", "PositiveCount", "Percent", "Text",
-    "TagName", "Direction", "forms", "problems", "path_text", "did_you_mean", "ErrorList", "validate",
-    "JsonSchema", "json_schema",
+    "SpecModel",
+    "Real",
+    "Number",
+    "Positive",
+    "Probability",
+    "Count",
+    "PositiveCount",
+    "Percent",
+    "Text",
+    "TagName",
+    "Direction",
+    "forms",
+    "problems",
+    "path_text",
+    "did_you_mean",
+    "ErrorList",
+    "validate",
+    "JsonSchema",
+    "json_schema",
 ]
 
 
@@ -85,6 +110,7 @@ def _keep(check):
     def kept(value):
         check(value, "", SpecError)
         return value
+
     return kept
 
 
@@ -107,17 +133,26 @@ Real = _number_type(lambda x: v.finite_real(x, "", SpecError), {"type": "number"
 #: a finite number, kept as written (an integer stays an integer): the value of a sourced number
 Number = _number_type(_keep(v.finite_real), {"type": "number"}, base=int | float)
 #: a number > 0
-Positive = _number_type(lambda x: v.positive(x, "", SpecError), {"type": "number", "exclusiveMinimum": 0})
+Positive = _number_type(
+    lambda x: v.positive(x, "", SpecError), {"type": "number", "exclusiveMinimum": 0}
+)
 #: a probability strictly between 0 and 1
-Probability = _number_type(lambda x: v.open_unit(x, "", SpecError),
-                           {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1})
+Probability = _number_type(
+    lambda x: v.open_unit(x, "", SpecError),
+    {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+)
 #: a whole number >= 0 (9.0 is taken as 9)
-Count = _number_type(lambda x: v.count(x, "", SpecError), {"type": "integer", "minimum": 0}, base=int)
+Count = _number_type(
+    lambda x: v.count(x, "", SpecError), {"type": "integer", "minimum": 0}, base=int
+)
 #: a whole number >= 1
-PositiveCount = _number_type(lambda x: _at_least_one(x, "", SpecError), {"type": "integer", "minimum": 1},
-                             base=int)
+PositiveCount = _number_type(
+    lambda x: _at_least_one(x, "", SpecError), {"type": "integer", "minimum": 1}, base=int
+)
 #: a percentage from 0 to 100
-Percent = _number_type(lambda x: _percent(x, "", SpecError), {"type": "number", "minimum": 0, "maximum": 100})
+Percent = _number_type(
+    lambda x: _percent(x, "", SpecError), {"type": "number", "minimum": 0, "maximum": 100}
+)
 
 
 def _text(value):
@@ -137,8 +172,15 @@ Direction = Literal[DIRECTIONS]
 
 
 def _form(value) -> str:
-    return "table" if isinstance(value, dict) else "text" if isinstance(value, str) else \
-        "list" if isinstance(value, list) else "number"
+    return (
+        "table"
+        if isinstance(value, dict)
+        else "text"
+        if isinstance(value, str)
+        else "list"
+        if isinstance(value, list)
+        else "number"
+    )
 
 
 def forms(**members):
@@ -146,10 +188,14 @@ def forms(**members):
     ``forms(number=Positive, table=HalfScale)`` (keys among ``number``, ``text``, ``table``,
     ``list``). Errors name the field, not the form (:func:`problems`)."""
     choices = tuple(Annotated[tp, Tag(form)] for form, tp in members.items())
-    expected = " or ".join({"number": "a number", "text": "text", "table": "a table",
-                            "list": "a list"}[f] for f in members)
-    return Annotated[Union[choices], Discriminator(
-        _form, custom_error_type="form", custom_error_message=f"must be {expected}")]
+    expected = " or ".join(
+        {"number": "a number", "text": "text", "table": "a table", "list": "a list"}[f]
+        for f in members
+    )
+    return Annotated[
+        Union[choices],  # noqa: UP007 (a union of a tuple of members, built at run time)
+        Discriminator(_form, custom_error_type="form", custom_error_message=f"must be {expected}"),
+    ]
 
 
 # =====================================================================================
@@ -167,9 +213,15 @@ def did_you_mean(word, choices, *, listing: bool = True) -> str:
     choices = [str(c) for c in choices]
     word = str(word)
     folded = {c.casefold(): c for c in choices}
-    close = ([folded[word.casefold()]] if word.casefold() in folded
-             else difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-             or [folded[c] for c in difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)])
+    close = (
+        [folded[word.casefold()]]
+        if word.casefold() in folded
+        else difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+        or [
+            folded[c]
+            for c in difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6)
+        ]
+    )
     if close:
         return f"; did you mean {close[0]!r}?"
     return f"; allowed: {', '.join(choices)}" if listing and choices else ""
@@ -211,7 +263,11 @@ def _member(tp, disc, tag):
             return m
         if isinstance(disc, str) and isinstance(base, type) and issubclass(base, BaseModel):
             f = base.model_fields.get(disc)
-            if f is not None and get_origin(f.annotation) is Literal and tag in get_args(f.annotation):
+            if (
+                f is not None
+                and get_origin(f.annotation) is Literal
+                and tag in get_args(f.annotation)
+            ):
                 return m
     return None
 
@@ -280,25 +336,35 @@ def _message(err: dict, table) -> str:
         return f"{err.get('msg')}, got {_got(inp)}"
     if kind == "union_tag_invalid":
         expected = re.findall(r"'([^']*)'", ctx.get("expected_tags", ""))
-        return (f"unknown {ctx.get('discriminator', '').strip(chr(39))} {ctx.get('tag')!r}"
-                f"{did_you_mean(ctx.get('tag'), expected)}")
+        return (
+            f"unknown {ctx.get('discriminator', '').strip(chr(39))} {ctx.get('tag')!r}"
+            f"{did_you_mean(ctx.get('tag'), expected)}"
+        )
     if kind == "union_tag_not_found":
         return "missing field"
     simple = {
-        "string_type": "must be text", "bool_type": "must be true or false",
-        "list_type": "must be a list", "dict_type": "must be a table", "model_type": "must be a table",
-        "model_attributes_type": "must be a table", "int_type": "must be a whole number",
+        "string_type": "must be text",
+        "bool_type": "must be true or false",
+        "list_type": "must be a list",
+        "dict_type": "must be a table",
+        "model_type": "must be a table",
+        "model_attributes_type": "must be a table",
+        "int_type": "must be a whole number",
         "float_type": "must be a number",
     }
     if kind in simple:
         return f"{simple[kind]}, got {_got(inp)}"
     if kind == "too_short":
         n = ctx.get("min_length", 1)
-        return "must not be empty" if n == 1 else f"needs at least {n} entries, got {ctx.get('actual_length')}"
+        return (
+            "must not be empty"
+            if n == 1
+            else f"needs at least {n} entries, got {ctx.get('actual_length')}"
+        )
     if kind == "string_too_short":
         return "must not be empty"
     msg = err.get("msg", "")
-    return msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+    return msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
 
 
 def problems(exc: ValidationError, root, *, custom: dict | None = None) -> list[tuple[tuple, str]]:
@@ -322,8 +388,11 @@ def problems(exc: ValidationError, root, *, custom: dict | None = None) -> list[
             parts = parts + (str((err.get("ctx") or {}).get("discriminator", "")).strip("'"),)
         out.append((parts, _message(err, table)))
     # a misspelt key is one mistake: its "did you mean 'x'?" stands for "x: missing field"
-    meant = {parts[:-1] + (m.group(1),) for parts, msg in out
-             if (m := re.match(r"unknown field; did you mean '([^']*)'\?$", msg))}
+    meant = {
+        parts[:-1] + (m.group(1),)
+        for parts, msg in out
+        if (m := re.match(r"unknown field; did you mean '([^']*)'\?$", msg))
+    }
     return [(parts, msg) for parts, msg in out if not (msg == "missing field" and parts in meant)]
 
 
@@ -367,8 +436,11 @@ class ErrorList:
         fld = err.field
         if field_prefix:
             fld = f"{field_prefix}.{fld}" if fld else field_prefix
-        self.errors.append(SpecError(err.reason, file=err.file or self.file,
-                                     endpoint=err.endpoint or endpoint, field=fld))
+        self.errors.append(
+            SpecError(
+                err.reason, file=err.file or self.file, endpoint=err.endpoint or endpoint, field=fld
+            )
+        )
 
     def add_problems(self, found, *, endpoint=None, prefix: str = "") -> None:
         """Record :func:`problems` output, each path under ``prefix``."""
@@ -424,8 +496,10 @@ def plain_text(text: str) -> str:
 
 def _clean(obj):
     if isinstance(obj, dict):
-        return {k: plain_text(x) if k == "description" and isinstance(x, str) else _clean(x)
-                for k, x in obj.items()}
+        return {
+            k: plain_text(x) if k == "description" and isinstance(x, str) else _clean(x)
+            for k, x in obj.items()
+        }
     if isinstance(obj, list):
         return [_clean(x) for x in obj]
     return obj

@@ -37,8 +37,13 @@ ROLE_COLOURS = {
     "historical": ["#00563a", "#009e73", "#45c29a", "#8fd9bd"],
 }
 #: line style by prior role
-ROLE_LINESTYLES = {"reference": "-", "weakly-informative": (0, (6, 1.5, 1, 1.5)), "sceptical": "--",
-                   "enthusiastic": "-.", "historical": ":"}
+ROLE_LINESTYLES = {
+    "reference": "-",
+    "weakly-informative": (0, (6, 1.5, 1, 1.5)),
+    "sceptical": "--",
+    "enthusiastic": "-.",
+    "historical": ":",
+}
 #: colours for what is not a prior: the observed data, frequentist results, targets, benchmarks
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#7f7f7f"]
 DATA_COLOUR = "#000000"
@@ -89,10 +94,12 @@ def style():
 
 def styled(func):
     """Decorator: draw the figure of ``func`` inside :func:`style`."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with style():
             return func(*args, **kwargs)
+
     return wrapper
 
 
@@ -204,9 +211,16 @@ def mark_unbounded(ax, x, y, top: float, color, marked: set | None = None) -> bo
         text = "" if marked is not None and side in marked else "unbounded"
         if marked is not None:
             marked.add(side)
-        ax.annotate(text, xy=(x[i], top), xytext=(x[i], top * 0.86), fontsize=6.5, color="0.25",
-                    ha="right" if side == "right" else "left", va="top",
-                    arrowprops={"arrowstyle": "->", "color": color, "lw": 0.8})
+        ax.annotate(
+            text,
+            xy=(x[i], top),
+            xytext=(x[i], top * 0.86),
+            fontsize=6.5,
+            color="0.25",
+            ha="right" if side == "right" else "left",
+            va="top",
+            arrowprops={"arrowstyle": "->", "color": color, "lw": 0.8},
+        )
     return True
 
 

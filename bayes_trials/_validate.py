@@ -36,8 +36,10 @@ def count(value, field: str, error: type[BayesTrialsError] = DataError) -> int:
     Counts above :data:`MAX_COUNT` are refused rather than rounded or answered inexactly
     (see :data:`MAX_COUNT`; beyond 2**53 float64 cannot even tell ``n`` from ``n + 1``).
     """
-    too_big = (f"must be at most 10**12 = {MAX_COUNT} (the largest count the exact "
-               "computations are checked at; float64 is exact only to 2**53), got {}")
+    too_big = (
+        f"must be at most 10**12 = {MAX_COUNT} (the largest count the exact "
+        "computations are checked at; float64 is exact only to 2**53), got {}"
+    )
     if _is_number(value) and not isinstance(value, float) and abs(value) > MAX_COUNT:
         # an exact integer type: compare before any rounding to float
         raise error(too_big.format(value), field=field)
@@ -80,8 +82,9 @@ def category_names(names, field: str, error: type[BayesTrialsError] = DataError)
         raise error("needs at least one category, got none", field=field)
     for i, name in enumerate(names):
         if not isinstance(name, str) or not name.strip():
-            raise error(f"category {i + 1}: a name must be a non-empty string, got {name!r}",
-                        field=field)
+            raise error(
+                f"category {i + 1}: a name must be a non-empty string, got {name!r}", field=field
+            )
     seen = set()
     for name in names:
         if name in seen:
@@ -124,8 +127,11 @@ def renamed(extra: dict, old: str, new: str, value):
 
     extra = dict(extra)
     if old in extra:
-        warnings.warn(f"{old!r} is renamed {new!r}; the old name goes in the next release",
-                      DeprecationWarning, stacklevel=3)
+        warnings.warn(
+            f"{old!r} is renamed {new!r}; the old name goes in the next release",
+            DeprecationWarning,
+            stacklevel=3,
+        )
         value = extra.pop(old)
     if extra:
         raise TypeError(f"unexpected keyword argument {next(iter(extra))!r}")

@@ -35,7 +35,6 @@ from .data import Binary
 from .distributions import Beta
 from .errors import DataError
 from .predictive import prob_difference
-from .distributions import Beta
 
 TAGS = {"E": "published", "D": "derived from published numbers", "A": "second-hand"}
 
@@ -70,8 +69,17 @@ class BenchmarkRate:
         v.one_of(self.tag, tuple(TAGS), "tag")
 
     @classmethod
-    def from_percent(cls, trial: str, outcome: str, percent: float, n: int, *, decimals: int,
-                     source: str, printed: str = "") -> "BenchmarkRate":
+    def from_percent(
+        cls,
+        trial: str,
+        outcome: str,
+        percent: float,
+        n: int,
+        *,
+        decimals: int,
+        source: str,
+        printed: str = "",
+    ) -> BenchmarkRate:
         """Derive the count from a printed percentage of ``n`` (tag ``"D"``).
 
         The count is the unique whole number :math:`k` with
@@ -100,10 +108,13 @@ class BenchmarkRate:
                 if len(fits) == 2:
                     break
         if len(fits) != 1:
-            what = "no whole count" if not fits else f"several whole counts ({fits[0]}, {fits[1]}, ...)"
+            what = (
+                "no whole count"
+                if not fits
+                else f"several whole counts ({fits[0]}, {fits[1]}, ...)"
+            )
             raise DataError(f"{percent:g}% of {n} matches {what}; cannot derive", field="percent")
-        return cls(trial, outcome, fits[0], n, "D", source,
-                   printed or f"{percent:g}% of {n}")
+        return cls(trial, outcome, fits[0], n, "D", source, printed or f"{percent:g}% of {n}")
 
     @property
     def data(self) -> Binary:
@@ -118,12 +129,19 @@ class BenchmarkRate:
         return update(prior, self.data)
 
     def __str__(self) -> str:
-        return (f"{self.trial}, {self.outcome}: {self.events}/{self.n} "
-                f"[{self.tag}: {TAGS[self.tag]}]")
+        return (
+            f"{self.trial}, {self.outcome}: {self.events}/{self.n} [{self.tag}: {TAGS[self.tag]}]"
+        )
 
 
-def compare_with_benchmarks(posterior, benchmarks, *, direction: str = "less",
-                            benchmark_prior=Beta(1, 1), delta: float = 0.0):
+def compare_with_benchmarks(
+    posterior,
+    benchmarks,
+    *,
+    direction: str = "less",
+    benchmark_prior=Beta(1, 1),
+    delta: float = 0.0,
+):
     """P(theta < theta_benchmark) (or >) for each benchmark, its uncertainty included.
 
     Parameters
@@ -166,9 +184,19 @@ def compare_with_benchmarks(posterior, benchmarks, *, direction: str = "less",
         else:
             prob = prob_difference(posterior, bm_post, delta)
             words = f"P(theta > theta_{bm.trial})"
-        rows.append({"trial": bm.trial, "outcome": bm.outcome, "events": bm.events, "n": bm.n,
-                     "tag": bm.tag, "printed": bm.printed, "benchmark_mean": bm_post.mean,
-                     "comparison": words, "prob": prob})
+        rows.append(
+            {
+                "trial": bm.trial,
+                "outcome": bm.outcome,
+                "events": bm.events,
+                "n": bm.n,
+                "tag": bm.tag,
+                "printed": bm.printed,
+                "benchmark_mean": bm_post.mean,
+                "comparison": words,
+                "prob": prob,
+            }
+        )
     return pd.DataFrame(rows)
 
 

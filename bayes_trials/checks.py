@@ -29,12 +29,33 @@ from scipy import stats
 
 from ._constants import CRED_LEVEL, EXACT_TOL, FAMILY_ALPHA, MAX_RHAT, MIN_ESS, N_MCSE
 
-__all__ = ["Check", "KINDS", "to_frame", "published_checks", "quantile_check", "mcmc_vs_exact",
-           "z_check", "family_wise", "family_wise_z",
-           "sampler_diagnostics", "diagnostics_pass", "tail_mass_z", "N_MCSE", "EXACT_TOL", "MAX_RHAT", "MIN_ESS", "pct"]
+__all__ = [
+    "Check",
+    "KINDS",
+    "to_frame",
+    "published_checks",
+    "quantile_check",
+    "mcmc_vs_exact",
+    "z_check",
+    "family_wise",
+    "family_wise_z",
+    "sampler_diagnostics",
+    "diagnostics_pass",
+    "tail_mass_z",
+    "N_MCSE",
+    "EXACT_TOL",
+    "MAX_RHAT",
+    "MIN_ESS",
+    "pct",
+]
 
-KINDS = ("published vs recomputed", "MCMC vs exact", "Bayesian vs frequentist", "sampler diagnostics",
-         "exact vs quadrature")
+KINDS = (
+    "published vs recomputed",
+    "MCMC vs exact",
+    "Bayesian vs frequentist",
+    "sampler diagnostics",
+    "exact vs quadrature",
+)
 
 
 def pct(level: float) -> str:
@@ -76,8 +97,10 @@ def _recomputed(ref, item) -> float | None:
     return lo if item.quantity == "ci_low" else hi
 
 
-BY_CONSTRUCTION = ("holds by construction: the data are an assumed scenario chosen to reproduce "
-                   "this number, so this is no validation")
+BY_CONSTRUCTION = (
+    "holds by construction: the data are an assumed scenario chosen to reproduce "
+    "this number, so this is no validation"
+)
 
 
 def published_checks(endpoint: str, ref, published, assumed_data: bool = False) -> list[Check]:
@@ -93,8 +116,19 @@ def published_checks(endpoint: str, ref, published, assumed_data: bool = False) 
     for item in published:
         ours = _recomputed(ref, item)
         if ours is None:
-            out.append(Check(endpoint, KINDS[0], item.describe(), None, item.value,
-                             "-", None, "no target to test against", provenance=item.tag))
+            out.append(
+                Check(
+                    endpoint,
+                    KINDS[0],
+                    item.describe(),
+                    None,
+                    item.value,
+                    "-",
+                    None,
+                    "no target to test against",
+                    provenance=item.tag,
+                )
+            )
             continue
         if item.relation == "below":
             passed = ours < item.value
@@ -104,21 +138,44 @@ def published_checks(endpoint: str, ref, published, assumed_data: bool = False) 
             shown = round(ours * item.scale, item.decimals)
             passed = bool(np.isclose(shown, item.value, atol=0.5 * 10.0**-item.decimals * 1e-6))
             tol = f"equal when rounded to {item.decimals} decimals" + (
-                " (percent)" if item.scale == 100 else "")
+                " (percent)" if item.scale == 100 else ""
+            )
             msg = f"recomputed {ours * item.scale:.4f} rounds to {shown:g}; paper printed {item.value:g}"
         if item.note:
             msg += f" ({item.note})"
         if assumed_data:
             msg += f"; {BY_CONSTRUCTION}"
             tol += " (by construction)"
-        out.append(Check(endpoint, KINDS[0], item.describe(), ours * (item.scale if item.relation != "below" else 1),
-                         item.value, tol, bool(passed), msg, provenance=item.tag))
+        out.append(
+            Check(
+                endpoint,
+                KINDS[0],
+                item.describe(),
+                ours * (item.scale if item.relation != "below" else 1),
+                item.value,
+                tol,
+                bool(passed),
+                msg,
+                provenance=item.tag,
+            )
+        )
     return out
 
 
 # --- 2. MCMC vs exact ------------------------------------------------------------------
-def z_check(endpoint: str, kind: str, name: str, ours, reference, diff: float, se: float,
-            what: str, prior: str = "", z_max: float = N_MCSE, z: float | None = None) -> Check:
+def z_check(
+    endpoint: str,
+    kind: str,
+    name: str,
+    ours,
+    reference,
+    diff: float,
+    se: float,
+    what: str,
+    prior: str = "",
+    z_max: float = N_MCSE,
+    z: float | None = None,
+) -> Check:
     """An MCMC estimate against an exact value: passes when ``|diff| <= z_max * se``.
 
     ``what`` describes the comparison (the verdict and the tolerance are added here);
@@ -130,9 +187,18 @@ def z_check(endpoint: str, kind: str, name: str, ours, reference, diff: float, s
     if z is None:
         z = 0.0 if diff == 0 else (diff / se if se > 0 else float("inf") * np.sign(diff))
     passed = abs(z) <= z_max
-    return Check(endpoint, kind, name, ours, reference, f"{z_max:.3g} MCSE = {z_max * se:.2g}",
-                 bool(passed), f"{what} ({'within' if passed else 'outside'} {z_max:.3g} MCSE)",
-                 prior=prior, z=float(z))
+    return Check(
+        endpoint,
+        kind,
+        name,
+        ours,
+        reference,
+        f"{z_max:.3g} MCSE = {z_max * se:.2g}",
+        bool(passed),
+        f"{what} ({'within' if passed else 'outside'} {z_max:.3g} MCSE)",
+        prior=prior,
+        z=float(z),
+    )
 
 
 def family_wise_z(m: int, alpha: float = FAMILY_ALPHA) -> float:
@@ -161,12 +227,26 @@ def family_wise(checks: list[Check], alpha: float = FAMILY_ALPHA) -> list[Check]
         if c.z is None:
             out.append(c)
             continue
-        se = abs(c.value - c.reference) / abs(c.z) if c.z not in (0.0,) and np.isfinite(c.z) else None
+        se = (
+            abs(c.value - c.reference) / abs(c.z)
+            if c.z not in (0.0,) and np.isfinite(c.z)
+            else None
+        )
         passed = abs(c.z) <= z_max
         stem = c.message.rsplit(" (within ", 1)[0].rsplit(" (outside ", 1)[0]
-        tol = f"{z_max:.3g} MCSE" + (f" = {z_max * se:.2g}" if se else "") + f" (family-wise {alpha:g})"
-        out.append(replace(c, passed=bool(passed), tolerance=tol,
-                           message=f"{stem} ({'within' if passed else 'outside'} {z_max:.3g} MCSE)"))
+        tol = (
+            f"{z_max:.3g} MCSE"
+            + (f" = {z_max * se:.2g}" if se else "")
+            + f" (family-wise {alpha:g})"
+        )
+        out.append(
+            replace(
+                c,
+                passed=bool(passed),
+                tolerance=tol,
+                message=f"{stem} ({'within' if passed else 'outside'} {z_max:.3g} MCSE)",
+            )
+        )
     return out
 
 
@@ -196,8 +276,17 @@ def tail_mass_z(cdf, prob: float, ess):
     return float(z) if z.ndim == 0 else z
 
 
-def quantile_check(endpoint: str, prior_name: str, kind: str, name: str, row: dict, end: str,
-                   prob: float, reference: float, level: float = CRED_LEVEL) -> Check:
+def quantile_check(
+    endpoint: str,
+    prior_name: str,
+    kind: str,
+    name: str,
+    row: dict,
+    end: str,
+    prob: float,
+    reference: float,
+    level: float = CRED_LEVEL,
+) -> Check:
     """An MCMC interval end against the exact posterior, on the probability scale.
 
     The exact cdf at the MCMC quantile, :math:`F(\\hat q_p)`, must lie within ``N_MCSE``
@@ -213,14 +302,24 @@ def quantile_check(endpoint: str, prior_name: str, kind: str, name: str, row: di
     p = pct(level)
     ours, cdf, ess_q = row[f"eti{p}_{end}"], row[f"eti{p}_{end}_cdf"], row[f"ess_eti{p}_{end}"]
     mcse = float(np.sqrt(prob * (1 - prob) / ess_q))
-    return z_check(endpoint, kind, name, ours, reference, cdf - prob, mcse,
-                   f"MCMC {ours:.4g} vs exact {reference:.4g}; exact cdf there {cdf:.4f} vs {prob:g}, "
-                   f"a tail proportion with ESS {ess_q:.0f}", prior=prior_name,
-                   z=tail_mass_z(cdf, prob, ess_q))
+    return z_check(
+        endpoint,
+        kind,
+        name,
+        ours,
+        reference,
+        cdf - prob,
+        mcse,
+        f"MCMC {ours:.4g} vs exact {reference:.4g}; exact cdf there {cdf:.4f} vs {prob:g}, "
+        f"a tail proportion with ESS {ess_q:.0f}",
+        prior=prior_name,
+        z=tail_mass_z(cdf, prob, ess_q),
+    )
 
 
-def mcmc_vs_exact(endpoint: str, prior_name: str, quantity, row: dict,
-                  level: float = CRED_LEVEL) -> list[Check]:
+def mcmc_vs_exact(
+    endpoint: str, prior_name: str, quantity, row: dict, level: float = CRED_LEVEL
+) -> list[Check]:
     """Posterior mean, ETI ends and tail probability of one quantity against its exact posterior.
 
     The mean and the tail probability within ``N_MCSE`` MCSE (or the run's family-wise
@@ -241,30 +340,81 @@ def mcmc_vs_exact(endpoint: str, prior_name: str, quantity, row: dict,
     name = f"{prefix}posterior mean{against}"
     exact_sd = row.get("exact_sd")
     if not np.isfinite(exact_mean) or (exact_sd is not None and not np.isfinite(exact_sd)):
-        out.append(Check(
-            endpoint, KINDS[1], name, mean, exact_mean, "-", None,
-            f"the exact posterior has no finite variance (mean {exact_mean:.4g}): its sample mean "
-            "has no Monte Carlo standard error; the interval ends are checked", prior=prior_name))
+        out.append(
+            Check(
+                endpoint,
+                KINDS[1],
+                name,
+                mean,
+                exact_mean,
+                "-",
+                None,
+                f"the exact posterior has no finite variance (mean {exact_mean:.4g}): its sample mean "
+                "has no Monte Carlo standard error; the interval ends are checked",
+                prior=prior_name,
+            )
+        )
     else:
-        out.append(z_check(endpoint, KINDS[1], name, mean, exact_mean, mean - exact_mean, mcse,
-                           f"MCMC {mean:.4f} vs exact {exact_mean:.4f}: difference {abs(mean - exact_mean):.2g}",
-                           prior=prior_name))
+        out.append(
+            z_check(
+                endpoint,
+                KINDS[1],
+                name,
+                mean,
+                exact_mean,
+                mean - exact_mean,
+                mcse,
+                f"MCMC {mean:.4f} vs exact {exact_mean:.4f}: difference {abs(mean - exact_mean):.2g}",
+                prior=prior_name,
+            )
+        )
     for end, prob in (("low", tail), ("high", 1 - tail)):
         label = f"{prefix}{p}% ETI {'lower' if end == 'low' else 'upper'} end{against}"
-        out.append(quantile_check(endpoint, prior_name, KINDS[1], label, row, end, prob,
-                                  row[f"exact_eti{p}_{end}"], level))
+        out.append(
+            quantile_check(
+                endpoint,
+                prior_name,
+                KINDS[1],
+                label,
+                row,
+                end,
+                prob,
+                row[f"exact_eti{p}_{end}"],
+                level,
+            )
+        )
     if row.get("exact_prob") is not None and row.get("prob") is not None:
         ours, exact, mcse = row["prob"], row["exact_prob"], row["prob_mcse"]
         name = quantity.describe_target(row.get("parameter")) + (" vs exact" if prefix else "")
         if not row["prob_resolvable"]:
-            out.append(Check(
-                endpoint, KINDS[1], name, ours, exact, f"{N_MCSE:g} MCSE", None,
-                f"beyond what {row['draws']} draws can resolve (ESS {row['ess_bulk']:.0f}); "
-                f"exact value {exact:.3g} reported", prior=prior_name))
+            out.append(
+                Check(
+                    endpoint,
+                    KINDS[1],
+                    name,
+                    ours,
+                    exact,
+                    f"{N_MCSE:g} MCSE",
+                    None,
+                    f"beyond what {row['draws']} draws can resolve (ESS {row['ess_bulk']:.0f}); "
+                    f"exact value {exact:.3g} reported",
+                    prior=prior_name,
+                )
+            )
         else:
-            out.append(z_check(endpoint, KINDS[1], name, ours, exact, ours - exact, mcse,
-                               f"MCMC {ours:.4f} vs exact {exact:.4f}: difference {abs(ours - exact):.2g}",
-                               prior=prior_name))
+            out.append(
+                z_check(
+                    endpoint,
+                    KINDS[1],
+                    name,
+                    ours,
+                    exact,
+                    ours - exact,
+                    mcse,
+                    f"MCMC {ours:.4f} vs exact {exact:.4f}: difference {abs(ours - exact):.2g}",
+                    prior=prior_name,
+                )
+            )
     return out
 
 
@@ -278,14 +428,24 @@ def sampler_diagnostics(endpoint: str, prior_name: str, diag: dict, what: str = 
     folding, and localization: an improved R-hat. Bayesian Analysis 2021;16:667-718.
     doi:10.1214/20-BA1221
     """
-    return [Check(
-        endpoint, KINDS[3], "R-hat, bulk ESS, divergences" + (f" ({what})" if what else ""),
-        diag["r_hat"], MAX_RHAT, f"R-hat < {MAX_RHAT}, ESS >= {MIN_ESS}, 0 divergences",
-        diagnostics_pass(diag),
-        f"R-hat {diag['r_hat']:.3f}, bulk ESS {diag['ess_bulk']:.0f}, tail ESS {diag['ess_tail']:.0f}, "
-        f"{diag['divergences']} divergences in {diag['draws']} draws", prior=prior_name)]
+    return [
+        Check(
+            endpoint,
+            KINDS[3],
+            "R-hat, bulk ESS, divergences" + (f" ({what})" if what else ""),
+            diag["r_hat"],
+            MAX_RHAT,
+            f"R-hat < {MAX_RHAT}, ESS >= {MIN_ESS}, 0 divergences",
+            diagnostics_pass(diag),
+            f"R-hat {diag['r_hat']:.3f}, bulk ESS {diag['ess_bulk']:.0f}, tail ESS {diag['ess_tail']:.0f}, "
+            f"{diag['divergences']} divergences in {diag['draws']} draws",
+            prior=prior_name,
+        )
+    ]
 
 
 def diagnostics_pass(diag: dict) -> bool:
     """The sampler-diagnostics verdict: R-hat < MAX_RHAT, bulk ESS >= MIN_ESS, no divergence."""
-    return bool(diag["r_hat"] < MAX_RHAT and diag["ess_bulk"] >= MIN_ESS and diag["divergences"] == 0)
+    return bool(
+        diag["r_hat"] < MAX_RHAT and diag["ess_bulk"] >= MIN_ESS and diag["divergences"] == 0
+    )

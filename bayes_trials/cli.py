@@ -64,18 +64,26 @@ def seed_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to {MAX_SEED}, got {text!r}"
+        ) from None
     if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {value}")
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to {MAX_SEED}, got {value}"
+        )
     return value
 
 
 def _sampling_arguments(parser, *, tune: bool = True) -> None:
-    parser.add_argument("--draws", type=positive_int, help="draws per chain (default: the spec's, else 1000)")
+    parser.add_argument(
+        "--draws", type=positive_int, help="draws per chain (default: the spec's, else 1000)"
+    )
     if tune:
         parser.add_argument("--tune", type=positive_int, help="warm-up draws per chain")
     parser.add_argument("--chains", type=positive_int, help="number of chains")
-    parser.add_argument("--seed", type=seed_int, help=f"run seed, 0 to {MAX_SEED} (default: the spec's)")
+    parser.add_argument(
+        "--seed", type=seed_int, help=f"run seed, 0 to {MAX_SEED} (default: the spec's)"
+    )
 
 
 #: worker processes of ``run`` by default: 1, sampling in this process, measured faster than a
@@ -86,13 +94,21 @@ PHASES = ("import", "spec", "compile", "sampling", "summaries", "checks", "writi
 
 
 def _parallel_arguments(parser, *, default_workers: int) -> None:
-    parser.add_argument("--workers", type=positive_int,
-                        help=f"worker processes for MCMC (a Dask LocalCluster; default {default_workers}: "
-                             "this process, no Dask); each compiles the model structures it is given once")
-    parser.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): sample on that cluster")
-    parser.add_argument("--profile", action="store_true",
-                        help="print where the time went: import, spec, compile, sampling, summaries, "
-                             "checks, writing")
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        help=f"worker processes for MCMC (a Dask LocalCluster; default {default_workers}: "
+        "this process, no Dask); each compiles the model structures it is given once",
+    )
+    parser.add_argument(
+        "--scheduler", help="Dask scheduler address (tcp://host:8786): sample on that cluster"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print where the time went: import, spec, compile, sampling, summaries, "
+        "checks, writing",
+    )
 
 
 def _process_age() -> float | None:
@@ -125,17 +141,25 @@ def profile_table(wall: float, workers: int | None) -> str:
         lines.append(f"{k:<10} {t[k]:8.2f} {n.get(k, 0):8d}  {100 * t[k] / wall:5.1f}%")
     lines.append(f"{'wall':<10} {wall:8.2f}")
     if workers and workers > 1:
-        lines.append(f"(compile and sampling ran in {workers} worker processes: their seconds are summed "
-                     "over the workers, so the shares can add up to more than 100%)")
+        lines.append(
+            f"(compile and sampling ran in {workers} worker processes: their seconds are summed "
+            "over the workers, so the shares can add up to more than 100%)"
+        )
     return "\n".join(lines)
 
 
 def _out_arguments(parser, *, required: bool) -> None:
-    parser.add_argument("--out", required=required,
-                        help="folder to write: absent, empty, or a previous bayes_trials output "
-                             "(replaced only with --force); written whole or not at all")
-    parser.add_argument("--force", action="store_true",
-                        help="replace a previous bayes_trials output at --out (never other files)")
+    parser.add_argument(
+        "--out",
+        required=required,
+        help="folder to write: absent, empty, or a previous bayes_trials output "
+        "(replaced only with --force); written whole or not at all",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a previous bayes_trials output at --out (never other files)",
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,21 +175,35 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="re-analyse every endpoint of a spec and write a report")
     run.add_argument("spec", help="path to a TOML re-analysis spec (models/<trial>.toml)")
     _out_arguments(run, required=True)
-    run.add_argument("--method", choices=("mcmc", "exact"), default="mcmc",
-                     help="mcmc (default) samples and checks against the exact posterior")
-    run.add_argument("--pdf", action="store_true",
-                     help="also write report.pdf, printed from report.html by headless Chromium")
+    run.add_argument(
+        "--method",
+        choices=("mcmc", "exact"),
+        default="mcmc",
+        help="mcmc (default) samples and checks against the exact posterior",
+    )
+    run.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write report.pdf, printed from report.html by headless Chromium",
+    )
     _sampling_arguments(run)
     _parallel_arguments(run, default_workers=DEFAULT_RUN_WORKERS)
-    sen = sub.add_parser("sensitivity", help="prior grids, tipping points and data fragility, "
-                                             "tables and figures")
+    sen = sub.add_parser(
+        "sensitivity", help="prior grids, tipping points and data fragility, tables and figures"
+    )
     sen.add_argument("spec", help="path to a TOML re-analysis spec (models/<trial>.toml)")
-    sen.add_argument("--grid", help="grid file (TOML; see bayes_trials.sensitivity.load_grid); "
-                                    "default: the built-in grids")
+    sen.add_argument(
+        "--grid",
+        help="grid file (TOML; see bayes_trials.sensitivity.load_grid); "
+        "default: the built-in grids",
+    )
     _out_arguments(sen, required=False)
     _parallel_arguments(sen, default_workers=1)
-    sen.add_argument("--method", choices=("auto", "exact", "mcmc"),
-                     help="exact posteriors (auto, the default) or MCMC refits checked against them")
+    sen.add_argument(
+        "--method",
+        choices=("auto", "exact", "mcmc"),
+        help="exact posteriors (auto, the default) or MCMC refits checked against them",
+    )
     _sampling_arguments(sen, tune=False)
     des = sub.add_parser("design", help="decision rules and exact operating characteristics")
     des.add_argument("spec", help="path to a TOML re-analysis spec")
@@ -174,15 +212,22 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("spec", nargs="+", help="paths to TOML re-analysis specs")
     ini = sub.add_parser("init", help="write a minimal commented spec of an endpoint kind")
     ini.add_argument("--kind", required=True, choices=list(KINDS), help="the endpoint kind")
-    ini.add_argument("--out", help="the spec file to write (with its data file beside it, for the "
-                                   "kinds that read one); default: print the spec")
+    ini.add_argument(
+        "--out",
+        help="the spec file to write (with its data file beside it, for the "
+        "kinds that read one); default: print the spec",
+    )
     ini.add_argument("--force", action="store_true", help="replace existing files")
-    sch = sub.add_parser("schema", help="the JSON Schema of the spec format (for TOML editors), "
-                                        "or its reference in Markdown")
+    sch = sub.add_parser(
+        "schema",
+        help="the JSON Schema of the spec format (for TOML editors), or its reference in Markdown",
+    )
     sch.add_argument("--out", help="file to write (default: print)")
     what = sch.add_mutually_exclusive_group()
     what.add_argument("--markdown", action="store_true", help="the spec reference (docs/spec.md)")
-    what.add_argument("--grid", action="store_true", help="the JSON Schema of sensitivity grid files")
+    what.add_argument(
+        "--grid", action="store_true", help="the JSON Schema of sensitivity grid files"
+    )
     return p
 
 
@@ -194,18 +239,42 @@ def overview(result) -> pd.DataFrame:
 
 
 def _print_overview(result) -> None:
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 1000,
-                           "display.max_colwidth", 40):
+    with pd.option_context(
+        "display.width",
+        200,
+        "display.max_columns",
+        20,
+        "display.max_rows",
+        1000,
+        "display.max_colwidth",
+        40,
+    ):
         table = overview(result)
         if len(table):
             print(table.to_string(index=False))
-            print("From: exact = conjugate updating or quadrature; MCMC = nutpie draws (only where no exact "
-                  "posterior exists). Where both exist, the MCMC estimates are in each endpoint's posterior "
-                  "table, checked against the exact ones.")
+            print(
+                "From: exact = conjugate updating or quadrature; MCMC = nutpie draws (only where no exact "
+                "posterior exists). Where both exist, the MCMC estimates are in each endpoint's posterior "
+                "table, checked against the exact ones."
+            )
         for rid, table in result.reported.items():
-            cols = [c for c in table.columns if c in ("prior", "estimate", "cri95_low", "cri95_high",
-                                                      "prob_benefit", "prob_mcid", "prob_harm")]
-            print(f"\n{rid} (exact normal-normal posteriors):\n{table[cols].to_string(index=False)}")
+            cols = [
+                c
+                for c in table.columns
+                if c
+                in (
+                    "prior",
+                    "estimate",
+                    "cri95_low",
+                    "cri95_high",
+                    "prob_benefit",
+                    "prob_mcid",
+                    "prob_harm",
+                )
+            ]
+            print(
+                f"\n{rid} (exact normal-normal posteriors):\n{table[cols].to_string(index=False)}"
+            )
 
 
 def _start_timing() -> float:
@@ -233,8 +302,16 @@ def run(args, argv) -> int:
     # a scheduler's cluster for the run; else sample_all starts a LocalCluster when it pays
     with warnings.catch_warnings(), scale.cluster(workers=1, scheduler=args.scheduler) as client:
         warnings.simplefilter("ignore", FutureWarning)
-        result = analyse(spec, method=args.method, draws=args.draws, tune=args.tune,
-                         chains=args.chains, seed=args.seed, client=client, workers=workers)
+        result = analyse(
+            spec,
+            method=args.method,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            seed=args.seed,
+            client=client,
+            workers=workers,
+        )
     with warnings.catch_warnings(), TIMINGS.phase("writing"):
         warnings.simplefilter("ignore", FutureWarning)
         out = write_report(result, args.out, argv=argv, force=args.force, pdf=args.pdf)
@@ -242,13 +319,20 @@ def run(args, argv) -> int:
     checks = result.checks()
     n_fail = int((checks["passed"] == False).sum())  # noqa: E712
     wall = time.perf_counter() - t0
-    print(f"\n{spec.trial['title']}: {len(checks)} checks, {n_fail} failed; report written to {out}"
-          + (" with report.pdf" if args.pdf else "") + f" ({time_line(wall)})")
+    print(
+        f"\n{spec.trial['title']}: {len(checks)} checks, {n_fail} failed; report written to {out}"
+        + (" with report.pdf" if args.pdf else "")
+        + f" ({time_line(wall)})"
+    )
     if args.profile:
         print("\n" + profile_table(wall, workers), file=sys.stderr)
     if n_fail:
-        print(checks[checks["passed"] == False][["endpoint", "kind", "name", "message"]]  # noqa: E712
-              .to_string(index=False), file=sys.stderr)
+        print(
+            checks[checks["passed"] == False][["endpoint", "kind", "name", "message"]].to_string(  # noqa: E712
+                index=False
+            ),
+            file=sys.stderr,
+        )
     return 1 if n_fail else 0
 
 
@@ -268,7 +352,9 @@ def design(args, argv) -> int:
                         designed[n] = r.design
                 progress.advance()
     if not designed:
-        print(f"bayes-trials: error: {args.spec}: no endpoint states a decision rule", file=sys.stderr)
+        print(
+            f"bayes-trials: error: {args.spec}: no endpoint states a decision rule", file=sys.stderr
+        )
         return 2
     with TIMINGS.phase("writing"):
         out = write_design(result, args.out, argv=argv, force=args.force)
@@ -298,12 +384,16 @@ def sensitivity(args, argv) -> int:
     if args.scheduler:
         client = scale.connect(args.scheduler, timeout=scale.CONNECT_TIMEOUT)
     workers = _workers(args, 1)
-    endpoints = [es for es in spec.endpoints
-                 if KINDS[es.endpoint.kind].sensitivity is not None and es.endpoint.target is not None]
+    endpoints = [
+        es
+        for es in spec.endpoints
+        if KINDS[es.endpoint.kind].sensitivity is not None and es.endpoint.target is not None
+    ]
     if not endpoints:
         able = ", ".join(k for k, kd in KINDS.items() if kd.sensitivity is not None)
-        raise SpecError(f"no endpoint with prior grids ({able}) and a target", file=args.spec,
-                        field="endpoints")
+        raise SpecError(
+            f"no endpoint with prior grids ({able}) and a target", file=args.spec, field="endpoints"
+        )
     results, frag = {}, {}
     with warnings.catch_warnings(), progress.bar(len(endpoints) + 1, "sensitivity: endpoints"):
         warnings.simplefilter("ignore", FutureWarning)
@@ -313,17 +403,27 @@ def sensitivity(args, argv) -> int:
             progress.describe(f"{name}: prior grid ({method})")
             with progress.stage("prior grid"):
                 results[name] = prior_grid(
-                    es, grid=grid, method=method, threshold=st.get("threshold"),
-                    draws=st.get("draws", spec.sampling["draws"]), tune=st.get("tune", spec.sampling["tune"]),
-                    chains=st.get("chains", spec.sampling["chains"]), seed=seed,
-                    level=st.get("level", spec.sampling["level"]), client=client, workers=workers)
+                    es,
+                    grid=grid,
+                    method=method,
+                    threshold=st.get("threshold"),
+                    draws=st.get("draws", spec.sampling["draws"]),
+                    tune=st.get("tune", spec.sampling["tune"]),
+                    chains=st.get("chains", spec.sampling["chains"]),
+                    seed=seed,
+                    level=st.get("level", spec.sampling["level"]),
+                    client=client,
+                    workers=workers,
+                )
             progress.describe(f"{name}: fragility")
             with progress.stage("fragility"):
                 frag[name] = fragility(es, threshold=st.get("threshold"))
             progress.advance()
         progress.describe("tipping points")
         with progress.stage("tipping points"):
-            tips = tipping_points(spec, scenarios=st.get("scenarios", True), threshold=st.get("threshold"))
+            tips = tipping_points(
+                spec, scenarios=st.get("scenarios", True), threshold=st.get("threshold")
+            )
         progress.advance()
     import matplotlib
 
@@ -331,9 +431,13 @@ def sensitivity(args, argv) -> int:
 
     with TIMINGS.phase("writing"), output_folder(out, force=args.force) as tmp:
         (tmp / "figures").mkdir()
-        lines = [f"# Prior sensitivity: {spec.trial['title']}", "",
-                 f"spec: {args.spec} (sha256 {spec.sha256[:12]}); grid: {args.grid or 'built-in'}; "
-                 f"method: {method}; seed: {seed}; command: {' '.join(argv[1:])}", ""]
+        lines = [
+            f"# Prior sensitivity: {spec.trial['title']}",
+            "",
+            f"spec: {args.spec} (sha256 {spec.sha256[:12]}); grid: {args.grid or 'built-in'}; "
+            f"method: {method}; seed: {seed}; command: {' '.join(argv[1:])}",
+            "",
+        ]
         for name, res in results.items():
             res.table.to_csv(tmp / f"{name}_grid.csv", index=False)
             frag[name].to_csv(tmp / f"{name}_fragility.csv", index=False)
@@ -343,15 +447,27 @@ def sensitivity(args, argv) -> int:
             for fname, fig in figs.items():
                 _style.save(fig, tmp / "figures", f"{name}_{fname}")
             met = int(res.table["decision_met"].sum())
-            lines.append(f"- {name}: decision (P > {res.threshold:g}) met under {met} of "
-                         f"{len(res.table)} priors")
+            lines.append(
+                f"- {name}: decision (P > {res.threshold:g}) met under {met} of "
+                f"{len(res.table)} priors"
+            )
         tips.to_csv(tmp / "tipping_points.csv", index=False)
-        lines += ["", "## Tipping points", ""] + [f"- {r.endpoint} [{r.data_case}; {r.data_status}]: {r.message}"
-                                                  for r in tips.itertuples()]
+        lines += ["", "## Tipping points", ""] + [
+            f"- {r.endpoint} [{r.data_case}; {r.data_status}]: {r.message}"
+            for r in tips.itertuples()
+        ]
         (tmp / "sensitivity.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        prov = {"generator": "bayes_trials", "spec": str(spec.path), "spec_sha256": spec.sha256,
-                "grid": args.grid, "command": " ".join(argv), "method": method, "seed": seed,
-                "versions": versions(), "environment_lock": environment_lock()}
+        prov = {
+            "generator": "bayes_trials",
+            "spec": str(spec.path),
+            "spec_sha256": spec.sha256,
+            "grid": args.grid,
+            "command": " ".join(argv),
+            "method": method,
+            "seed": seed,
+            "versions": versions(),
+            "environment_lock": environment_lock(),
+        }
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str) + "\n")
     for name, res in results.items():
         print(f"{name}: {res!r}")
@@ -367,14 +483,24 @@ def sensitivity(args, argv) -> int:
 def describe(spec) -> list[str]:
     """What ``bayes-trials validate`` prints: a line per endpoint (kind, data, priors) and per
     reported effect, then ``<file>: valid (...)``."""
-    lines = [f"{es.endpoint.name}: {es.endpoint.kind}, {es.endpoint.describe_data()}; "
-             f"priors: {', '.join(es.prior_specs)}" for es in spec.endpoints]
-    lines += [f"{rs.id}: reported {rs.measure} {rs.estimate.value:g} ({rs.ci_low.value:g} to "
-              f"{rs.ci_high.value:g})" for rs in spec.reported]
-    parts = [f"{len(spec.endpoints)} endpoint{'s' if len(spec.endpoints) != 1 else ''}",
-             f"{len(spec.priors)} prior{'s' if len(spec.priors) != 1 else ''}"]
+    lines = [
+        f"{es.endpoint.name}: {es.endpoint.kind}, {es.endpoint.describe_data()}; "
+        f"priors: {', '.join(es.prior_specs)}"
+        for es in spec.endpoints
+    ]
+    lines += [
+        f"{rs.id}: reported {rs.measure} {rs.estimate.value:g} ({rs.ci_low.value:g} to "
+        f"{rs.ci_high.value:g})"
+        for rs in spec.reported
+    ]
+    parts = [
+        f"{len(spec.endpoints)} endpoint{'s' if len(spec.endpoints) != 1 else ''}",
+        f"{len(spec.priors)} prior{'s' if len(spec.priors) != 1 else ''}",
+    ]
     if spec.reported:
-        parts.insert(1, f"{len(spec.reported)} reported effect{'s' if len(spec.reported) != 1 else ''}")
+        parts.insert(
+            1, f"{len(spec.reported)} reported effect{'s' if len(spec.reported) != 1 else ''}"
+        )
     return lines + [f"{spec.path}: valid ({', '.join(parts)})"]
 
 
@@ -397,12 +523,15 @@ def init(args, argv) -> int:
         from .spec.starter import data_files
 
         if data_files(args.kind):
-            raise SpecError(f"the {args.kind} template comes with a data file: give --out FILE",
-                            field="--out")
+            raise SpecError(
+                f"the {args.kind} template comes with a data file: give --out FILE", field="--out"
+            )
         print(template(args.kind), end="")
         return 0
     written = write_template(args.kind, args.out, force=args.force)
-    print(f"wrote {', '.join(map(str, written))}; check it with `bayes-trials validate {written[0]}`")
+    print(
+        f"wrote {', '.join(map(str, written))}; check it with `bayes-trials validate {written[0]}`"
+    )
     return 0
 
 
@@ -412,8 +541,14 @@ def schema(args, argv) -> int:
     if args.markdown:
         text = spec_reference()
     else:
-        text = json.dumps(grid_json_schema() if args.grid else spec_json_schema(), indent=2,
-                          ensure_ascii=False) + "\n"
+        text = (
+            json.dumps(
+                grid_json_schema() if args.grid else spec_json_schema(),
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     if args.out:
         from pathlib import Path
 

@@ -94,12 +94,17 @@ def _update(data, prior):
 # --- one component, one likelihood: posterior and log marginal likelihood ---------------
 def _family(prior, family: str, data) -> tuple[np.ndarray, tuple]:
     if isinstance(prior, Dirichlet):
-        raise PriorError(f"a Dirichlet prior is updated by Categorical data, got "
-                         f"{type(data).__name__}", field="prior")
+        raise PriorError(
+            f"a Dirichlet prior is updated by Categorical data, got {type(data).__name__}",
+            field="prior",
+        )
     weights, comps = components_of(prior)
     if getattr(comps[0], "family", None) != family:
-        raise PriorError(f"no conjugate update of a {getattr(comps[0], 'family', type(prior).__name__)} "
-                         f"prior by {type(data).__name__} data", field="prior")
+        raise PriorError(
+            f"no conjugate update of a {getattr(comps[0], 'family', type(prior).__name__)} "
+            f"prior by {type(data).__name__} data",
+            field="prior",
+        )
     return weights, comps
 
 
@@ -147,8 +152,16 @@ def _(data: Rate, prior):
     posts = [Gamma(c.shape + y, c.rate + e) for c in comps]
     # s ln r - ln G(s) + ln G(s + y) - (s + y) ln(r + E), less the component-free
     # ln G(1 + y) - y ln E: exact at any count
-    logml = [float(c.shape * np.log(c.rate) - gammaln(c.shape) + lgamma_diff(1.0 + y, c.shape - 1.0)
-                   - c.shape * np.log(p.rate) - y * np.log1p(c.rate / e)) for p, c in zip(posts, comps)]
+    logml = [
+        float(
+            c.shape * np.log(c.rate)
+            - gammaln(c.shape)
+            + lgamma_diff(1.0 + y, c.shape - 1.0)
+            - c.shape * np.log(p.rate)
+            - y * np.log1p(c.rate / e)
+        )
+        for p, c in zip(posts, comps)
+    ]
     return weights, posts, logml
 
 
@@ -177,13 +190,15 @@ for _type in (Binary, Rate, TimeToEvent, NormalData):
 @_update.register
 def _(data: Categorical, prior):
     if isinstance(prior, Mixture) or not isinstance(prior, Dirichlet):
-        raise PriorError(f"categorical data update a Dirichlet prior, got {type(prior).__name__}",
-                         field="prior")
+        raise PriorError(
+            f"categorical data update a Dirichlet prior, got {type(prior).__name__}", field="prior"
+        )
     if set(prior.names) != set(data.names):
         missing = [n for n in data.names if n not in prior.names]
         extra = [n for n in prior.names if n not in data.names]
         raise PriorError(
             f"the prior's categories {list(prior.names)} differ from the data's "
             f"{list(data.names)} (missing from the prior: {missing}; not in the data: {extra})",
-            field="prior")
+            field="prior",
+        )
     return Dirichlet({name: prior.concentrations[name] + c for name, c in data.counts.items()})

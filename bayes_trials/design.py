@@ -128,16 +128,36 @@ class Design:
                 style = {"color": "k", "ls": (0, (4, 2)), "lw": 1.8}
             else:
                 style = styles[col]
-            who = ", ".join(([TEST_NAME] if TEST_NAME in group else []) + [g for g in group if g != TEST_NAME])
-            bound = "never" if boundary is None or pd.isna(boundary) else f"success if events {sign} {int(boundary)}"
+            who = ", ".join(
+                ([TEST_NAME] if TEST_NAME in group else []) + [g for g in group if g != TEST_NAME]
+            )
+            bound = (
+                "never"
+                if boundary is None or pd.isna(boundary)
+                else f"success if events {sign} {int(boundary)}"
+            )
             ax.plot(self.oc.index, self.oc[col], label=_style.wrap(f"{who} ({bound})", 60), **style)
         ax.axvline(self.target, color=_style.TARGET_COLOUR, ls=":", lw=1)
-        ax.text(self.target, 1.01, f" target {self.target:g}", fontsize=7, va="bottom", ha="left",
-                transform=ax.get_xaxis_transform())
+        ax.text(
+            self.target,
+            1.01,
+            f" target {self.target:g}",
+            fontsize=7,
+            va="bottom",
+            ha="left",
+            transform=ax.get_xaxis_transform(),
+        )
         if self.alternative is not None:
             ax.axvline(self.alternative, color=_style.TARGET_COLOUR, ls="-.", lw=1)
-            ax.text(self.alternative, 1.01, f" alternative {self.alternative:g}", fontsize=7, va="bottom",
-                    ha="left", transform=ax.get_xaxis_transform())
+            ax.text(
+                self.alternative,
+                1.01,
+                f" alternative {self.alternative:g}",
+                fontsize=7,
+                va="bottom",
+                ha="left",
+                transform=ax.get_xaxis_transform(),
+            )
         ax.set_xlabel(xlabel or "true rate")
         ax.set_ylabel("P(success)")
         ax.set_xlim(0, 1)
@@ -174,42 +194,88 @@ def design_endpoint(endpoint, priors: dict, spec: DecisionSpec) -> Design:
     """Decisions, boundaries, exact OCs, calibration and futility OCs for a binary endpoint."""
     target = spec.target if spec.target is not None else endpoint.target
     if target is None:
-        raise SpecError("a decision rule needs a target (the endpoint has none)",
-                        endpoint=endpoint.name, field="decision.target")
+        raise SpecError(
+            "a decision rule needs a target (the endpoint has none)",
+            endpoint=endpoint.name,
+            field="decision.target",
+        )
     direction = endpoint.direction
     n = endpoint.data.n
     rule = decision(spec.threshold, target, direction)
-    truths = np.array(sorted(set(spec.truths) | set(np.round(np.linspace(0.02, 0.98, 49), 4))
-                             | {target} | ({spec.alternative} if spec.alternative else set())))
+    truths = np.array(
+        sorted(
+            set(spec.truths)
+            | set(np.round(np.linspace(0.02, 0.98, 49), 4))
+            | {target}
+            | ({spec.alternative} if spec.alternative else set())
+        )
+    )
     dec_rows, bound_rows, cal_rows, oc, fut = [], [], [], {}, []
     for name, prior in priors.items():
         post = endpoint.exact_posterior(prior)
         crit = rule.criteria[0]
-        dec_rows.append({"prior_name": name, "criterion": repr(crit), "probability": float(crit.prob(post)),
-                         "decision": "success" if rule(post) else "no success"})
+        dec_rows.append(
+            {
+                "prior_name": name,
+                "criterion": repr(crit),
+                "probability": float(crit.prob(post)),
+                "decision": "success" if rule(post) else "no success",
+            }
+        )
         boundary = decision_boundary(prior, n=n, rule=rule)
         table = operating_characteristics(prior, n=n, rule=rule, truths=truths)
         oc[name] = table["prob_success"].to_numpy()
         at = dict(zip(table["truth"], table["prob_success"]))
-        bound_rows.append({"prior_name": name, "boundary": boundary, "type1_error": at[target],
-                           "power": at.get(spec.alternative, np.nan)})
-        cal = calibrate_threshold(prior, n=n, target=target, alpha=spec.alpha, direction=direction,
-                                  alternatives=None if spec.alternative is None else [spec.alternative])
-        cal_rows.append({"prior_name": name, "threshold": cal.threshold, "boundary": cal.boundary,
-                         "type1_error": cal.type1_error,
-                         "power": float(cal.power["prob_success"].iloc[0]) if len(cal.power) else np.nan})
+        bound_rows.append(
+            {
+                "prior_name": name,
+                "boundary": boundary,
+                "type1_error": at[target],
+                "power": at.get(spec.alternative, np.nan),
+            }
+        )
+        cal = calibrate_threshold(
+            prior,
+            n=n,
+            target=target,
+            alpha=spec.alpha,
+            direction=direction,
+            alternatives=None if spec.alternative is None else [spec.alternative],
+        )
+        cal_rows.append(
+            {
+                "prior_name": name,
+                "threshold": cal.threshold,
+                "boundary": cal.boundary,
+                "type1_error": cal.type1_error,
+                "power": float(cal.power["prob_success"].iloc[0]) if len(cal.power) else np.nan,
+            }
+        )
         if spec.interim is not None:
-            f = interim_futility_oc(prior, spec.interim, n, spec.threshold, target, spec.futility,
-                                    truths=[target] + ([spec.alternative] if spec.alternative else []),
-                                    direction=direction)
+            f = interim_futility_oc(
+                prior,
+                spec.interim,
+                n,
+                spec.threshold,
+                target,
+                spec.futility,
+                truths=[target] + ([spec.alternative] if spec.alternative else []),
+                direction=direction,
+            )
             f = f.assign(prior_name=name)
             f.attrs = {}  # per-prior metadata (arrays) would make pandas' concat compare them
             fut.append(f)
     tb = _test_boundary(n, target, spec.alpha, direction)
     oc[TEST_NAME] = _test_oc(n, tb, truths, direction)
     test_at = dict(zip(truths, oc[TEST_NAME]))
-    bound_rows.append({"prior_name": TEST_NAME, "boundary": tb, "type1_error": test_at[target],
-                       "power": test_at.get(spec.alternative, np.nan)})
+    bound_rows.append(
+        {
+            "prior_name": TEST_NAME,
+            "boundary": tb,
+            "type1_error": test_at[target],
+            "power": test_at.get(spec.alternative, np.nan),
+        }
+    )
     return Design(
         rule=repr(rule),
         decisions=pd.DataFrame(dec_rows).set_index("prior_name"),

@@ -27,7 +27,7 @@ class BayesTrialsError(ValueError):
             where.append(f"field {self.field!r}")
         return f"{': '.join(where)}: {self.reason}" if where else self.reason
 
-    def located(self, *, file=None, endpoint=None, field=None) -> "BayesTrialsError":
+    def located(self, *, file=None, endpoint=None, field=None) -> BayesTrialsError:
         """The same error with the missing parts of its location filled in."""
         return type(self)(
             self.reason,
@@ -56,16 +56,20 @@ class SpecErrors(SpecError):
         lines = [str(e) for e in self.errors[: self.limit]]
         if len(self.errors) > self.limit:
             more = len(self.errors) - self.limit
-            lines.append(f"{first.file + ': ' if first.file else ''}{more} more error{'s' if more > 1 else ''} "
-                         f"not shown")
+            lines.append(
+                f"{first.file + ': ' if first.file else ''}{more} more error{'s' if more > 1 else ''} "
+                f"not shown"
+            )
         BayesTrialsError.__init__(self, "\n".join(lines))
         self.file, self.endpoint, self.field = first.file, first.endpoint, first.field
 
     def _format(self) -> str:
         return self.reason
 
-    def located(self, *, file=None, endpoint=None, field=None) -> "SpecErrors":
-        return SpecErrors([e.located(file=file, endpoint=endpoint, field=field) for e in self.errors])
+    def located(self, *, file=None, endpoint=None, field=None) -> SpecErrors:
+        return SpecErrors(
+            [e.located(file=file, endpoint=endpoint, field=field) for e in self.errors]
+        )
 
 
 class DataError(BayesTrialsError):

@@ -20,8 +20,8 @@ from scipy import integrate, optimize
 from scipy.special import logsumexp
 
 from . import _validate as v
-from .errors import PriorError, StatisticalWarning
 from .distributions import Mixture, components_of
+from .errors import PriorError, StatisticalWarning
 
 METHODS = ("elir", "moment", "morita")
 
@@ -145,9 +145,7 @@ def mixture_mode(prior) -> tuple[float, int]:
     # a peak rises strictly (beyond rounding) above its left neighbour; flat stretches,
     # such as where only a uniform component has mass, are not peaks
     tol = 1e-10
-    peaks = [
-        i for i in range(1, grid.size - 1) if lp[i] > lp[i - 1] + tol and lp[i] >= lp[i + 1]
-    ]
+    peaks = [i for i in range(1, grid.size - 1) if lp[i] > lp[i - 1] + tol and lp[i] >= lp[i + 1]]
     if best not in peaks and 0 < best < grid.size - 1:
         peaks.append(best)
     modes = []
@@ -297,7 +295,9 @@ def ess(prior, method: str = "elir", sigma: float | None = None, *, s: float = M
         raise PriorError(f"no ESS for a {family} prior", field="prior")
     if family == "normal":
         if sigma is None:
-            raise PriorError("the ESS of a Normal prior needs sigma, the sampling sd", field="sigma")
+            raise PriorError(
+                "the ESS of a Normal prior needs sigma, the sampling sd", field="sigma"
+            )
         sigma = v.positive(sigma, "sigma", PriorError)
     if method == "moment":
         m, sd = prior.mean, prior.sd

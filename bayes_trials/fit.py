@@ -53,9 +53,26 @@ from .summaries import fit_diagnostics, mcmc_columns, stratified_columns
 #: add to any probability is below it, far under the Monte Carlo error of the others
 MIN_STRATUM_WEIGHT = 1e-8
 
-__all__ = ["CACHE", "DEFAULT_CHAINS", "DEFAULT_DRAWS", "DEFAULT_TARGET_ACCEPT", "DEFAULT_TUNE", "RETRIES",
-           "TIMINGS", "Inputs", "ModelCache", "Timings", "chunks", "derive_seed", "nuts_stats", "sample",
-           "sample_all", "sample_points", "sample_until_diagnostics_pass", "target_accept_for"]
+__all__ = [
+    "CACHE",
+    "DEFAULT_CHAINS",
+    "DEFAULT_DRAWS",
+    "DEFAULT_TARGET_ACCEPT",
+    "DEFAULT_TUNE",
+    "RETRIES",
+    "TIMINGS",
+    "Inputs",
+    "ModelCache",
+    "Timings",
+    "chunks",
+    "derive_seed",
+    "nuts_stats",
+    "sample",
+    "sample_all",
+    "sample_points",
+    "sample_until_diagnostics_pass",
+    "target_accept_for",
+]
 
 
 # --- where the time goes ------------------------------------------------------------------
@@ -117,8 +134,14 @@ class Timings:
     def since(self, snapshot: tuple[dict, dict]) -> tuple[dict, dict]:
         """``(seconds, counts)`` per phase spent since ``snapshot``."""
         secs, counts = self.snapshot()
-        return ({k: v - snapshot[0].get(k, 0.0) for k, v in secs.items() if v != snapshot[0].get(k, 0.0)},
-                {k: v - snapshot[1].get(k, 0) for k, v in counts.items() if v != snapshot[1].get(k, 0)})
+        return (
+            {
+                k: v - snapshot[0].get(k, 0.0)
+                for k, v in secs.items()
+                if v != snapshot[0].get(k, 0.0)
+            },
+            {k: v - snapshot[1].get(k, 0) for k, v in counts.items() if v != snapshot[1].get(k, 0)},
+        )
 
     def merge(self, record: tuple[dict, dict]) -> None:
         """Add a ``since`` record (e.g. from a worker process)."""
@@ -179,13 +202,15 @@ class Inputs:
         missing = set(self.rows) - set(values)
         extra = set(values) - set(self.rows)
         if missing or extra:
-            raise KeyError(f"inputs rows {sorted(self.rows)}: missing {sorted(missing)}, unknown {sorted(extra)}")
+            raise KeyError(
+                f"inputs rows {sorted(self.rows)}: missing {sorted(missing)}, unknown {sorted(extra)}"
+            )
         rows = [np.atleast_1d(np.asarray(values[r], dtype=float)).ravel() for r in self.rows]
         width = max([width] + [x.size for x in rows])
         out = np.empty((len(rows), width))
         for i, (x, pad) in enumerate(zip(rows, self.rows.values())):
             out[i, : x.size] = x
-            out[i, x.size:] = pad
+            out[i, x.size :] = pad
         return out
 
     def pack(self, **values) -> dict:
@@ -269,9 +294,11 @@ class ModelCache:
             return
         first = next(iter(builders.values()))
         if _fingerprint(build(structure)) != _fingerprint(first(structure)):
-            raise RuntimeError(f"two model builders share the compile key {structure!r} but build "
-                               f"different models ({next(iter(builders))} and {bid}): give one of "
-                               "them its own structure()")
+            raise RuntimeError(
+                f"two model builders share the compile key {structure!r} but build "
+                f"different models ({next(iter(builders))} and {bid}): give one of "
+                "them its own structure()"
+            )
         builders[bid] = first
 
     def clear(self) -> None:
@@ -302,14 +329,29 @@ def _nutpie_sample(compiled, *, draws, tune, chains, seed, target_accept):
     import nutpie
 
     with TIMINGS.phase("sampling"), progress.stage("sampling"):
-        return nutpie.sample(compiled, draws=int(draws), tune=int(tune), chains=int(chains),
-                             seed=int(seed), save_warmup=False, progress_bar=False,
-                             target_accept=float(target_accept))
+        return nutpie.sample(
+            compiled,
+            draws=int(draws),
+            tune=int(tune),
+            chains=int(chains),
+            seed=int(seed),
+            save_warmup=False,
+            progress_bar=False,
+            target_accept=float(target_accept),
+        )
 
 
-def sample(model, prior, *, draws: int = DEFAULT_DRAWS, tune: int = DEFAULT_TUNE,
-           chains: int = DEFAULT_CHAINS, seed: int = 0, target_accept: float | None = None,
-           cache: ModelCache = CACHE):
+def sample(
+    model,
+    prior,
+    *,
+    draws: int = DEFAULT_DRAWS,
+    tune: int = DEFAULT_TUNE,
+    chains: int = DEFAULT_CHAINS,
+    seed: int = 0,
+    target_accept: float | None = None,
+    cache: ModelCache = CACHE,
+):
     """Sample the posterior of ``model`` under ``prior`` with nutpie.
 
     ``model`` follows :class:`bayes_trials.endpoints.base.Model` (``structure``,
@@ -321,12 +363,23 @@ def sample(model, prior, *, draws: int = DEFAULT_DRAWS, tune: int = DEFAULT_TUNE
         target_accept = target_accept_for(model, prior)
     compiled = cache.get(model.structure(prior), model.build_model)
     compiled = compiled.with_data(**model.model_inputs(prior))
-    return _nutpie_sample(compiled, draws=draws, tune=tune, chains=chains, seed=seed,
-                          target_accept=target_accept)
+    return _nutpie_sample(
+        compiled, draws=draws, tune=tune, chains=chains, seed=seed, target_accept=target_accept
+    )
 
 
-def sample_until_diagnostics_pass(model, prior, quantities, exact: dict, *, draws: int, tune: int,
-                                  chains: int, seed: int, level: float = CRED_LEVEL):
+def sample_until_diagnostics_pass(
+    model,
+    prior,
+    quantities,
+    exact: dict,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int,
+    level: float = CRED_LEVEL,
+):
     """Sample; if R-hat, ESS or divergences fail, refit with the settings in ``RETRIES``.
 
     The first attempt runs at the model's target acceptance; each retry at
@@ -338,25 +391,53 @@ def sample_until_diagnostics_pass(model, prior, quantities, exact: dict, *, draw
     strata = getattr(model, "strata", None)
     parts = strata(prior) if callable(strata) else None
     if parts:
-        return sample_strata(model, parts, quantities, exact, draws=draws, tune=tune,
-                             chains=chains, seed=seed, level=level)
+        return sample_strata(
+            model,
+            parts,
+            quantities,
+            exact,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            level=level,
+        )
     first = target_accept_for(model, prior)
     settings = ((first, 1), *((max(ta, first), mult) for ta, mult in RETRIES))
     for attempt, (target_accept, mult) in enumerate(settings, start=1):
-        tree = sample(model, prior, draws=draws * mult, tune=tune, chains=chains,
-                      seed=seed + attempt - 1, target_accept=target_accept)
+        tree = sample(
+            model,
+            prior,
+            draws=draws * mult,
+            tune=tune,
+            chains=chains,
+            seed=seed + attempt - 1,
+            target_accept=target_accept,
+        )
         with TIMINGS.phase("summaries"):
             draws_of = model.draws(tree)
-            rows = {q.name: mcmc_columns(q, draws_of[q.name], level, exact=exact.get(q.name))
-                    for q in quantities}
+            rows = {
+                q.name: mcmc_columns(q, draws_of[q.name], level, exact=exact.get(q.name))
+                for q in quantities
+            }
             diag = fit_diagnostics(tree, rows)
         if diagnostics_pass(diag):
             break
     return tree, rows, diag, attempt, target_accept
 
 
-def sample_strata(model, parts, quantities, exact: dict, *, draws: int, tune: int, chains: int,
-                  seed: int, level: float = CRED_LEVEL):
+def sample_strata(
+    model,
+    parts,
+    quantities,
+    exact: dict,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    seed: int,
+    level: float = CRED_LEVEL,
+):
     """Sample a mixture posterior component by component and combine with the exact weights.
 
     ``parts`` is ``[(posterior weight, component prior), ...]`` (:meth:`Model.strata`).
@@ -373,22 +454,40 @@ def sample_strata(model, parts, quantities, exact: dict, *, draws: int, tune: in
     weights = np.array([w for _, w, _ in kept])
     fits = []
     for k, _, comp in kept:
-        fits.append(sample_until_diagnostics_pass(model, comp, quantities, model.exact(comp),
-                                                  draws=draws, tune=tune, chains=chains,
-                                                  seed=seed + 1000 * k, level=level))
+        fits.append(
+            sample_until_diagnostics_pass(
+                model,
+                comp,
+                quantities,
+                model.exact(comp),
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                seed=seed + 1000 * k,
+                level=level,
+            )
+        )
     with TIMINGS.phase("summaries"):
         exact_parts = [model.exact(comp) for _, _, comp in kept]
         rows = {}
         for q in quantities:
             part_draws = [model.draws(f[0])[q.name] for f in fits]
-            rows[q.name] = stratified_columns(q, part_draws, weights, level, exact=exact.get(q.name),
-                                              exact_parts=[e.get(q.name) for e in exact_parts])
+            rows[q.name] = stratified_columns(
+                q,
+                part_draws,
+                weights,
+                level,
+                exact=exact.get(q.name),
+                exact_parts=[e.get(q.name) for e in exact_parts],
+            )
             rows[q.name]["strata"] = len(kept)
-    diag = {"r_hat": max(f[2]["r_hat"] for f in fits),
-            "ess_bulk": min(r["ess_bulk"] for r in rows.values()),
-            "ess_tail": min(f[2]["ess_tail"] for f in fits),
-            "divergences": sum(f[2]["divergences"] for f in fits),
-            "draws": sum(f[2]["draws"] for f in fits)}
+    diag = {
+        "r_hat": max(f[2]["r_hat"] for f in fits),
+        "ess_bulk": min(r["ess_bulk"] for r in rows.values()),
+        "ess_tail": min(f[2]["ess_tail"] for f in fits),
+        "divergences": sum(f[2]["divergences"] for f in fits),
+        "draws": sum(f[2]["draws"] for f in fits),
+    }
     # a pooled sample of the mixture posterior: per chain, draws in proportion to the weights
     n = min(int(f[0]["posterior"].sizes["draw"]) for f in fits)
     share = weights / weights.sum() * n
@@ -397,9 +496,13 @@ def sample_strata(model, parts, quantities, exact: dict, *, draws: int, tune: in
     posts, stats = [], []
     for (k, _, _), f, c in zip(kept, fits, counts):
         post = f[0]["posterior"].to_dataset().isel(draw=slice(0, int(c)))
-        posts.append(post.assign(stratum=(("chain", "draw"), np.full((post.sizes["chain"], int(c)), k))))
+        posts.append(
+            post.assign(stratum=(("chain", "draw"), np.full((post.sizes["chain"], int(c)), k)))
+        )
         if "sample_stats" in f[0].children:
-            stats.append(f[0]["sample_stats"].to_dataset()[["diverging"]].isel(draw=slice(0, int(c))))
+            stats.append(
+                f[0]["sample_stats"].to_dataset()[["diverging"]].isel(draw=slice(0, int(c)))
+            )
     pooled = {"/posterior": xr.concat(posts, dim="draw").assign_coords(draw=np.arange(n))}
     if len(stats) == len(posts):
         pooled["/sample_stats"] = xr.concat(stats, dim="draw").assign_coords(draw=np.arange(n))
@@ -417,7 +520,9 @@ def _fit_group(jobs: list[dict]) -> tuple[list, tuple]:
     return out, TIMINGS.since(before)
 
 
-def sample_all(jobs: list[dict], client=None, workers: int = 1, on_start=None, on_done=None) -> list:
+def sample_all(
+    jobs: list[dict], client=None, workers: int = 1, on_start=None, on_done=None
+) -> list:
     """:func:`sample_until_diagnostics_pass` of every job (a dict of its keyword arguments).
 
     Without ``client`` and with one worker, here, in order. Otherwise the jobs of one model
@@ -448,8 +553,9 @@ def sample_all(jobs: list[dict], client=None, workers: int = 1, on_start=None, o
             return sample_all(jobs, client=local, on_done=on_done)
     order = sorted(groups.values(), key=len, reverse=True)
     done = None if on_done is None else (lambda k: on_done(len(order[k])))
-    results = scale.run_tasks(_fit_group, [([jobs[i] for i in idx],) for idx in order], client=client,
-                              on_done=done)
+    results = scale.run_tasks(
+        _fit_group, [([jobs[i] for i in idx],) for idx in order], client=client, on_done=done
+    )
     out = [None] * len(jobs)
     for idx, (fits, timing) in zip(order, results):
         TIMINGS.merge(timing)
@@ -473,8 +579,15 @@ def nuts_stats(tree) -> dict:
     if "sample_stats" not in tree.children:
         return {}
     st = tree["sample_stats"]
-    return {key: float(st[var].mean()) for key, var in (("step_size", "step_size"), ("tree_depth", "depth"),
-                                                         ("n_steps", "n_steps")) if var in st}
+    return {
+        key: float(st[var].mean())
+        for key, var in (
+            ("step_size", "step_size"),
+            ("tree_depth", "depth"),
+            ("n_steps", "n_steps"),
+        )
+        if var in st
+    }
 
 
 def _alone(model, prior, summarise, settings: dict, seed: int) -> dict:
@@ -483,15 +596,29 @@ def _alone(model, prior, summarise, settings: dict, seed: int) -> dict:
     first = target_accept_for(model, prior)
     tries = ((first, 1), *((max(ta, first), mult) for ta, mult in RETRIES))
     for attempt, (target_accept, mult) in enumerate(tries, start=1):
-        tree = sample(model, prior, draws=settings["draws"] * mult, tune=settings["tune"],
-                      chains=settings["chains"], seed=seed + attempt - 1, target_accept=target_accept)
+        tree = sample(
+            model,
+            prior,
+            draws=settings["draws"] * mult,
+            tune=settings["tune"],
+            chains=settings["chains"],
+            seed=seed + attempt - 1,
+            target_accept=target_accept,
+        )
         with TIMINGS.phase("summaries"):
-            row = summarise([(model, prior)], _point_draws(model, tree), _divergences(tree),
-                            settings["level"])[0]
+            row = summarise(
+                [(model, prior)], _point_draws(model, tree), _divergences(tree), settings["level"]
+            )[0]
         if diagnostics_pass(row):
             break
-    return {**row, "seed": int(seed), "batched": False, "attempts": attempt,
-            "target_accept": target_accept, **nuts_stats(tree)}
+    return {
+        **row,
+        "seed": int(seed),
+        "batched": False,
+        "attempts": attempt,
+        "target_accept": target_accept,
+        **nuts_stats(tree),
+    }
 
 
 def _run_chunk(batch, items: list, summarise, settings: dict, seed: int) -> tuple[list, tuple]:
@@ -501,23 +628,40 @@ def _run_chunk(batch, items: list, summarise, settings: dict, seed: int) -> tupl
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         if batch is None:
-            (model, prior), = items
+            ((model, prior),) = items
             return [_alone(model, prior, summarise, settings, seed)], TIMINGS.since(before)
         compiled = CACHE.get(batch.structure(), batch.build_model)
         target_accept = max(target_accept_for(m, p) for m, p in items)
-        tree = _nutpie_sample(compiled.with_data(**batch.model_inputs(items)), draws=settings["draws"],
-                              tune=settings["tune"], chains=settings["chains"], seed=seed,
-                              target_accept=target_accept)
+        tree = _nutpie_sample(
+            compiled.with_data(**batch.model_inputs(items)),
+            draws=settings["draws"],
+            tune=settings["tune"],
+            chains=settings["chains"],
+            seed=seed,
+            target_accept=target_accept,
+        )
         with TIMINGS.phase("summaries"):
-            rows = summarise(items, batch.draws(tree, len(items)), _divergences(tree), settings["level"])
+            rows = summarise(
+                items, batch.draws(tree, len(items)), _divergences(tree), settings["level"]
+            )
         stats = nuts_stats(tree)
         out = []
         for i, ((model, prior), row) in enumerate(zip(items, rows)):
             if diagnostics_pass(row):
-                out.append({**row, "seed": int(seed), "batched": True, "attempts": 1,
-                            "target_accept": target_accept, **stats})
+                out.append(
+                    {
+                        **row,
+                        "seed": int(seed),
+                        "batched": True,
+                        "attempts": 1,
+                        "target_accept": target_accept,
+                        **stats,
+                    }
+                )
             else:
-                out.append(_alone(model, prior, summarise, settings, derive_seed(seed, "alone", str(i))))
+                out.append(
+                    _alone(model, prior, summarise, settings, derive_seed(seed, "alone", str(i)))
+                )
     return out, TIMINGS.since(before)
 
 
@@ -542,9 +686,20 @@ def chunks(points: list, batched: bool = True) -> list[tuple]:
     return out
 
 
-def sample_points(points: list, summarise, *, draws: int = DEFAULT_DRAWS, tune: int = DEFAULT_TUNE,
-                  chains: int = DEFAULT_CHAINS, seed: int = 0, level: float = CRED_LEVEL, client=None,
-                  workers: int = 1, batched: bool = True, on_done=None) -> list[dict]:
+def sample_points(
+    points: list,
+    summarise,
+    *,
+    draws: int = DEFAULT_DRAWS,
+    tune: int = DEFAULT_TUNE,
+    chains: int = DEFAULT_CHAINS,
+    seed: int = 0,
+    level: float = CRED_LEVEL,
+    client=None,
+    workers: int = 1,
+    batched: bool = True,
+    on_done=None,
+) -> list[dict]:
     """Sample many small posteriors, ``points = [(model, prior), ...]``, and summarise each.
 
     A model's optional ``batch(prior)`` gives the batched model that samples it as one of
@@ -571,11 +726,29 @@ def sample_points(points: list, summarise, *, draws: int = DEFAULT_DRAWS, tune: 
     groups = chunks(points, batched)
     if client is None and workers > 1 and len(groups) > 1:
         with scale.cluster(workers=min(int(workers), len(groups))) as local:
-            return sample_points(points, summarise, draws=draws, tune=tune, chains=chains, seed=seed,
-                                 level=level, client=local, batched=batched, on_done=on_done)
+            return sample_points(
+                points,
+                summarise,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                seed=seed,
+                level=level,
+                client=local,
+                batched=batched,
+                on_done=on_done,
+            )
     seeds = scale.spawn_seeds(seed, len(groups))
-    settings = {"draws": int(draws), "tune": int(tune), "chains": int(chains), "level": float(level)}
-    args = [(batch, [points[i] for i in idx], summarise, settings, s) for (batch, idx), s in zip(groups, seeds)]
+    settings = {
+        "draws": int(draws),
+        "tune": int(tune),
+        "chains": int(chains),
+        "level": float(level),
+    }
+    args = [
+        (batch, [points[i] for i in idx], summarise, settings, s)
+        for (batch, idx), s in zip(groups, seeds)
+    ]
     done = None if on_done is None else (lambda k: on_done(len(groups[k][1])))
     results = scale.run_tasks(_run_chunk, args, client=client, on_done=done)
     out = [None] * len(points)

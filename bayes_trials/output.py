@@ -52,7 +52,8 @@ def is_previous_output(folder: Path) -> bool:
         return False
     versions = data.get("versions")
     return data.get("generator") == "bayes_trials" or (
-        isinstance(versions, dict) and "bayes_trials" in versions and "spec_sha256" in data)
+        isinstance(versions, dict) and "bayes_trials" in versions and "spec_sha256" in data
+    )
 
 
 def check_output_folder(out, *, force: bool = False, field: str = "--out") -> Path:
@@ -65,24 +66,30 @@ def check_output_folder(out, *, force: bool = False, field: str = "--out") -> Pa
     out = Path(out)
     if out.exists() or out.is_symlink():
         if not out.is_dir():
-            raise OutputError(f"{str(out)!r} exists and is not a folder; choose a new folder",
-                              field=field)
+            raise OutputError(
+                f"{str(out)!r} exists and is not a folder; choose a new folder", field=field
+            )
         if any(out.iterdir()):
             if not is_previous_output(out):
                 raise OutputError(
                     f"{str(out)!r} is a folder with other files in it (not a bayes_trials "
-                    "output); choose an absent or empty folder", field=field)
+                    "output); choose an absent or empty folder",
+                    field=field,
+                )
             if not force:
                 raise OutputError(
                     f"{str(out)!r} holds a previous bayes_trials output; pass --force to "
-                    "replace it", field=field)
+                    "replace it",
+                    field=field,
+                )
     parent = _existing_ancestor(out.parent)
     try:
         probe = Path(tempfile.mkdtemp(prefix=".bt-probe-", dir=parent))
         probe.rmdir()
     except OSError as err:
-        raise OutputError(f"cannot write under {str(parent)!r}: {err.strerror or err}",
-                          field=field) from None
+        raise OutputError(
+            f"cannot write under {str(parent)!r}: {err.strerror or err}", field=field
+        ) from None
     return out
 
 
@@ -129,6 +136,7 @@ def remove_stale_temporaries(parent: Path) -> list[Path]:
 @contextlib.contextmanager
 def _terminate_as_exit():
     """Let SIGTERM unwind the stack like Ctrl-C, so that ``finally`` blocks clean up."""
+
     def handler(signum, frame):
         raise SystemExit(128 + signum)
 
@@ -164,7 +172,9 @@ def output_folder(out, *, force: bool = False):
                 # re-check: the folder may have changed while the analysis ran
                 check_output_folder(out, force=force)
                 if any(out.iterdir()):
-                    old = Path(tempfile.mkdtemp(prefix=f".{out.name}{_TMP_TAG}old-", dir=out.parent))
+                    old = Path(
+                        tempfile.mkdtemp(prefix=f".{out.name}{_TMP_TAG}old-", dir=out.parent)
+                    )
                     (old / MARKER).write_text(str(os.getpid()), encoding="utf-8")
                     os.replace(out, old / "previous")
                 else:

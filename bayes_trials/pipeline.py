@@ -61,14 +61,25 @@ def _prepare(endpoint, analysis, *, method, draws, tune, chains, seed, level, tr
     note = model.uninformative()
     if note:
         base = {**base, "note": note}
-    rows = {q.name: {**base, **(exact_columns(q, exact[q.name], level) if q.name in exact else {})}
-            for q in quantities}
+    rows = {
+        q.name: {**base, **(exact_columns(q, exact[q.name], level) if q.name in exact else {})}
+        for q in quantities
+    }
     fit = Fit(analysis, exact, rows)
     if method != "mcmc" or not model.samples(prior):
         return fit, None
     fit.seed = derive_seed(seed, trial_id, *(analysis.seed_names or (endpoint.name, analysis.name)))
-    return fit, {"model": model, "prior": prior, "quantities": quantities, "exact": exact, "draws": draws,
-                 "tune": tune, "chains": chains, "seed": fit.seed, "level": level}
+    return fit, {
+        "model": model,
+        "prior": prior,
+        "quantities": quantities,
+        "exact": exact,
+        "draws": draws,
+        "tune": tune,
+        "chains": chains,
+        "seed": fit.seed,
+        "level": level,
+    }
 
 
 def _complete(endpoint, fit, sampled, level) -> list:
@@ -81,18 +92,39 @@ def _complete(endpoint, fit, sampled, level) -> list:
     checks = []
     note = model.uninformative()
     for q in model.quantities(prior):
-        fit.rows[q.name].update(mc_rows[q.name], divergences=diag["divergences"], draws=diag["draws"],
-                                target_accept=target_accept, seed=fit.seed, attempts=attempts)
+        fit.rows[q.name].update(
+            mc_rows[q.name],
+            divergences=diag["divergences"],
+            draws=diag["draws"],
+            target_accept=target_accept,
+            seed=fit.seed,
+            attempts=attempts,
+        )
         if q.name in fit.exact and note:
-            checks.append(Check(endpoint.name, KINDS[1], f"{q.label}: MCMC vs exact", None, None, "-",
-                                None, f"{note}; the draws restate the prior, so they are not compared",
-                                prior=analysis.name))
+            checks.append(
+                Check(
+                    endpoint.name,
+                    KINDS[1],
+                    f"{q.label}: MCMC vs exact",
+                    None,
+                    None,
+                    "-",
+                    None,
+                    f"{note}; the draws restate the prior, so they are not compared",
+                    prior=analysis.name,
+                )
+            )
         elif q.name in fit.exact:
             checks += mcmc_vs_exact(endpoint.name, analysis.name, q, fit.rows[q.name], level)
-    diag_checks = sampler_diagnostics(endpoint.name, analysis.name, diag, model.diagnostics_label(prior))
+    diag_checks = sampler_diagnostics(
+        endpoint.name, analysis.name, diag, model.diagnostics_label(prior)
+    )
     if not diag_checks[0].passed:
-        warnings.warn(f"{endpoint.name} / {analysis.name}: {diag_checks[0].message}",
-                      StatisticalWarning, stacklevel=4)
+        warnings.warn(
+            f"{endpoint.name} / {analysis.name}: {diag_checks[0].message}",
+            StatisticalWarning,
+            stacklevel=4,
+        )
     return checks + diag_checks
 
 
@@ -111,8 +143,9 @@ class _Pending:
         return [job for _, job in self.fits if job is not None]
 
 
-def _prepare_endpoint(endpoint, priors: dict, *, method, draws, tune, chains, seed, level, spec,
-                      trial_id) -> _Pending:
+def _prepare_endpoint(
+    endpoint, priors: dict, *, method, draws, tune, chains, seed, level, spec, trial_id
+) -> _Pending:
     level = check_analysis_inputs(endpoint.name, priors, method, level)
     for name, prior in priors.items():
         try:
@@ -123,8 +156,17 @@ def _prepare_endpoint(endpoint, priors: dict, *, method, draws, tune, chains, se
     with TIMINGS.phase("checks"), progress.stage("exact posteriors"):
         for analysis in endpoint.analyses(priors):
             progress.describe(f"{endpoint.name} / {analysis.name}")
-            fit, job = _prepare(endpoint, analysis, method=method, draws=draws, tune=tune,
-                                chains=chains, seed=seed, level=level, trial_id=trial_id)
+            fit, job = _prepare(
+                endpoint,
+                analysis,
+                method=method,
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                seed=seed,
+                level=level,
+                trial_id=trial_id,
+            )
             if fit is not None:
                 pending.fits.append((fit, job))
     return pending
@@ -144,16 +186,31 @@ def _finish_endpoint(pending: _Pending, sampled: list) -> EndpointResult:
         reference = endpoint.reference(level)
         published = spec.published if spec is not None else ()
         assumed = spec is not None and spec.data_assumed
-        checks = (endpoint.published_checks(reference, published, assumed)
-                  + checks + endpoint.reference_checks(reference, fits, level))
-    return EndpointResult(endpoint, fits, reference, spec=spec, level=level, method=pending.method,
-                          _checks=checks)
+        checks = (
+            endpoint.published_checks(reference, published, assumed)
+            + checks
+            + endpoint.reference_checks(reference, fits, level)
+        )
+    return EndpointResult(
+        endpoint, fits, reference, spec=spec, level=level, method=pending.method, _checks=checks
+    )
 
 
-def analyse_endpoint(endpoint, priors: dict, *, method: str = "mcmc", draws: int = DEFAULT_DRAWS,
-                     tune: int = DEFAULT_TUNE, chains: int = DEFAULT_CHAINS, seed: int = 0,
-                     level: float = CRED_LEVEL, spec=None, trial_id: str = "",
-                     client=None, workers: int = 1) -> EndpointResult:
+def analyse_endpoint(
+    endpoint,
+    priors: dict,
+    *,
+    method: str = "mcmc",
+    draws: int = DEFAULT_DRAWS,
+    tune: int = DEFAULT_TUNE,
+    chains: int = DEFAULT_CHAINS,
+    seed: int = 0,
+    level: float = CRED_LEVEL,
+    spec=None,
+    trial_id: str = "",
+    client=None,
+    workers: int = 1,
+) -> EndpointResult:
     """Fit one endpoint under each prior and run every check that applies.
 
     The exact posteriors are always computed; with ``method="mcmc"`` each analysis is also
@@ -165,8 +222,18 @@ def analyse_endpoint(endpoint, priors: dict, *, method: str = "mcmc", draws: int
     > 1 (a LocalCluster) the fits are sampled in worker processes, one task per model
     structure (:func:`bayes_trials.fit.sample_all`).
     """
-    pending = _prepare_endpoint(endpoint, priors, method=method, draws=draws, tune=tune, chains=chains,
-                                seed=seed, level=level, spec=spec, trial_id=trial_id)
+    pending = _prepare_endpoint(
+        endpoint,
+        priors,
+        method=method,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        seed=seed,
+        level=level,
+        spec=spec,
+        trial_id=trial_id,
+    )
     return _finish_endpoint(pending, sample_all(pending.jobs, client=client, workers=workers))
 
 
@@ -181,9 +248,19 @@ def judge_family_wise(results) -> None:
         r.family_z = z_max
 
 
-def analyse(endpoint_or_spec, priors: dict | None = None, *, method: str = "mcmc",
-            draws: int | None = None, tune: int | None = None, chains: int | None = None,
-            seed: int | None = None, level: float | None = None, client=None, workers: int = 1):
+def analyse(
+    endpoint_or_spec,
+    priors: dict | None = None,
+    *,
+    method: str = "mcmc",
+    draws: int | None = None,
+    tune: int | None = None,
+    chains: int | None = None,
+    seed: int | None = None,
+    level: float | None = None,
+    client=None,
+    workers: int = 1,
+):
     """Re-analyse a spec (every endpoint) or a single endpoint.
 
     Parameters
@@ -212,37 +289,70 @@ def analyse(endpoint_or_spec, priors: dict | None = None, *, method: str = "mcmc
     if isinstance(endpoint_or_spec, TrialSpec):
         spec = endpoint_or_spec
         settings = dict(spec.sampling)
-        for key, val in (("draws", draws), ("tune", tune), ("chains", chains), ("seed", seed),
-                         ("level", level)):
+        for key, val in (
+            ("draws", draws),
+            ("tune", tune),
+            ("chains", chains),
+            ("seed", seed),
+            ("level", level),
+        ):
             if val is not None:
                 settings[key] = val
         # the progress display counts a step per sampled fit and per endpoint checked
         with progress.bar(len(spec.endpoints), spec.name):
-            pending = [_prepare_endpoint(es.endpoint, priors if priors is not None else es.priors,
-                                         method=method, spec=es, trial_id=spec.name, **settings)
-                       for es in spec.endpoints]
+            pending = [
+                _prepare_endpoint(
+                    es.endpoint,
+                    priors if priors is not None else es.priors,
+                    method=method,
+                    spec=es,
+                    trial_id=spec.name,
+                    **settings,
+                )
+                for es in spec.endpoints
+            ]
             jobs = [job for p in pending for job in p.jobs]
-            labels = [f"{p.endpoint.name} / {fit.analysis.name}" for p in pending
-                      for fit, job in p.fits if job is not None]
+            labels = [
+                f"{p.endpoint.name} / {fit.analysis.name}"
+                for p in pending
+                for fit, job in p.fits
+                if job is not None
+            ]
             progress.grow(len(jobs))
             # every sampled fit of the spec at once: structures in parallel on a cluster
-            sampled = iter(sample_all(jobs, client=client, workers=workers,
-                                      on_start=lambda i: progress.describe(labels[i]),
-                                      on_done=progress.advance))
+            sampled = iter(
+                sample_all(
+                    jobs,
+                    client=client,
+                    workers=workers,
+                    on_start=lambda i: progress.describe(labels[i]),
+                    on_done=progress.advance,
+                )
+            )
             results = {}
             for p in pending:
                 results[p.endpoint.name] = _finish_endpoint(p, [next(sampled) for _ in p.jobs])
                 progress.advance()
         with TIMINGS.phase("checks"):
             judge_family_wise(results.values())
-            reported = {rs.id: analyse_reported(rs, level=settings["level"]) for rs in spec.reported}
+            reported = {
+                rs.id: analyse_reported(rs, level=settings["level"]) for rs in spec.reported
+            }
             checks = [c for rs in spec.reported for c in reported_checks(rs)]
         return TrialResult(spec, results, {**settings, "method": method}, reported, checks)
     endpoint = endpoint_or_spec
     use = priors if priors is not None else endpoint.reference_priors()
     result = analyse_endpoint(
-        endpoint, use, method=method, draws=draws or DEFAULT_DRAWS, tune=tune or DEFAULT_TUNE,
-        chains=chains or DEFAULT_CHAINS, seed=seed or 0, level=level or CRED_LEVEL, client=client,
-        workers=workers)
+        endpoint,
+        use,
+        method=method,
+        draws=draws or DEFAULT_DRAWS,
+        tune=tune or DEFAULT_TUNE,
+        chains=chains or DEFAULT_CHAINS,
+        seed=seed or 0,
+        level=level or CRED_LEVEL,
+        client=client,
+        workers=workers,
+    )
     judge_family_wise([result])
     return result

@@ -67,8 +67,14 @@ def bar(total: int, label: str):
         return
     from tqdm import tqdm
 
-    pb = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True,
-              bar_format="{desc} {bar:16} {n_fmt}/{total_fmt} [{elapsed}]{postfix}")
+    pb = tqdm(
+        total=total,
+        desc=label,
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+        bar_format="{desc} {bar:16} {n_fmt}/{total_fmt} [{elapsed}]{postfix}",
+    )
     _display.update(bar=pb, text="", stage="")
     try:
         yield
@@ -100,7 +106,9 @@ def grow(n: int) -> None:
 
 def current() -> str:
     """What the display says now after the bar: ``"<what>: <stage>"`` (empty when nothing)."""
-    return ": ".join(p for p in (_display["text"], _display["stage"]) if p) if _display["bar"] else ""
+    return (
+        ": ".join(p for p in (_display["text"], _display["stage"]) if p) if _display["bar"] else ""
+    )
 
 
 def _set_stage(text: str) -> None:

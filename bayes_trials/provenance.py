@@ -32,7 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from . import _validate as v
 from ._constants import TAGS
-from ._schema import Count, Number, Probability, SpecModel, TagName, Text, Real, validate
+from ._schema import Count, Number, Probability, Real, SpecModel, TagName, Text, validate
 from .data import Binary
 from .errors import BayesTrialsError, SpecError
 
@@ -68,9 +68,13 @@ class Published:
     note: str = ""
 
     def describe(self) -> str:
-        what = {"estimate": "point estimate", "ci_low": "CI lower bound",
-                "ci_high": "CI upper bound", "p_value": "p-value",
-                "percent_reduction": "percent reduction"}[self.quantity]
+        what = {
+            "estimate": "point estimate",
+            "ci_low": "CI lower bound",
+            "ci_high": "CI upper bound",
+            "p_value": "p-value",
+            "percent_reduction": "percent reduction",
+        }[self.quantity]
         if self.method:
             what += f" ({self.method})"
         pct = self.scale == 100 or self.quantity == "percent_reduction"
@@ -99,11 +103,17 @@ class SourcedNumber(SpecModel):
     a bare number taking its table's ``tag`` and ``source``."""
 
     value: Number = Field(description="The number.")
-    tag: TagName | None = Field(None, description="published (printed in the source), derived (computed "
-                                "from printed numbers; the source says how) or assumed (an explicit "
-                                "assumption); default: the table's tag.")
-    source: Text | None = Field(None, description="Where the number comes from (publication, table or "
-                                "figure, quotation, or the assumption's reason); default: the table's source.")
+    tag: TagName | None = Field(
+        None,
+        description="published (printed in the source), derived (computed "
+        "from printed numbers; the source says how) or assumed (an explicit "
+        "assumption); default: the table's tag.",
+    )
+    source: Text | None = Field(
+        None,
+        description="Where the number comes from (publication, table or "
+        "figure, quotation, or the assumption's reason); default: the table's source.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -111,18 +121,27 @@ class SourcedNumber(SpecModel):
         if isinstance(data, dict):
             return data
         if isinstance(data, bool) or not isinstance(data, (int, float)):
-            raise PydanticCustomError("sourced_number", "{reason}", {
-                "reason": f"must be a number or {{ value = ..., tag = ..., source = ... }}, got {data!r}"})
+            raise PydanticCustomError(
+                "sourced_number",
+                "{reason}",
+                {
+                    "reason": f"must be a number or {{ value = ..., tag = ..., source = ... }}, got {data!r}"
+                },
+            )
         if not math.isfinite(data):
-            raise PydanticCustomError("number_value", "{reason}", {"reason": f"must be finite, got {data!r}"})
+            raise PydanticCustomError(
+                "number_value", "{reason}", {"reason": f"must be finite, got {data!r}"}
+            )
         return {"value": data}
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema, handler):
         table = handler(core_schema)
-        return {"anyOf": [{"type": "number"}, table],
-                "description": "A number: bare (taking the table's tag and source) or "
-                               "{ value, tag, source }."}
+        return {
+            "anyOf": [{"type": "number"}, table],
+            "description": "A number: bare (taking the table's tag and source) or "
+            "{ value, tag, source }.",
+        }
 
 
 @dataclass(frozen=True)
@@ -132,7 +151,9 @@ class Defaults:
     tag: str | None
     source: str | None
 
-    def sourced(self, number: SourcedNumber | None, field: str, *, required: bool = True) -> Sourced | None:
+    def sourced(
+        self, number: SourcedNumber | None, field: str, *, required: bool = True
+    ) -> Sourced | None:
         """``number`` with its provenance resolved; None when optional and absent.
 
         Raises :class:`~bayes_trials.errors.SpecError` naming ``field`` when the number has
@@ -145,8 +166,11 @@ class Defaults:
         tag = number.tag or self.tag
         source = number.source or self.source
         if number.tag is None and number.source is None and (tag is None or not source):
-            raise SpecError("a bare number needs the table's 'tag' and 'source' "
-                            "(or write { value = ..., tag = ..., source = ... })", field=field)
+            raise SpecError(
+                "a bare number needs the table's 'tag' and 'source' "
+                "(or write { value = ..., tag = ..., source = ... })",
+                field=field,
+            )
         if tag is None:
             raise SpecError("needs a 'tag' (the table has none)", field=f"{field}.tag")
         if not source:
@@ -158,18 +182,29 @@ class PublishedTable(SpecModel):
     """A result printed in the paper, recomputed from the data and compared
     (``[[endpoints.published]]``)."""
 
-    quantity: Literal[QUANTITIES] = Field(description="What was printed: estimate, ci_low, ci_high, "
-                                          "p_value or percent_reduction (the kinds that reproduce it).")
+    quantity: Literal[QUANTITIES] = Field(
+        description="What was printed: estimate, ci_low, ci_high, "
+        "p_value or percent_reduction (the kinds that reproduce it)."
+    )
     value: Real = Field(description="The printed number (a percentage with scale = 100).")
-    tag: TagName = Field(description="Provenance of the printed number (published, derived or assumed).")
-    source: Text = Field(description="Where it is printed (publication, table or figure, quotation).")
+    tag: TagName = Field(
+        description="Provenance of the printed number (published, derived or assumed)."
+    )
+    source: Text = Field(
+        description="Where it is printed (publication, table or figure, quotation)."
+    )
     relation: Literal["equal", "below"] = Field(
-        "equal", description="equal: the recomputed value rounds to it at `decimals`; below: a printed "
-                             "bound such as 'P < 0.001'.")
+        "equal",
+        description="equal: the recomputed value rounds to it at `decimals`; below: a printed "
+        "bound such as 'P < 0.001'.",
+    )
     decimals: Count = Field(2, description="Decimals the paper printed.")
     scale: Literal[1, 100] = Field(1, description="100 when printed as a percentage.")
-    method: str = Field("", description="The interval's method, for ci_low and ci_high (the kind's "
-                                        "interval methods, e.g. clopper-pearson, wilson, jeffreys).")
+    method: str = Field(
+        "",
+        description="The interval's method, for ci_low and ci_high (the kind's "
+        "interval methods, e.g. clopper-pearson, wilson, jeffreys).",
+    )
     note: str = Field("", description="A remark shown with the check.")
 
     def record(self) -> Published:
@@ -177,9 +212,17 @@ class PublishedTable(SpecModel):
         without its method)."""
         if self.quantity in ("ci_low", "ci_high") and not self.method:
             raise SpecError("an interval needs its 'method'", field="method")
-        return Published(quantity=self.quantity, value=self.value, tag=self.tag, source=self.source,
-                         relation=self.relation, decimals=self.decimals, scale=float(self.scale),
-                         method=self.method, note=self.note)
+        return Published(
+            quantity=self.quantity,
+            value=self.value,
+            tag=self.tag,
+            source=self.source,
+            relation=self.relation,
+            decimals=self.decimals,
+            scale=float(self.scale),
+            method=self.method,
+            note=self.note,
+        )
 
 
 class BenchmarkTable(SpecModel):
@@ -189,8 +232,11 @@ class BenchmarkTable(SpecModel):
     value: Probability = Field(description="Its rate, in (0, 1).")
     tag: TagName = Field(description="Provenance of the rate (published, derived or assumed).")
     source: Text = Field(description="Where the rate comes from.")
-    events: Count | None = Field(None, description="Its events, with n: the comparison then takes the "
-                                 "benchmark's own uncertainty into account.")
+    events: Count | None = Field(
+        None,
+        description="Its events, with n: the comparison then takes the "
+        "benchmark's own uncertainty into account.",
+    )
     n: Count | None = Field(None, description="Its patients, with events.")
 
     def record(self) -> Benchmark:
@@ -203,8 +249,9 @@ class BenchmarkTable(SpecModel):
             except BayesTrialsError as err:
                 raise SpecError(err.reason, field=err.field) from None
             events, n = counts.events, counts.n
-        return Benchmark(name=self.name, value=self.value, tag=self.tag, source=self.source,
-                         events=events, n=n)
+        return Benchmark(
+            name=self.name, value=self.value, tag=self.tag, source=self.source, events=events, n=n
+        )
 
 
 # --- for a kind's parser not yet written on the schema ---------------------------------------

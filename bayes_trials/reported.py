@@ -84,8 +84,9 @@ class ReportedEffect:
         return np.exp(x) if self.scale == "ratio" else np.asarray(x, dtype=float)
 
 
-def reported_likelihood(estimate, ci_low, ci_high, scale: str = "ratio",
-                        ci_level: float = 0.95, **deprecated) -> ReportedEffect:
+def reported_likelihood(
+    estimate, ci_low, ci_high, scale: str = "ratio", ci_level: float = 0.95, **deprecated
+) -> ReportedEffect:
     """The normal likelihood implied by an estimate and its confidence interval.
 
     Parameters
@@ -137,8 +138,9 @@ def reported_likelihood(estimate, ci_low, ci_high, scale: str = "ratio",
         vals = {k: v.finite_real(x, k, DataError) for k, x in fields.items()}
     est, lo, hi = vals["estimate"], vals["ci_low"], vals["ci_high"]
     if not lo < hi:
-        raise DataError(f"the interval must have ci_low < ci_high, got ({lo:g}, {hi:g})",
-                        field="ci_low")
+        raise DataError(
+            f"the interval must have ci_low < ci_high, got ({lo:g}, {hi:g})", field="ci_low"
+        )
     if not lo < est < hi:
         raise DataError(
             f"the interval ({lo:g}, {hi:g}) does not contain its estimate {est:g}",
@@ -168,8 +170,11 @@ def _positive_ratio(x, field):
 
 def _mcid_effect(mcid, scale: str, benefit: str) -> float:
     """The MCID on the analysis scale, checked to lie on the benefit side of no effect."""
-    delta = math.log(_positive_ratio(mcid, "mcid")) if scale == "ratio" else \
-        v.finite_real(mcid, "mcid", DataError)
+    delta = (
+        math.log(_positive_ratio(mcid, "mcid"))
+        if scale == "ratio"
+        else v.finite_real(mcid, "mcid", DataError)
+    )
     if delta == 0 or (delta > 0) != (benefit == "higher"):
         side = "below" if benefit == "lower" else "above"
         null = 1 if scale == "ratio" else 0
@@ -180,8 +185,9 @@ def _mcid_effect(mcid, scale: str, benefit: str) -> float:
     return delta
 
 
-def sceptical_prior(mcid, scale: str = "ratio", benefit: str = "lower",
-                    tail: float = SCEPTICAL_TAIL) -> Normal:
+def sceptical_prior(
+    mcid, scale: str = "ratio", benefit: str = "lower", tail: float = SCEPTICAL_TAIL
+) -> Normal:
     """Spiegelhalter's sceptical prior: centred on no effect, ``tail`` probability beyond the MCID.
 
     .. math:: \\beta \\sim N(0, s_0^2), \\qquad s_0 = |\\delta| / z_{1-\\text{tail}},
@@ -207,8 +213,9 @@ def sceptical_prior(mcid, scale: str = "ratio", benefit: str = "lower",
     return Normal(0.0, abs(delta) / float(stats.norm.isf(tail)))
 
 
-def zampieri_priors(mcid=None, scale: str = "ratio", benefit: str = "lower",
-                    neutral_limits=None) -> dict[str, Normal]:
+def zampieri_priors(
+    mcid=None, scale: str = "ratio", benefit: str = "lower", neutral_limits=None
+) -> dict[str, Normal]:
     """The standardised grid of Normal priors: neutral / optimistic / pessimistic x strong /
     moderate / weak, on the analysis scale (log ratio or difference).
 
@@ -277,14 +284,17 @@ def zampieri_priors(mcid=None, scale: str = "ratio", benefit: str = "lower",
     if neutral_limits is not None:
         missing = set(STRENGTHS) - set(neutral_limits)
         if missing:
-            raise PriorError(f"needs a limit for each of {STRENGTHS}, missing {sorted(missing)}",
-                             field="neutral_limits")
+            raise PriorError(
+                f"needs a limit for each of {STRENGTHS}, missing {sorted(missing)}",
+                field="neutral_limits",
+            )
         for s in STRENGTHS:
             x = v.positive(neutral_limits[s], f"neutral_limits[{s!r}]", PriorError)
             if scale == "ratio":
                 if x <= 1:
-                    raise PriorError(f"a ratio limit must exceed 1, got {x:g}",
-                                     field=f"neutral_limits[{s!r}]")
+                    raise PriorError(
+                        f"a ratio limit must exceed 1, got {x:g}", field=f"neutral_limits[{s!r}]"
+                    )
                 x = math.log(x)
             out[f"neutral-{s}"] = Normal(0.0, x / z975)
     if mcid is not None:
@@ -312,15 +322,20 @@ def normal_posterior(prior: Normal | None, mean: float, se: float) -> Normal:
     if prior is None:
         return Normal(mean, se)
     if getattr(prior, "family", None) != "normal" or not isinstance(prior, Normal):
-        raise PriorError(f"needs a Normal prior on the analysis scale, got {prior!r}", field="prior")
+        raise PriorError(
+            f"needs a Normal prior on the analysis scale, got {prior!r}", field="prior"
+        )
     prec = 1.0 / prior.sd**2 + 1.0 / se**2
     return Normal((prior.mean / prior.sd**2 + mean / se**2) / prec, math.sqrt(1.0 / prec))
 
 
 def _prior_table(lik: ReportedEffect, priors, mcid, benefit, prior) -> dict:
     """Name -> Normal prior (None for flat), in a stable order."""
-    grid = zampieri_priors(mcid, lik.scale, benefit) if (mcid is not None or lik.scale == "ratio") \
+    grid = (
+        zampieri_priors(mcid, lik.scale, benefit)
+        if (mcid is not None or lik.scale == "ratio")
         else {}
+    )
     named = {"flat": None}
     if mcid is not None:
         named["sceptical"] = sceptical_prior(mcid, lik.scale, benefit)
@@ -331,8 +346,10 @@ def _prior_table(lik: ReportedEffect, priors, mcid, benefit, prior) -> dict:
         table = {}
         for name, p in priors.items():
             if p is not None and not isinstance(p, Normal):
-                raise PriorError(f"must be a Normal prior on the analysis scale, got {p!r}",
-                                 field=f"priors[{name!r}]")
+                raise PriorError(
+                    f"must be a Normal prior on the analysis scale, got {p!r}",
+                    field=f"priors[{name!r}]",
+                )
             table[str(name)] = p
     else:
         names = [priors] if isinstance(priors, str) else list(priors)
@@ -341,22 +358,28 @@ def _prior_table(lik: ReportedEffect, priors, mcid, benefit, prior) -> dict:
             if name not in named:
                 raise PriorError(
                     f"unknown prior {name!r}; available: {', '.join(named)}"
-                    + ("" if mcid is not None else " (give mcid for sceptical/optimistic/pessimistic)"),
+                    + (
+                        ""
+                        if mcid is not None
+                        else " (give mcid for sceptical/optimistic/pessimistic)"
+                    ),
                     field="priors",
                 )
             table[name] = named[name]
     if prior is not None:
         if not isinstance(prior, Normal):
-            raise PriorError(f"must be Normal(mean, sd) on the analysis scale, got {prior!r}",
-                             field="prior")
+            raise PriorError(
+                f"must be Normal(mean, sd) on the analysis scale, got {prior!r}", field="prior"
+            )
         table["user"] = prior
     if not table:
         raise PriorError("no priors to analyse", field="priors")
     return table
 
 
-def _row(name, pr, lik: ReportedEffect, post_mean, post_sd, lo, hi, p_benefit, p_mcid,
-         p_harm, pct) -> dict:
+def _row(
+    name, pr, lik: ReportedEffect, post_mean, post_sd, lo, hi, p_benefit, p_mcid, p_harm, pct
+) -> dict:
     row = {
         "prior": name,
         "prior_mean": np.nan if pr is None else pr.mean,
@@ -374,10 +397,25 @@ def _row(name, pr, lik: ReportedEffect, post_mean, post_sd, lo, hi, p_benefit, p
     return row
 
 
-def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", ci_level: float = 0.95,
-                       priors=None, mcid=None, benefit: str = "lower", prior=None, *,
-                       level: float = CRED_LEVEL, method: str = "exact", draws: int = 2000,
-                       tune: int = 1000, chains: int = 4, seed: int = 0, **deprecated) -> pd.DataFrame:
+def reanalyse_reported(
+    estimate,
+    ci_low,
+    ci_high,
+    scale: str = "ratio",
+    ci_level: float = 0.95,
+    priors=None,
+    mcid=None,
+    benefit: str = "lower",
+    prior=None,
+    *,
+    level: float = CRED_LEVEL,
+    method: str = "exact",
+    draws: int = 2000,
+    tune: int = 1000,
+    chains: int = 4,
+    seed: int = 0,
+    **deprecated,
+) -> pd.DataFrame:
     """Bayesian re-analysis of a reported ratio or difference with its confidence interval.
 
     Parameters
@@ -458,7 +496,9 @@ def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", ci_level
     1  sceptical     0.885         0.883
     """
     extra = dict(deprecated)
-    cred_level = v.renamed({k: extra.pop(k) for k in ("cred_level",) if k in extra}, "cred_level", "level", level)
+    cred_level = v.renamed(
+        {k: extra.pop(k) for k in ("cred_level",) if k in extra}, "cred_level", "level", level
+    )
     seed = v.renamed(extra, "random_seed", "seed", seed)
     lik = reported_likelihood(estimate, ci_low, ci_high, scale, ci_level)
     v.one_of(benefit, BENEFITS, "benefit", DataError)
@@ -480,15 +520,36 @@ def reanalyse_reported(estimate, ci_low, ci_high, scale: str = "ratio", ci_level
             if delta is not None:
                 below = float(stats.norm.cdf(delta, m, s))
                 p_mcid = below if lower else 1 - below
-            rows.append(_row(name, pr, lik, m, s, float(post.ppf(tail)), float(post.ppf(1 - tail)),
-                             p_benefit, p_mcid, 1 - p_benefit, pct))
+            rows.append(
+                _row(
+                    name,
+                    pr,
+                    lik,
+                    m,
+                    s,
+                    float(post.ppf(tail)),
+                    float(post.ppf(1 - tail)),
+                    p_benefit,
+                    p_mcid,
+                    1 - p_benefit,
+                    pct,
+                )
+            )
         out = pd.DataFrame(rows)
     else:
         out = _mcmc(lik, table, delta, lower, tail, pct, draws, tune, chains, seed)
-    out.attrs.update({
-        "likelihood_mean": lik.mean, "likelihood_se": lik.se, "scale": scale, "ci_level": ci_level,
-        "benefit": benefit, "mcid": mcid, "method": method, "level": cred_level,
-    })
+    out.attrs.update(
+        {
+            "likelihood_mean": lik.mean,
+            "likelihood_se": lik.se,
+            "scale": scale,
+            "ci_level": ci_level,
+            "benefit": benefit,
+            "mcid": mcid,
+            "method": method,
+            "level": cred_level,
+        }
+    )
     if method == "mcmc":
         out.attrs.update({"draws": draws, "tune": tune, "chains": chains, "seed": seed})
     return out
@@ -536,14 +597,16 @@ def _mcmc(lik, table, delta, lower, tail, pct, draws, tune, chains, seed) -> pd.
     model = NormalNormalModel(lik)
     rows = []
     for name, pr in table.items():
-        tree = sample(model, pr, draws=draws, tune=tune, chains=chains,
-                      seed=derive_seed(int(seed), name))
+        tree = sample(
+            model, pr, draws=draws, tune=tune, chains=chains, seed=derive_seed(int(seed), name)
+        )
         post = tree["posterior"]["beta"]
         ess_bulk = float(az.ess(post, method="bulk"))
 
-        def prob(target, benefit_side):
+        def prob(target, benefit_side, post=post, ess_bulk=ess_bulk):
             direction = "less" if (lower == benefit_side) else "greater"
-            return tail_probability(post, Quantity("beta", target=target, direction=direction), ess_bulk)[:2]
+            quantity = Quantity("beta", target=target, direction=direction)
+            return tail_probability(post, quantity, ess_bulk)[:2]
 
         p_benefit, se_benefit = prob(0.0, True)
         p_harm, se_harm = prob(0.0, False)
@@ -552,8 +615,19 @@ def _mcmc(lik, table, delta, lower, tail, pct, draws, tune, chains, seed) -> pd.
             p_mcid, se_mcid = prob(delta, True)
         b = np.asarray(post.values)
         lo, hi = np.quantile(b, [tail, 1 - tail])
-        row = _row(name, pr, lik, float(b.mean()), float(b.std(ddof=1)), float(lo), float(hi),
-                   p_benefit, p_mcid, p_harm, pct)
+        row = _row(
+            name,
+            pr,
+            lik,
+            float(b.mean()),
+            float(b.std(ddof=1)),
+            float(lo),
+            float(hi),
+            p_benefit,
+            p_mcid,
+            p_harm,
+            pct,
+        )
         row["estimate"] = float(lik.to_natural(np.median(b)))
         row["mcse_post_mean"] = float(az.mcse(post))
         row["mcse_prob_benefit"] = se_benefit
@@ -575,8 +649,15 @@ def analyse_reported(rs, level: float = CRED_LEVEL) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         return reanalyse_reported(
-            rs.estimate.value, rs.ci_low.value, rs.ci_high.value, scale=rs.scale, ci_level=rs.level,
-            mcid=None if rs.mcid is None else rs.mcid.value, benefit=rs.benefit, level=level)
+            rs.estimate.value,
+            rs.ci_low.value,
+            rs.ci_high.value,
+            scale=rs.scale,
+            ci_level=rs.level,
+            mcid=None if rs.mcid is None else rs.mcid.value,
+            benefit=rs.benefit,
+            level=level,
+        )
 
 
 # --- reported effects ------------------------------------------------------------------
@@ -590,7 +671,7 @@ def reported_checks(rs) -> list[Check]:
     :math:`g = \\log` for ratios (derivative :math:`1/x`) and the identity for differences.
     """
     est, lo, hi = rs.estimate.value, rs.ci_low.value, rs.ci_high.value
-    half = 0.5 * 10.0 ** -rs.decimals
+    half = 0.5 * 10.0**-rs.decimals
     if rs.scale == "ratio":
         g, dg = np.log, (lambda x: 1.0 / x)
     else:
@@ -598,15 +679,32 @@ def reported_checks(rs) -> list[Check]:
     asym = abs(g(est) - (g(lo) + g(hi)) / 2)
     tol = half * (dg(est) + dg(lo) / 2 + dg(hi) / 2)
     scale_name = "log" if rs.scale == "ratio" else "natural"
-    return [Check(
-        rs.id, KINDS[0], f"{rs.measure} {est:g} ({lo:g} to {hi:g}): symmetric on the {scale_name} scale",
-        asym, 0.0, f"rounding at {rs.decimals} decimals: {tol:.2g}", bool(asym <= tol),
-        f"asymmetry {asym:.3g} on the {scale_name} scale; printed precision explains up to {tol:.2g}"
-        + ("" if asym <= tol else ": the normal likelihood is an approximation here"),
-        provenance=rs.estimate.tag)]
+    return [
+        Check(
+            rs.id,
+            KINDS[0],
+            f"{rs.measure} {est:g} ({lo:g} to {hi:g}): symmetric on the {scale_name} scale",
+            asym,
+            0.0,
+            f"rounding at {rs.decimals} decimals: {tol:.2g}",
+            bool(asym <= tol),
+            f"asymmetry {asym:.3g} on the {scale_name} scale; printed precision explains up to {tol:.2g}"
+            + ("" if asym <= tol else ": the normal likelihood is an approximation here"),
+            provenance=rs.estimate.tag,
+        )
+    ]
 
 
 __all__ = [
-    "ReportedEffect", "reported_likelihood", "sceptical_prior", "zampieri_priors",
-    "normal_posterior", "reanalyse_reported", "analyse_reported", "reported_checks", "NormalNormalModel", "NEUTRAL_LIMITS", "DIRECTIONAL_TAILS",
+    "ReportedEffect",
+    "reported_likelihood",
+    "sceptical_prior",
+    "zampieri_priors",
+    "normal_posterior",
+    "reanalyse_reported",
+    "analyse_reported",
+    "reported_checks",
+    "NormalNormalModel",
+    "NEUTRAL_LIMITS",
+    "DIRECTIONAL_TAILS",
 ]

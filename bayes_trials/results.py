@@ -90,8 +90,15 @@ class EndpointResult:
         for fit in self.fits.values():
             a = fit.analysis
             for quantity, row in fit.rows.items():
-                rows.append({"endpoint": self.name, "prior": a.prior_name, "model": a.model_name,
-                             "quantity": quantity, **row})
+                rows.append(
+                    {
+                        "endpoint": self.name,
+                        "prior": a.prior_name,
+                        "model": a.model_name,
+                        "quantity": quantity,
+                        **row,
+                    }
+                )
         return pd.DataFrame(rows, columns=None if rows else KEYS)
 
     summary = table
@@ -110,8 +117,10 @@ class EndpointResult:
         assumed = self.assumed_fields()
         if not assumed:
             return []
-        return [f"ASSUMED numbers ({', '.join(assumed)}): every result below depends on them; "
-                "see the provenance table for their sources."]
+        return [
+            f"ASSUMED numbers ({', '.join(assumed)}): every result below depends on them; "
+            "see the provenance table for their sources."
+        ]
 
     def checks_sentence(self) -> str:
         """'Checks: k passed, f failed, m not applicable.'"""
@@ -140,8 +149,14 @@ class EndpointResult:
         """A DataTree with one child per sampled fit (posterior and sample_stats groups)."""
         import xarray as xr
 
-        children = {name: fit.posterior for name, fit in self.fits.items() if fit.posterior is not None}
-        return xr.DataTree.from_dict({f"/{k}": slim(t) for k, t in children.items()}) if children else None
+        children = {
+            name: fit.posterior for name, fit in self.fits.items() if fit.posterior is not None
+        }
+        return (
+            xr.DataTree.from_dict({f"/{k}": slim(t) for k, t in children.items()})
+            if children
+            else None
+        )
 
     @property
     def all_passed(self) -> bool:
@@ -149,8 +164,10 @@ class EndpointResult:
 
     def __repr__(self) -> str:
         failed = sum(c.passed is False for c in self._checks)
-        return (f"<EndpointResult {self.name}: {self.endpoint.describe_data()}, {len(self.fits)} "
-                f"fits, method={self.method}, {len(self._checks)} checks, {failed} failed>")
+        return (
+            f"<EndpointResult {self.name}: {self.endpoint.describe_data()}, {len(self.fits)} "
+            f"fits, method={self.method}, {len(self._checks)} checks, {failed} failed>"
+        )
 
     def _repr_html_(self) -> str:
         """Jupyter: the endpoint's rows of the report's summary table, its posterior table
@@ -206,15 +223,19 @@ class TrialResult:
     @property
     def all_passed(self) -> bool:
         return all(r.all_passed for r in self.endpoints.values()) and all(
-            c.passed is not False for c in self.reported_checks)
+            c.passed is not False for c in self.reported_checks
+        )
 
     def plot(self):
         return {name: res.plot() for name, res in self.endpoints.items()}
 
     def __repr__(self) -> str:
         c = self.checks()
-        return (f"<TrialResult {self.spec.name}: {len(self.endpoints)} endpoints, "
-                f"{len(c)} checks, {(c['passed'] == False).sum()} failed>")  # noqa: E712
+        failed = (c["passed"] == False).sum()  # noqa: E712 (None: not applicable)
+        return (
+            f"<TrialResult {self.spec.name}: {len(self.endpoints)} endpoints, "
+            f"{len(c)} checks, {failed} failed>"
+        )
 
     def _repr_html_(self) -> str:
         """Jupyter: the report's header, failure banner and summary table, and each endpoint's
@@ -231,7 +252,10 @@ def slim(tree):
     keep = {"/posterior": tree["posterior"].to_dataset()}
     if "sample_stats" in tree.children:
         stats = tree["sample_stats"].to_dataset()
-        wanted = [v for v in ("diverging", "step_size", "depth", "energy", "n_steps", "logp")
-                  if v in stats]
+        wanted = [
+            v
+            for v in ("diverging", "step_size", "depth", "energy", "n_steps", "logp")
+            if v in stats
+        ]
         keep["/sample_stats"] = stats[wanted]
     return xr.DataTree.from_dict(keep)

@@ -52,8 +52,10 @@ def connect(scheduler, timeout: float = CONNECT_TIMEOUT):
     try:
         return Client(scheduler, timeout=f"{timeout}s")
     except (OSError, TimeoutError) as err:
-        raise ClusterError(f"no Dask scheduler answered at {scheduler!r} within {timeout:g} s ({err})",
-                           field="scheduler") from None
+        raise ClusterError(
+            f"no Dask scheduler answered at {scheduler!r} within {timeout:g} s ({err})",
+            field="scheduler",
+        ) from None
 
 
 def run_tasks(fn, args: list[tuple], client=None, on_done=None) -> list:
@@ -111,6 +113,14 @@ def cluster(workers: int | None = None, scheduler=None):
         return
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as local, Client(local) as client:
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as local,
+        Client(local) as client,
+    ):
         yield client

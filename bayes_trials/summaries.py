@@ -13,11 +13,21 @@ import numpy as np
 from ._constants import CRED_LEVEL, MIN_TAIL_DRAWS
 from .checks import pct
 from .distributions import Mixture
-from .ess import ess
 from .errors import PriorError
+from .ess import ess
 
-__all__ = ["pct", "prior_columns", "evidence_columns", "exact_columns", "mcmc_columns",
-           "tail_probability", "fit_diagnostics", "mcmc_diagnostics", "stratified_columns", "MIN_TAIL_DRAWS"]
+__all__ = [
+    "pct",
+    "prior_columns",
+    "evidence_columns",
+    "exact_columns",
+    "mcmc_columns",
+    "tail_probability",
+    "fit_diagnostics",
+    "mcmc_diagnostics",
+    "stratified_columns",
+    "MIN_TAIL_DRAWS",
+]
 
 
 def prior_columns(prior) -> dict:
@@ -29,13 +39,22 @@ def prior_columns(prior) -> dict:
     priors (one Gamma per period, say) has no single mean or ESS.
     """
     if not hasattr(prior, "family"):
-        return {"prior_distribution": repr(prior), "prior_mean": None, "prior_ess": None, "prior_ess_method": None}
+        return {
+            "prior_distribution": repr(prior),
+            "prior_mean": None,
+            "prior_ess": None,
+            "prior_ess_method": None,
+        }
     try:
         value, method = ess(prior, method="elir"), "elir"
     except PriorError:
         value, method = ess(prior, method="moment"), "moment"
-    return {"prior_distribution": repr(prior), "prior_mean": prior.mean, "prior_ess": value,
-            "prior_ess_method": method}
+    return {
+        "prior_distribution": repr(prior),
+        "prior_mean": prior.mean,
+        "prior_ess": value,
+        "prior_ess_method": method,
+    }
 
 
 def evidence_columns(prior, data, posterior) -> dict:
@@ -149,9 +168,12 @@ def mcmc_diagnostics(tree, var: str) -> dict:
 
     post = tree["posterior"][var]
     div = tree["sample_stats"]["diverging"] if "sample_stats" in tree.children else None
-    return {"r_hat": float(az.rhat(post)), "ess_bulk": float(az.ess(post, method="bulk")),
-            "ess_tail": float(az.ess(post, method="tail")),
-            "divergences": int(div.sum()) if div is not None else 0}
+    return {
+        "r_hat": float(az.rhat(post)),
+        "ess_bulk": float(az.ess(post, method="bulk")),
+        "ess_tail": float(az.ess(post, method="tail")),
+        "divergences": int(div.sum()) if div is not None else 0,
+    }
 
 
 def fit_diagnostics(tree, rows: dict) -> dict:
@@ -191,8 +213,14 @@ def _weighted_hdi(values: np.ndarray, weights: np.ndarray, level: float) -> tupl
     return float(v[i[best]]), float(v[j[ok][best]])
 
 
-def stratified_columns(quantity, parts: list, weights, level: float = CRED_LEVEL, exact=None,
-                       exact_parts: list | None = None) -> dict:
+def stratified_columns(
+    quantity,
+    parts: list,
+    weights,
+    level: float = CRED_LEVEL,
+    exact=None,
+    exact_parts: list | None = None,
+) -> dict:
     """The MCMC summary of a mixture posterior sampled component by component.
 
     A posterior :math:`\\sum_k w_k p_k(\\theta \\mid y)` (a mixture prior updated by
@@ -230,14 +258,25 @@ def stratified_columns(quantity, parts: list, weights, level: float = CRED_LEVEL
     dw = np.concatenate([np.full(x.size, wk / x.size) for x, wk in zip(flat, w)])
     lo, med, hi = _weighted_quantile(values, dw, [tail, 0.5, 1 - tail])
     hlo, hhi = _weighted_hdi(values, dw, level)
-    out = {"mean": mean, "sd": float(np.sqrt(max(var, 0.0))), "median": float(med),
-           f"eti{p}_low": float(lo), f"eti{p}_high": float(hi),
-           f"hdi{p}_low": hlo, f"hdi{p}_high": hhi, "mcse_mean": mcse_mean}
+    out = {
+        "mean": mean,
+        "sd": float(np.sqrt(max(var, 0.0))),
+        "median": float(med),
+        f"eti{p}_low": float(lo),
+        f"eti{p}_high": float(hi),
+        f"hdi{p}_low": hlo,
+        f"hdi{p}_high": hhi,
+        "mcse_mean": mcse_mean,
+    }
     for end, q, prob in (("low", lo, tail), ("high", hi, 1 - tail)):
         below = [(x <= q).astype(float) for x in parts]
         f_k = np.array([float(b.mean()) for b in below])
-        ess_q = np.array([float(az.ess(b, method="bulk")) if 0 < fk < 1 else float(b.size)
-                          for b, fk in zip(below, f_k)])
+        ess_q = np.array(
+            [
+                float(az.ess(b, method="bulk")) if 0 < fk < 1 else float(b.size)
+                for b, fk in zip(below, f_k)
+            ]
+        )
         se_f = float(np.sqrt(np.sum(w**2 * f_k * (1 - f_k) / ess_q)))
         se_f = max(se_f, float(np.sqrt(prob * (1 - prob) / ess_q.sum())))
         out[f"ess_eti{p}_{end}"] = prob * (1 - prob) / se_f**2
@@ -260,6 +299,9 @@ def stratified_columns(quantity, parts: list, weights, level: float = CRED_LEVEL
         mcse = float(np.sqrt(np.sum(w**2 * np.array(ses) ** 2)))
         ref = quantity.tail_probability(exact) if exact is not None else prob
         ess_eff = ref * (1 - ref) / mcse**2 if mcse > 0 else float(ess_k.sum())
-        out.update(prob=prob, prob_mcse=mcse,
-                   prob_resolvable=bool(min(ref, 1 - ref) * ess_eff >= MIN_TAIL_DRAWS))
+        out.update(
+            prob=prob,
+            prob_mcse=mcse,
+            prob_resolvable=bool(min(ref, 1 - ref) * ess_eff >= MIN_TAIL_DRAWS),
+        )
     return out

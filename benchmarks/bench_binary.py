@@ -30,13 +30,22 @@ def naive_fit(k: int, n: int, prior, draws: int, tune: int, chains: int, seed: i
 
     with pm.Model():
         if hasattr(prior, "components"):
-            theta = pm.Mixture("theta", w=list(prior.weights),
-                               comp_dists=[pm.Beta.dist(c.a, c.b) for c in prior.components])
+            theta = pm.Mixture(
+                "theta",
+                w=list(prior.weights),
+                comp_dists=[pm.Beta.dist(c.a, c.b) for c in prior.components],
+            )
         else:
             theta = pm.Beta("theta", prior.a, prior.b)
         pm.Binomial("y", n=n, p=theta, observed=k)
-        return pm.sample(draws=draws, tune=tune, chains=chains, random_seed=seed,
-                         progressbar=False, compute_convergence_checks=False)
+        return pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=seed,
+            progressbar=False,
+            compute_convergence_checks=False,
+        )
 
 
 def main(argv=None) -> None:
@@ -53,8 +62,18 @@ def main(argv=None) -> None:
 
         times = {}
         for way in ("toolkit", "naive"):
-            cmd = [sys.executable, __file__, "--way", way, "--draws", str(args.draws),
-                   "--tune", str(args.tune), "--chains", str(args.chains)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--way",
+                way,
+                "--draws",
+                str(args.draws),
+                "--tune",
+                str(args.tune),
+                "--chains",
+                str(args.chains),
+            ]
             if args.limit is not None:
                 cmd += ["--limit", str(args.limit)]
             proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -71,15 +90,23 @@ def main(argv=None) -> None:
     import bayes_trials as bt  # noqa: E402  (import time counted)
 
     specs = [bt.load_spec(p) for p in SPECS]
-    fits = [(es.endpoint.data, prior) for spec in specs for es in spec.endpoints
-            for prior in es.priors.values()]
-    results = [bt.analyse(spec, draws=args.draws, tune=args.tune, chains=args.chains) for spec in specs]
+    fits = [
+        (es.endpoint.data, prior)
+        for spec in specs
+        for es in spec.endpoints
+        for prior in es.priors.values()
+    ]
+    results = [
+        bt.analyse(spec, draws=args.draws, tune=args.tune, chains=args.chains) for spec in specs
+    ]
     toolkit = time.perf_counter() - t0
     n_failed = sum(int((r.checks()["passed"] == False).sum()) for r in results)  # noqa: E712
     from bayes_trials.fit import CACHE
 
-    print(f"toolkit: {len(fits)} fits ({len(specs)} specs), {CACHE.compiles} compile(s), "
-          f"{toolkit:.1f} s including import, exact posteriors and checks ({n_failed} failed)")
+    print(
+        f"toolkit: {len(fits)} fits ({len(specs)} specs), {CACHE.compiles} compile(s), "
+        f"{toolkit:.1f} s including import, exact posteriors and checks ({n_failed} failed)"
+    )
     print(json.dumps({"seconds": toolkit}))
 
 
@@ -90,8 +117,12 @@ def run_naive(args) -> None:
     import bayes_trials as bt
 
     specs = [bt.load_spec(p) for p in SPECS]
-    fits = [(es.endpoint.data, prior) for spec in specs for es in spec.endpoints
-            for prior in es.priors.values()]
+    fits = [
+        (es.endpoint.data, prior)
+        for spec in specs
+        for es in spec.endpoints
+        for prior in es.priors.values()
+    ]
     todo = fits if args.limit is None else fits[: args.limit]
     for i, (data, prior) in enumerate(todo):
         naive_fit(data.events, data.n, prior, args.draws, args.tune, args.chains, seed=i)

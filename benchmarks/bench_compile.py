@@ -45,8 +45,12 @@ def previous_binary():
         events = pm.Data("events", 0)
         w, a, b = (pm.Data(f"prior_{k}", np.ones(1)) for k in ("w", "a", "b"))
         x = pm.Flat("logit_theta")
-        log_comp = pt.log(w) - a * pt.softplus(-x) - b * pt.softplus(x) - (
-            pt.gammaln(a) + pt.gammaln(b) - pt.gammaln(a + b))
+        log_comp = (
+            pt.log(w)
+            - a * pt.softplus(-x)
+            - b * pt.softplus(x)
+            - (pt.gammaln(a) + pt.gammaln(b) - pt.gammaln(a + b))
+        )
         pm.Potential("prior", pt.logsumexp(log_comp))
         pm.Deterministic("theta", pt.sigmoid(x))
         pm.Binomial("y", n=n, logit_p=x, observed=events)
@@ -117,20 +121,35 @@ def main(argv=None) -> int:
     if args.one:
         print(json.dumps(one(args.one)))
         return 0
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     secs: dict = {}
     for rep in range(args.repeats):
         for way in WAYS:
-            proc = subprocess.run([sys.executable, __file__, "--one", way], cwd=ROOT, capture_output=True,
-                                  text=True, env=env, check=True)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--one", way],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            )
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             secs.setdefault(way, []).append(r["seconds"])
-            print(f"[{rep + 1}] {way:>16}: {r['seconds']:6.1f} s (load {r['load']:.1f})", flush=True)
+            print(
+                f"[{rep + 1}] {way:>16}: {r['seconds']:6.1f} s (load {r['load']:.1f})", flush=True
+            )
     med = {k: sorted(v)[len(v) // 2] for k, v in secs.items()}
-    print(f"\nmedian compile seconds ({os.cpu_count()} cores, load now {os.getloadavg()[0]:.1f}): "
-          + ", ".join(f"{k} {v:.1f}" for k, v in med.items()))
-    print(f"binary: 5 pm.Data / 1 pm.Data {med['binary-5-data'] / med['binary-1-data']:.2f}x; "
-          f"rates: two structures of 10 / one of 1 {med['rates-2x10-data'] / med['rates-1x1-data']:.2f}x")
+    print(
+        f"\nmedian compile seconds ({os.cpu_count()} cores, load now {os.getloadavg()[0]:.1f}): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in med.items())
+    )
+    print(
+        f"binary: 5 pm.Data / 1 pm.Data {med['binary-5-data'] / med['binary-1-data']:.2f}x; "
+        f"rates: two structures of 10 / one of 1 {med['rates-2x10-data'] / med['rates-1x1-data']:.2f}x"
+    )
     return 0
 
 

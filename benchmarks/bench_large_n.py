@@ -45,8 +45,8 @@ from bayes_trials.decisions import (
     interim_futility_oc,
     operating_characteristics,
 )
-from bayes_trials.predictive import predictive_probability, prior_data_conflict
 from bayes_trials.distributions import components_of
+from bayes_trials.predictive import predictive_probability, prior_data_conflict
 
 ROBUST = Mixture([Beta(30, 9), Beta(1, 1)], [0.8, 0.2])
 TRUTHS = np.linspace(0.01, 0.99, 50)
@@ -171,21 +171,46 @@ def cases(n: int):
         return oc[["prob_stop_futility", "prob_success"]].to_numpy().ravel().tolist()
 
     out = [
-        ("prior_data_conflict Beta", lambda: pdc(Beta(2, 3), binary), lambda: pdc_old(Beta(2, 3), binary)),
-        ("prior_data_conflict robust", lambda: pdc(ROBUST, binary), lambda: pdc_old(ROBUST, binary)),
-        ("prior_data_conflict Gamma", lambda: pdc(Gamma(20, 4), rate), lambda: pdc_old(Gamma(20, 4), rate)),
-        ("decision_boundary", lambda: [decision_boundary(ROBUST, n=n, threshold=THRESHOLD, target=TARGET)],
-         lambda: [enum_decision_boundary(ROBUST, n)]),
-        ("operating_characteristics x50",
-         lambda: operating_characteristics(ROBUST, n=n, threshold=THRESHOLD, target=TARGET,
-                                           truths=TRUTHS).prob_success.tolist(),
-         lambda: enum_operating_characteristics(ROBUST, n).tolist()),
+        (
+            "prior_data_conflict Beta",
+            lambda: pdc(Beta(2, 3), binary),
+            lambda: pdc_old(Beta(2, 3), binary),
+        ),
+        (
+            "prior_data_conflict robust",
+            lambda: pdc(ROBUST, binary),
+            lambda: pdc_old(ROBUST, binary),
+        ),
+        (
+            "prior_data_conflict Gamma",
+            lambda: pdc(Gamma(20, 4), rate),
+            lambda: pdc_old(Gamma(20, 4), rate),
+        ),
+        (
+            "decision_boundary",
+            lambda: [decision_boundary(ROBUST, n=n, threshold=THRESHOLD, target=TARGET)],
+            lambda: [enum_decision_boundary(ROBUST, n)],
+        ),
+        (
+            "operating_characteristics x50",
+            lambda: operating_characteristics(
+                ROBUST, n=n, threshold=THRESHOLD, target=TARGET, truths=TRUTHS
+            ).prob_success.tolist(),
+            lambda: enum_operating_characteristics(ROBUST, n).tolist(),
+        ),
     ]
     if n >= 2:
         out += [
-            ("interim_futility_oc", fut_new, lambda: enum_interim_futility_oc(ROBUST, half, n, truths2)),
-            ("predictive_probability", lambda: [float(predictive_probability(ROBUST, interim, n, 0.9, TARGET))],
-             lambda: [enum_predictive_probability(ROBUST, interim, n)]),
+            (
+                "interim_futility_oc",
+                fut_new,
+                lambda: enum_interim_futility_oc(ROBUST, half, n, truths2),
+            ),
+            (
+                "predictive_probability",
+                lambda: [float(predictive_probability(ROBUST, interim, n, 0.9, TARGET))],
+                lambda: [enum_predictive_probability(ROBUST, interim, n)],
+            ),
         ]
     return out
 
@@ -219,8 +244,12 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--old-max", type=float, default=2e4, help="largest n for the enumeration way")
     ap.add_argument("--max-exp", type=int, default=9, help="largest n = 10**max-exp")
-    ap.add_argument("--repeat-max", type=float, default=20.0,
-                    help="repeat an enumeration for its memory only if it took less (seconds)")
+    ap.add_argument(
+        "--repeat-max",
+        type=float,
+        default=20.0,
+        help="repeat an enumeration for its memory only if it took less (seconds)",
+    )
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     sizes = [10**k for k in range(1, args.max_exp + 1)]
@@ -228,9 +257,13 @@ def main(argv=None) -> None:
         sizes = sorted(sizes + [20_000])
     for _, fn, _ in cases(20):  # warm-up: imports, scipy's lazy set-up
         fn()
-    print(f"bayes_trials from {Path(bayes_trials.__file__).parent}; enumeration up to n = {args.old_max:g}")
-    header = (f"{'n':>13} {'computation':<31} {'toolkit s':>10} {'MiB':>7} {'enumerate s':>12} "
-              f"{'MiB':>8} {'ratio':>8} {'max |diff|':>11}")
+    print(
+        f"bayes_trials from {Path(bayes_trials.__file__).parent}; enumeration up to n = {args.old_max:g}"
+    )
+    header = (
+        f"{'n':>13} {'computation':<31} {'toolkit s':>10} {'MiB':>7} {'enumerate s':>12} "
+        f"{'MiB':>8} {'ratio':>8} {'max |diff|':>11}"
+    )
     print(header)
     print("-" * len(header))
     for n in sizes:
@@ -241,9 +274,12 @@ def main(argv=None) -> None:
                 old_value, old_sec = timed(old)
                 # the memory of a second enumeration only where it is quick to repeat
                 old_mib = f"{peak_mib(old):>8.2f}" if old_sec < args.repeat_max else f"{'-':>8}"
-                row += (f" {old_sec:>12.4f} {old_mib} {old_sec / sec:>8.1f}"
-                        f" {largest_difference(value, old_value):>11.2e}")
+                row += (
+                    f" {old_sec:>12.4f} {old_mib} {old_sec / sec:>8.1f}"
+                    f" {largest_difference(value, old_value):>11.2e}"
+                )
             print(row, flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -37,7 +37,9 @@ SPECS = ["models/lad1_marnecel.toml", "models/meta10_19.toml"]
 
 def checkout(ref: str, into: Path) -> Path:
     """The package at ``ref``, extracted (tracked files only) into ``into``."""
-    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", ref], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
@@ -45,12 +47,30 @@ def checkout(ref: str, into: Path) -> Path:
 
 def run_spec(root: Path, spec: str, out: Path, extra: list[str]) -> tuple[float, str, float]:
     """Wall seconds of one run, its closing line and the load average when it started."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "bayes_trials", "run", str(root / spec), "--out", str(out),
-                           "--force", *extra], cwd=root, capture_output=True, text=True, env=env,
-                          check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bayes_trials",
+            "run",
+            str(root / spec),
+            "--out",
+            str(out),
+            "--force",
+            *extra,
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{root} {spec} failed:\n{proc.stderr[-3000:]}")
@@ -73,7 +93,7 @@ def main(argv=None) -> int:
             prev = checkout(args.previous_ref, tmp / "previous")
             ways = {"previous": (prev, []), **ways}
         print("warm-up (untimed): each way, each spec once", flush=True)
-        for name, (root, extra) in ways.items():
+        for root, extra in ways.values():
             for spec in SPECS:
                 run_spec(root, spec, tmp / "out", extra)
         walls: dict = {}
@@ -83,24 +103,42 @@ def main(argv=None) -> int:
                     wall, closing, load = run_spec(root, spec, tmp / "out", extra)
                     walls.setdefault((spec, name), []).append(wall)
                     shown = re.sub(r"^.*?report written to \S+ ", "", closing)
-                    print(f"[{rep + 1}] {Path(spec).stem:>14} {name:>18}: {wall:6.1f} s (load {load:.1f}) {shown}",
-                          flush=True)
-    med = {k: statistics.median(v) for k, v in walls.items()}  # even repeats: the mean of the middle two
+                    print(
+                        f"[{rep + 1}] {Path(spec).stem:>14} {name:>18}: {wall:6.1f} s (load {load:.1f}) {shown}",
+                        flush=True,
+                    )
+    med = {
+        k: statistics.median(v) for k, v in walls.items()
+    }  # even repeats: the mean of the middle two
     names = list(ways)
-    print(f"\nmedian wall seconds over {args.repeats} interleaved runs ({os.cpu_count()} cores; "
-          f"load average now {os.getloadavg()[0]:.1f}):")
+    print(
+        f"\nmedian wall seconds over {args.repeats} interleaved runs ({os.cpu_count()} cores; "
+        f"load average now {os.getloadavg()[0]:.1f}):"
+    )
     print(f"{'spec':>16} " + " ".join(f"{n:>18}" for n in names))
     for spec in SPECS + ["both"]:
-        vals = [sum(med[(s, n)] for s in SPECS) if spec == "both" else med[(spec, n)] for n in names]
+        vals = [
+            sum(med[(s, n)] for s in SPECS) if spec == "both" else med[(spec, n)] for n in names
+        ]
         print(f"{Path(spec).stem:>16} " + " ".join(f"{v:>18.1f}" for v in vals))
     if "previous" in ways:
         for n in names[1:]:
             both = sum(med[(s, "previous")] for s in SPECS) / sum(med[(s, n)] for s in SPECS)
-            print(f"previous / {n}: " + ", ".join(f"{Path(s).stem} {med[(s, 'previous')] / med[(s, n)]:.2f}x"
-                                                  for s in SPECS) + f", both {both:.2f}x")
+            print(
+                f"previous / {n}: "
+                + ", ".join(
+                    f"{Path(s).stem} {med[(s, 'previous')] / med[(s, n)]:.2f}x" for s in SPECS
+                )
+                + f", both {both:.2f}x"
+            )
     if "current-2-workers" in ways:
-        print("current / current-2-workers: " + ", ".join(
-            f"{Path(s).stem} {med[(s, 'current')] / med[(s, 'current-2-workers')]:.2f}x" for s in SPECS))
+        print(
+            "current / current-2-workers: "
+            + ", ".join(
+                f"{Path(s).stem} {med[(s, 'current')] / med[(s, 'current-2-workers')]:.2f}x"
+                for s in SPECS
+            )
+        )
     return 0
 
 

@@ -64,13 +64,19 @@ def run(scenario: str, sims: int, prior: HierarchicalAEPrior, seed: int, draws: 
     records = []
     worst_rhat, divergent = 1.0, 0
     tail = (1 - LEVEL) / 2
-    for i in range(sims):
+    for _ in range(sims):
         rates = FIXED_RATES if scenario == "fixed" else draw_rates_from_prior(prior, rng)
         ep = AdverseEventsEndpoint("sim", one_table(rates, rng))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = sample(ep.hierarchical, prior, draws=draws, tune=draws, chains=4,
-                          seed=int(rng.integers(2**31)))
+            tree = sample(
+                ep.hierarchical,
+                prior,
+                draws=draws,
+                tune=draws,
+                chains=4,
+                seed=int(rng.integers(2**31)),
+            )
         theta = ep.hierarchical.named(tree)["theta"]
         lo, hi = (theta.quantile(q, dim=("chain", "draw")).values for q in (tail, 1 - tail))
         mean = theta.mean(dim=("chain", "draw")).values
@@ -79,12 +85,16 @@ def run(scenario: str, sims: int, prior: HierarchicalAEPrior, seed: int, draws: 
         worst_rhat = max(worst_rhat, float(az.rhat(theta).max()))
         for j, term in enumerate(TERMS):
             row = indep.loc[term]
-            records.append({
-                "event": term, "true": rates[j],
-                "hier_cover": lo[j] <= rates[j] <= hi[j], "hier_err": mean[j] - rates[j],
-                "indep_cover": row["eti90_low"] <= rates[j] <= row["eti90_high"],
-                "indep_err": row["mean"] - rates[j],
-            })
+            records.append(
+                {
+                    "event": term,
+                    "true": rates[j],
+                    "hier_cover": lo[j] <= rates[j] <= hi[j],
+                    "hier_err": mean[j] - rates[j],
+                    "indep_cover": row["eti90_low"] <= rates[j] <= row["eti90_high"],
+                    "indep_err": row["mean"] - rates[j],
+                }
+            )
     df = pd.DataFrame(records)
     out = df.groupby("event", sort=False).agg(
         true_mean=("true", "mean"),
@@ -102,7 +112,9 @@ def run(scenario: str, sims: int, prior: HierarchicalAEPrior, seed: int, draws: 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sims", type=int, default=200, help="simulated tables per scenario (>= 100)")
+    parser.add_argument(
+        "--sims", type=int, default=200, help="simulated tables per scenario (>= 100)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--draws", type=int, default=500, help="draws (and tuning steps) per chain")
     parser.add_argument("--scenario", choices=["fixed", "prior", "both"], default="both")
@@ -110,17 +122,21 @@ def main(argv=None) -> int:
     if args.sims < 100:
         parser.error("use at least 100 simulated tables")
     prior = HierarchicalAEPrior(mu=Normal(0.0, 2.0), tau=HalfNormal(1.0), sigma=HalfNormal(1.0))
-    print(f"prior: {prior}; {args.sims} tables per scenario, n = {N}, {LEVEL:.0%} central CrI, "
-          f"seed {args.seed}")
+    print(
+        f"prior: {prior}; {args.sims} tables per scenario, n = {N}, {LEVEL:.0%} central CrI, "
+        f"seed {args.seed}"
+    )
     start = time.perf_counter()
     scenarios = ["fixed", "prior"] if args.scenario == "both" else [args.scenario]
     for scenario in scenarios:
         table, overall, mc_se, rhat, div = run(scenario, args.sims, prior, args.seed, args.draws)
         print(f"\nscenario {scenario!r} (coverage Monte Carlo se per event ~ {mc_se:.3f}):")
         print(table.round(3).to_string())
-        print(f"all events: hierarchical coverage {overall['hier_coverage']:.3f}, "
-              f"independent {overall['indep_coverage']:.3f}; worst R-hat {rhat:.3f}; "
-              f"divergent transitions {div}")
+        print(
+            f"all events: hierarchical coverage {overall['hier_coverage']:.3f}, "
+            f"independent {overall['indep_coverage']:.3f}; worst R-hat {rhat:.3f}; "
+            f"divergent transitions {div}"
+        )
     print(f"\ncompiles: {CACHE.compiles}; wall time {time.perf_counter() - start:.1f} s")
     return 0
 

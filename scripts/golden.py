@@ -42,8 +42,12 @@ RTOL, ATOL = 1e-9, 1e-12
 #: change in the order of floating-point operations moves (measured: 5e-9 after the
 #: ``interval(level)`` vocabulary change, on a posterior whose mean agreed to the last bit).
 HDI_RTOL = 1e-7
-RENAMES = {"cri95_low": "eti95_low", "cri95_high": "eti95_high",
-           "exact_cri95_low": "exact_eti95_low", "exact_cri95_high": "exact_eti95_high"}
+RENAMES = {
+    "cri95_low": "eti95_low",
+    "cri95_high": "eti95_high",
+    "exact_cri95_low": "exact_eti95_low",
+    "exact_cri95_high": "exact_eti95_high",
+}
 
 
 def _keys(before: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -64,7 +68,9 @@ def _keys(before: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             keys = ["group", "model", "prior"]
             moved = {c: c.replace("mean", "prob") for c in ("mean", "exact_mean") if c in b.columns}
             tail = b.loc[prob, keys + list(moved)].rename(columns=moved)
-            b = b.loc[~prob].merge(tail.assign(quantity="survival"), on=["quantity", *keys], how="left")
+            b = b.loc[~prob].merge(
+                tail.assign(quantity="survival"), on=["quantity", *keys], how="left"
+            )
         b["k_prior"], b["k_model"] = b["prior"], b["model"]
         b["k_quantity"] = b["quantity"] + "[" + b["group"].astype(str) + "]"
         return b.rename(columns=RENAMES), ["prior", "model", "quantity"]
@@ -90,7 +96,9 @@ def _grouped_value(match: pd.DataFrame, col: str):
         if col.startswith(f"{q}_") and col.removeprefix(f"{q}_") in match.columns:
             return match.loc[match["quantity"] == q, col.removeprefix(f"{q}_")].iloc[0]
     first = match.iloc[0]
-    if pd.isna(first.get("mean", np.nan)) and pd.notna(first.get("exact_mean", np.nan)):  # exact-only
+    if pd.isna(first.get("mean", np.nan)) and pd.notna(
+        first.get("exact_mean", np.nan)
+    ):  # exact-only
         return first[f"exact_{col}"] if f"exact_{col}" in match.columns else None
     if col in WORST and col in match.columns:
         return getattr(match[col], WORST[col])()
@@ -115,7 +123,11 @@ def compare_tables(before: pd.DataFrame, after: pd.DataFrame, where: str) -> tup
         for col in b.columns:
             if col.startswith("k_"):
                 continue
-            new_v = _grouped_value(match, col) if grouped else (new[col] if col in after.columns else None)
+            new_v = (
+                _grouped_value(match, col)
+                if grouped
+                else (new[col] if col in after.columns else None)
+            )
             if new_v is None:
                 continue
             old_v = row[col]

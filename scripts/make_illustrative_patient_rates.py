@@ -43,10 +43,10 @@ SPEC_PATH = OUT / "illustrative_patient_rates.toml"
 
 SEED = 20250417
 N_PATIENTS = 9
-AGE_MIN, AGE_MAX = 5 / 12, 9.0          # years: the printed range of ages at enrolment
-AFTER_YEARS = round(20 / 12, 4)          # 90 days after engraftment (~ month 4) to month 24
-BASE_RATE = 1.2                          # infection-related hospitalizations per patient-year
-FRAILTY_SHAPE = 2.0                      # gamma frailty, mean 1, CV 0.71
+AGE_MIN, AGE_MAX = 5 / 12, 9.0  # years: the printed range of ages at enrolment
+AFTER_YEARS = round(20 / 12, 4)  # 90 days after engraftment (~ month 4) to month 24
+BASE_RATE = 1.2  # infection-related hospitalizations per patient-year
+FRAILTY_SHAPE = 2.0  # gamma frailty, mean 1, CV 0.71
 TRUE_RR = 0.25
 SOURCE = "simulated, illustrative; not published"
 
@@ -61,13 +61,19 @@ def simulate(seed: int = SEED) -> pd.DataFrame:
         rate = BASE_RATE * frailty[i]
         pid = f"P{i + 1:02d}"
         for period, exposure, rr in (("before", ages[i], 1.0), ("after", AFTER_YEARS, TRUE_RR)):
-            rows.append({"patient": pid, "period": period,
-                         "events": int(rng.poisson(rate * rr * exposure)),
-                         "exposure": float(exposure), "age_years": float(ages[i])})
+            rows.append(
+                {
+                    "patient": pid,
+                    "period": period,
+                    "events": int(rng.poisson(rate * rr * exposure)),
+                    "exposure": float(exposure),
+                    "age_years": float(ages[i]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-SPEC = '''#:schema ../spec.schema.json
+SPEC = """#:schema ../spec.schema.json
 # ILLUSTRATIVE example of a per-patient event-rate endpoint (kind "rate_ratio_patients").
 # NOTHING HERE IS PUBLISHED: the LAD-I paper prints only percentage reductions, no per-patient
 # counts. Made by scripts/make_illustrative_patient_rates.py (seed {seed}): 9 simulated patients,
@@ -117,20 +123,30 @@ target = {{ value = 0.5, tag = "assumed", source = "{source}: a halving of the r
 direction = "less"
 priors = ["reference", "sceptical"]
 notes = "ILLUSTRATIVE. Simulated with a true rate ratio of {rr:g} and gamma (not log-normal) frailty, so the hierarchical model is fitted to data it did not generate."
-'''
+"""
 
 
 def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     df = simulate()
     df.to_csv(CSV, index=False, float_format="%.4f", lineterminator="\n")
-    SPEC_PATH.write_text(SPEC.format(seed=SEED, after=AFTER_YEARS, shape=FRAILTY_SHAPE, base=BASE_RATE,
-                                     rr=TRUE_RR, source=SOURCE))
+    SPEC_PATH.write_text(
+        SPEC.format(
+            seed=SEED,
+            after=AFTER_YEARS,
+            shape=FRAILTY_SHAPE,
+            base=BASE_RATE,
+            rr=TRUE_RR,
+            source=SOURCE,
+        )
+    )
     before = df[df["period"] == "before"]
     after = df[df["period"] == "after"]
     print(df.to_string(index=False))
-    print(f"totals: {before['events'].sum()} events / {before['exposure'].sum():.2f} py before, "
-          f"{after['events'].sum()} / {after['exposure'].sum():.2f} py after")
+    print(
+        f"totals: {before['events'].sum()} events / {before['exposure'].sum():.2f} py before, "
+        f"{after['events'].sum()} / {after['exposure'].sum():.2f} py after"
+    )
 
 
 if __name__ == "__main__":

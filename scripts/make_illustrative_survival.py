@@ -38,14 +38,14 @@ OUT = ROOT / "models" / "examples"
 DATA = OUT / "data"
 SEED = 20250101
 N = 75
-SHAPE, SCALE = 0.8, 28.0          # Weibull event times, months
-ACCRUAL, CUTOFF = 24.0, 36.0      # uniform accrual, data cut (months)
+SHAPE, SCALE = 0.8, 28.0  # Weibull event times, months
+ACCRUAL, CUTOFF = 24.0, 36.0  # uniform accrual, data cut (months)
 LANDMARK = 12.0
 #: points read off the curve: every corner of its steps (a careful reader of a clear figure)
 N_POINTS = 200
 SOURCE = "simulated, illustrative; not a published curve"
 
-SPEC = '''#:schema ../spec.schema.json
+SPEC = """#:schema ../spec.schema.json
 # ILLUSTRATIVE example of a time_to_event endpoint. NOTHING HERE IS PUBLISHED.
 # Made by scripts/make_illustrative_survival.py (seed {seed}): simulated patients ->
 # Kaplan-Meier curve -> digitised points + numbers at risk, reconstructed by the pipeline
@@ -103,7 +103,7 @@ value = {km12:.2f}
 decimals = 2
 tag = "assumed"
 source = "{source}: Kaplan-Meier S(12) of the simulated patients, as a paper would print it"
-'''
+"""
 
 
 def simulate():
@@ -126,9 +126,12 @@ def main() -> None:
     curve.to_csv(DATA / "illustrative_car_t_efs_curve.csv", index=False)
     at_risk.to_csv(DATA / "illustrative_car_t_efs_at_risk.csv", index=False)
     (OUT / "illustrative_car_t_efs.toml").write_text(
-        SPEC.format(seed=SEED, source=SOURCE, total_events=int(event.sum()), km12=km12))
-    print(f"{N} simulated patients, {event.sum()} events; KM S(12) = {km12:.4f}; "
-          f"{len(curve)} digitised points; at risk: {at_risk.n_at_risk.tolist()}")
+        SPEC.format(seed=SEED, source=SOURCE, total_events=int(event.sum()), km12=km12)
+    )
+    print(
+        f"{N} simulated patients, {event.sum()} events; KM S(12) = {km12:.4f}; "
+        f"{len(curve)} digitised points; at risk: {at_risk.n_at_risk.tolist()}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,8 +39,10 @@ def main(argv=None) -> int:
     spec = bt.load_spec(args.spec)
     params = spec.endpoint(args.endpoint).registry[args.prior].params
     table, tau_prior = params["table"], params["tau_prior"]
-    print(f"{args.prior} of {Path(args.spec).name}: {len(table)} studies, tau ~ {tau_prior!r}; "
-          f"seeds {args.start}..{args.start + args.seeds - 1}")
+    print(
+        f"{args.prior} of {Path(args.spec).name}: {len(table)} studies, tau ~ {tau_prior!r}; "
+        f"seeds {args.start}..{args.start + args.seeds - 1}"
+    )
     first, final, refits, ess_tau, seconds = [], [], 0, [], []
     for seed in range(args.start, args.start + args.seeds):
         t0 = time.perf_counter()
@@ -55,16 +57,23 @@ def main(argv=None) -> int:
         refits += len(d["refits"])
         ess_tau.append(d["ess_bulk"]["tau"])
         if not args.quiet:
-            print(f"seed {seed}: divergences {before}"
-                  + (f", refit -> {d['divergences']}" if d["refits"] else "")
-                  + f"; bulk ESS of tau {d['ess_bulk']['tau']:.0f}; {seconds[-1]:.1f} s", flush=True)
+            print(
+                f"seed {seed}: divergences {before}"
+                + (f", refit -> {d['divergences']}" if d["refits"] else "")
+                + f"; bulk ESS of tau {d['ess_bulk']['tau']:.0f}; {seconds[-1]:.1f} s",
+                flush=True,
+            )
     first, final = np.array(first), np.array(final)
     n = len(first)
-    print(f"fits with divergent transitions in the first run: {(first > 0).sum()} of {n} "
-          f"({first.sum()} transitions); refits: {refits}; fits left with divergences: "
-          f"{(final > 0).sum()} of {n}")
-    print(f"bulk ESS of tau: median {np.median(ess_tau):.0f}, min {np.min(ess_tau):.0f}; "
-          f"median time per fit {np.median(seconds):.2f} s (first includes the compile)")
+    print(
+        f"fits with divergent transitions in the first run: {(first > 0).sum()} of {n} "
+        f"({first.sum()} transitions); refits: {refits}; fits left with divergences: "
+        f"{(final > 0).sum()} of {n}"
+    )
+    print(
+        f"bulk ESS of tau: median {np.median(ess_tau):.0f}, min {np.min(ess_tau):.0f}; "
+        f"median time per fit {np.median(seconds):.2f} s (first includes the compile)"
+    )
     return 0
 
 

@@ -46,10 +46,14 @@ def main() -> None:
         runs_failed += bad > 0
     z = np.array(zs)
     m = z.size
-    print(f"{args.seeds} seeds, {m} MCMC-vs-exact comparisons: {fails} outside 4 MCSE "
-          f"(expected {2 * stats.norm.sf(4) * m:.3f} with correct MCSEs); {runs_failed} runs with one")
-    print(f"z: mean {z.mean():+.3f}, sd {z.std():.3f}, max |z| {np.abs(z).max():.2f}; "
-          f"P(|z| > 2) {np.mean(np.abs(z) > 2):.3f} (normal 0.046)")
+    print(
+        f"{args.seeds} seeds, {m} MCMC-vs-exact comparisons: {fails} outside 4 MCSE "
+        f"(expected {2 * stats.norm.sf(4) * m:.3f} with correct MCSEs); {runs_failed} runs with one"
+    )
+    print(
+        f"z: mean {z.mean():+.3f}, sd {z.std():.3f}, max |z| {np.abs(z).max():.2f}; "
+        f"P(|z| > 2) {np.mean(np.abs(z) > 2):.3f} (normal 0.046)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,15 +41,22 @@ def table(result) -> pd.DataFrame:
     for q in result.quantities:
         p = result.pvalues(q)
         ess = np.asarray(result.ess[q], dtype=float)
-        rows.append({
-            "model": result.case, "quantity": q, "N": result.n,
-            "ecdf_p": p["ecdf"], "chisq_p": p["chisq"],
-            "cover50": result.coverage(q, 0.5), "cover50_p": p["cover50"],
-            "cover90": result.coverage(q, 0.9), "cover90_p": p["cover90"],
-            "median_ess": float(np.nanmedian(ess)) if np.isfinite(ess).any() else float("nan"),
-            "histogram": " ".join(str(c) for c in rank_histogram(result.ranks[q], L_RANKS)),
-            "pass": min(p["ecdf"], p["cover50"], p["cover90"]) >= ALPHA,
-        })
+        rows.append(
+            {
+                "model": result.case,
+                "quantity": q,
+                "N": result.n,
+                "ecdf_p": p["ecdf"],
+                "chisq_p": p["chisq"],
+                "cover50": result.coverage(q, 0.5),
+                "cover50_p": p["cover50"],
+                "cover90": result.coverage(q, 0.9),
+                "cover90_p": p["cover90"],
+                "median_ess": float(np.nanmedian(ess)) if np.isfinite(ess).any() else float("nan"),
+                "histogram": " ".join(str(c) for c in rank_histogram(result.ranks[q], L_RANKS)),
+                "pass": min(p["ecdf"], p["cover50"], p["cover90"]) >= ALPHA,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -57,7 +64,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=None, help="default: $BT_SBC_SEED or the suite's")
     ap.add_argument("--cases", default="", help="comma-separated case names (default: all)")
-    ap.add_argument("--reps", type=int, default=None, help="replicates per case (default: the suite's)")
+    ap.add_argument(
+        "--reps", type=int, default=None, help="replicates per case (default: the suite's)"
+    )
     ap.add_argument("--csv", default="", help="also write the table to this CSV file")
     args = ap.parse_args(argv)
 
@@ -67,8 +76,10 @@ def main(argv=None) -> int:
     if unknown:
         ap.error(f"unknown case(s) {sorted(unknown)}; known: {[c.name for c in sbc_cases.ALL]}")
 
-    print(f"SBC report: seed {seed}, L = {L_RANKS} ranks per replicate, "
-          f"tests asserted at ALPHA = {ALPHA:g}")
+    print(
+        f"SBC report: seed {seed}, L = {L_RANKS} ranks per replicate, "
+        f"tests asserted at ALPHA = {ALPHA:g}"
+    )
     frames, started = [], time.perf_counter()
     for case in chosen:
         t0 = time.perf_counter()
@@ -78,9 +89,11 @@ def main(argv=None) -> int:
         df = table(res)
         frames.append(df)
         print(f"\n{case.name}: {case.description}")
-        print(f"  N = {res.n} replicates in {time.perf_counter() - t0:.0f} s (incl. compile); "
-              f"replicates with divergences {res.divergent_reps}; refits for low ESS "
-              f"{res.refits}; still short {res.short}")
+        print(
+            f"  N = {res.n} replicates in {time.perf_counter() - t0:.0f} s (incl. compile); "
+            f"replicates with divergences {res.divergent_reps}; refits for low ESS "
+            f"{res.refits}; still short {res.short}"
+        )
         show = df.drop(columns=["model"]).copy()
         for col in ("ecdf_p", "chisq_p", "cover50_p", "cover90_p"):
             show[col] = show[col].map(lambda x: f"{x:.3g}")
@@ -90,9 +103,11 @@ def main(argv=None) -> int:
         print(show.to_string(index=False))
     out = pd.concat(frames, ignore_index=True)
     n_tests = 3 * len(out)
-    print(f"\n{len(out)} quantities of {len(chosen)} models, {n_tests} assertions at "
-          f"{ALPHA:g}: suite false-alarm rate <= {n_tests * ALPHA:.1e}; "
-          f"failing: {int((~out['pass']).sum())}; total {time.perf_counter() - started:.0f} s")
+    print(
+        f"\n{len(out)} quantities of {len(chosen)} models, {n_tests} assertions at "
+        f"{ALPHA:g}: suite false-alarm rate <= {n_tests * ALPHA:.1e}; "
+        f"failing: {int((~out['pass']).sum())}; total {time.perf_counter() - started:.0f} s"
+    )
     if args.csv:
         out.to_csv(args.csv, index=False)
         print(f"table written to {args.csv}")

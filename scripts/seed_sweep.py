@@ -73,15 +73,19 @@ def main(argv=None) -> int:
         os.environ["BT_TEST_SEED_OFFSET"] = str(k)
         outcomes = Outcomes()
         start = time.perf_counter()
-        code = pytest.main([*args.files, "-q", "-p", "no:cacheprovider", "--tb=line"],
-                           plugins=[outcomes])
+        code = pytest.main(
+            [*args.files, "-q", "-p", "no:cacheprovider", "--tb=line"], plugins=[outcomes]
+        )
         if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             print(f"offset {k}: pytest stopped with {code!r}", flush=True)
             return 2
         total_failed += len(outcomes.failed)
         total_run += outcomes.passed + len(outcomes.failed)
-        print(f"offset {k:3d}: {outcomes.passed} passed, {len(outcomes.failed)} failed"
-              f" ({time.perf_counter() - start:.0f} s)", flush=True)
+        print(
+            f"offset {k:3d}: {outcomes.passed} passed, {len(outcomes.failed)} failed"
+            f" ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
         for nodeid in outcomes.failed:
             print(f"    FAILED {nodeid}", flush=True)
     print(f"total: {total_failed} failures in {total_run} test runs", flush=True)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from bayes_trials import (
+    HalfNormal,
     PiecewiseExponentialSurvival,
     PiecewisePrior,
     TimeToEvent,
@@ -39,7 +40,6 @@ from bayes_trials import (
     WeibullSurvival,
 )
 from bayes_trials.fit import sample
-from bayes_trials import HalfNormal
 
 LANDMARK = 12.0
 WEIBULL_TRUTH = {"shape": 1.3, "scale": 20.0}
@@ -77,8 +77,9 @@ def covers(draws, truth, level):
     return lo <= truth <= hi, hi - lo
 
 
-def run(reps: int, level: float, seed: int, n: int = 100, draws: int = 500,
-        smoothing: float = 0.5) -> pd.DataFrame:
+def run(
+    reps: int, level: float, seed: int, n: int = 100, draws: int = 500, smoothing: float = 0.5
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     records = []
     for r in range(reps):
@@ -89,23 +90,44 @@ def run(reps: int, level: float, seed: int, n: int = 100, draws: int = 500,
         truth["survival_landmark"] = math.exp(-((LANDMARK / truth["scale"]) ** truth["shape"]))
         for var, val in truth.items():
             ok, width = covers(tree["posterior"][var], val, level)
-            records.append({"model": "weibull", "parameter": var, "truth": val, "covered": ok, "width": width})
+            records.append(
+                {"model": "weibull", "parameter": var, "truth": val, "covered": ok, "width": width}
+            )
 
         t, e = simulate_piecewise(n, rng)
-        ep = PiecewiseExponentialSurvival("sim", TimeToEvent(t, e), landmark=LANDMARK, cuts=PIECE_CUTS)
+        ep = PiecewiseExponentialSurvival(
+            "sim", TimeToEvent(t, e), landmark=LANDMARK, cuts=PIECE_CUTS
+        )
         prior = PiecewisePrior(PiecewisePrior.vague(LANDMARK).log_hazard, HalfNormal(smoothing))
         tree = sample(ep, prior, draws=draws, tune=500, chains=2, seed=r)
         hazard = np.exp(np.asarray(tree["posterior"]["log_hazard"]))
         for j, val in enumerate(PIECE_HAZARDS):
             ok, width = covers(hazard[..., j], val, level)
-            records.append({"model": "piecewise", "parameter": f"hazard[{j}]", "truth": val,
-                            "covered": ok, "width": width})
-        ok, width = covers(tree["posterior"]["survival_landmark"], true_piecewise_survival(LANDMARK), level)
-        records.append({"model": "piecewise", "parameter": "survival_landmark",
-                        "truth": true_piecewise_survival(LANDMARK), "covered": ok, "width": width})
+            records.append(
+                {
+                    "model": "piecewise",
+                    "parameter": f"hazard[{j}]",
+                    "truth": val,
+                    "covered": ok,
+                    "width": width,
+                }
+            )
+        ok, width = covers(
+            tree["posterior"]["survival_landmark"], true_piecewise_survival(LANDMARK), level
+        )
+        records.append(
+            {
+                "model": "piecewise",
+                "parameter": "survival_landmark",
+                "truth": true_piecewise_survival(LANDMARK),
+                "covered": ok,
+                "width": width,
+            }
+        )
     frame = pd.DataFrame(records)
     table = frame.groupby(["model", "parameter"], sort=False).agg(
-        truth=("truth", "first"), coverage=("covered", "mean"), mean_width=("width", "mean"))
+        truth=("truth", "first"), coverage=("covered", "mean"), mean_width=("width", "mean")
+    )
     table["mcse"] = np.sqrt(level * (1 - level) / reps)
     table["nominal"] = level
     return table
@@ -117,14 +139,20 @@ def main(argv=None):
     parser.add_argument("--level", type=float, default=0.9)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--n", type=int, default=100, help="patients per simulated trial")
-    parser.add_argument("--smoothing", type=float, default=0.5,
-                        help="HalfNormal scale of the random-walk sd (piecewise model)")
+    parser.add_argument(
+        "--smoothing",
+        type=float,
+        default=0.5,
+        help="HalfNormal scale of the random-walk sd (piecewise model)",
+    )
     args = parser.parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         table = run(args.reps, args.level, args.seed, args.n, smoothing=args.smoothing)
-    print(f"coverage of {args.level:.0%} central CrIs over {args.reps} simulated trials "
-          f"(n = {args.n}, seed {args.seed}, piecewise smoothing HalfNormal({args.smoothing:g}))")
+    print(
+        f"coverage of {args.level:.0%} central CrIs over {args.reps} simulated trials "
+        f"(n = {args.n}, seed {args.seed}, piecewise smoothing HalfNormal({args.smoothing:g}))"
+    )
     print(table.round(3).to_string())
 
 

@@ -120,6 +120,12 @@ def meta_category_results(meta_spec):
         out = {}
         for name in ("response_categories_1m", "adverse_events_grade3"):
             es = meta_spec.endpoint(name)
-            out[name] = analyse_endpoint(es.endpoint, es.priors, method="mcmc", spec=es,
-                                         trial_id=meta_spec.name, **META_CATEGORY_SETTINGS)
+            out[name] = analyse_endpoint(
+                es.endpoint,
+                es.priors,
+                method="mcmc",
+                spec=es,
+                trial_id=meta_spec.name,
+                **META_CATEGORY_SETTINGS,
+            )
         return out

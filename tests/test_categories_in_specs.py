@@ -8,14 +8,13 @@ those of adverse events alone in tests/endpoints/test_adverse_events_spec.py.
 
 from __future__ import annotations
 
-
 import bayes_trials as bt
 from bayes_trials.benchmarks import BenchmarkRate
 
 # --------------------------------------------------------------------------------------
 # a small spec with both kinds, mutated case by case
 
-SPEC = '''
+SPEC = """
 [trial]
 id = "toy"
 title = "toy"
@@ -98,9 +97,9 @@ term = "ICANS"
 value = 0.07
 tag = "published"
 source = "p"
-'''
+"""
 
-EVENTS = '''
+EVENTS = """
 [[endpoints.events]]
 term = "neutropenia"
 group = "haematological"
@@ -124,7 +123,7 @@ count = 0
 n = 12
 tag = "published"
 source = "p"
-'''
+"""
 
 
 def _spec(tmp_path, text=None, events=EVENTS):
@@ -150,7 +149,9 @@ def test_toy_spec_parses_both_kinds(tmp_path):
 def test_bad_input_writes_nothing(tmp_path, capsys):
     from bayes_trials.cli import main
 
-    path = _spec(tmp_path, SPEC.replace("EVENTS", EVENTS).replace("count = 5\ntag", "count = 11\ntag"))
+    path = _spec(
+        tmp_path, SPEC.replace("EVENTS", EVENTS).replace("count = 5\ntag", "count = 11\ntag")
+    )
     out = tmp_path / "report"
     assert main(["run", str(path), "--out", str(out), "--method", "exact"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -165,19 +166,29 @@ def test_bad_input_writes_nothing(tmp_path, capsys):
 def test_meta_spec_states_categories_and_events(meta_spec):
     ae = meta_spec.endpoint("adverse_events_grade3")
     assert ae.endpoint.table.to_frame()[["term", "count", "n"]].values.tolist() == [
-        ["neutropenia", 12, 12], ["anaemia", 10, 12], ["thrombocytopenia", 10, 12],
-        ["CRS", 0, 12], ["ICANS", 0, 12]]
+        ["neutropenia", 12, 12],
+        ["anaemia", 10, 12],
+        ["thrombocytopenia", 10, 12],
+        ["CRS", 0, 12],
+        ["ICANS", 0, 12],
+    ]
     assert ae.endpoint.table.groups == ("haematological", "immune effector")
     assert set(ae.priors) == {"uniform", "jeffreys"}
     # every number of the endpoint is tagged
     for es in (ae,):
-        assert all(q.tag in ("published", "derived", "assumed") and q.source for q in es.provenance.values())
+        assert all(
+            q.tag in ("published", "derived", "assumed") and q.source
+            for q in es.provenance.values()
+        )
 
 
 def test_meta_benchmark_counts_are_the_only_ones_matching_the_printed_percentages(meta_spec):
-    printed = {"FELIX grade >= 3 CRS (all 127 infused)": (2.4, 1), "ZUMA-3 phase 1 grade >= 3 CRS": (31, 0),
-               "FELIX grade >= 3 ICANS (all 127 infused)": (7.1, 1),
-               "ZUMA-3 phase 1 grade >= 3 neurological events": (38, 0)}
+    printed = {
+        "FELIX grade >= 3 CRS (all 127 infused)": (2.4, 1),
+        "ZUMA-3 phase 1 grade >= 3 CRS": (31, 0),
+        "FELIX grade >= 3 ICANS (all 127 infused)": (7.1, 1),
+        "ZUMA-3 phase 1 grade >= 3 neurological events": (38, 0),
+    }
     benches = list(meta_spec.endpoint("adverse_events_grade3").benchmarks)
     checked = 0
     for b in benches:
@@ -195,7 +206,13 @@ def test_report_sections_and_figures(meta_category_results, tmp_path):
     from bayes_trials.report import endpoint_tables
 
     ae = endpoint_tables(meta_category_results["adverse_events_grade3"])
-    for text in ("Berry and Berry", "shrinkage", "rule of three", "FELIX grade >= 3 ICANS", "HalfNormal(scale=3)"):
+    for text in (
+        "Berry and Berry",
+        "shrinkage",
+        "rule of three",
+        "FELIX grade >= 3 ICANS",
+        "HalfNormal(scale=3)",
+    ):
         assert text in ae, text
     for res in meta_category_results.values():
         fig = res.plot()
@@ -207,18 +224,26 @@ def test_report_sections_and_figures(meta_category_results, tmp_path):
 def test_report_folder_with_the_new_sections(meta_spec, meta_category_results, tmp_path):
     import xarray as xr
 
-    from bayes_trials.results import TrialResult
     from bayes_trials.report import write_report
+    from bayes_trials.results import TrialResult
 
     from .conftest import META_CATEGORY_SETTINGS
 
-    trial = TrialResult(meta_spec, dict(meta_category_results), {**META_CATEGORY_SETTINGS, "method": "mcmc"})
+    trial = TrialResult(
+        meta_spec, dict(meta_category_results), {**META_CATEGORY_SETTINGS, "method": "mcmc"}
+    )
     out = write_report(trial, tmp_path / "meta")
     report = (out / "report.md").read_text()
-    assert "## Response at 1 month by category" in report and "## Grade >= 3 adverse events" in report
+    assert (
+        "## Response at 1 month by category" in report and "## Grade >= 3 adverse events" in report
+    )
     for name in meta_category_results:
-        for f in (f"figures/{name}.png", f"benchmarks_{name}.csv", f"summary_{name}.csv",
-                  f"frequentist_{name}.csv"):
+        for f in (
+            f"figures/{name}.png",
+            f"benchmarks_{name}.csv",
+            f"summary_{name}.csv",
+            f"frequentist_{name}.csv",
+        ):
             assert (out / f).stat().st_size > 0, f
     tree = xr.open_datatree(out / "posteriors.nc")
     assert "p_union" in tree["response_categories_1m/dirichlet_jeffreys/posterior"]

@@ -14,18 +14,25 @@ from bayes_trials.cli import main
 from .conftest import LAD1, META
 
 
-@pytest.mark.parametrize("spec,endpoints", [
-    (LAD1, ["hsct_free_survival_1y"]),
-    (META, ["cr_cri_1m", "cr_1m", "icans_any_grade"]),
-])
+@pytest.mark.parametrize(
+    "spec,endpoints",
+    [
+        (LAD1, ["hsct_free_survival_1y"]),
+        (META, ["cr_cri_1m", "cr_1m", "icans_any_grade"]),
+    ],
+)
 def test_run_writes_the_whole_report(spec, endpoints, tmp_path, capsys):
     out = tmp_path / "report"
     assert main(["run", str(spec), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "0 failed" in printed and "report written" in printed
     for name in endpoints:
-        for f in (f"summary_{name}.csv", f"summary_{name}.md", f"frequentist_{name}.csv",
-                  f"figures/{name}.png"):
+        for f in (
+            f"summary_{name}.csv",
+            f"summary_{name}.md",
+            f"frequentist_{name}.csv",
+            f"figures/{name}.png",
+        ):
             assert (out / f).stat().st_size > 0, f
     for f in ("report.md", "report.html", "checks.csv", "posteriors.nc", "provenance.json"):
         assert (out / f).stat().st_size > 0, f
@@ -97,11 +104,19 @@ def test_out_never_touches_a_users_files(what, tmp_path, capsys):
     assert after == before
 
 
-@pytest.mark.parametrize("args,field", [
-    (["--chains", "-1"], "--chains"), (["--chains", "0"], "--chains"), (["--tune", "-5"], "--tune"),
-    (["--draws", "0"], "--draws"), (["--draws", "-3"], "--draws"), (["--draws", "2.5"], "--draws"),
-    (["--seed", "-1"], "--seed"), (["--seed", str(2**32)], "--seed"),
-])
+@pytest.mark.parametrize(
+    "args,field",
+    [
+        (["--chains", "-1"], "--chains"),
+        (["--chains", "0"], "--chains"),
+        (["--tune", "-5"], "--tune"),
+        (["--draws", "0"], "--draws"),
+        (["--draws", "-3"], "--draws"),
+        (["--draws", "2.5"], "--draws"),
+        (["--seed", "-1"], "--seed"),
+        (["--seed", str(2**32)], "--seed"),
+    ],
+)
 def test_bad_sampling_arguments_exit_2_before_any_work(args, field, tmp_path, capsys):
     out = tmp_path / "r"
     with pytest.raises(SystemExit) as exc:
@@ -135,8 +150,22 @@ def test_out_under_a_file_exits_2(tmp_path, capsys):
 
 def test_console_entry_point(tmp_path):
     out = tmp_path / "r"
-    proc = subprocess.run([sys.executable, "-m", "bayes_trials", "run", str(LAD1), "--out", str(out),
-                           "--method", "exact"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bayes_trials",
+            "run",
+            str(LAD1),
+            "--out",
+            str(out),
+            "--method",
+            "exact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "hsct_free_survival_1y" in proc.stdout
 
@@ -145,14 +174,17 @@ def test_exact_run_compiles_nothing_and_profiles_its_time(tmp_path, capsys):
     from bayes_trials.fit import CACHE, TIMINGS
 
     before = CACHE.compiles
-    assert main(["run", str(LAD1), "--out", str(tmp_path / "r"), "--method", "exact", "--profile"]) == 0
+    assert (
+        main(["run", str(LAD1), "--out", str(tmp_path / "r"), "--method", "exact", "--profile"])
+        == 0
+    )
     captured = capsys.readouterr()
     closing = captured.out.strip().splitlines()[-1]
     times = closing.rsplit("(", 1)[1]
     assert "0 failed" in closing and "writing" in times and "compile" not in times
     lines = captured.err.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("phase"))
-    table = {line.split()[0]: line.split()[1:] for line in lines[start + 1:] if line.strip()}
+    table = {line.split()[0]: line.split()[1:] for line in lines[start + 1 :] if line.strip()}
     assert {"spec", "checks", "writing", "wall"} <= set(table) and "compile" not in table
     assert CACHE.compiles == before and "compile" not in TIMINGS.totals()
     # the phases are exclusive, so together they fit in the wall time
@@ -160,7 +192,9 @@ def test_exact_run_compiles_nothing_and_profiles_its_time(tmp_path, capsys):
     assert phases <= float(table["wall"][0]) + 0.01
 
 
-def test_run_with_an_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path, capsys, monkeypatch):
+def test_run_with_an_unreachable_scheduler_exits_2_and_writes_nothing(
+    tmp_path, capsys, monkeypatch
+):
     from bayes_trials import scale
 
     monkeypatch.setattr(scale, "CONNECT_TIMEOUT", 2.0)

@@ -16,11 +16,14 @@ def _posterior_by_quadrature(prior, loglik, lo, hi):
     return mean / z, cdf
 
 
-@pytest.mark.parametrize("prior", [
-    bt.Beta(1, 1),
-    bt.Beta.from_mean_ess(0.39, 9),
-    bt.Mixture([bt.Beta.from_mean_ess(0.39, 9), bt.Beta(1, 1)], [0.8, 0.2]),
-])
+@pytest.mark.parametrize(
+    "prior",
+    [
+        bt.Beta(1, 1),
+        bt.Beta.from_mean_ess(0.39, 9),
+        bt.Mixture([bt.Beta.from_mean_ess(0.39, 9), bt.Beta(1, 1)], [0.8, 0.2]),
+    ],
+)
 @pytest.mark.parametrize("k,n", [(9, 9), (9, 12), (0, 12)])
 def test_binomial_update_matches_quadrature(prior, k, n):
     post = bt.update(prior, bt.Binary(k, n))
@@ -48,6 +51,7 @@ def test_gamma_poisson_update_matches_quadrature():
     post = bt.update(prior, data)
     assert (post.shape, post.rate) == (9.0, 14.0)
     mean, cdf = _posterior_by_quadrature(
-        prior, lambda lam: stats.poisson.logpmf(7, lam * 12.5), 0, 10)
+        prior, lambda lam: stats.poisson.logpmf(7, lam * 12.5), 0, 10
+    )
     assert post.mean == pytest.approx(mean, rel=1e-7)
     assert post.cdf(0.5) == pytest.approx(cdf(0.5), abs=1e-8)

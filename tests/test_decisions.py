@@ -60,7 +60,9 @@ def brute_success_counts(a, b, n, q, c, direction="greater"):
 
 def mixture_posterior_sf(weights, comps, y, n, q):
     """P(theta > q | y) under a Beta mixture, with the mixture update written out here."""
-    logw = [np.log(w) + betaln(a + y, b + n - y) - betaln(a, b) for w, (a, b) in zip(weights, comps)]
+    logw = [
+        np.log(w) + betaln(a + y, b + n - y) - betaln(a, b) for w, (a, b) in zip(weights, comps)
+    ]
     w = np.exp(np.array(logw) - logsumexp(logw))
     return sum(wk * stats.beta(a + y, b + n - y).sf(q) for wk, (a, b) in zip(w, comps))
 
@@ -113,7 +115,10 @@ def test_multi_criterion_rule_is_a_conjunction():
 def test_go_no_go_zones():
     rule = decision(go=(0.8, 0.5), no_go=(0.8, 0.3))
     assert isinstance(rule, GoNoGoRule)
-    assert repr(rule) == "go if P(theta > 0.5) > 0.8; no-go if P(theta < 0.3) > 0.8; consider otherwise"
+    assert (
+        repr(rule)
+        == "go if P(theta > 0.5) > 0.8; no-go if P(theta < 0.3) > 0.8; consider otherwise"
+    )
     for a, b in [(9, 4), (2, 10), (4, 5), (30, 30), (1, 1)]:
         post = Beta(a, b)
         go, stop = post.sf(0.5) > 0.8, post.cdf(0.3) > 0.8
@@ -209,7 +214,9 @@ def test_mixture_boundary_against_written_out_update_and_quadrature():
     assert decision_boundary(mix, META_N, C, META_NULL) == expected
 
 
-@pytest.mark.parametrize("direction, threshold, target", [("less", 0.9, 2.0), ("greater", 0.95, 0.5)])
+@pytest.mark.parametrize(
+    "direction, threshold, target", [("less", 0.9, 2.0), ("greater", 0.95, 0.5)]
+)
 def test_poisson_boundary_by_brute_force(direction, threshold, target):
     prior, exposure = Gamma(1.0, 1.0), 10.0
     ys = np.arange(400)
@@ -217,8 +224,9 @@ def test_poisson_boundary_by_brute_force(direction, threshold, target):
     p = post.cdf(target) if direction == "less" else post.sf(target)
     ok = np.flatnonzero(p > threshold)
     expected = ok[-1] if direction == "less" else ok[0]
-    got = decision_boundary(prior, threshold=threshold, target=target, direction=direction,
-                            exposure=exposure)
+    got = decision_boundary(
+        prior, threshold=threshold, target=target, direction=direction, exposure=exposure
+    )
     assert got == expected
 
 
@@ -227,7 +235,10 @@ def test_poisson_mixture_boundary_via_update():
     exposure, target, c = 12.0, 1.5, 0.8
     p = [update(mix, Rate(y, exposure)).cdf(target) for y in range(80)]
     expected = max(y for y, pi in enumerate(p) if pi > c)
-    assert decision_boundary(mix, threshold=c, target=target, direction="less", exposure=exposure) == expected
+    assert (
+        decision_boundary(mix, threshold=c, target=target, direction="less", exposure=exposure)
+        == expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -238,8 +249,13 @@ def test_poisson_mixture_boundary_via_update():
         (lambda: decision_boundary(Gamma(1, 1), 9, C, 0.39), PriorError, "prior"),
         (lambda: decision_boundary(Beta(1, 1), 0, C, 0.39), DataError, "n"),
         (lambda: decision_boundary(Beta(1, 1), -3, C, 0.39), DataError, "n"),
-        (lambda: decision_boundary(Beta(1, 1), 9, rule=decision(go=(0.8, 0.5), no_go=(0.8, 0.3))),
-         DataError, "rule"),
+        (
+            lambda: decision_boundary(
+                Beta(1, 1), 9, rule=decision(go=(0.8, 0.5), no_go=(0.8, 0.3))
+            ),
+            DataError,
+            "rule",
+        ),
     ],
 )
 def test_bad_designs_name_the_field(call, error, field):
@@ -267,14 +283,22 @@ def test_ladi_type1_error_and_power_exact(name):
 def test_ladi_bayesian_oc_beside_the_exact_binomial_test():
     truths = [LADI_NULL, 0.8]
     # exact test at one-sided 2.5% rejects for k >= 7: type I error P(X >= 7 | 0.39) = 0.0215
-    test_region = [k for k in range(10)
-                   if stats.binomtest(k, LADI_N, LADI_NULL, alternative="greater").pvalue <= 0.025]
+    test_region = [
+        k
+        for k in range(10)
+        if stats.binomtest(k, LADI_N, LADI_NULL, alternative="greater").pvalue <= 0.025
+    ]
     test_oc = [stats.binom.pmf(test_region, LADI_N, t).sum() for t in truths]
     assert test_oc[0] == pytest.approx(0.021529898, rel=1e-6)
-    uniform = operating_characteristics(Beta(1, 1), n=9, threshold=C, target=LADI_NULL, truths=truths)
-    jeffreys = operating_characteristics(Beta(0.5, 0.5), n=9, threshold=C, target=LADI_NULL, truths=truths)
-    sceptical = operating_characteristics(PRIORS["sceptical"], n=9, threshold=C, target=LADI_NULL,
-                                          truths=truths)
+    uniform = operating_characteristics(
+        Beta(1, 1), n=9, threshold=C, target=LADI_NULL, truths=truths
+    )
+    jeffreys = operating_characteristics(
+        Beta(0.5, 0.5), n=9, threshold=C, target=LADI_NULL, truths=truths
+    )
+    sceptical = operating_characteristics(
+        PRIORS["sceptical"], n=9, threshold=C, target=LADI_NULL, truths=truths
+    )
     np.testing.assert_allclose(uniform.prob_success, test_oc, rtol=1e-12)
     np.testing.assert_allclose(jeffreys.prob_success, test_oc, rtol=1e-12)
     # sceptical: one more responder needed, so P(X >= 8)
@@ -282,20 +306,33 @@ def test_ladi_bayesian_oc_beside_the_exact_binomial_test():
     assert sceptical.prob_success[0] < 0.025 and sceptical.prob_success[1] < uniform.prob_success[1]
 
 
-@pytest.mark.parametrize("prior", [Beta(1, 1), Mixture([Beta(30, 9), Beta(1, 1)], [0.8, 0.2])],
-                         ids=["uniform", "robust-mixture"])
+@pytest.mark.parametrize(
+    "prior",
+    [Beta(1, 1), Mixture([Beta(30, 9), Beta(1, 1)], [0.8, 0.2])],
+    ids=["uniform", "robust-mixture"],
+)
 def test_meta1019_exact_oc_against_simulation(prior):
     truths = [META_NULL, 0.6, FELIX_REMISSION]
     exact = operating_characteristics(prior, n=META_N, threshold=C, target=META_NULL, truths=truths)
-    sim = operating_characteristics(prior, n=META_N, threshold=C, target=META_NULL, truths=truths,
-                                    method="simulation", n_sim=40_000, random_seed=20250611)
+    sim = operating_characteristics(
+        prior,
+        n=META_N,
+        threshold=C,
+        target=META_NULL,
+        truths=truths,
+        method="simulation",
+        n_sim=40_000,
+        random_seed=20250611,
+    )
     assert sim.attrs["random_seed"] == 20250611
     for e, s, se in zip(exact.prob_success, sim.prob_success, sim.mcse_success):
         assert abs(e - s) <= 4 * max(se, np.sqrt(e * (1 - e) / 40_000), 1e-12)
 
 
 def test_simulation_is_reproducible():
-    kw = dict(n=LADI_N, threshold=C, target=LADI_NULL, truths=[0.7], method="simulation", n_sim=2000)
+    kw = dict(
+        n=LADI_N, threshold=C, target=LADI_NULL, truths=[0.7], method="simulation", n_sim=2000
+    )
     a = operating_characteristics(Beta(1, 1), random_seed=5, **kw)
     b = operating_characteristics(Beta(1, 1), random_seed=5, **kw)
     assert a.prob_success[0] == b.prob_success[0]
@@ -304,14 +341,24 @@ def test_simulation_is_reproducible():
 def test_poisson_oc_exact_against_brute_sum_and_simulation():
     prior, exposure, target, c = Gamma(2.0, 1.0), 8.0, 1.0, 0.9
     truths = [0.25, 0.5, 1.0, 1.5]
-    oc = operating_characteristics(prior, threshold=c, target=target, truths=truths,
-                                   direction="less", exposure=exposure)
+    oc = operating_characteristics(
+        prior, threshold=c, target=target, truths=truths, direction="less", exposure=exposure
+    )
     ys = np.arange(2000)
     ok = stats.gamma(prior.shape + ys, scale=1 / (prior.rate + exposure)).cdf(target) > c
     for t, got in zip(truths, oc.prob_success):
         assert got == pytest.approx(stats.poisson.pmf(ys[ok], t * exposure).sum(), abs=1e-13)
-    sim = operating_characteristics(prior, threshold=c, target=target, truths=truths, direction="less",
-                                    exposure=exposure, method="simulation", n_sim=20_000, random_seed=1)
+    sim = operating_characteristics(
+        prior,
+        threshold=c,
+        target=target,
+        truths=truths,
+        direction="less",
+        exposure=exposure,
+        method="simulation",
+        n_sim=20_000,
+        random_seed=1,
+    )
     for e, s in zip(oc.prob_success, sim.prob_success):
         assert abs(e - s) <= 4 * max(np.sqrt(e * (1 - e) / 20_000), 1e-12)
 
@@ -320,10 +367,12 @@ def test_poisson_greater_oc_has_exact_tail():
     # success for y >= k: the OC must be the full Poisson survival probability (no truncation)
     prior, exposure = Gamma(1.0, 1.0), 5.0
     k = decision_boundary(prior, threshold=0.95, target=1.0, exposure=exposure)
-    oc = operating_characteristics(prior, threshold=0.95, target=1.0, truths=[1.0, 3.0, 10.0],
-                                   exposure=exposure)
-    np.testing.assert_allclose(oc.prob_success, stats.poisson.sf(k - 1, np.array([1.0, 3.0, 10.0]) * 5),
-                               rtol=1e-12)
+    oc = operating_characteristics(
+        prior, threshold=0.95, target=1.0, truths=[1.0, 3.0, 10.0], exposure=exposure
+    )
+    np.testing.assert_allclose(
+        oc.prob_success, stats.poisson.sf(k - 1, np.array([1.0, 3.0, 10.0]) * 5), rtol=1e-12
+    )
 
 
 def test_go_no_go_oc_sums_to_one_and_matches_enumeration():
@@ -336,8 +385,15 @@ def test_go_no_go_oc_sums_to_one_and_matches_enumeration():
         idx = [y for y, z in enumerate(zones) if z == zone]
         expected = [stats.binom.pmf(idx, META_N, t).sum() for t in truths]
         np.testing.assert_allclose(oc["prob_" + zone.replace("-", "_")], expected, atol=1e-14)
-    sim = operating_characteristics(Beta(1, 1), n=META_N, rule=rule, truths=truths,
-                                    method="simulation", n_sim=20_000, random_seed=3)
+    sim = operating_characteristics(
+        Beta(1, 1),
+        n=META_N,
+        rule=rule,
+        truths=truths,
+        method="simulation",
+        n_sim=20_000,
+        random_seed=3,
+    )
     for col in ("go", "no_go", "consider"):
         e, s = oc["prob_" + col].to_numpy(), sim["prob_" + col].to_numpy()
         assert np.all(np.abs(e - s) <= 4 * np.maximum(np.sqrt(e * (1 - e) / 20_000), 1e-12))
@@ -351,8 +407,9 @@ def test_oc_bad_truths():
         operating_characteristics(Beta(1, 1), n=9, threshold=C, target=0.39, truths=None)
     assert err.value.field == "truths"
     with pytest.raises(DataError) as err:
-        operating_characteristics(Beta(1, 1), n=9, threshold=C, target=0.39, truths=[0.5],
-                                  method="bootstrap")
+        operating_characteristics(
+            Beta(1, 1), n=9, threshold=C, target=0.39, truths=[0.5], method="bootstrap"
+        )
     assert err.value.field == "method"
 
 
@@ -372,7 +429,9 @@ def test_calibrated_threshold_is_the_smallest_admissible(name, alpha):
     # at the threshold: admissible; just below it: not (brute force, independent of the module)
     assert brute_type1(prior, LADI_N, LADI_NULL, cal.threshold, LADI_NULL) <= alpha
     assert brute_type1(prior, LADI_N, LADI_NULL, cal.threshold - 1e-9, LADI_NULL) > alpha
-    assert cal.type1_error == pytest.approx(brute_type1(prior, LADI_N, LADI_NULL, cal.threshold, LADI_NULL))
+    assert cal.type1_error == pytest.approx(
+        brute_type1(prior, LADI_N, LADI_NULL, cal.threshold, LADI_NULL)
+    )
     # the same rule for every c in [threshold, threshold_upper)
     mid = (cal.threshold + cal.threshold_upper) / 2
     assert brute_type1(prior, LADI_N, LADI_NULL, mid, LADI_NULL) == pytest.approx(cal.type1_error)
@@ -392,13 +451,16 @@ def test_calibration_with_uniform_prior_reproduces_the_exact_test():
     cal = calibrate_threshold(Beta(1, 1), LADI_N, LADI_NULL, alpha=0.025)
     assert cal.boundary == 7
     assert cal.threshold == pytest.approx(stats.beta(7, 4).sf(0.39))
-    assert cal.rule(update(Beta(1, 1), Binary(7, 9))) and not cal.rule(update(Beta(1, 1), Binary(6, 9)))
+    assert cal.rule(update(Beta(1, 1), Binary(7, 9))) and not cal.rule(
+        update(Beta(1, 1), Binary(6, 9))
+    )
 
 
 def test_calibration_poisson_less():
     prior, exposure, target, alpha = Gamma(1.0, 1.0), 10.0, 2.0, 0.05
-    cal = calibrate_threshold(prior, target=target, alpha=alpha, direction="less", exposure=exposure,
-                              alternatives=[1.0])
+    cal = calibrate_threshold(
+        prior, target=target, alpha=alpha, direction="less", exposure=exposure, alternatives=[1.0]
+    )
     ys = np.arange(300)
     p = stats.gamma(1 + ys, scale=1 / 11).cdf(target)
 
@@ -423,7 +485,9 @@ def test_calibration_warns_when_nothing_is_admissible():
 def quad_predictive_probability(prior, x, n, n_max, c, q):
     """PP by integrating P(final success | theta) against the interim posterior density."""
     m = n_max - n
-    final_ok = [j for j in range(m + 1) if stats.beta(prior.a + x + j, prior.b + n_max - x - j).sf(q) > c]
+    final_ok = [
+        j for j in range(m + 1) if stats.beta(prior.a + x + j, prior.b + n_max - x - j).sf(q) > c
+    ]
     post = stats.beta(prior.a + x, prior.b + n - x)
     f = lambda t: post.pdf(t) * stats.binom.pmf(final_ok, m, t).sum()  # noqa: E731
     return integrate.quad(f, 0, 1, limit=200)[0]
@@ -432,8 +496,9 @@ def quad_predictive_probability(prior, x, n, n_max, c, q):
 @pytest.mark.parametrize("x", [2, 4, 5, 6])
 def test_predictive_probability_against_quadrature(x):
     got = _predictive_probability(Beta(1, 1), x, 6, META_N, 0.95, META_NULL)
-    assert got == pytest.approx(quad_predictive_probability(Beta(1, 1), x, 6, META_N, 0.95, META_NULL),
-                                abs=1e-8)
+    assert got == pytest.approx(
+        quad_predictive_probability(Beta(1, 1), x, 6, META_N, 0.95, META_NULL), abs=1e-8
+    )
 
 
 def test_predictive_probability_against_simulation_with_mixture():
@@ -475,8 +540,10 @@ def test_two_looks_against_path_enumeration():
     prior, looks, n_max, c, q, fut = Beta(0.5, 0.5), [4, 8], 14, 0.9, 0.3, 0.1
     theta = 0.45
     oc = interim_futility_oc(prior, looks, n_max, c, q, fut, [theta])
-    pp = {nk: [quad_predictive_probability(prior, x, nk, n_max, c, q) for x in range(nk + 1)]
-          for nk in looks}
+    pp = {
+        nk: [quad_predictive_probability(prior, x, nk, n_max, c, q) for x in range(nk + 1)]
+        for nk in looks
+    }
     final = [stats.beta(0.5 + y, 0.5 + n_max - y).sf(q) > c for y in range(n_max + 1)]
     p_stop = p_succ = 0.0
     b = stats.binom.pmf
@@ -502,8 +569,9 @@ def test_no_futility_stopping_reduces_to_the_single_stage_oc():
     # a futility cut-off below every attainable PP > 0 never stops unless PP = 0 exactly;
     # counts with PP = 0 can never succeed, so P(success) is the single-stage OC
     oc = interim_futility_oc(Beta(1, 1), 6, META_N, 0.95, META_NULL, 1e-12, [0.4, 0.75])
-    single = operating_characteristics(Beta(1, 1), n=META_N, threshold=0.95, target=META_NULL,
-                                       truths=[0.4, 0.75])
+    single = operating_characteristics(
+        Beta(1, 1), n=META_N, threshold=0.95, target=META_NULL, truths=[0.4, 0.75]
+    )
     np.testing.assert_allclose(oc.prob_success, single.prob_success, rtol=1e-12)
 
 
@@ -517,20 +585,33 @@ def test_no_futility_stopping_reduces_to_the_single_stage_oc():
     ],
 )
 def test_interim_bad_input(kwargs, field):
-    base = dict(prior=Beta(1, 1), n_interim=6, n_max=12, threshold=0.95, target=0.4, futility=0.05,
-                truths=[0.4])
+    base = dict(
+        prior=Beta(1, 1),
+        n_interim=6,
+        n_max=12,
+        threshold=0.95,
+        target=0.4,
+        futility=0.05,
+        truths=[0.4],
+    )
     base.update(kwargs)
     with pytest.raises(DataError) as err:
         interim_futility_oc(**base)
     assert err.value.field == field
 
 
-@pytest.mark.parametrize("prior", [bt.Beta(1, 1), bt.Mixture([bt.Beta(4, 6), bt.Beta(1, 1)], [0.8, 0.2])])
+@pytest.mark.parametrize(
+    "prior", [bt.Beta(1, 1), bt.Mixture([bt.Beta(4, 6), bt.Beta(1, 1)], [0.8, 0.2])]
+)
 @pytest.mark.parametrize("events,n", [(3, 10), (6, 10), (9, 15)])
 def test_private_predictive_probability_agrees_with_the_public_one(prior, events, n):
     # decisions/ keeps a vectorised helper for OC enumeration; it must equal the public
     # Lee & Liu predictive probability of predictive/
     from bayes_trials.decisions import _predictive_probability
 
-    public = bt.predictive_probability(prior, bt.Binary(events, n), n_max=25, threshold=0.9, target=0.3)
-    assert _predictive_probability(prior, events, n, 25, 0.9, 0.3) == pytest.approx(float(public), abs=1e-12)
+    public = bt.predictive_probability(
+        prior, bt.Binary(events, n), n_max=25, threshold=0.9, target=0.3
+    )
+    assert _predictive_probability(prior, events, n, 25, 0.9, 0.3) == pytest.approx(
+        float(public), abs=1e-12
+    )

@@ -30,12 +30,17 @@ def _brute_force_boundary(prior: bt.Beta, n, target, threshold):
 def test_boundaries_against_brute_force(lad1_design):
     b = lad1_design.boundaries
     assert b.loc["uniform", "boundary"] == _brute_force_boundary(bt.Beta(1, 1), 9, 0.39, 0.975) == 7
-    assert b.loc["sceptical_ess9", "boundary"] == _brute_force_boundary(
-        bt.Beta.from_mean_ess(0.39, 9), 9, 0.39, 0.975) == 8
+    assert (
+        b.loc["sceptical_ess9", "boundary"]
+        == _brute_force_boundary(bt.Beta.from_mean_ess(0.39, 9), 9, 0.39, 0.975)
+        == 8
+    )
 
 
 def test_exact_test_boundary_inverts_scipy_binomtest(lad1_design):
-    ks = [k for k in range(10) if stats.binomtest(k, 9, 0.39, alternative="greater").pvalue <= 0.025]
+    ks = [
+        k for k in range(10) if stats.binomtest(k, 9, 0.39, alternative="greater").pvalue <= 0.025
+    ]
     assert lad1_design.boundaries.loc[TEST_NAME, "boundary"] == min(ks)
 
 
@@ -43,10 +48,13 @@ def test_oc_is_the_binomial_tail_beyond_the_boundary(lad1_design):
     oc = lad1_design.oc
     for truth in (0.39, 0.6, 0.8):
         assert oc.loc[truth, "uniform"] == pytest.approx(stats.binom.sf(6, 9, truth), rel=1e-12)
-        assert oc.loc[truth, "sceptical_ess9"] == pytest.approx(stats.binom.sf(7, 9, truth), rel=1e-12)
+        assert oc.loc[truth, "sceptical_ess9"] == pytest.approx(
+            stats.binom.sf(7, 9, truth), rel=1e-12
+        )
     # the type I error of the uniform-prior rule at the null is the exact test's: both reject from 7
     assert lad1_design.boundaries.loc["uniform", "type1_error"] == pytest.approx(
-        lad1_design.boundaries.loc[TEST_NAME, "type1_error"])
+        lad1_design.boundaries.loc[TEST_NAME, "type1_error"]
+    )
 
 
 def test_calibrated_threshold_holds_alpha(lad1_design):
@@ -78,17 +86,31 @@ def test_seed_specs_state_their_rules(lad1_result, meta_result):
 def test_design_command_writes_tables_and_figures(tmp_path, capsys):
     out = tmp_path / "design"
     assert main(["design", str(META), "--out", str(out)]) == 0
-    for f in ("design.md", "oc_cr_cri_1m.csv", "boundaries_cr_cri_1m.csv", "calibration_cr_cri_1m.csv",
-              "figures/oc_cr_cri_1m.png", "figures/oc_icans_any_grade.png", "provenance.json"):
+    for f in (
+        "design.md",
+        "oc_cr_cri_1m.csv",
+        "boundaries_cr_cri_1m.csv",
+        "calibration_cr_cri_1m.csv",
+        "figures/oc_cr_cri_1m.png",
+        "figures/oc_icans_any_grade.png",
+        "provenance.json",
+    ):
         assert (out / f).stat().st_size > 0, f
     assert "success if P(theta > 0.4) > 0.975" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("old,new,field", [
-    ("threshold = 0.975, alternative = 0.80", "threshold = 1.5, alternative = 0.80", "decision.threshold"),
-    ("interim = 5,", "interim = 9,", "decision.interim"),
-    ("alpha = 0.025, interim", "alpha = 0.025, gamma = 1, interim", "decision.gamma"),
-])
+@pytest.mark.parametrize(
+    "old,new,field",
+    [
+        (
+            "threshold = 0.975, alternative = 0.80",
+            "threshold = 1.5, alternative = 0.80",
+            "decision.threshold",
+        ),
+        ("interim = 5,", "interim = 9,", "decision.interim"),
+        ("alpha = 0.025, interim", "alpha = 0.025, gamma = 1, interim", "decision.gamma"),
+    ],
+)
 def test_bad_decision_specs(old, new, field, tmp_path):
     text = LAD1.read_text()
     assert old in text

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
+from bayes_trials.distributions import Beta, Gamma, Mixture, Normal
 from bayes_trials.errors import PriorError, StatisticalWarning
 from bayes_trials.ess import ess, mixture_mode
-from bayes_trials.distributions import Beta, Gamma, Mixture, Normal
 
 # RBesT's ?ess examples (Novartis/RBesT, inst/examples/ess.R, output in reference/ess.md):
 #   bmix <- mixbeta(rob = c(0.2, 1, 1), inf = c(0.8, 10, 2))

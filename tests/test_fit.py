@@ -34,7 +34,9 @@ def test_inputs_pad_each_row_with_its_own_value():
 
 def test_batch_inputs_are_padded_to_the_batch_size_and_common_width():
     layout = Inputs(w=0.0, a=1.0)
-    out = layout.pack_batch([{"w": [0.5, 0.5], "a": [2, 3]}, {"w": 1.0, "a": 4.0}], 4, {"w": 1.0, "a": 1.0})
+    out = layout.pack_batch(
+        [{"w": [0.5, 0.5], "a": [2, 3]}, {"w": 1.0, "a": 4.0}], 4, {"w": 1.0, "a": 1.0}
+    )
     arr = out["inputs"]
     assert arr.shape == (4, 2, 2)
     np.testing.assert_array_equal(arr[1], [[1.0, 0.0], [4.0, 1.0]])
@@ -65,7 +67,9 @@ def test_timings_nest_exclusively_and_merge():
         with t.phase("compile"):
             time.sleep(0.05)
     s = t.totals()
-    assert s["compile"] >= 0.05 and 0.02 <= s["sampling"] < 0.05  # the inner phase is not counted twice
+    assert (
+        s["compile"] >= 0.05 and 0.02 <= s["sampling"] < 0.05
+    )  # the inner phase is not counted twice
     assert t.counts() == {"sampling": 1, "compile": 1}
     snap = t.snapshot()
     with t.phase("compile"):
@@ -105,7 +109,9 @@ def test_cache_refuses_two_different_models_under_one_key(monkeypatch):
     import nutpie
 
     compiled = []
-    monkeypatch.setattr(nutpie, "compile_pymc_model", lambda model: compiled.append(model) or object())
+    monkeypatch.setattr(
+        nutpie, "compile_pymc_model", lambda model: compiled.append(model) or object()
+    )
     cache = ModelCache()
     first = cache.get(("k",), _model_a)
     assert cache.get(("k",), _model_a) is first and cache.compiles == 1
@@ -128,7 +134,11 @@ def test_chunks_group_by_batch_and_cut_at_the_batch_size():
         def batch(self, prior):
             return small
 
-    points = [(Small(), bt.Beta(1, 1))] * 3 + [(rates, TwoRatePrior.jeffreys())] + [(Small(), bt.Beta(2, 2))]
+    points = (
+        [(Small(), bt.Beta(1, 1))] * 3
+        + [(rates, TwoRatePrior.jeffreys())]
+        + [(Small(), bt.Beta(2, 2))]
+    )
     out = chunks(points)
     assert [(b, idx) for b, idx in out] == [(small, [0, 1]), (small, [2, 4]), (RatesBatch(), [3])]
     assert [idx for _, idx in chunks(points, batched=False)] == [[0], [1], [2], [3], [4]]
@@ -148,7 +158,9 @@ def _exact_z(rows, points):
         post = stats.beta(prior.a + ep.data.events, prior.b + ep.data.n - ep.data.events)
         p = post.sf(ep.target)
         se = max(r["prob_mcse"], np.sqrt(p * (1 - p) / r["ess_bulk"]))
-        out.append((z_score(r["post_mean"], post.mean(), r["mcse_mean"]), z_score(r["prob"], p, se)))
+        out.append(
+            (z_score(r["post_mean"], post.mean(), r["mcse_mean"]), z_score(r["prob"], p, se))
+        )
     return np.array(out, dtype=float)
 
 
@@ -156,8 +168,10 @@ def _exact_z(rows, points):
 def batched_points():
     """Eight binary posteriors, from 0/12 to 12/12: 0/12 under Beta(0.5, 1) has a heavy tail
     (a + y < 1) and is batched apart from the others."""
-    points = [(bt.BinaryEndpoint(f"e{k}", bt.Binary(k, 12), target=0.3), bt.Beta(0.5 + k / 4, 1.0))
-              for k in (0, 1, 3, 5, 7, 9, 11, 12)]
+    points = [
+        (bt.BinaryEndpoint(f"e{k}", bt.Binary(k, 12), target=0.3), bt.Beta(0.5 + k / 4, 1.0))
+        for k in (0, 1, 3, 5, 7, 9, 11, 12)
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows = fit.sample_points(points, LeanSummaries(), seed=11, **SETTINGS)
@@ -220,10 +234,15 @@ def test_rate_points_of_both_families_share_one_batch_and_match_exact():
     each point's P(RR < 0.5) and posterior mean within 4 MCSE of its exact posterior (the
     beta-prime closed form, or quadrature of the log-linear model; 12 comparisons, false alarm
     rate about 1e-3 for the lot)."""
-    data = [bt.PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.75)), bt.PrePostRates(bt.Rate(10, 13.5), bt.Rate(2, 15.75)),
-            bt.PrePostRates(bt.Rate(80, 40.5), bt.Rate(20, 15.75))]
+    data = [
+        bt.PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.75)),
+        bt.PrePostRates(bt.Rate(10, 13.5), bt.Rate(2, 15.75)),
+        bt.PrePostRates(bt.Rate(80, 40.5), bt.Rate(20, 15.75)),
+    ]
     priors = [TwoRatePrior.jeffreys(), LogRRPrior(bt.Normal(0.0, 0.4214))]
-    points = [(RateRatioEndpoint(f"r{i}", d, target=0.5), p) for i, d in enumerate(data) for p in priors]
+    points = [
+        (RateRatioEndpoint(f"r{i}", d, target=0.5), p) for i, d in enumerate(data) for p in priors
+    ]
     assert len({ep.batch(p) for ep, p in points}) == 1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

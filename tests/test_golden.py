@@ -17,9 +17,11 @@ from bayes_trials.report import write_report
 from .conftest import MODELS, ROOT
 
 GOLDEN = ROOT / "tests" / "golden" / "before"
-SPECS = {"lad1_marnecel": MODELS / "lad1_marnecel.toml",
-         "illustrative_car_t_efs": MODELS / "examples" / "illustrative_car_t_efs.toml",
-         "illustrative_patient_rates": MODELS / "examples" / "illustrative_patient_rates.toml"}
+SPECS = {
+    "lad1_marnecel": MODELS / "lad1_marnecel.toml",
+    "illustrative_car_t_efs": MODELS / "examples" / "illustrative_car_t_efs.toml",
+    "illustrative_patient_rates": MODELS / "examples" / "illustrative_patient_rates.toml",
+}
 
 
 def _golden_module():

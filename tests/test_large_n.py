@@ -41,6 +41,7 @@ from bayes_trials.decisions import (
     interim_futility_oc,
     operating_characteristics,
 )
+from bayes_trials.distributions import components_of
 from bayes_trials.errors import DataError
 from bayes_trials.predictive import (
     _box_enumerated,
@@ -49,7 +50,6 @@ from bayes_trials.predictive import (
     predictive_probability,
     prior_data_conflict,
 )
-from bayes_trials.distributions import components_of
 
 ROBUST = Mixture([Beta(30, 9), Beta(1, 1)], [0.8, 0.2])
 PRIORS = {
@@ -65,7 +65,9 @@ def exact_bb_pmf(k: int, n: int, a: int, b: int) -> Fraction:
     """BetaBin(n, a, b) pmf at k for whole a, b: C(n,k) B(a+k, b+n-k) / B(a, b) as a fraction."""
     num = math.prod(k + i for i in range(1, a)) * math.prod(n - k + i for i in range(1, b))
     den = math.prod(n + i for i in range(1, a + b))
-    return Fraction(num * math.factorial(a + b - 1), den * math.factorial(a - 1) * math.factorial(b - 1))
+    return Fraction(
+        num * math.factorial(a + b - 1), den * math.factorial(a - 1) * math.factorial(b - 1)
+    )
 
 
 def log_fraction(f: Fraction) -> float:
@@ -102,8 +104,9 @@ def test_bisection_with_and_without_guess_matches_a_scan():
 def test_lgamma_diff_against_sums_of_logs(x):
     # ln G(x + d) - ln G(x) = sum_{i < d} ln(x + i) for whole d
     for d in (1, 2, 7, 40):
-        assert lgamma_diff(x, d) == pytest.approx(math.fsum(math.log(x + i) for i in range(d)),
-                                                  abs=1e-13, rel=1e-14)
+        assert lgamma_diff(x, d) == pytest.approx(
+            math.fsum(math.log(x + i) for i in range(d)), abs=1e-13, rel=1e-14
+        )
 
 
 @pytest.mark.parametrize("n", [2000, 10**9, 10**12])
@@ -136,15 +139,18 @@ def test_betabinom_cdf_against_enumeration_at_20000(name):
     for j in (0, 10, n // 5, n // 3, n // 2, 4 * n // 5, n - 10, n - 1):
         c, s = betabinom_cdf_sf(j, n, w, [x.a for x in comps], [x.b for x in comps])
         assert c == pytest.approx(pmf[: j + 1].sum(), abs=1e-10)
-        assert s == pytest.approx(pmf[j + 1:].sum(), abs=1e-10)
+        assert s == pytest.approx(pmf[j + 1 :].sum(), abs=1e-10)
 
 
 @pytest.mark.parametrize("n", [10**9, 10**12])
 def test_betabinom_cdf_at_huge_n_against_quad_of_binomial_cdf(n):
     # P(Y <= j) = int Beta(t; a, b) P(Bin(n, t) <= j) dt, by adaptive quadrature of the
     # binomial cdf itself (the package integrates a Beta density against Beta cdfs instead)
-    for w, a, b, frac in [([1.0], [2.0], [3.0], 0.3), ([1.0], [0.37 * n], [0.63 * n], 0.37),
-                          ([0.8, 0.2], [30.0, 1.0], [9.0, 1.0], 0.7)]:
+    for w, a, b, frac in [
+        ([1.0], [2.0], [3.0], 0.3),
+        ([1.0], [0.37 * n], [0.63 * n], 0.37),
+        ([0.8, 0.2], [30.0, 1.0], [9.0, 1.0], 0.7),
+    ]:
         j = int(frac * n)
         c, s = betabinom_cdf_sf(j, n, w, a, b)
         # the stated accuracy: 1e-12, or 1e-16 sqrt(n) when float64's resolution of the
@@ -156,8 +162,19 @@ def test_betabinom_cdf_at_huge_n_against_quad_of_binomial_cdf(n):
         for wi, ai, bi in zip(w, a, b):
             lo, hi = stats.beta.ppf([1e-14, 1 - 1e-14], ai, bi)
             pts = [p for p in (frac - 10 * sd, frac, frac + 10 * sd) if lo < p < hi]
-            ref += wi * integrate.quad(lambda t, a_=ai, b_=bi, j_=j: stats.beta.pdf(t, a_, b_) * stats.binom.cdf(j_, n, t),
-                                       lo, hi, points=pts, limit=500, epsabs=1e-13)[0]
+            ref += (
+                wi
+                * integrate.quad(
+                    lambda t, a_=ai, b_=bi, j_=j: (
+                        stats.beta.pdf(t, a_, b_) * stats.binom.cdf(j_, n, t)
+                    ),
+                    lo,
+                    hi,
+                    points=pts,
+                    limit=500,
+                    epsabs=1e-13,
+                )[0]
+            )
         assert c == pytest.approx(ref, abs=max(1e-9, tol))
 
 
@@ -208,8 +225,9 @@ def test_box_regions_equal_enumeration_negative_binomial(prior, exposure):
         assert _box_regions(pred, y) == pytest.approx(_box_enumerated(pred, y), abs=1e-12)
 
 
-@pytest.mark.parametrize("prior, frac", [(Beta(2, 3), 0.3), (Beta(2, 3), 0.05), (ROBUST, 0.39),
-                                         (Beta(0.5, 0.5), 0.3)])
+@pytest.mark.parametrize(
+    "prior, frac", [(Beta(2, 3), 0.3), (Beta(2, 3), 0.05), (ROBUST, 0.39), (Beta(0.5, 0.5), 0.3)]
+)
 def test_box_at_1e9_tends_to_the_prior_density_check(prior, frac):
     # Y/n -> theta: P(f(Y) <= f(y)) -> P(g(theta) <= g(y/n)) with g the prior density, the
     # error O(1/n) = 1e-9; the reference integrates g over {g <= g(y/n)} on a grid of 4e6
@@ -248,7 +266,10 @@ def test_predictive_distribution_at_20000_against_enumeration():
     for q in (1e-6, 0.025, 0.5, 0.975, 1 - 1e-6):
         expected = int(np.searchsorted(cdf, q - 1e-9))
         assert pred.ppf(q) == expected
-    assert pred.interval(0.95) == (int(np.searchsorted(cdf, 0.025 - 1e-9)), int(np.searchsorted(cdf, 0.975 - 1e-9)))
+    assert pred.interval(0.95) == (
+        int(np.searchsorted(cdf, 0.025 - 1e-9)),
+        int(np.searchsorted(cdf, 0.975 - 1e-9)),
+    )
 
 
 @pytest.mark.parametrize("prior", [ROBUST, Beta(0.37e9, 0.63e9)], ids=["robust", "posterior-like"])
@@ -288,8 +309,9 @@ def post_sf(prior, ys, n, q):
     """P(theta > q | y of n) at every y in ys, the mixture update written out with scipy."""
     w, comps = components_of(prior)
     ys = np.asarray(ys, dtype=float)
-    logw = np.stack([np.log(wk) + betaln(c.a + ys, c.b + n - ys) - betaln(c.a, c.b)
-                     for wk, c in zip(w, comps)])
+    logw = np.stack(
+        [np.log(wk) + betaln(c.a + ys, c.b + n - ys) - betaln(c.a, c.b) for wk, c in zip(w, comps)]
+    )
     wy = np.exp(logw - logsumexp(logw, axis=0))
     return sum(wk * stats.beta.sf(q, c.a + ys, c.b + n - ys) for wk, c in zip(wy, comps))
 
@@ -307,8 +329,11 @@ def brute_success(prior, n, crit_list):
 @pytest.mark.parametrize("prior", [Beta(1, 1), ROBUST], ids=["uniform", "robust"])
 def test_boundaries_and_oc_at_2000_against_brute_force(prior):
     n, truths = 2000, [0.3, 0.39, 0.41, 0.6]
-    for crit_list in ([(0.975, 0.39, "greater")], [(0.9, 0.42, "less")],
-                      [(0.9, 0.35, "greater"), (0.8, 0.45, "less")]):
+    for crit_list in (
+        [(0.975, 0.39, "greater")],
+        [(0.9, 0.42, "less")],
+        [(0.9, 0.35, "greater"), (0.8, 0.45, "less")],
+    ):
         ok = brute_success(prior, n, crit_list)
         rule = decision(*[list(x) for x in zip(*crit_list)])
         oc = operating_characteristics(prior, n=n, rule=rule, truths=truths)
@@ -342,7 +367,9 @@ def test_calibration_at_20000_against_brute_force():
     assert cal.type1_error == pytest.approx(errors[k], rel=1e-12)
     p_before = float(post_sf(ROBUST, [k - 1], n, target)[0])
     assert cal.threshold == pytest.approx(p_before, rel=1e-12)
-    assert float(cal.power.prob_success[0]) == pytest.approx(stats.binom.sf(k - 1, n, 0.41), rel=1e-12)
+    assert float(cal.power.prob_success[0]) == pytest.approx(
+        stats.binom.sf(k - 1, n, 0.41), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("n", [10**9, 10**12])
@@ -354,20 +381,27 @@ def test_boundary_and_oc_at_huge_n(n):
     assert abs(k - (n * 0.39 + stats.norm.ppf(0.975) * math.sqrt(n * 0.39 * 0.61))) < 5
     truths = np.linspace(0.3, 0.5, 50)
     oc = operating_characteristics(Beta(1, 1), n=n, threshold=0.975, target=0.39, truths=truths)
-    np.testing.assert_allclose(oc.prob_success, stats.binom.sf(k - 1, n, truths), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        oc.prob_success, stats.binom.sf(k - 1, n, truths), rtol=1e-12, atol=1e-300
+    )
     # a two-sided rule: the success interval's probability from scipy's cdf
     rule = decision([0.9, 0.9], [0.38, 0.40], ["greater", "less"])
     lo = decision_boundary(Beta(1, 1), n=n, threshold=0.9, target=0.38)
     hi = decision_boundary(Beta(1, 1), n=n, threshold=0.9, target=0.40, direction="less")
     two = operating_characteristics(Beta(1, 1), n=n, rule=rule, truths=[0.39])
     assert float(two.prob_success[0]) == pytest.approx(
-        stats.binom.cdf(hi, n, 0.39) - stats.binom.cdf(lo - 1, n, 0.39), abs=1e-12)
+        stats.binom.cdf(hi, n, 0.39) - stats.binom.cdf(lo - 1, n, 0.39), abs=1e-12
+    )
 
 
 def test_poisson_boundary_and_calibration_at_huge_exposure():
     prior, e = Gamma(1.0, 1.0), 1e9
     k = decision_boundary(prior, threshold=0.9, target=2.0, direction="less", exposure=e)
-    assert stats.gamma.cdf(2.0, 1 + k, scale=1 / (1 + e)) > 0.9 >= stats.gamma.cdf(2.0, 2 + k, scale=1 / (1 + e))
+    assert (
+        stats.gamma.cdf(2.0, 1 + k, scale=1 / (1 + e))
+        > 0.9
+        >= stats.gamma.cdf(2.0, 2 + k, scale=1 / (1 + e))
+    )
     cal = calibrate_threshold(prior, target=2.0, alpha=0.05, direction="less", exposure=e)
     mu = 2.0 * e
     assert stats.poisson.cdf(cal.boundary, mu) <= 0.05 < stats.poisson.cdf(cal.boundary + 1, mu)
@@ -405,10 +439,20 @@ def test_predictive_probability_at_1e9_against_quadrature():
     post = stats.beta(1 + x, 1 + n - x)
     m = n_max - n
     # the defining inequalities of the success boundary, from scipy's Beta
-    assert stats.beta.sf(q, 1 + x + j, 1 + n_max - x - j) > c >= stats.beta.sf(q, x + j, 2 + n_max - x - j)
+    assert (
+        stats.beta.sf(q, 1 + x + j, 1 + n_max - x - j)
+        > c
+        >= stats.beta.sf(q, x + j, 2 + n_max - x - j)
+    )
     lo, hi = post.ppf([1e-13, 1 - 1e-13])
-    ref = integrate.quad(lambda t: post.pdf(t) * stats.binom.sf(j - 1, m, t), lo, hi,
-                         points=[post.mean()], limit=500, epsabs=1e-13)[0]
+    ref = integrate.quad(
+        lambda t: post.pdf(t) * stats.binom.sf(j - 1, m, t),
+        lo,
+        hi,
+        points=[post.mean()],
+        limit=500,
+        epsabs=1e-13,
+    )[0]
     assert float(pp) == pytest.approx(ref, abs=1e-9)
 
 
@@ -438,21 +482,32 @@ def test_interim_futility_at_2000_against_full_enumeration():
         j = np.arange(m + 1)
         pp = []
         for y in range(nk + 1):
-            logw = [np.log(wk) + betaln(cc.a + y, cc.b + nk - y) - betaln(cc.a, cc.b) for wk, cc in zip(w0, comps0)]
+            logw = [
+                np.log(wk) + betaln(cc.a + y, cc.b + nk - y) - betaln(cc.a, cc.b)
+                for wk, cc in zip(w0, comps0)
+            ]
             w = np.exp(np.array(logw) - logsumexp(logw))
-            pmf = sum(wk * stats.betabinom.pmf(j, m, cc.a + y, cc.b + nk - y) for wk, cc in zip(w, comps0))
+            pmf = sum(
+                wk * stats.betabinom.pmf(j, m, cc.a + y, cc.b + nk - y) for wk, cc in zip(w, comps0)
+            )
             pp.append(float(np.sum(pmf * final[y + j])))
         stops[nk] = np.array(pp) < fut
         assert oc.attrs["stop_below"][nk] == np.flatnonzero(stops[nk])[-1]
-        np.testing.assert_allclose(np.asarray(oc.attrs["pp"][nk])[::97], np.array(pp)[::97], atol=1e-12)
+        np.testing.assert_allclose(
+            np.asarray(oc.attrs["pp"][nk])[::97], np.array(pp)[::97], atol=1e-12
+        )
     for row, theta in zip(oc.itertuples(), truths):
         running, n_prev, p_stop = np.array([1.0]), 0, 0.0
         for nk in looks:
-            running = np.convolve(running, stats.binom.pmf(np.arange(nk - n_prev + 1), nk - n_prev, theta))
+            running = np.convolve(
+                running, stats.binom.pmf(np.arange(nk - n_prev + 1), nk - n_prev, theta)
+            )
             p_stop += running[stops[nk]].sum()
             running = np.where(stops[nk], 0.0, running)
             n_prev = nk
-        at_end = np.convolve(running, stats.binom.pmf(np.arange(n_max - n_prev + 1), n_max - n_prev, theta))
+        at_end = np.convolve(
+            running, stats.binom.pmf(np.arange(n_max - n_prev + 1), n_max - n_prev, theta)
+        )
         assert row.prob_stop_futility == pytest.approx(p_stop, abs=1e-12)
         assert row.prob_success == pytest.approx(at_end[final].sum(), abs=1e-12)
 
@@ -484,7 +539,9 @@ def test_interim_futility_at_1e9():
     for row, theta in zip(oc.itertuples(), truths):
         # P(stop) is exactly a binomial cdf (independent of the convolution)
         assert row.prob_stop_futility == pytest.approx(stats.binom.cdf(s, nk, theta), abs=1e-11)
-        assert row.prob_stop_futility + row.prob_success + row.prob_fail_final == pytest.approx(1, abs=1e-11)
+        assert row.prob_stop_futility + row.prob_success + row.prob_fail_final == pytest.approx(
+            1, abs=1e-11
+        )
         # P(success) = P(Y1 > s, Y1 + Y2 >= kf): bivariate normal approximation with
         # continuity corrections (error ~1e-4 at these sizes)
         sd1, sd = math.sqrt(nk * theta * (1 - theta)), math.sqrt(n_max * theta * (1 - theta))
@@ -510,14 +567,21 @@ def test_interim_futility_at_1e9():
         (lambda: Binary(10**13, 10**12), "events"),
         (lambda: predictive(Beta(1, 1), n=np.int64(2**62)), "n"),
         (lambda: decision_boundary(Beta(1, 1), n=10**18, threshold=0.9, target=0.3), "n"),
-        (lambda: operating_characteristics(Beta(1, 1), n=10**13, threshold=0.9, target=0.3,
-                                           truths=[0.3]), "n"),
+        (
+            lambda: operating_characteristics(
+                Beta(1, 1), n=10**13, threshold=0.9, target=0.3, truths=[0.3]
+            ),
+            "n",
+        ),
         (lambda: interim_futility_oc(Beta(1, 1), 10, 10**13, 0.9, 0.3, 0.1, [0.3]), "n_max"),
         (lambda: interim_futility_oc(Beta(1, 1), 10, 10**12, 0.9, 0.3, 0.1, [0.5]), "n_max"),
         (lambda: predictive_probability(Beta(1, 1), Binary(3, 10), 10**13, 0.9, 0.3), "n_max"),
         (lambda: predictive(Gamma(2, 1), exposure=1e18), "exposure"),
         (lambda: prior_data_conflict(Gamma(2, 1), Rate(5, 1e13)), "exposure"),
-        (lambda: decision_boundary(Gamma(2, 1), threshold=0.9, target=300.0, exposure=1e10), "exposure"),
+        (
+            lambda: decision_boundary(Gamma(2, 1), threshold=0.9, target=300.0, exposure=1e10),
+            "exposure",
+        ),
     ],
 )
 def test_counts_beyond_the_limit_are_a_located_data_error(call, field):
@@ -530,7 +594,10 @@ def test_counts_beyond_the_limit_are_a_located_data_error(call, field):
 def test_benchmark_rate_from_percent_at_huge_n():
     with pytest.raises(DataError, match="31% of 1000000000 matches several whole counts"):
         BenchmarkRate.from_percent("t", "o", 31, 10**9, decimals=0, source="s")
-    assert BenchmarkRate.from_percent("t", "o", 31.4159265, 10**9, decimals=7, source="s").events == 314159265
+    assert (
+        BenchmarkRate.from_percent("t", "o", 31.4159265, 10**9, decimals=7, source="s").events
+        == 314159265
+    )
 
 
 def test_the_pipeline_at_a_billion_patients_is_exact_and_checked():

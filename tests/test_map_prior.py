@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from scipy import optimize, special, stats
 
+from bayes_trials.distributions import Beta, HalfCauchy, HalfNormal, Mixture, Normal
 from bayes_trials.errors import DataError, PriorError
 from bayes_trials.fit import CACHE
 from bayes_trials.map_prior import fit_mixture, map_prior, validate_table
-from bayes_trials.distributions import Beta, HalfCauchy, HalfNormal, Mixture, Normal
 
 # CR/CRi of CD19 CAR-T in r/r B-ALL, as the META 10-19 spec cites them. Tags: E printed, D derived.
 # ELIANA 65/79 (ASH 2019 update) is the same trial as ELIANA 61/75 and is not counted twice.
@@ -32,8 +32,14 @@ GH_Z, GH_W = np.polynomial.hermite_e.hermegauss(40)
 GH_W = GH_W / GH_W.sum()
 
 
-def _grid_map(loglik_theta, n_studies, mu_prior=(0.0, 2.0), tau_scale=1.0,
-              mu_grid=np.linspace(-6, 8, 281), tau_grid=np.linspace(1e-4, 4, 300)):
+def _grid_map(
+    loglik_theta,
+    n_studies,
+    mu_prior=(0.0, 2.0),
+    tau_scale=1.0,
+    mu_grid=np.linspace(-6, 8, 281),
+    tau_grid=np.linspace(1e-4, 4, 300),
+):
     """Exact (quadrature) posterior of (mu, tau) in the random-effects model.
 
     Study likelihoods are integrated over theta_i = mu + tau z by Gauss-Hermite;
@@ -125,7 +131,9 @@ def test_em_recovers_a_two_component_mixture_and_bic_picks_it():
     x = truth.rvs(6000, seed=5)
     fit = fit_mixture(x, "normal", criterion="bic")
     assert len(fit.mixture.components) == 2
-    got = sorted(zip(fit.mixture.weights, [c.mean for c in fit.mixture.components]), key=lambda p: p[1])
+    got = sorted(
+        zip(fit.mixture.weights, [c.mean for c in fit.mixture.components]), key=lambda p: p[1]
+    )
     assert got[0][0] == pytest.approx(0.3, abs=0.02) and got[0][1] == pytest.approx(-2, abs=0.05)
     # max |cdf difference| between the mixture and the draws: a KS statistic, recomputed
     ks = stats.kstest(x, fit.mixture.cdf).statistic
@@ -197,9 +205,18 @@ def test_forest_plot(cart_map):
 
 
 def test_map_normal_vs_quadrature():
-    table = pd.DataFrame({"study": ["a", "b", "c"], "mean": [0.2, 0.5, 0.9], "se": [0.2, 0.25, 0.3]})
-    mp = map_prior(table, "normal", tau_prior=HalfNormal(0.5), intercept_prior=Normal(0, 2),
-                   seed=11, draws=1000, chains=4)
+    table = pd.DataFrame(
+        {"study": ["a", "b", "c"], "mean": [0.2, 0.5, 0.9], "se": [0.2, 0.25, 0.3]}
+    )
+    mp = map_prior(
+        table,
+        "normal",
+        tau_prior=HalfNormal(0.5),
+        intercept_prior=Normal(0, 2),
+        seed=11,
+        draws=1000,
+        chains=4,
+    )
     # marginal y_i ~ N(mu, se_i^2 + tau^2): the posterior of (mu, tau) on a grid
     mu_g, tau_g = np.meshgrid(np.linspace(-3, 4, 351), np.linspace(1e-4, 2.5, 300), indexing="ij")
     lp = stats.norm.logpdf(mu_g, 0, 2) + stats.halfnorm.logpdf(tau_g, scale=0.5)
@@ -217,7 +234,9 @@ def test_map_normal_vs_quadrature():
 
 
 def test_map_poisson_half_cauchy():
-    table = pd.DataFrame({"study": ["s1", "s2", "s3"], "events": [12, 20, 9], "exposure": [10.0, 15.0, 8.0]})
+    table = pd.DataFrame(
+        {"study": ["s1", "s2", "s3"], "events": [12, 20, 9], "exposure": [10.0, 15.0, 8.0]}
+    )
     mp = map_prior(table, "poisson", tau_prior=HalfCauchy(0.5), seed=3, draws=1000, chains=4)
     assert mp.mixture.family == "gamma"
     loglik = lambda i, th: stats.poisson.logpmf(  # noqa: E731
@@ -247,9 +266,13 @@ def test_map_poisson_half_cauchy():
 # events 23, 12, 19, 9, 39, 6, 9, 10), in RBesT's order. The model is ?AS's example:
 # gMAP(cbind(r, n - r) ~ 1 | study, family = binomial, tau.dist = "HalfNormal",
 # tau.prior = 1, beta.prior = 2).
-AS = pd.DataFrame({"study": [f"Study {i}" for i in range(1, 9)],
-                   "n": [107, 44, 51, 39, 139, 20, 78, 35],
-                   "events": [23, 12, 19, 9, 39, 6, 9, 10]})
+AS = pd.DataFrame(
+    {
+        "study": [f"Study {i}" for i in range(1, 9)],
+        "n": [107, 44, 51, 39, 139, 20, 78, 35],
+        "events": [23, 12, 19, 9, 39, 6, 9, 10],
+    }
+)
 
 
 def _as_quadrature(n_mu=201, n_tau=201, n_gh=30):
@@ -265,8 +288,11 @@ def _as_quadrature(n_mu=201, n_tau=201, n_gh=30):
     gm, wm = np.polynomial.legendre.leggauss(n_mu)
     gt, wt = np.polynomial.legendre.leggauss(n_tau)
     mu, tau = np.meshgrid(-1.5 + 3.1 * gm, 3.0 * (gt + 1), indexing="ij")
-    logw = (np.log(np.outer(3.1 * wm, 3.0 * wt)) + stats.norm.logpdf(mu, 0, 2)
-            + stats.halfnorm.logpdf(tau, scale=1.0))
+    logw = (
+        np.log(np.outer(3.1 * wm, 3.0 * wt))
+        + stats.norm.logpdf(mu, 0, 2)
+        + stats.halfnorm.logpdf(tau, scale=1.0)
+    )
     th_hat = special.logit((r + 0.5) / (n + 1.0))
     v_hat = (n + 1.0) / ((r + 0.5) * (n - r + 0.5))
     for i in range(len(n)):
@@ -274,9 +300,12 @@ def _as_quadrature(n_mu=201, n_tau=201, n_gh=30):
         centre = (th_hat[i] / v_hat[i] + mu / tau**2) / prec
         scale = 1 / np.sqrt(prec)
         th = centre[..., None] + scale[..., None] * x
-        log_f = (stats.binom.logpmf(r[i], n[i], special.expit(th))
-                 + stats.norm.logpdf(th, mu[..., None], tau[..., None])
-                 + 0.5 * x**2 + np.log(scale)[..., None])
+        log_f = (
+            stats.binom.logpmf(r[i], n[i], special.expit(th))
+            + stats.norm.logpdf(th, mu[..., None], tau[..., None])
+            + 0.5 * x**2
+            + np.log(scale)[..., None]
+        )
         top = log_f.max(axis=-1)
         logw = logw + top + np.log(np.exp(log_f - top[..., None]) @ wx)
     w = np.exp(logw - logw.max())
@@ -289,8 +318,10 @@ def _as_quadrature(n_mu=201, n_tau=201, n_gh=30):
     def cdf(c):
         return float(np.sum(w * special.ndtr((special.logit(c) - mu) / tau)))
 
-    lo, hi = (optimize.brentq(lambda c, a=a: cdf(c) - a, 1e-4, 1 - 1e-4, xtol=1e-10)
-              for a in (0.025, 0.975))
+    lo, hi = (
+        optimize.brentq(lambda c, a=a: cdf(c) - a, 1e-4, 1 - 1e-4, xtol=1e-10)
+        for a in (0.025, 0.975)
+    )
     return {"mean": m1, "sd": math.sqrt(m2 - m1 * m1), "cri95_low": lo, "cri95_high": hi}
 
 
@@ -306,8 +337,15 @@ def test_map_as_vs_quadrature():
     # spread over 40 seeds), so 0.005 is more than 4 MCSEs beyond the mixture's own error,
     # which the first assertion checks on the reported numbers.
     tol = 0.005
-    mp = map_prior(AS, "binomial", tau_prior=HalfNormal(1.0), intercept_prior=Normal(0.0, 2.0),
-                   seed=20130101, draws=5000, chains=4)
+    mp = map_prior(
+        AS,
+        "binomial",
+        tau_prior=HalfNormal(1.0),
+        intercept_prior=Normal(0.0, 2.0),
+        seed=20130101,
+        draws=5000,
+        chains=4,
+    )
     exact = _as_quadrature()
     lo, hi = mp.mixture.interval(0.95)
     mixture = {"mean": mp.mixture.mean, "sd": mp.mixture.sd, "cri95_low": lo, "cri95_high": hi}
@@ -335,8 +373,13 @@ def _brute_conditional_cdf(theta, prior, xs, m0=0.0, s0=2.0, n_u=800, n_v=1601):
     tau = np.asarray(prior.ppf(0.5 * (u + 1)), dtype=float)[:, None]
     v = np.linspace(-12, 12, n_v)[None, :]
     mu = tbar + tau * v / math.sqrt(k)
-    logj = (-k / 2 * np.log(2 * np.pi * tau**2) - ssw / (2 * tau**2) - v**2 / 2
-            + np.log(tau / math.sqrt(k)) + stats.norm.logpdf(mu, m0, s0))
+    logj = (
+        -k / 2 * np.log(2 * np.pi * tau**2)
+        - ssw / (2 * tau**2)
+        - v**2 / 2
+        + np.log(tau / math.sqrt(k))
+        + stats.norm.logpdf(mu, m0, s0)
+    )
     j = np.exp(logj - logj.max()) * wu[:, None]
     return [float(np.sum(j * special.ndtr((x - mu) / tau)) / j.sum()) for x in xs]
 
@@ -345,10 +388,12 @@ def test_conditional_predictive_vs_double_integral():
     # the library's normal-normal algebra (mu integrated out in closed form, tau on a log
     # grid) against a brute-force double integral, for 3, 5, 1 and 2 studies
     cond_fn = importlib.import_module("bayes_trials.map_prior.predictive").conditional
-    cases = [(np.array([-1.2, -0.8, -1.5]), HalfNormal(1.0)),
-             (np.array([0.3, 0.9, 1.1, 1.6, 0.7]), HalfCauchy(0.5)),
-             (np.array([-0.4]), HalfNormal(0.5)),
-             (np.array([2.0, 2.05]), HalfCauchy(1.0))]
+    cases = [
+        (np.array([-1.2, -0.8, -1.5]), HalfNormal(1.0)),
+        (np.array([0.3, 0.9, 1.1, 1.6, 0.7]), HalfCauchy(0.5)),
+        (np.array([-0.4]), HalfNormal(0.5)),
+        (np.array([2.0, 2.05]), HalfCauchy(1.0)),
+    ]
     for theta, prior in cases:
         xs = theta.mean() + np.array([-2.0, -0.3, 0.5])
         cond = cond_fn(theta[None, :], 0.0, 2.0, prior)
@@ -361,7 +406,9 @@ def test_summary_and_repr_report_the_approximation(cart_map):
     assert list(s.index) == ["mean", "sd", "cri95_low", "cri95_high", "max_cdf_diff"]
     assert s.loc["cri95_high", "mixture"] == pytest.approx(cart_map.mixture.interval(0.95)[1])
     assert s.loc["sd", "predictive"] == cart_map.predictive["sd"] and s.loc["sd", "mcse"] > 0
-    assert s.loc["mean", "difference"] == pytest.approx(cart_map.mixture.mean - cart_map.predictive["mean"])
+    assert s.loc["mean", "difference"] == pytest.approx(
+        cart_map.mixture.mean - cart_map.predictive["mean"]
+    )
     assert "max |cdf diff|" in repr(cart_map)
     # draws are the predictive's quantiles at (j - 1/2)/N, so the largest cdf distance on
     # them is within 1/N of the one reported over the predictive's fine grid

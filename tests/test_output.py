@@ -51,7 +51,9 @@ def test_previous_output_replaced_only_with_force(tmp_path):
 def test_a_provenance_file_of_someone_else_does_not_count(tmp_path, content):
     out = tmp_path / "theirs"
     out.mkdir()
-    (out / "provenance.json").write_text(content if isinstance(content, str) else json.dumps(content))
+    (out / "provenance.json").write_text(
+        content if isinstance(content, str) else json.dumps(content)
+    )
     assert not is_previous_output(out)
     with pytest.raises(OutputError, match="other files"):
         check_output_folder(out, force=True)

@@ -1,6 +1,5 @@
 """The pipeline on both seed specs: MCMC against exact for every endpoint and prior."""
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -23,8 +22,12 @@ def test_every_check_passes_or_does_not_apply(fixture, request):
     # every sampled fit was diagnosed, and compared with its exact posterior where it has one
     for kind in ("MCMC vs exact", "sampler diagnostics"):
         seen = set(map(tuple, checks[checks["kind"] == kind][["endpoint", "prior"]].values))
-        wanted = {(e, name) for e, r in result.endpoints.items() for name, f in r.fits.items()
-                  if f.posterior is not None and (f.exact or kind == "sampler diagnostics")}
+        wanted = {
+            (e, name)
+            for e, r in result.endpoints.items()
+            for name, f in r.fits.items()
+            if f.posterior is not None and (f.exact or kind == "sampler diagnostics")
+        }
         assert seen == wanted, kind
 
 
@@ -57,18 +60,41 @@ def test_unresolvable_tail_probability_reports_exact_value(lad1_result):
     assert row["exact_prob"] == pytest.approx(1 - 0.39**10)
     assert row["prob_resolvable"] is False
     c = lad1_result.checks()
-    tail = c[(c["kind"] == "MCMC vs exact") & (c["prior"] == "uniform") & c["name"].str.startswith("P(")]
+    tail = c[
+        (c["kind"] == "MCMC vs exact") & (c["prior"] == "uniform") & c["name"].str.startswith("P(")
+    ]
     assert tail["passed"].isna().all() and "exact value" in tail["message"].iloc[0]
 
 
 def test_summary_table_has_level_named_columns_and_exact_beside(meta_result):
     s = meta_result["cr_cri_1m"].table().set_index("prior")
-    assert list(meta_result["cr_cri_1m"].table().columns[:4]) == ["endpoint", "prior", "model", "quantity"]
-    for col in ("mean", "eti95_low", "hdi95_high", "prob", "prob_mcse", "exact_prob", "ess_bulk",
-                "r_hat", "prior_ess"):
+    assert list(meta_result["cr_cri_1m"].table().columns[:4]) == [
+        "endpoint",
+        "prior",
+        "model",
+        "quantity",
+    ]
+    for col in (
+        "mean",
+        "eti95_low",
+        "hdi95_high",
+        "prob",
+        "prob_mcse",
+        "exact_prob",
+        "ess_bulk",
+        "r_hat",
+        "prior_ess",
+    ):
         assert col in s.columns
-    assert list(s.index) == ["uniform", "jeffreys", "sceptical_ess2", "sceptical_ess6", "enthusiastic_zuma3",
-                             "map_cart", "map_cart_robust"]
+    assert list(s.index) == [
+        "uniform",
+        "jeffreys",
+        "sceptical_ess2",
+        "sceptical_ess6",
+        "enthusiastic_zuma3",
+        "map_cart",
+        "map_cart_robust",
+    ]
     # uniform prior: posterior Beta(10, 4); P(theta > 0.40) from scipy
     assert s.loc["uniform", "exact_prob"] == pytest.approx(stats.beta(10, 4).sf(0.40))
 
@@ -100,7 +126,9 @@ def test_exact_method_needs_no_sampling():
     res = bt.analyse(ep, method="exact")
     assert set(res.fits) == {"uniform", "jeffreys"}
     assert res.fits["uniform"].posterior is None
-    assert res.table().set_index("prior").loc["uniform", "exact_prob"] == pytest.approx(stats.beta(5, 9).sf(0.2))
+    assert res.table().set_index("prior").loc["uniform", "exact_prob"] == pytest.approx(
+        stats.beta(5, 9).sf(0.2)
+    )
     kinds = set(res.checks()["kind"])
     assert "MCMC vs exact" not in kinds and "Bayesian vs frequentist" in kinds
 
@@ -108,9 +136,19 @@ def test_exact_method_needs_no_sampling():
 def test_a_deliberately_wrong_exact_value_fails_the_check():
     # the MCMC-vs-exact check can fail: feed it an exact mean off by 10 MCSE
     ep = bt.BinaryEndpoint("x", bt.Binary(4, 12))
-    row = {"mean": 0.35, "exact_mean": 0.35 + 10 * 0.002, "mcse_mean": 0.002,
-           "eti95_low": 0.1, "eti95_low_cdf": 0.025, "ess_eti95_low": 1000, "exact_eti95_low": 0.1,
-           "eti95_high": 0.6, "eti95_high_cdf": 0.975, "ess_eti95_high": 1000, "exact_eti95_high": 0.6}
+    row = {
+        "mean": 0.35,
+        "exact_mean": 0.35 + 10 * 0.002,
+        "mcse_mean": 0.002,
+        "eti95_low": 0.1,
+        "eti95_low_cdf": 0.025,
+        "ess_eti95_low": 1000,
+        "exact_eti95_low": 0.1,
+        "eti95_high": 0.6,
+        "eti95_high_cdf": 0.975,
+        "ess_eti95_high": 1000,
+        "exact_eti95_high": 0.6,
+    }
     checks = chk.mcmc_vs_exact(ep.name, "p", ep.quantity(), row)
     assert checks[0].passed is False and all(c.passed for c in checks[1:])
     # an interval end whose tail holds more mass than a 5-sigma Monte Carlo error allows

@@ -8,6 +8,7 @@ from scipy import integrate, stats
 from scipy.special import betaln
 
 from bayes_trials.data import Binary, NormalData, Rate
+from bayes_trials.distributions import Beta, Gamma, Mixture, Normal
 from bayes_trials.errors import DataError, PriorError, StatisticalWarning
 from bayes_trials.predictive import (
     difference,
@@ -16,7 +17,6 @@ from bayes_trials.predictive import (
     prior_data_conflict,
     prob_difference,
 )
-from bayes_trials.distributions import Beta, Gamma, Mixture, Normal
 
 BMIX = Mixture([Beta(61, 14), Beta(1, 1)], [0.8, 0.2])  # ELIANA-based robust prior
 GMIX = Mixture([Gamma(20, 4), Gamma(2, 1)], [0.7, 0.3])
@@ -30,8 +30,9 @@ def test_beta_binomial_mixture_vs_integration():
     pred = predictive(BMIX, n=n)
     ks = np.arange(n + 1)
     brute = [
-        integrate.quad(lambda t, k=k: stats.binom.pmf(k, n, t) * BMIX.pdf(t), 0, 1,
-                       points=[0.8], epsabs=1e-13)[0]
+        integrate.quad(
+            lambda t, k=k: stats.binom.pmf(k, n, t) * BMIX.pdf(t), 0, 1, points=[0.8], epsabs=1e-13
+        )[0]
         for k in ks
     ]
     np.testing.assert_allclose(pred.pmf(ks), brute, atol=1e-10)
@@ -53,8 +54,14 @@ def test_negative_binomial_mixture_vs_integration():
     pred = predictive(GMIX, exposure=e)
     ks = np.arange(0, 40)
     brute = [
-        integrate.quad(lambda t, k=k: stats.poisson.pmf(k, t * e) * GMIX.pdf(t), 0, 80,
-                       points=[5.0], limit=200, epsabs=1e-13)[0]
+        integrate.quad(
+            lambda t, k=k: stats.poisson.pmf(k, t * e) * GMIX.pdf(t),
+            0,
+            80,
+            points=[5.0],
+            limit=200,
+            epsabs=1e-13,
+        )[0]
         for k in ks
     ]
     np.testing.assert_allclose(pred.pmf(ks), brute, atol=1e-10)
@@ -130,7 +137,11 @@ def test_predictive_probability_edges():
 def _beta_prob_greater(a1, b1, a2, b2):
     """P(X1 > X2) for Beta(a1, b1), Beta(a2, b2), integer a1 (Evan Miller's closed form)."""
     i = np.arange(int(a1))
-    return float(np.sum(np.exp(betaln(a2 + i, b1 + b2) - np.log(b1 + i) - betaln(1 + i, b1) - betaln(a2, b2))))
+    return float(
+        np.sum(
+            np.exp(betaln(a2 + i, b1 + b2) - np.log(b1 + i) - betaln(1 + i, b1) - betaln(a2, b2))
+        )
+    )
 
 
 def test_prob_difference_closed_forms():
@@ -152,7 +163,10 @@ def test_prob_difference_closed_forms():
 def test_prob_difference_mixtures_vs_monte_carlo():
     rng = np.random.default_rng(1980)
     n = 1_000_000
-    x1, x2 = BMIX.rvs(n, random_state=rng), Mixture([Beta(40, 17), Beta(1, 1)], [0.5, 0.5]).rvs(n, random_state=rng)
+    x1, x2 = (
+        BMIX.rvs(n, random_state=rng),
+        Mixture([Beta(40, 17), Beta(1, 1)], [0.5, 0.5]).rvs(n, random_state=rng),
+    )
     for delta in (0.0, 0.1, -0.2):
         exact = prob_difference(BMIX, Mixture([Beta(40, 17), Beta(1, 1)], [0.5, 0.5]), delta)
         mc = np.mean(x1 - x2 > delta)
@@ -194,15 +208,21 @@ def test_conflict_normal_closed_form():
 
 def test_conflict_box_discrete_vs_enumeration():
     n, y = 12, 5
-    pmf = np.array([
-        integrate.quad(lambda t, k=k: stats.binom.pmf(k, n, t) * BMIX.pdf(t), 0, 1, points=[0.8])[0]
-        for k in range(n + 1)
-    ])
+    pmf = np.array(
+        [
+            integrate.quad(
+                lambda t, k=k: stats.binom.pmf(k, n, t) * BMIX.pdf(t), 0, 1, points=[0.8]
+            )[0]
+            for k in range(n + 1)
+        ]
+    )
     expected = pmf[pmf <= pmf[y] * (1 + 1e-9)].sum()
     res = prior_data_conflict(BMIX, Binary(y, n), warn=False)
     assert res.p_value == pytest.approx(expected, abs=1e-9)
     tail = prior_data_conflict(BMIX, Binary(y, n), method="tail", warn=False)
-    assert tail.p_value == pytest.approx(min(1, 2 * min(pmf[: y + 1].sum(), pmf[y:].sum())), abs=1e-9)
+    assert tail.p_value == pytest.approx(
+        min(1, 2 * min(pmf[: y + 1].sum(), pmf[y:].sum())), abs=1e-9
+    )
 
 
 def test_conflict_rate_and_warning():

@@ -55,15 +55,17 @@ def test_meta_map_prior_from_benchmarks(meta_result, meta_spec):
     fits = meta_result["cr_cri_1m"].fits
     assert set(fits) >= {"map_cart", "map_cart_robust"}
     robust = fits["map_cart_robust"]
-    assert robust.prior.components[-1] == bt.Beta(1, 1) and robust.prior.weights[-1] == pytest.approx(0.2)
+    assert robust.prior.components[-1] == bt.Beta(1, 1) and robust.prior.weights[
+        -1
+    ] == pytest.approx(0.2)
 
 
 def test_benchmark_with_its_own_uncertainty_matches_monte_carlo(meta_result):
     b = meta_result["cr_cri_1m"].benchmarks()
     row = b[(b["prior_name"] == "uniform") & b["benchmark"].str.startswith("ZUMA-3")].iloc[0]
     rng = np.random.default_rng(7)
-    meta = rng.beta(10, 4, 1_000_000)             # 9/12 under Beta(1, 1)
-    zuma = rng.beta(39.5, 16.5, 1_000_000)        # 39/55 under Jeffreys
+    meta = rng.beta(10, 4, 1_000_000)  # 9/12 under Beta(1, 1)
+    zuma = rng.beta(39.5, 16.5, 1_000_000)  # 39/55 under Jeffreys
     mc = (meta > zuma).mean()
     assert row["exact_prob_vs_uncertain"] == pytest.approx(mc, abs=4 * np.sqrt(mc * (1 - mc) / 1e6))
 
@@ -79,10 +81,26 @@ def test_report_shows_the_map_prior(tmp_path):
 
 
 BAD = {
-    "robustify an unknown prior": ('[priors.uniform]', '[priors.r]\nrobustify = "nope"\nweight = 0.2\nrole = "sceptical"\ntag = "assumed"\nrationale = "x"\n\n[priors.uniform]', "priors.r.robustify"),
-    "robustify cycle": ('[priors.uniform]', '[priors.r1]\nrobustify = "r2"\nweight = 0.2\nrole = "sceptical"\ntag = "assumed"\nrationale = "x"\n\n[priors.r2]\nrobustify = "r1"\nweight = 0.2\nrole = "sceptical"\ntag = "assumed"\nrationale = "x"\n\n[priors.uniform]', "priors.r1.robustify"),
-    "mixture weights not summing to 1": ("weights = [0.5, 0.5]", "weights = [0.5, 0.6]", "priors.sceptical_natural_history.weights"),
-    "robust weight outside (0, 1)": ("weight = 0.2\nrole", "weight = 1.2\nrole", "priors.robust_sceptical.weight"),
+    "robustify an unknown prior": (
+        "[priors.uniform]",
+        '[priors.r]\nrobustify = "nope"\nweight = 0.2\nrole = "sceptical"\ntag = "assumed"\nrationale = "x"\n\n[priors.uniform]',
+        "priors.r.robustify",
+    ),
+    "robustify cycle": (
+        "[priors.uniform]",
+        '[priors.r1]\nrobustify = "r2"\nweight = 0.2\nrole = "sceptical"\ntag = "assumed"\nrationale = "x"\n\n[priors.r2]\nrobustify = "r1"\nweight = 0.2\nrole = "sceptical"\ntag = "assumed"\nrationale = "x"\n\n[priors.uniform]',
+        "priors.r1.robustify",
+    ),
+    "mixture weights not summing to 1": (
+        "weights = [0.5, 0.5]",
+        "weights = [0.5, 0.6]",
+        "priors.sceptical_natural_history.weights",
+    ),
+    "robust weight outside (0, 1)": (
+        "weight = 0.2\nrole",
+        "weight = 1.2\nrole",
+        "priors.robust_sceptical.weight",
+    ),
 }
 
 
@@ -99,7 +117,7 @@ def test_bad_prior_specs(case, tmp_path):
 
 
 def test_map_table_with_events_above_n(tmp_path):
-    text = META.read_text().replace('n = 55, events = 39', 'n = 55, events = 56')
+    text = META.read_text().replace("n = 55, events = 39", "n = 55, events = 56")
     path = tmp_path / "bad.toml"
     path.write_text(text)
     with pytest.raises(SpecError) as err:

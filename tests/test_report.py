@@ -23,17 +23,25 @@ def test_tails_never_print_as_one_minus_zero():
     post = bt.Beta(10, 1)
     p, tail = float(post.sf(1e-3)), float(post.cdf(1e-3))
     assert p == 1.0 and tail == pytest.approx(1e-30, rel=1e-9)
-    assert fmt_prob(p) == "> 1 - 1e-15"              # the float alone cannot say more
+    assert fmt_prob(p) == "> 1 - 1e-15"  # the float alone cannot say more
     assert fmt_prob(p, complement=tail) == "1 - 1e-30"
-    assert fmt_prob(0.0) == "< 1e-15" and fmt_prob(3e-16) == "< 1e-15" and fmt_prob(2.5e-13) == "2.5e-13"
-    assert fmt_prob(1 - 2.5e-13) == "1 - 2.5e-13" and fmt_prob(0.5) == "0.5000" and fmt_prob(None) == "-"
+    assert (
+        fmt_prob(0.0) == "< 1e-15"
+        and fmt_prob(3e-16) == "< 1e-15"
+        and fmt_prob(2.5e-13) == "2.5e-13"
+    )
+    assert (
+        fmt_prob(1 - 2.5e-13) == "1 - 2.5e-13"
+        and fmt_prob(0.5) == "0.5000"
+        and fmt_prob(None) == "-"
+    )
 
 
 def test_report_states_a_tiny_tail_from_the_exact_complement():
     # 60/60 under a uniform prior: Beta(61, 1), P(theta > 0.3) = 1 - 0.3^61 = 1 - 1.3e-32
     ep = bt.BinaryEndpoint("x", bt.Binary(60, 60), target=0.3)
     res = bt.analyse(ep, priors={"uniform": bt.Beta(1, 1)}, method="exact")
-    shown = f"1 - {0.3 ** 61:.2g}"
+    shown = f"1 - {0.3**61:.2g}"
     assert shown == "1 - 1.3e-32"
     assert any(shown in s for s in ep.sentences(res))
     doc = build_document_of(res)
@@ -60,25 +68,32 @@ def test_posterior_table_labels_exact_and_mcmc_rows(lad1_result):
     res = lad1_result["hsct_free_survival_1y"]
     frame, compact, labels = posterior_table(res)
     # both rows for every prior: the exact posterior's and the draws'
-    assert frame.groupby("prior")["source"].apply(sorted).to_dict() == {p: ["MCMC", "exact"] for p in res.fits}
+    assert frame.groupby("prior")["source"].apply(sorted).to_dict() == {
+        p: ["MCMC", "exact"] for p in res.fits
+    }
     exact = frame[(frame["prior"] == "uniform") & (frame["source"] == "exact")].iloc[0]
     assert exact["mean"] == "0.9091" and exact["cri"] == "0.6915 to 0.9975"  # Beta(10, 1): 10/11
-    assert exact["prob"] == f"1 - {0.39 ** 10:.2g}"
+    assert exact["prob"] == f"1 - {0.39**10:.2g}"
     mcmc = frame[(frame["prior"] == "uniform") & (frame["source"] == "MCMC")].iloc[0]
     row = res.fits["uniform"].row
     assert mcmc["mean"] == fmt(row["mean"])
     for name, fit in res.fits.items():  # the draws' tail probability with its MCSE, or why not
         r = fit.row
         shown = frame[(frame["prior"] == name) & (frame["source"] == "MCMC")].iloc[0]["prob"]
-        assert shown == (f"{fmt_prob(r['prob'])} ± {fmt(r['prob_mcse'], 2)}" if r["prob_resolvable"]
-                         else "not resolved by the draws (exact value above)")
+        assert shown == (
+            f"{fmt_prob(r['prob'])} ± {fmt(r['prob_mcse'], 2)}"
+            if r["prob_resolvable"]
+            else "not resolved by the draws (exact value above)"
+        )
     assert labels["prob"] == "P(θ > 0.39)" and set(compact) <= set(labels)
     # the summary: one row per endpoint x prior, the exact numbers, labelled
     summary, _ = summary_frame(lad1_result.endpoints, 0.95)
     assert len(summary) == sum(len(r.fits) for r in lad1_result.endpoints.values())
     assert set(summary["source"]) == {"exact"}
     binary = summary[summary["endpoint"] == "hsct_free_survival_1y"].set_index("prior")
-    assert binary.loc["uniform", "decision"] == "success" and binary.loc["uniform", "mean"] == "0.9091"
+    assert (
+        binary.loc["uniform", "decision"] == "success" and binary.loc["uniform", "mean"] == "0.9091"
+    )
     checks = res.checks()
     mine = checks[checks["prior"].isin(["uniform", ""]) & checks["passed"].notna()]
     assert binary.loc["uniform", "checks"] == f"{int(mine['passed'].sum())}/{len(mine)}"
@@ -92,12 +107,14 @@ def test_document_order_and_the_banner(lad1_result):
     first = doc.sections[0]
     subs = [b.title for b in first.blocks if hasattr(b, "blocks")]
     assert subs[:3] == ["Data and provenance", "Posterior", "Frequentist reference (recomputed)"]
-    assert doc.banner is None and doc.checks_line.startswith(f"Checks: {len(lad1_result.checks())} in all, 0 failed")
+    assert doc.banner is None and doc.checks_line.startswith(
+        f"Checks: {len(lad1_result.checks())} in all, 0 failed"
+    )
     assert "sampled with nutpie" in doc.header[1]
     numbers = [b.number for b in _figures(doc)]
     assert numbers == list(range(1, len(numbers) + 1)) and all(b.caption for b in _figures(doc))
     html = render_html(doc)
-    assert html.count("<details class=\"part\"") == len(lad1_result.endpoints)
+    assert html.count('<details class="part"') == len(lad1_result.endpoints)
 
 
 def _figures(doc):
@@ -114,8 +131,12 @@ def test_figures_are_svg_and_300_dpi_png(tmp_path):
     assert main(["run", str(LAD1), "--out", str(out), "--method", "exact"]) == 0
     pngs = sorted((out / "figures").glob("*.png"))
     assert {p.stem for p in pngs} == {p.stem for p in (out / "figures").glob("*.svg")}
-    assert {"hsct_free_survival_1y", "oc_hsct_free_survival_1y", "rate_ratios_forest", "scenario_sweep"} <= {
-        p.stem for p in pngs}
+    assert {
+        "hsct_free_survival_1y",
+        "oc_hsct_free_survival_1y",
+        "rate_ratios_forest",
+        "scenario_sweep",
+    } <= {p.stem for p in pngs}
     for p in pngs:
         dpi = Image.open(p).info["dpi"]
         assert dpi == pytest.approx((300, 300), abs=0.5), p.name
@@ -153,7 +174,7 @@ def test_closing_line_splits_the_time(tmp_path, capsys):
     last = captured.out.strip().splitlines()[-1]
     assert "report written to" in last and "writing" in last
     assert "compile" not in last  # nothing compiled for an exact run
-    assert captured.err == ""       # no progress display when stderr is not a terminal
+    assert captured.err == ""  # no progress display when stderr is not a terminal
     assert "From" in captured.out and "exact" in captured.out
 
 
@@ -212,8 +233,11 @@ def test_progress_shows_on_a_terminal_only(monkeypatch):
 # --- Jupyter -----------------------------------------------------------------------------------
 def test_repr_html_shows_the_summary_and_the_figures(lad1_result):
     html = lad1_result._repr_html_()
-    assert "Summary" in html and "Checks: " in html and html.count("data:image/png;base64,") == len(
-        lad1_result.endpoints)
+    assert (
+        "Summary" in html
+        and "Checks: " in html
+        and html.count("data:image/png;base64,") == len(lad1_result.endpoints)
+    )
     one = lad1_result["hsct_free_survival_1y"]._repr_html_()
     assert "P(θ &gt; 0.39)" in one and "MCMC" in one and "data:image/png;base64," in one
 

@@ -28,8 +28,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 WIDTH, HEIGHT = 1280, 1000
 
-pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-                                reason="needs chromium and chromium-driver (apt-get install chromium chromium-driver)")
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+    reason="needs chromium and chromium-driver (apt-get install chromium chromium-driver)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +45,13 @@ def browser():
     profile = tempfile.mkdtemp(prefix="bt-selenium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in (*HEADLESS_FLAGS, f"--user-data-dir={profile}", f"--window-size={WIDTH},{HEIGHT}",
-                 "--hide-scrollbars", "--force-device-scale-factor=1"):
+    for flag in (
+        *HEADLESS_FLAGS,
+        f"--user-data-dir={profile}",
+        f"--window-size={WIDTH},{HEIGHT}",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     try:
@@ -60,7 +67,10 @@ def seed_reports(lad1_result, meta_result, tmp_path_factory):
     from bayes_trials.report import write_report
 
     root = tmp_path_factory.mktemp("reports")
-    return {"lad1": write_report(lad1_result, root / "lad1"), "meta10_19": write_report(meta_result, root / "meta")}
+    return {
+        "lad1": write_report(lad1_result, root / "lad1"),
+        "meta10_19": write_report(meta_result, root / "meta"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -122,12 +132,16 @@ def test_report_fits_the_viewport_and_every_image_loads(browser, seed_reports, n
     b = _open(browser, folder)
     viewport, scroll_width, over = b.execute_script(OVERFLOW_JS)
     assert viewport >= WIDTH - 20 and not over and scroll_width <= viewport, over
-    images = b.execute_script("return Array.from(document.images).map(i => [i.getAttribute('src'), "
-                              "i.complete && i.naturalWidth > 0])")
+    images = b.execute_script(
+        "return Array.from(document.images).map(i => [i.getAttribute('src'), "
+        "i.complete && i.naturalWidth > 0])"
+    )
     md_figures = re.findall(r"!\[[^\]]*\]\(([^)]*)\)", (folder / "report.md").read_text())
     assert len(images) == len(md_figures) >= 3
     assert all(ok for _, ok in images), [src for src, ok in images if not ok]
-    assert all((folder / src).with_suffix(".png").is_file() for src, _ in images)  # PNG beside each SVG
+    assert all(
+        (folder / src).with_suffix(".png").is_file() for src, _ in images
+    )  # PNG beside each SVG
     if os.environ.get("BT_WRITE_SCREENSHOTS") == "1":
         b.save_screenshot(str(ROOT / "docs" / f"{name}_report.png"))
 
@@ -137,16 +151,23 @@ def test_html_and_markdown_carry_the_same_headings_and_numbers(browser, seed_rep
     folder = seed_reports[name]
     b = _open(browser, folder)
     md = (folder / "report.md").read_text()
-    html_heads = b.execute_script("return Array.from(document.querySelectorAll('h1,h2,h3,h4'))"
-                                  ".map(h => h.textContent.trim())")
-    md_heads = [re.sub(r"^#+\s*", "", line).replace("\\", "") for line in md.splitlines() if line.startswith("#")]
+    html_heads = b.execute_script(
+        "return Array.from(document.querySelectorAll('h1,h2,h3,h4')).map(h => h.textContent.trim())"
+    )
+    md_heads = [
+        re.sub(r"^#+\s*", "", line).replace("\\", "")
+        for line in md.splitlines()
+        if line.startswith("#")
+    ]
     assert html_heads == md_heads
     for head in ("Contents", "Summary", "Appendix: all checks"):
         assert head in html_heads
     html_numbers = collections.Counter(NUMBER.findall(b.execute_script(TEXT_JS)))
     md_numbers = collections.Counter(NUMBER.findall(_markdown_text(md)))
     assert html_numbers == md_numbers and sum(md_numbers.values()) > 500, (
-        (html_numbers - md_numbers).most_common(5), (md_numbers - html_numbers).most_common(5))
+        (html_numbers - md_numbers).most_common(5),
+        (md_numbers - html_numbers).most_common(5),
+    )
 
 
 def test_a_failed_check_shows_the_banner_and_the_count(browser, failing_report):
@@ -157,13 +178,17 @@ def test_a_failed_check_shows_the_banner_and_the_count(browser, failing_report):
     b = _open(browser, folder)
     line = b.execute_script("return document.querySelector('.checks-line').textContent")
     assert line.startswith(f"Checks: {len(checks)} in all, 1 failed")
-    banner = b.execute_script("const e = document.querySelector('.banner'); "
-                              "return e && e.checkVisibility() ? [e.textContent, e.getBoundingClientRect().top] : null")
+    banner = b.execute_script(
+        "const e = document.querySelector('.banner'); "
+        "return e && e.checkVisibility() ? [e.textContent, e.getBoundingClientRect().top] : null"
+    )
     assert banner is not None and banner[1] < HEIGHT, "the banner is on the first screen"
     assert "1 of" in banner[0] and failed.iloc[0]["name"] in banner[0]
     # the failure is listed first in its endpoint's appendix table, which is open
-    first = b.execute_script("const d = Array.from(document.querySelectorAll('details.part'))"
-                             ".find(x => x.open); return d && d.querySelector('tbody tr').textContent")
+    first = b.execute_script(
+        "const d = Array.from(document.querySelectorAll('details.part'))"
+        ".find(x => x.open); return d && d.querySelector('tbody tr').textContent"
+    )
     assert first is not None and "FAIL" in first and failed.iloc[0]["name"] in first
     md = (folder / "report.md").read_text()
     assert f"**Checks: {len(checks)} in all, 1 failed.**" in md and "> **1 of" in md

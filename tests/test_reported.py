@@ -43,15 +43,28 @@ def quad_summary(prior_pdf, y, se, delta, lower=True, at=()):
     lo, hi = y - 12 * se, y + 12 * se
     pts = [0.0, delta]
     z = integrate.quad(f, lo, hi, points=pts, limit=400, epsabs=0, epsrel=1e-12)[0]
-    m = integrate.quad(lambda b: b * f(b), lo, hi, points=pts, limit=400, epsabs=0, epsrel=1e-12)[0] / z
-    v = integrate.quad(lambda b: (b - m) ** 2 * f(b), lo, hi, points=pts, limit=400, epsabs=0,
-                       epsrel=1e-12)[0] / z
+    m = (
+        integrate.quad(lambda b: b * f(b), lo, hi, points=pts, limit=400, epsabs=0, epsrel=1e-12)[0]
+        / z
+    )
+    v = (
+        integrate.quad(
+            lambda b: (b - m) ** 2 * f(b), lo, hi, points=pts, limit=400, epsabs=0, epsrel=1e-12
+        )[0]
+        / z
+    )
     cdf = lambda x: integrate.quad(f, lo, x, limit=400, epsabs=0, epsrel=1e-12)[0] / z  # noqa: E731
     below0, below_delta = cdf(0.0), cdf(delta)
     benefit = below0 if lower else 1 - below0
     mcid = below_delta if lower else 1 - below_delta
-    return {"post_mean": m, "post_sd": math.sqrt(v), "prob_benefit": benefit, "prob_mcid": mcid,
-            "prob_harm": 1 - benefit, "cdf_at": [cdf(x) for x in at]}
+    return {
+        "post_mean": m,
+        "post_sd": math.sqrt(v),
+        "prob_benefit": benefit,
+        "prob_mcid": mcid,
+        "prob_harm": 1 - benefit,
+        "cdf_at": [cdf(x) for x in at],
+    }
 
 
 # ---------------------------------------------------------------- likelihood from a CI
@@ -63,7 +76,8 @@ def test_likelihood_from_ratio_ci():
     assert lik.se == pytest.approx((math.log(1.02) - math.log(0.55)) / (2 * 1.959963984540054))
     # a 90% CI of the same width means a larger se
     assert reported_likelihood(HR, LO, HI, level=0.90).se == pytest.approx(
-        (math.log(1.02) - math.log(0.55)) / (2 * stats.norm.ppf(0.95)))
+        (math.log(1.02) - math.log(0.55)) / (2 * stats.norm.ppf(0.95))
+    )
 
 
 def test_likelihood_from_difference_ci():
@@ -85,11 +99,11 @@ def test_flat_prior_reproduces_the_reported_interval():
 @pytest.mark.parametrize(
     "args, kwargs, field",
     [
-        ((0.75, 0.80, 1.02), {}, "estimate"),        # CI does not contain its estimate
+        ((0.75, 0.80, 1.02), {}, "estimate"),  # CI does not contain its estimate
         ((1.10, 0.55, 1.02), {}, "estimate"),
-        ((0.75, 1.02, 0.55), {}, "ci_low"),          # bounds reversed
-        ((-0.75, 0.55, 1.02), {}, "estimate"),       # non-positive ratio
-        ((0.75, 0.0, 1.02), {}, "ci_low"),           # non-positive bound
+        ((0.75, 1.02, 0.55), {}, "ci_low"),  # bounds reversed
+        ((-0.75, 0.55, 1.02), {}, "estimate"),  # non-positive ratio
+        ((0.75, 0.0, 1.02), {}, "ci_low"),  # non-positive bound
         ((0.75, 0.55, float("inf")), {}, "ci_high"),
         ((0.75, 0.55, 1.02), {"level": 1.2}, "level"),
         ((0.75, 0.55, 1.02), {"level": 0.0}, "level"),
@@ -137,8 +151,11 @@ def test_sceptical_prior_puts_5_percent_beyond_the_mcid():
 def test_zampieri_grid_definitions():
     grid = zampieri_priors(MCID)
     d = math.log(MCID)
-    assert list(grid) == [f"{b}-{s}" for b in ("neutral", "optimistic", "pessimistic")
-                          for s in ("strong", "moderate", "weak")]
+    assert list(grid) == [
+        f"{b}-{s}"
+        for b in ("neutral", "optimistic", "pessimistic")
+        for s in ("strong", "moderate", "weak")
+    ]
     # neutral: 95% of the prior between 1/x and x
     for s, x in {"strong": 1.5, "moderate": 2.0, "weak": 3.0}.items():
         assert grid[f"neutral-{s}"].cdf(-math.log(x)) == pytest.approx(0.025)
@@ -155,9 +172,17 @@ def test_zampieri_grid_matches_published_reanalysis_code():
     # neutral 0.207 / 0.354 / 0.561; optimistic and pessimistic 0.091 / 0.145 / 0.287
     # (their directional sds were found by Monte Carlo search, hence the tolerance).
     grid = zampieri_priors(math.exp(-0.15))
-    published = {"neutral-strong": 0.207, "neutral-moderate": 0.354, "neutral-weak": 0.561,
-                 "optimistic-strong": 0.091, "optimistic-moderate": 0.145, "optimistic-weak": 0.287,
-                 "pessimistic-strong": 0.091, "pessimistic-moderate": 0.145, "pessimistic-weak": 0.287}
+    published = {
+        "neutral-strong": 0.207,
+        "neutral-moderate": 0.354,
+        "neutral-weak": 0.561,
+        "optimistic-strong": 0.091,
+        "optimistic-moderate": 0.145,
+        "optimistic-weak": 0.287,
+        "pessimistic-strong": 0.091,
+        "pessimistic-moderate": 0.145,
+        "pessimistic-weak": 0.287,
+    }
     for name, sd in published.items():
         assert grid[name].sd == pytest.approx(sd, abs=0.0015), name
 
@@ -165,8 +190,9 @@ def test_zampieri_grid_matches_published_reanalysis_code():
 def test_difference_scale_neutral_priors_need_limits():
     grid = zampieri_priors(-0.03, scale="difference")
     assert not any(k.startswith("neutral") for k in grid)
-    grid = zampieri_priors(-0.03, scale="difference",
-                           neutral_limits={"strong": 0.03, "moderate": 0.06, "weak": 0.09})
+    grid = zampieri_priors(
+        -0.03, scale="difference", neutral_limits={"strong": 0.03, "moderate": 0.06, "weak": 0.09}
+    )
     assert grid["neutral-moderate"].cdf(-0.06) == pytest.approx(0.025)
 
 
@@ -183,13 +209,22 @@ def test_normal_posterior_closed_form():
 def test_every_default_prior_against_quadrature():
     res = reanalyse_reported(HR, LO, HI, mcid=MCID, prior=Normal(-0.1, 0.3))
     lik = reported_likelihood(HR, LO, HI)
-    grid = {"flat": None, "sceptical": sceptical_prior(MCID), **zampieri_priors(MCID),
-            "user": Normal(-0.1, 0.3)}
+    grid = {
+        "flat": None,
+        "sceptical": sceptical_prior(MCID),
+        **zampieri_priors(MCID),
+        "user": Normal(-0.1, 0.3),
+    }
     assert list(res.prior) == list(grid)
     for row in res.itertuples():
         pr = grid[row.prior]
-        ref = quad_summary(None if pr is None else pr.pdf, lik.mean, lik.se, math.log(MCID),
-                           at=(math.log(row.cri95_low), math.log(row.cri95_high)))
+        ref = quad_summary(
+            None if pr is None else pr.pdf,
+            lik.mean,
+            lik.se,
+            math.log(MCID),
+            at=(math.log(row.cri95_low), math.log(row.cri95_high)),
+        )
         assert row.post_mean == pytest.approx(ref["post_mean"], abs=1e-9), row.prior
         assert row.post_sd == pytest.approx(ref["post_sd"], rel=1e-7), row.prior
         for col in ("prob_benefit", "prob_mcid", "prob_harm"):
@@ -202,14 +237,24 @@ def test_every_default_prior_against_quadrature():
 def test_difference_scale_benefit_higher_against_quadrature():
     # a risk difference of +0.05 (95% CI -0.01 to 0.11) where higher is better, MCID +0.03
     limits = {"strong": 0.05, "moderate": 0.1, "weak": 0.2}
-    res = reanalyse_reported(0.05, -0.01, 0.11, scale="difference", mcid=0.03, benefit="higher",
-                             priors={"neutral": zampieri_priors(0.03, "difference", "higher", limits)
-                                     ["neutral-moderate"], "flat": None})
+    res = reanalyse_reported(
+        0.05,
+        -0.01,
+        0.11,
+        scale="difference",
+        mcid=0.03,
+        benefit="higher",
+        priors={
+            "neutral": zampieri_priors(0.03, "difference", "higher", limits)["neutral-moderate"],
+            "flat": None,
+        },
+    )
     lik = reported_likelihood(0.05, -0.01, 0.11, scale="difference")
     for row in res.itertuples():
         pr = {"neutral": Normal(0, 0.1 / Z975), "flat": None}[row.prior]
-        ref = quad_summary(None if pr is None else pr.pdf, lik.mean, lik.se, 0.03, lower=False,
-                           at=(row.cri95_low,))
+        ref = quad_summary(
+            None if pr is None else pr.pdf, lik.mean, lik.se, 0.03, lower=False, at=(row.cri95_low,)
+        )
         assert row.post_mean == pytest.approx(ref["post_mean"], abs=1e-10)
         assert row.estimate == pytest.approx(ref["post_mean"], abs=1e-10)  # natural scale
         assert row.prob_benefit == pytest.approx(ref["prob_benefit"], abs=1e-8)
@@ -264,8 +309,19 @@ def test_mcmc_agrees_with_exact_within_4_mcse(compiled):
     before = CACHE.compiles
     priors = ["flat", "sceptical", "neutral-strong", "optimistic-moderate", "pessimistic-weak"]
     exact = reanalyse_reported(HR, LO, HI, mcid=MCID, priors=priors, prior=Normal(-0.1, 0.3))
-    mcmc = reanalyse_reported(HR, LO, HI, mcid=MCID, priors=priors, prior=Normal(-0.1, 0.3),
-                              method="mcmc", draws=2000, tune=500, chains=2, seed=7)
+    mcmc = reanalyse_reported(
+        HR,
+        LO,
+        HI,
+        mcid=MCID,
+        priors=priors,
+        prior=Normal(-0.1, 0.3),
+        method="mcmc",
+        draws=2000,
+        tune=500,
+        chains=2,
+        seed=7,
+    )
     assert CACHE.compiles == before  # the fixture compiled it; refits only swap data
     assert mcmc.attrs["seed"] == 7
     for e, m in zip(exact.itertuples(), mcmc.itertuples()):
@@ -273,7 +329,8 @@ def test_mcmc_agrees_with_exact_within_4_mcse(compiled):
         assert m.r_hat < 1.01 and m.divergences == 0 and m.ess_bulk > 400
         assert abs(m.post_mean - e.post_mean) <= 4 * m.mcse_post_mean, m.prior
         for col in ("prob_benefit", "prob_mcid", "prob_harm"):
-            assert abs(getattr(m, col) - getattr(e, col)) <= 4 * getattr(m, "mcse_" + col) + 1e-12, \
-                (m.prior, col)
+            assert (
+                abs(getattr(m, col) - getattr(e, col)) <= 4 * getattr(m, "mcse_" + col) + 1e-12
+            ), (m.prior, col)
         # sd of 4000 draws: relative MC error about 1/sqrt(2 ess)
         assert m.post_sd == pytest.approx(e.post_sd, rel=4 / math.sqrt(2 * m.ess_bulk))

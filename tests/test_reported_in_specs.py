@@ -46,7 +46,9 @@ def test_flat_prior_posterior_is_the_likelihood(spec_path):
     se = (np.log(1.02) - np.log(0.55)) / (2 * stats.norm.ppf(0.975))
     flat = table.loc["flat"]
     assert flat["prob_benefit"] == pytest.approx(stats.norm.cdf(0, np.log(0.75), se), rel=1e-9)
-    assert flat["prob_mcid"] == pytest.approx(stats.norm.cdf(np.log(0.9), np.log(0.75), se), rel=1e-9)
+    assert flat["prob_mcid"] == pytest.approx(
+        stats.norm.cdf(np.log(0.9), np.log(0.75), se), rel=1e-9
+    )
     # a sceptical prior pulls P(benefit) towards 1/2
     assert 0.5 < table.loc["sceptical", "prob_benefit"] < flat["prob_benefit"]
     checks = res.checks()
@@ -70,11 +72,14 @@ def test_run_writes_the_reported_section(spec_path, tmp_path, capsys):
     assert "mortality_28d" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("old,new,field", [
-    ("estimate = 0.75", "estimate = 1.10", "ci_low"),
-    ("ci_low = 0.55", "ci_low = -0.55", "ci_low"),
-    ('scale = "ratio"', 'scale = "odds"', "scale"),
-])
+@pytest.mark.parametrize(
+    "old,new,field",
+    [
+        ("estimate = 0.75", "estimate = 1.10", "ci_low"),
+        ("ci_low = 0.55", "ci_low = -0.55", "ci_low"),
+        ('scale = "ratio"', 'scale = "odds"', "scale"),
+    ],
+)
 def test_bad_reported_entries(old, new, field, tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(SPEC.replace(old, new))

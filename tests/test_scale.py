@@ -10,7 +10,9 @@ from bayes_trials.scale import ClusterError, connect, run_tasks, spawn_seeds
 def client():
     from dask.distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     client = Client(cluster)
     yield client
     client.close()
@@ -18,14 +20,23 @@ def client():
 
 
 def test_simulated_oc_on_the_cluster_equals_the_local_run(client):
-    kwargs = dict(n=12, threshold=0.975, target=0.40, truths=[0.3, 0.4, 0.6, 0.709],
-                  method="simulation", n_sim=20_000, random_seed=11)
+    kwargs = dict(
+        n=12,
+        threshold=0.975,
+        target=0.40,
+        truths=[0.3, 0.4, 0.6, 0.709],
+        method="simulation",
+        n_sim=20_000,
+        random_seed=11,
+    )
     prior = bt.Mixture([bt.Beta(3, 5), bt.Beta(1, 1)], [0.8, 0.2])
     local = bt.operating_characteristics(prior, **kwargs)
     remote = bt.operating_characteristics(prior, client=client, **kwargs)
     assert local.equals(remote)
     # and both agree with the exact sum within 4 Monte Carlo SEs
-    exact = bt.operating_characteristics(prior, n=12, threshold=0.975, target=0.40, truths=[0.3, 0.4, 0.6, 0.709])
+    exact = bt.operating_characteristics(
+        prior, n=12, threshold=0.975, target=0.40, truths=[0.3, 0.4, 0.6, 0.709]
+    )
     diff = (local["prob_success"] - exact["prob_success"]).abs()
     assert (diff <= 4 * local["mcse_success"] + 1e-12).all()
 

@@ -17,12 +17,13 @@ from scipy.special import gammaln
 
 import bayes_trials as bt
 from bayes_trials import scale
-from bayes_trials.fit import chunks, derive_seed
 from bayes_trials.endpoints.rates import RateRatioEndpoint
 from bayes_trials.errors import PriorError, SpecError
+from bayes_trials.fit import chunks, derive_seed
+from bayes_trials.scale import ClusterError
+
 # by name from the module: ``bt.sensitivity`` may be the function once it is exported
 from bayes_trials.sensitivity import fragility, sensitivity, tipping_point, tipping_points
-from bayes_trials.scale import ClusterError
 
 from .conftest import LAD1
 
@@ -48,14 +49,22 @@ def quad_log_rr(data, log_prior, r):
     The baseline rate is integrated out by hand: with a = 1/2, b = 1e-6,
     p(y | theta) ∝ e^{theta y_a} / (b + E_b + e^theta E_a)^(y_a + y_b + a); then quad over theta.
     """
-    y_b, e_b, y_a, e_a = data.before.events, data.before.exposure, data.after.events, data.after.exposure
+    y_b, e_b, y_a, e_a = (
+        data.before.events,
+        data.before.exposure,
+        data.after.events,
+        data.after.exposure,
+    )
     a, b = 0.5, 1e-6
 
     def log_lik(t):
-        return t * y_a - (y_a + y_b + a) * np.log(b + e_b + np.exp(t) * e_a) + gammaln(y_a + y_b + a)
+        return (
+            t * y_a - (y_a + y_b + a) * np.log(b + e_b + np.exp(t) * e_a) + gammaln(y_a + y_b + a)
+        )
 
-    mode = optimize.minimize_scalar(lambda t: -(log_lik(t) + log_prior(t)), bounds=(-10, 10),
-                                    method="bounded").x
+    mode = optimize.minimize_scalar(
+        lambda t: -(log_lik(t) + log_prior(t)), bounds=(-10, 10), method="bounded"
+    ).x
     c = log_lik(mode) + log_prior(mode)
     dens = lambda t: np.exp(log_lik(t) + log_prior(t) - c)  # noqa: E731
     lo, hi = mode - 30, mode + 30
@@ -82,8 +91,9 @@ def test_binary_grid_matches_scipy_beta_posteriors():
 
 
 def test_robust_mixture_grid_matches_quadrature():
-    res = sensitivity(LAD, grid={"mean": [0.39], "ess": [9, 50], "robust_weight": [0.2, 0.5]},
-                           threshold=0.975)
+    res = sensitivity(
+        LAD, grid={"mean": [0.39], "ess": [9, 50], "robust_weight": [0.2, 0.5]}, threshold=0.975
+    )
     for r in res.table.itertuples():
         comp = stats.beta(0.39 * r.ess, 0.61 * r.ess)
         pdf = lambda t: (1 - r.robust_weight) * comp.pdf(t) + r.robust_weight  # noqa: E731
@@ -93,8 +103,12 @@ def test_robust_mixture_grid_matches_quadrature():
         # interval ends: the posterior cdf there is 2.5% and 97.5%
         post = lambda t: pdf(t) * t**9  # noqa: E731
         z = integrate.quad(post, 0, 1, epsrel=1e-11)[0]
-        assert integrate.quad(post, 0, r.eti95_low, epsrel=1e-11)[0] / z == pytest.approx(0.025, abs=1e-8)
-        assert integrate.quad(post, r.eti95_high, 1, epsrel=1e-11)[0] / z == pytest.approx(0.025, abs=1e-8)
+        assert integrate.quad(post, 0, r.eti95_low, epsrel=1e-11)[0] / z == pytest.approx(
+            0.025, abs=1e-8
+        )
+        assert integrate.quad(post, r.eti95_high, 1, epsrel=1e-11)[0] / z == pytest.approx(
+            0.025, abs=1e-8
+        )
 
 
 def test_sd_strength_axis_is_the_same_beta():
@@ -107,7 +121,11 @@ def test_sd_strength_axis_is_the_same_beta():
 
 
 def test_ten_thousand_point_grid_and_dataset_shape():
-    grid = {"mean": np.linspace(0.05, 0.95, 100), "ess": np.geomspace(0.5, 50, 50), "robust_weight": [0, 0.5]}
+    grid = {
+        "mean": np.linspace(0.05, 0.95, 100),
+        "ess": np.geomspace(0.5, 50, 50),
+        "robust_weight": [0, 0.5],
+    }
     res = sensitivity(LAD, grid=grid, threshold=0.975)
     ds = res.dataset
     assert dict(ds.sizes) == {"family": 1, "mean": 100, "ess": 50, "robust_weight": 2}
@@ -127,8 +145,12 @@ def test_log_rr_grid_matches_quadrature():
         comp = stats.norm(r.mean_prior, r.sd)
         wide = stats.norm(r.mean_prior, math.sqrt(2.0))  # the unit-information robust component
         w = r.robust_weight
-        log_prior = lambda t: (comp.logpdf(t) if w == 0 else  # noqa: E731
-                               np.logaddexp(np.log(1 - w) + comp.logpdf(t), np.log(w) + wide.logpdf(t)))
+        log_prior = lambda t: (
+            comp.logpdf(t)
+            if w == 0
+            # noqa: E731
+            else np.logaddexp(np.log(1 - w) + comp.logpdf(t), np.log(w) + wide.logpdf(t))
+        )
         p_half, mean = quad_log_rr(INF_DATA, log_prior, 0.5)
         p_one, _ = quad_log_rr(INF_DATA, log_prior, 1.0)
         assert r.prob == pytest.approx(p_half, abs=2e-7)
@@ -138,14 +160,20 @@ def test_log_rr_grid_matches_quadrature():
 
 def test_spec_named_priors_and_threshold(lad1_spec):
     out = sensitivity(lad1_spec, grid={"mean": [0.39], "ess": [9]})
-    assert set(out) == {"hsct_free_survival_1y", "infection_hospitalizations",
-                        "prolonged_infection_hospitalizations", "serious_infections"}
+    assert set(out) == {
+        "hsct_free_survival_1y",
+        "infection_hospitalizations",
+        "prolonged_infection_hospitalizations",
+        "serious_infections",
+    }
     lad = out["hsct_free_survival_1y"]
     assert lad.threshold == 0.975  # the spec's decision threshold
     named = lad.named.set_index("name")
     assert "sceptical_ess9" in named.index
     # the named sceptical_ess9 prior equals the grid point mean 0.39, ESS 9
-    assert named.loc["sceptical_ess9", "prob"] == pytest.approx(lad.table["prob"].iloc[0], rel=1e-12)
+    assert named.loc["sceptical_ess9", "prob"] == pytest.approx(
+        lad.table["prob"].iloc[0], rel=1e-12
+    )
     # rate endpoints: the spec's Gamma priors on the two rates, checked with scipy's beta-prime
     inf = out["infection_hospitalizations"].named.set_index("name")
     for name, (s, r) in {"jeffreys_rates": (0.5, 1e-6), "sceptical_rates": (3.0, 2.0)}.items():
@@ -160,14 +188,17 @@ def test_explicit_priors_without_grid():
     assert res.table["prob"].iloc[0] == pytest.approx(1 - 0.39**10, rel=1e-12)
     res = sensitivity(INF, grid=None, priors=[bt.Normal(0, 0.5)])
     assert res.table["prob"].iloc[0] == pytest.approx(
-        quad_log_rr(INF_DATA, stats.norm(0, 0.5).logpdf, 0.5)[0], abs=2e-7)
+        quad_log_rr(INF_DATA, stats.norm(0, 0.5).logpdf, 0.5)[0], abs=2e-7
+    )
 
 
 # --- tipping points ---------------------------------------------------------------------
 def test_lad1_tipping_point_ess():
     tp = tipping_point(LAD, threshold=0.975)
     # independent: brentq on scipy's Beta(0.39 e + 9, 0.61 e) survival function
-    ref = optimize.brentq(lambda e: stats.beta(0.39 * e + 9, 0.61 * e).sf(0.39) - 0.975, 1, 1000, xtol=1e-12)
+    ref = optimize.brentq(
+        lambda e: stats.beta(0.39 * e + 9, 0.61 * e).sf(0.39) - 0.975, 1, 1000, xtol=1e-12
+    )
     assert tp.value == pytest.approx(ref, rel=1e-8)
     assert tp.se == 0.0 and tp.method == "exact"
 
@@ -182,7 +213,9 @@ def test_infection_tipping_point_sd():
 
 
 def test_tipping_point_edge_cases():
-    weak = RateRatioEndpoint("x", bt.PrePostRates(bt.Rate(5, 13.5), bt.Rate(1, 10.5675)), target=0.5)
+    weak = RateRatioEndpoint(
+        "x", bt.PrePostRates(bt.Rate(5, 13.5), bt.Rate(1, 10.5675)), target=0.5
+    )
     tp = tipping_point(weak)
     assert math.isnan(tp.value) and "not met even under the weakest prior" in tp.message
     strong = bt.BinaryEndpoint("y", bt.Binary(90, 90), target=0.39)
@@ -196,7 +229,9 @@ def test_tipping_point_edge_cases():
 
 
 def test_tipping_points_table(lad1_spec):
-    df = tipping_points(lad1_spec, scenarios={"events_before": (20, 40), "exposure_before": (27.0,)})
+    df = tipping_points(
+        lad1_spec, scenarios={"events_before": (20, 40), "exposure_before": (27.0,)}
+    )
     lad = df[df["endpoint"] == "hsct_free_survival_1y"]
     assert len(lad) == 1 and lad["data_status"].iloc[0] == "published"
     rates = df[df["endpoint"] != "hsct_free_survival_1y"]
@@ -225,8 +260,12 @@ def test_figures_are_matplotlib_figures():
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
-    res = sensitivity(LAD, grid={"mean": [0.2, 0.39, 0.6], "ess": [1, 10, 50]},
-                           priors={"uniform": bt.Beta(1, 1), "sceptic": bt.Beta(3.51, 5.49)}, threshold=0.975)
+    res = sensitivity(
+        LAD,
+        grid={"mean": [0.2, 0.39, 0.6], "ess": [1, 10, 50]},
+        priors={"uniform": bt.Beta(1, 1), "sceptic": bt.Beta(3.51, 5.49)},
+        threshold=0.975,
+    )
     for fig in (res.plot_decision_curves(), res.plot_heatmap(), res.plot_tornado()):
         assert isinstance(fig, Figure)
         plt.close(fig)
@@ -243,16 +282,24 @@ def sens_plots_table(res):
 
 
 # --- bad input ----------------------------------------------------------------------------
-@pytest.mark.parametrize("grid, error, field, text", [
-    ({}, SpecError, "grid", "empty"),
-    ({"mean": [0.3], "ess": [0]}, PriorError, "grid.ess", "> 0"),
-    ({"mean": [0.3], "ess": [-1]}, PriorError, "grid.ess", "> 0"),
-    ({"mean": [1.2], "ess": [2]}, PriorError, "grid.mean", "(0, 1)"),
-    ({"mean": [0.3], "ess": [2], "shape": [1]}, SpecError, "grid.shape", "unknown grid axis"),
-    ({"mean": [0.3], "ess": [2], "family": ["gamma"]}, SpecError, "grid.family", "unknown prior family"),
-    ({"mean": [0.3], "ess": []}, SpecError, "grid.ess", "empty"),
-    ({"mean": [0.3]}, SpecError, "grid.ess", "strength"),
-])
+@pytest.mark.parametrize(
+    "grid, error, field, text",
+    [
+        ({}, SpecError, "grid", "empty"),
+        ({"mean": [0.3], "ess": [0]}, PriorError, "grid.ess", "> 0"),
+        ({"mean": [0.3], "ess": [-1]}, PriorError, "grid.ess", "> 0"),
+        ({"mean": [1.2], "ess": [2]}, PriorError, "grid.mean", "(0, 1)"),
+        ({"mean": [0.3], "ess": [2], "shape": [1]}, SpecError, "grid.shape", "unknown grid axis"),
+        (
+            {"mean": [0.3], "ess": [2], "family": ["gamma"]},
+            SpecError,
+            "grid.family",
+            "unknown prior family",
+        ),
+        ({"mean": [0.3], "ess": []}, SpecError, "grid.ess", "empty"),
+        ({"mean": [0.3]}, SpecError, "grid.ess", "strength"),
+    ],
+)
 def test_bad_grids(grid, error, field, text):
     with pytest.raises(error, match=None) as err:
         sensitivity(LAD, grid=grid, threshold=0.975)
@@ -270,7 +317,9 @@ def test_bad_rate_grid_and_method():
 def test_unreachable_scheduler_fails_fast(monkeypatch):
     monkeypatch.setattr(scale, "CONNECT_TIMEOUT", 2.0)
     with pytest.raises(ClusterError, match="no Dask scheduler answered"):
-        sensitivity(LAD, grid={"mean": [0.3], "ess": [2]}, method="mcmc", client="tcp://127.0.0.1:9")
+        sensitivity(
+            LAD, grid={"mean": [0.3], "ess": [2]}, method="mcmc", client="tcp://127.0.0.1:9"
+        )
 
 
 # --- CLI ----------------------------------------------------------------------------------
@@ -294,8 +343,13 @@ def test_cli_writes_tables_and_figures(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["sensitivity", str(LAD1), "--grid", str(grid), "--out", str(out)]) == 0
     files = {p.name for p in out.iterdir()} | {p.name for p in (out / "figures").iterdir()}
-    assert {"hsct_free_survival_1y_grid.csv", "tipping_points.csv", "sensitivity.md",
-            "hsct_free_survival_1y_heatmap.png", "serious_infections_tornado.png"} <= files
+    assert {
+        "hsct_free_survival_1y_grid.csv",
+        "tipping_points.csv",
+        "sensitivity.md",
+        "hsct_free_survival_1y_heatmap.png",
+        "serious_infections_tornado.png",
+    } <= files
     import pandas as pd
 
     t = pd.read_csv(out / "hsct_free_survival_1y_grid.csv")
@@ -303,14 +357,17 @@ def test_cli_writes_tables_and_figures(tmp_path, capsys):
     assert "tipping point hsct_free_survival_1y: P = 0.975 at ess 22.9" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("text, field", [
-    ("[binary]\nmean = [0.3]\ness = [0]\n", "binary.ess"),
-    ("[binary]\nmean = [0.3]\nweight = [2]\n", "binary.weight"),
-    ("[binary]\nmean = [1.5]\ness = [2]\n", "binary.mean"),
-    ("[settings]\nmethod = 'vb'\n", "settings.method"),
-    ("[endpoints.nope]\nmean = [0.3]\ness = [1]\n", "endpoints.nope"),
-    ("[binary]\nmean = [0.3\n", None),
-])
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("[binary]\nmean = [0.3]\ness = [0]\n", "binary.ess"),
+        ("[binary]\nmean = [0.3]\nweight = [2]\n", "binary.weight"),
+        ("[binary]\nmean = [1.5]\ness = [2]\n", "binary.mean"),
+        ("[settings]\nmethod = 'vb'\n", "settings.method"),
+        ("[endpoints.nope]\nmean = [0.3]\ness = [1]\n", "endpoints.nope"),
+        ("[binary]\nmean = [0.3\n", None),
+    ],
+)
 def test_cli_bad_grid_file(tmp_path, capsys, text, field):
     from bayes_trials.cli import main
 
@@ -330,13 +387,17 @@ def test_cli_unreachable_scheduler(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(scale, "CONNECT_TIMEOUT", 2.0)
     out = tmp_path / "out"
-    assert main(["sensitivity", str(LAD1), "--scheduler", "tcp://127.0.0.1:9", "--out", str(out)]) == 2
+    assert (
+        main(["sensitivity", str(LAD1), "--scheduler", "tcp://127.0.0.1:9", "--out", str(out)]) == 2
+    )
     assert "no Dask scheduler answered" in capsys.readouterr().err
     assert not out.exists()
 
 
 # --- MCMC refits, locally and on a LocalCluster ------------------------------------------------
-MCMC = dict(method="mcmc", draws=500, tune=500, chains=2, random_seed=7, threshold=0.975, progress=False)
+MCMC = dict(
+    method="mcmc", draws=500, tune=500, chains=2, random_seed=7, threshold=0.975, progress=False
+)
 GRID_SMALL = {"mean": [0.39, 0.8], "ess": [2, 20]}
 
 
@@ -358,7 +419,9 @@ def test_mcmc_grid_within_4_mcse_of_exact(local_mcmc):
     # the logit scale, batched apart), each chunk with the seed spawned from the run seed in the
     # order of its first point; a point that failed its diagnostics there was refitted alone
     # with a seed derived from its chunk's and its place in the chunk
-    points = [(LAD, bt.Beta(r.mean_prior * r.ess, (1 - r.mean_prior) * r.ess)) for r in t.itertuples()]
+    points = [
+        (LAD, bt.Beta(r.mean_prior * r.ess, (1 - r.mean_prior) * r.ess)) for r in t.itertuples()
+    ]
     groups = chunks(points)
     assert sorted(b.tail for b, _ in groups) == ["heavy", "light"]
     for (_, idx), chunk in zip(groups, scale.spawn_seeds(7, len(groups))):
@@ -380,8 +443,16 @@ def test_mcmc_tipping_point_agrees_with_exact():
     exact = tipping_point(LAD, threshold=0.975)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mc = tipping_point(LAD, threshold=0.975, method="mcmc", draws=1000, tune=500, chains=2,
-                                random_seed=3, max_refits=8)
+        mc = tipping_point(
+            LAD,
+            threshold=0.975,
+            method="mcmc",
+            draws=1000,
+            tune=500,
+            chains=2,
+            random_seed=3,
+            max_refits=8,
+        )
     assert mc.method == "mcmc" and 0 < mc.se < math.inf
     assert abs(mc.value - exact.value) < 4 * mc.se + 0.02 * exact.value
 
@@ -389,8 +460,16 @@ def test_mcmc_tipping_point_agrees_with_exact():
 def test_mcmc_log_rr_point_within_4_mcse():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sensitivity(INF, grid={"mean": [0.0], "sd": [0.5]}, method="mcmc", draws=500,
-                               tune=500, chains=2, random_seed=5, progress=False)
+        res = sensitivity(
+            INF,
+            grid={"mean": [0.0], "sd": [0.5]},
+            method="mcmc",
+            draws=500,
+            tune=500,
+            chains=2,
+            random_seed=5,
+            progress=False,
+        )
     r = res.table.iloc[0]
     p, mean = quad_log_rr(INF_DATA, stats.norm(0, 0.5).logpdf, 0.5)
     assert abs(r["prob"] - p) < 4 * r["prob_mcse"]
@@ -401,7 +480,9 @@ def test_mcmc_log_rr_point_within_4_mcse():
 def cluster_client():
     from dask.distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     client = Client(cluster)
     yield client
     client.close()

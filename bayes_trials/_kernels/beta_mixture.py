@@ -17,8 +17,14 @@ from scipy import special
 
 from .counts import log_beta_ratio
 
-__all__ = ["beta_mixture_posterior", "beta_mixture_cdf", "beta_mixture_pdf", "beta_mixture_ppf",
-           "stack_beta_mixtures", "pad"]
+__all__ = [
+    "beta_mixture_posterior",
+    "beta_mixture_cdf",
+    "beta_mixture_pdf",
+    "beta_mixture_ppf",
+    "stack_beta_mixtures",
+    "pad",
+]
 
 
 # =====================================================================================
@@ -91,7 +97,10 @@ def beta_mixture_ppf(q: float, w, a, b, iterations: int = 60, tol: float = 1e-13
 
 def stack_beta_mixtures(priors):
     """Stack Beta (mixture) priors into (G, K) arrays, padding with zero-weight components."""
-    comps = [(np.atleast_1d(getattr(p, "weights", [1.0])), getattr(p, "components", (p,))) for p in priors]
+    comps = [
+        (np.atleast_1d(getattr(p, "weights", [1.0])), getattr(p, "components", (p,)))
+        for p in priors
+    ]
     k = max(len(c) for _, c in comps)
     w = np.zeros((len(priors), k))
     a = np.ones((len(priors), k))

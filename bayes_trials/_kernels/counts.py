@@ -160,8 +160,13 @@ def lgamma_diff(x, d):
     x, d = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(d, dtype=float))
     big = (x >= _STIRLING) & (x + d >= _STIRLING)
     xs, ds = np.where(big, x, _STIRLING), np.where(big, d, 0.0)
-    stirling = ((xs - 0.5) * np.log1p(ds / xs) + ds * np.log(xs + ds) - ds
-                + _stirling_tail(xs + ds) - _stirling_tail(xs))
+    stirling = (
+        (xs - 0.5) * np.log1p(ds / xs)
+        + ds * np.log(xs + ds)
+        - ds
+        + _stirling_tail(xs + ds)
+        - _stirling_tail(xs)
+    )
     direct = special.gammaln(np.where(big, 1.0, x + d)) - special.gammaln(np.where(big, 1.0, x))
     out = np.where(big, stirling, direct)
     return out if out.ndim else float(out)
@@ -170,7 +175,11 @@ def lgamma_diff(x, d):
 def log_beta_ratio(a, b, k, n):
     """:math:`\\ln B(a + k, b + n - k) - \\ln B(1 + k, 1 + n - k)`, accurate at any ``n``
     (the marginal likelihood of a Beta component up to a term common to all components)."""
-    return lgamma_diff(1.0 + k, a - 1.0) + lgamma_diff(1.0 + n - k, b - 1.0) - lgamma_diff(2.0 + n, a + b - 2.0)
+    return (
+        lgamma_diff(1.0 + k, a - 1.0)
+        + lgamma_diff(1.0 + n - k, b - 1.0)
+        - lgamma_diff(2.0 + n, a + b - 2.0)
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -203,8 +212,9 @@ def binom_between(lo, hi, n: int, p):
 def poisson_between(lo, hi, mu):
     """:math:`P(lo \\le Y \\le hi)` for :math:`Y \\sim \\text{Pois}(\\mu)` (``hi`` may be ``inf``)."""
     mu = np.asarray(mu, dtype=float)
-    out = _between(lambda k: stats.poisson.cdf(k, mu), lambda k: stats.poisson.sf(k, mu), lo, hi,
-                   math.inf)
+    out = _between(
+        lambda k: stats.poisson.cdf(k, mu), lambda k: stats.poisson.sf(k, mu), lo, hi, math.inf
+    )
     return np.clip(np.broadcast_to(out, mu.shape).astype(float), 0.0, 1.0)
 
 
@@ -245,8 +255,11 @@ def binom_sf_many(ks, n: int, p: float) -> np.ndarray:
 
 
 def _as_params(w, a, b):
-    return (np.atleast_1d(np.asarray(w, dtype=float)), np.atleast_1d(np.asarray(a, dtype=float)),
-            np.atleast_1d(np.asarray(b, dtype=float)))
+    return (
+        np.atleast_1d(np.asarray(w, dtype=float)),
+        np.atleast_1d(np.asarray(a, dtype=float)),
+        np.atleast_1d(np.asarray(b, dtype=float)),
+    )
 
 
 def betabinom_logpmf(k, n: int, w, a, b) -> np.ndarray:
@@ -266,8 +279,11 @@ def betabinom_logpmf(k, n: int, w, a, b) -> np.ndarray:
             if wi <= 0:
                 continue
             x = (kk + ai) / (n + ai + bi)
-            lp = (np.log(stats.binom.pmf(kk, n, x)) + stats.beta.logpdf(x, ai, bi)
-                  - np.log(stats.beta.pdf(x, kk + ai, n - kk + bi)))
+            lp = (
+                np.log(stats.binom.pmf(kk, n, x))
+                + stats.beta.logpdf(x, ai, bi)
+                - np.log(stats.beta.pdf(x, kk + ai, n - kk + bi))
+            )
             bad = ~np.isfinite(lp)
             if np.any(bad):
                 lp = np.where(bad, stats.betabinom.logpmf(kk, n, ai, bi), lp)
@@ -304,7 +320,9 @@ def _cdf_sf_at(x: float, n: int, w, a, b) -> np.ndarray:
     xa, xb = x + 1.0, float(n) - x
     own = _quantile_points(xa, xb)
     left, right = float(own.min()), float(own.max())
-    pts = [own] + [q[(q > left) & (q < right)] for q in (_quantile_points(ai, bi) for ai, bi in zip(a, b))]
+    pts = [own] + [
+        q[(q > left) & (q < right)] for q in (_quantile_points(ai, bi) for ai, bi in zip(a, b))
+    ]
     pts = np.unique(np.concatenate(pts))
     lo, hi = pts[:-1], pts[1:]
     lo, hi = lo[hi > lo], hi[hi > lo]
@@ -318,8 +336,9 @@ def _cdf_sf_at(x: float, n: int, w, a, b) -> np.ndarray:
             # each tail directly (I_t(a, b) below the median, I_{1-t}(b, a) above), the
             # other as 1 - it; scipy's betaincc is 3-50 times slower than betainc
             below = t < mi
-            tail = special.betainc(np.where(below, ai, bi), np.where(below, bi, ai),
-                                   np.where(below, t, 1.0 - t))
+            tail = special.betainc(
+                np.where(below, ai, bi), np.where(below, bi, ai), np.where(below, t, 1.0 - t)
+            )
             cdf += wi * np.where(below, tail, 1.0 - tail)
             sf += wi * np.where(below, 1.0 - tail, tail)
         return np.stack([dens * cdf, dens * sf])
@@ -332,8 +351,10 @@ def _cdf_sf_at(x: float, n: int, w, a, b) -> np.ndarray:
         fine = np.zeros(2)
         for r in range(2):
             g = lambda t, r=r: float(f(np.atleast_1d(float(t)))[r, 0])
-            fine[r] = sum(integrate.quad(g, l, h, epsabs=1e-15, epsrel=1e-12, limit=200)[0]
-                          for l, h in zip(lo, hi))
+            fine[r] = sum(
+                integrate.quad(g, a, z, epsabs=1e-15, epsrel=1e-12, limit=200)[0]
+                for a, z in zip(lo, hi)
+            )
     return np.clip(fine, 0.0, 1.0)
 
 
@@ -426,8 +447,25 @@ def betabinom_grid(n: int, w, a, b, lo: int, hi: int, size: int = 4001) -> np.nd
     and of the normal with the component's mean and sd)."""
     w, a, b = _as_params(w, a, b)
     pts = [np.linspace(lo, hi, size)]
-    ladder = np.array([1e-12, 1e-6, 1e-3, 0.02, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 0.98,
-                       1 - 1e-3, 1 - 1e-6, 1 - 1e-12])
+    ladder = np.array(
+        [
+            1e-12,
+            1e-6,
+            1e-3,
+            0.02,
+            0.1,
+            0.25,
+            0.4,
+            0.5,
+            0.6,
+            0.75,
+            0.9,
+            0.98,
+            1 - 1e-3,
+            1 - 1e-6,
+            1 - 1e-12,
+        ]
+    )
     z = stats.norm.ppf(ladder)
     for wi, ai, bi in zip(w, a, b):
         if wi <= 0:

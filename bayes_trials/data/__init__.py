@@ -15,5 +15,15 @@ from .ipd import reconstruct_ipd
 from .rates import PerPatientRates, PrePostRates
 from .survival import TimeToEvent
 
-__all__ = ["Binary", "Rate", "NormalData", "PrePostRates", "PerPatientRates", "Categorical",
-           "AdverseEvent", "AdverseEventTable", "TimeToEvent", "reconstruct_ipd"]
+__all__ = [
+    "Binary",
+    "Rate",
+    "NormalData",
+    "PrePostRates",
+    "PerPatientRates",
+    "Categorical",
+    "AdverseEvent",
+    "AdverseEventTable",
+    "TimeToEvent",
+    "reconstruct_ipd",
+]

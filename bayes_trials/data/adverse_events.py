@@ -16,7 +16,6 @@ import numpy as np
 from .. import _validate as v
 from ..errors import DataError
 
-
 COLUMNS = ("term", "group", "count", "n")
 
 
@@ -82,31 +81,49 @@ class AdverseEventTable:
         if hasattr(rows, "to_dict") and hasattr(rows, "columns"):
             missing = [c for c in COLUMNS if c not in rows.columns]
             if missing:
-                raise DataError(f"missing column(s) {missing}; the table needs {list(COLUMNS)}",
-                                file=source, endpoint=endpoint, field=missing[0])
+                raise DataError(
+                    f"missing column(s) {missing}; the table needs {list(COLUMNS)}",
+                    file=source,
+                    endpoint=endpoint,
+                    field=missing[0],
+                )
             rows = rows[list(COLUMNS)].to_dict("records")
         rows = list(rows)
         if not rows:
-            raise DataError("the adverse-event table has no rows", file=source,
-                            endpoint=endpoint, field="rows")
+            raise DataError(
+                "the adverse-event table has no rows", file=source, endpoint=endpoint, field="rows"
+            )
         events, seen = [], {}
         for i, row in enumerate(rows, start=1):
             if hasattr(row, "items"):
                 missing = [c for c in COLUMNS if c not in row]
                 if missing:
-                    raise _row_error(f"missing {missing}", i, row.get("term"), missing[0],
-                                     source, endpoint)
+                    raise _row_error(
+                        f"missing {missing}", i, row.get("term"), missing[0], source, endpoint
+                    )
                 term, group, count, n = (row[c] for c in COLUMNS)
             else:
                 row = tuple(row)
                 if len(row) != 4:
-                    raise _row_error(f"needs 4 values {list(COLUMNS)}, got {len(row)}", i,
-                                     row[0] if row else None, "rows", source, endpoint)
+                    raise _row_error(
+                        f"needs 4 values {list(COLUMNS)}, got {len(row)}",
+                        i,
+                        row[0] if row else None,
+                        "rows",
+                        source,
+                        endpoint,
+                    )
                 term, group, count, n = row
             for col, text in (("term", term), ("group", group)):
                 if not isinstance(text, str) or not text.strip():
-                    raise _row_error(f"{col} must be a non-empty string, got {text!r}", i,
-                                     term, col, source, endpoint)
+                    raise _row_error(
+                        f"{col} must be a non-empty string, got {text!r}",
+                        i,
+                        term,
+                        col,
+                        source,
+                        endpoint,
+                    )
             term, group = term.strip(), group.strip()
             try:
                 n = v.count(n, "n")
@@ -114,30 +131,42 @@ class AdverseEventTable:
             except DataError as err:
                 raise _row_error(err.reason, i, term, err.field, source, endpoint) from None
             if n == 0:
-                raise _row_error("must be at least 1 patient, got 0", i, term, "n", source,
-                                 endpoint)
+                raise _row_error(
+                    "must be at least 1 patient, got 0", i, term, "n", source, endpoint
+                )
             if count > n:
-                raise _row_error(f"must not exceed n = {n}, got {count}", i, term, "count",
-                                 source, endpoint)
+                raise _row_error(
+                    f"must not exceed n = {n}, got {count}", i, term, "count", source, endpoint
+                )
             key = term.casefold()
             if key in seen:
-                raise _row_error(f"duplicate of row {seen[key]}: each event term appears once",
-                                 i, term, "term", source, endpoint)
+                raise _row_error(
+                    f"duplicate of row {seen[key]}: each event term appears once",
+                    i,
+                    term,
+                    "term",
+                    source,
+                    endpoint,
+                )
             seen[key] = i
             events.append(AdverseEvent(term, group, count, n))
         object.__setattr__(self, "events", tuple(events))
         object.__setattr__(self, "source", source)
 
     @classmethod
-    def from_csv(cls, path, endpoint=None) -> "AdverseEventTable":
+    def from_csv(cls, path, endpoint=None) -> AdverseEventTable:
         """Read a CSV with a header ``term,group,count,n`` (more columns are ignored)."""
         path = Path(path)
         with path.open(newline="") as fh:
             reader = csv.DictReader(fh)
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
-                raise DataError(f"missing column(s) {missing}; the header needs {list(COLUMNS)}",
-                                file=path, endpoint=endpoint, field=missing[0])
+                raise DataError(
+                    f"missing column(s) {missing}; the header needs {list(COLUMNS)}",
+                    file=path,
+                    endpoint=endpoint,
+                    field=missing[0],
+                )
             rows = []
             for r in reader:
                 row = {"term": r["term"], "group": r["group"]}
@@ -146,7 +175,7 @@ class AdverseEventTable:
                     try:
                         row[col] = float(text)
                     except ValueError:
-                        row[col] = text   # refused with its row number below
+                        row[col] = text  # refused with its row number below
                 rows.append(row)
         return cls(rows, source=path, endpoint=endpoint)
 
@@ -193,5 +222,3 @@ class AdverseEventTable:
         import pandas as pd
 
         return pd.DataFrame([e.__dict__ for e in self.events], columns=list(COLUMNS))
-
-

@@ -19,8 +19,6 @@ from ..errors import DataError
 from .counts import Binary
 
 
-
-
 @dataclass(frozen=True, eq=False, init=False)
 class Categorical:
     """Counts of patients in mutually exclusive categories, in their stated order.
@@ -67,8 +65,9 @@ class Categorical:
         values = tuple(v.count(counts[k], f"counts[{k!r}]") for k in names)
         total = sum(values)
         if total == 0:
-            raise DataError("the category counts sum to 0: at least 1 patient is needed",
-                            field="counts")
+            raise DataError(
+                "the category counts sum to 0: at least 1 patient is needed", field="counts"
+            )
         if n is not None:
             stated = v.count(n, "n")
             if stated != total:
@@ -103,15 +102,14 @@ class Categorical:
         return Binary(int(sum(self.values[i] for i in idx)), self.n)
 
     def __eq__(self, other) -> bool:
-        return (isinstance(other, Categorical) and self.names == other.names
-                and self.values == other.values)
+        return (
+            isinstance(other, Categorical)
+            and self.names == other.names
+            and self.values == other.values
+        )
 
     def __hash__(self) -> int:
         return hash((self.names, self.values))
 
     def __repr__(self) -> str:
         return f"Categorical({self.counts!r})"
-
-
-
-

@@ -24,19 +24,24 @@ __all__ = ["reconstruct_ipd", "validate_curve", "validate_at_risk", "at_risk_tab
 
 def _column(frame, name: str, what: str) -> np.ndarray:
     if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}",
-                        field=what)
+        raise DataError(
+            f"{what} must be a pandas DataFrame, got {type(frame).__name__}", field=what
+        )
     if name not in frame.columns:
-        raise DataError(f"{what} needs a column {name!r}; it has {list(frame.columns)}",
-                        field=f"{what}.{name}")
+        raise DataError(
+            f"{what} needs a column {name!r}; it has {list(frame.columns)}", field=f"{what}.{name}"
+        )
     try:
         values = frame[name].to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"column {name!r} must be numeric ({exc})", field=f"{what}.{name}") from None
+        raise DataError(
+            f"column {name!r} must be numeric ({exc})", field=f"{what}.{name}"
+        ) from None
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise DataError(f"row {bad[0]}: must be a finite number, got {values[bad[0]]!r}",
-                        field=f"{what}.{name}")
+        raise DataError(
+            f"row {bad[0]}: must be a finite number, got {values[bad[0]]!r}", field=f"{what}.{name}"
+        )
     return values
 
 
@@ -64,19 +69,24 @@ def validate_curve(curve: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     back = np.flatnonzero(np.diff(t) < 0)
     if back.size:
         i = int(back[0]) + 1
-        raise DataError(f"row {i}: digitised times out of order ({t[i]:g} after {t[i - 1]:g})",
-                        field="curve.time")
+        raise DataError(
+            f"row {i}: digitised times out of order ({t[i]:g} after {t[i - 1]:g})",
+            field="curve.time",
+        )
     out = np.flatnonzero((s < 0) | (s > 1))
     if out.size:
         i = int(out[0])
-        raise DataError(f"row {i}: survival must lie in [0, 1], got {s[i]:g}",
-                        field="curve.survival")
+        raise DataError(
+            f"row {i}: survival must lie in [0, 1], got {s[i]:g}", field="curve.survival"
+        )
     up = np.flatnonzero(np.diff(s) > 0)
     if up.size:
         i = int(up[0]) + 1
-        raise DataError(f"row {i}: the curve increases ({s[i - 1]:g} -> {s[i]:g}); a "
-                        "Kaplan-Meier curve never rises: clean the digitised points",
-                        field="curve.survival")
+        raise DataError(
+            f"row {i}: the curve increases ({s[i - 1]:g} -> {s[i]:g}); a "
+            "Kaplan-Meier curve never rises: clean the digitised points",
+            field="curve.survival",
+        )
     return t, s
 
 
@@ -92,31 +102,41 @@ def validate_at_risk(at_risk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     if t.size < 1:
         raise DataError("needs at least the row at time 0", field="at_risk")
     if t[0] != 0:
-        raise DataError(f"row 0: the first at-risk time must be 0 (every patient at risk), "
-                        f"got {t[0]:g}", field="at_risk.time")
+        raise DataError(
+            f"row 0: the first at-risk time must be 0 (every patient at risk), got {t[0]:g}",
+            field="at_risk.time",
+        )
     back = np.flatnonzero(np.diff(t) <= 0)
     if back.size:
         i = int(back[0]) + 1
-        raise DataError(f"row {i}: at-risk times must increase ({t[i]:g} after {t[i - 1]:g})",
-                        field="at_risk.time")
+        raise DataError(
+            f"row {i}: at-risk times must increase ({t[i]:g} after {t[i - 1]:g})",
+            field="at_risk.time",
+        )
     bad = np.flatnonzero((n < 0) | (n != np.round(n)))
     if bad.size:
         i = int(bad[0])
-        raise DataError(f"row {i}: must be a non-negative whole number, got {n[i]:g}",
-                        field="at_risk.n_at_risk")
+        raise DataError(
+            f"row {i}: must be a non-negative whole number, got {n[i]:g}", field="at_risk.n_at_risk"
+        )
     if n[0] < 1:
-        raise DataError("row 0: at least one patient must be at risk at time 0",
-                        field="at_risk.n_at_risk")
+        raise DataError(
+            "row 0: at least one patient must be at risk at time 0", field="at_risk.n_at_risk"
+        )
     over = np.flatnonzero(n > n[0])
     if over.size:
         i = int(over[0])
-        raise DataError(f"row {i}: {n[i]:g} at risk exceeds the starting total {n[0]:g}",
-                        field="at_risk.n_at_risk")
+        raise DataError(
+            f"row {i}: {n[i]:g} at risk exceeds the starting total {n[0]:g}",
+            field="at_risk.n_at_risk",
+        )
     up = np.flatnonzero(np.diff(n) > 0)
     if up.size:
         i = int(up[0]) + 1
-        raise DataError(f"row {i}: numbers at risk increase ({n[i - 1]:g} -> {n[i]:g})",
-                        field="at_risk.n_at_risk")
+        raise DataError(
+            f"row {i}: numbers at risk increase ({n[i - 1]:g} -> {n[i]:g})",
+            field="at_risk.n_at_risk",
+        )
     return t, n.astype(int)
 
 
@@ -140,8 +160,9 @@ def _safe_round(x: float) -> int:
     return int(np.round(x)) if np.isfinite(x) else 0
 
 
-def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame,
-                    total_events: int | None = None) -> pd.DataFrame:
+def reconstruct_ipd(
+    curve: pd.DataFrame, at_risk: pd.DataFrame, total_events: int | None = None
+) -> pd.DataFrame:
     """Reconstruct patient-level (time, event) data from a digitised Kaplan-Meier curve.
 
     Parameters
@@ -216,14 +237,20 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame,
     t_s, s = validate_curve(curve)
     t_risk, n_risk = validate_at_risk(at_risk)
     if total_events is not None:
-        if isinstance(total_events, bool) or not float(total_events).is_integer() \
-                or total_events < 0:
-            raise DataError(f"must be a non-negative whole number, got {total_events!r}",
-                            field="total_events")
+        if (
+            isinstance(total_events, bool)
+            or not float(total_events).is_integer()
+            or total_events < 0
+        ):
+            raise DataError(
+                f"must be a non-negative whole number, got {total_events!r}", field="total_events"
+            )
         total_events = int(total_events)
         if total_events > n_risk[0]:
-            raise DataError(f"{total_events} events exceed the {n_risk[0]} patients at risk",
-                            field="total_events")
+            raise DataError(
+                f"{total_events} events exceed the {n_risk[0]} patients at risk",
+                field="total_events",
+            )
     if t_s[0] > 0 or s[0] < 1:
         t_s = np.concatenate([[0.0], t_s])
         s = np.concatenate([[1.0], s])
@@ -270,16 +297,20 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame,
         return last
 
     for i in range(nint - 1):
-        ncensor[i] = _safe_round(n_risk[i] * s[lower[i + 1]] / s[lower[i]] - n_risk[i + 1]) \
-            if s[lower[i]] > 0 else 0
+        ncensor[i] = (
+            _safe_round(n_risk[i] * s[lower[i + 1]] / s[lower[i]] - n_risk[i + 1])
+            if s[lower[i]] > 0
+            else 0
+        )
         last = last_i[i]
         for _ in range(10 * n_risk[0] + 100):  # the loop converges in a few steps
             if ncensor[i] <= 0:
-                cen[lower[i]:upper[i] + 1] = 0
+                cen[lower[i] : upper[i] + 1] = 0
                 ncensor[i] = 0
             else:
-                cen[lower[i]:upper[i] + 1] = _censor_counts(
-                    ncensor[i], t_s[lower[i]], t_s[lower[i + 1]], t_s[lower[i]:lower[i + 1] + 1])
+                cen[lower[i] : upper[i] + 1] = _censor_counts(
+                    ncensor[i], t_s[lower[i]], t_s[lower[i + 1]], t_s[lower[i] : lower[i + 1] + 1]
+                )
             n_hat[lower[i]] = n_risk[i]
             last = events_in(i, last_i[i], i == 0)
             gap = int(n_hat[lower[i + 1]] - n_risk[i + 1])
@@ -301,11 +332,12 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame,
 
     def last_interval() -> None:
         if ncensor[i] <= 0:
-            cen[lower[i]:upper[i]] = 0
+            cen[lower[i] : upper[i]] = 0
             ncensor[i] = 0
         else:
-            cen[lower[i]:upper[i]] = _censor_counts(
-                ncensor[i], t_s[lower[i]], t_s[upper[i]], t_s[lower[i]:upper[i] + 1])
+            cen[lower[i] : upper[i]] = _censor_counts(
+                ncensor[i], t_s[lower[i]], t_s[upper[i]], t_s[lower[i] : upper[i] + 1]
+            )
         n_hat[lower[i]] = n_risk[i]
         events_in(i, last_i[i], nint == 1)
 
@@ -313,8 +345,8 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame,
     if total_events is not None:
         sum_before = int(d[: upper[nint - 2] + 1].sum()) if nint > 1 else 0
         if nint > 1 and sum_before >= total_events:
-            d[lower[i]:upper[i] + 1] = 0
-            cen[lower[i]:upper[i]] = 0
+            d[lower[i] : upper[i] + 1] = 0
+            cen[lower[i] : upper[i]] = 0
         else:
             for _ in range(10 * n_risk[0] + 100):
                 sumd = int(d.sum())
@@ -343,10 +375,12 @@ def reconstruct_ipd(curve: pd.DataFrame, at_risk: pd.DataFrame,
         rest = 0
     times += [t_s[-1]] * rest
     events += [0] * rest
-    out = pd.DataFrame({"time": np.asarray(times, dtype=float),
-                        "event": np.asarray(events, dtype=int)})
-    return out.sort_values(["time", "event"], ascending=[True, False],
-                           kind="stable").reset_index(drop=True)
+    out = pd.DataFrame(
+        {"time": np.asarray(times, dtype=float), "event": np.asarray(events, dtype=int)}
+    )
+    return out.sort_values(["time", "event"], ascending=[True, False], kind="stable").reset_index(
+        drop=True
+    )
 
 
 def at_risk_table(time, at) -> pd.DataFrame:
@@ -363,8 +397,9 @@ def at_risk_table(time, at) -> pd.DataFrame:
     return pd.DataFrame({"time": at, "n_at_risk": [int((t >= a).sum()) for a in at]})
 
 
-def digitise_km(time, event, n_points: int = 80, noise: float = 0.002,
-                seed: int = 0) -> pd.DataFrame:
+def digitise_km(
+    time, event, n_points: int = 80, noise: float = 0.002, seed: int = 0
+) -> pd.DataFrame:
     """Imitate digitising a printed Kaplan-Meier curve: for validation and illustration only.
 
     Takes the corners of every step of the Kaplan-Meier curve (lifelines), keeps

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate as v
-from .counts import Rate
 from ..errors import DataError, StatisticalWarning
+from .counts import Rate
 
 #: the two period labels a per-patient table may use
 PERIODS = ("before", "after")
@@ -69,7 +69,9 @@ class PrePostRates:
                 )
 
     @classmethod
-    def from_counts(cls, events_before, exposure_before, events_after, exposure_after) -> "PrePostRates":
+    def from_counts(
+        cls, events_before, exposure_before, events_after, exposure_after
+    ) -> PrePostRates:
         """Build from four numbers; each is validated as by :class:`bayes_trials.Rate`."""
         try:
             before = Rate(events_before, exposure_before)
@@ -170,7 +172,7 @@ class PerPatientRates:
         object.__setattr__(self, "dropped", tuple(dropped))
 
     @classmethod
-    def from_csv(cls, path, incomplete: str = "drop") -> "PerPatientRates":
+    def from_csv(cls, path, incomplete: str = "drop") -> PerPatientRates:
         """Read a CSV file (header ``patient,period,events,exposure``); errors name the file
         and the line."""
         try:
@@ -214,12 +216,16 @@ class PerPatientRates:
 
 def _validate_table(table, incomplete: str, source):
     if not isinstance(table, pd.DataFrame):
-        raise DataError(f"needs a pandas DataFrame, got {type(table).__name__}",
-                        file=source, field="table")
+        raise DataError(
+            f"needs a pandas DataFrame, got {type(table).__name__}", file=source, field="table"
+        )
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
-        raise DataError(f"missing column(s) {missing}; a per-patient table needs {list(COLUMNS)}",
-                        file=source, field=missing[0])
+        raise DataError(
+            f"missing column(s) {missing}; a per-patient table needs {list(COLUMNS)}",
+            file=source,
+            field=missing[0],
+        )
     if len(table) == 0:
         raise DataError("the per-patient table has no rows", file=source, field="table")
     t = table.reset_index(drop=True).copy()
@@ -238,8 +244,11 @@ def _validate_table(table, incomplete: str, source):
                 raise DataError(f"{where(i)}: missing value (NaN)", file=source, field=col)
         per = t.at[i, "period"]
         if per not in PERIODS:
-            raise DataError(f"{where(i)}: period must be one of {list(PERIODS)}, got {per!r}",
-                            file=source, field="period")
+            raise DataError(
+                f"{where(i)}: period must be one of {list(PERIODS)}, got {per!r}",
+                file=source,
+                field="period",
+            )
         for col, check, out in (("events", v.count, events), ("exposure", v.positive, exposure)):
             raw = t.at[i, col]
             if isinstance(raw, np.generic):
@@ -250,10 +259,13 @@ def _validate_table(table, incomplete: str, source):
                 try:
                     raw = float(raw.strip())
                 except ValueError:
-                    raise DataError(f"{where(i)}: must be a number, got {raw!r}", file=source,
-                                    field=col) from None
+                    raise DataError(
+                        f"{where(i)}: must be a number, got {raw!r}", file=source, field=col
+                    ) from None
             if not isinstance(raw, numbers.Real) or isinstance(raw, bool):
-                raise DataError(f"{where(i)}: must be a number, got {raw!r}", file=source, field=col)
+                raise DataError(
+                    f"{where(i)}: must be a number, got {raw!r}", file=source, field=col
+                )
             try:
                 out.append(check(raw, col))
             except DataError as err:
@@ -263,18 +275,25 @@ def _validate_table(table, incomplete: str, source):
     dup = t.duplicated(["patient", "period"], keep="first")
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DataError(f"{where(i)}: a second row for the same patient and period",
-                        file=source, field="period")
+        raise DataError(
+            f"{where(i)}: a second row for the same patient and period", file=source, field="period"
+        )
     n_periods = t.groupby("patient", sort=False)["period"].transform("size")
     lonely = list(pd.unique(t.loc[n_periods < 2, "patient"]))
     if lonely and incomplete == "error":
         i = int(np.flatnonzero((n_periods < 2).to_numpy())[0])
-        raise DataError(f"{where(i)}: patient observed in one period only "
-                        f"(incomplete patients: {lonely})", file=source, field="period")
+        raise DataError(
+            f"{where(i)}: patient observed in one period only (incomplete patients: {lonely})",
+            file=source,
+            field="period",
+        )
     if lonely and incomplete == "drop":
-        warnings.warn(f"per-patient rates{' in ' + str(source) if source else ''}: dropped "
-                      f"{len(lonely)} patient(s) observed in one period only: {lonely}",
-                      StatisticalWarning, stacklevel=4)
+        warnings.warn(
+            f"per-patient rates{' in ' + str(source) if source else ''}: dropped "
+            f"{len(lonely)} patient(s) observed in one period only: {lonely}",
+            StatisticalWarning,
+            stacklevel=4,
+        )
         t = t[n_periods >= 2].reset_index(drop=True)
         if t.empty:
             raise DataError("no patient is observed in both periods", file=source, field="period")

@@ -83,8 +83,9 @@ class TimeToEvent:
         if t.size == 0:
             raise DataError("needs at least one patient", field="time")
         if e.size != t.size:
-            raise DataError(f"needs one event indicator per time ({t.size}), got {e.size}",
-                            field="event")
+            raise DataError(
+                f"needs one event indicator per time ({t.size}), got {e.size}", field="event"
+            )
         bad = np.flatnonzero(t <= 0)
         if bad.size:
             i = int(bad[0])
@@ -97,8 +98,9 @@ class TimeToEvent:
         if self.group is not None:
             g = np.asarray(self.group, dtype=object).ravel()
             if g.size != t.size:
-                raise DataError(f"needs one group label per time ({t.size}), got {g.size}",
-                                field="group")
+                raise DataError(
+                    f"needs one group label per time ({t.size}), got {g.size}", field="group"
+                )
             for i, x in enumerate(g):
                 if x is None or (isinstance(x, float) and not math.isfinite(x)):
                     raise DataError(f"row {i}: missing group label", field="group")
@@ -114,18 +116,23 @@ class TimeToEvent:
         object.__setattr__(self, "group", g)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, time: str = "time", event: str = "event",
-                   group: str | None = None) -> "TimeToEvent":
+    def from_frame(
+        cls, frame: pd.DataFrame, time: str = "time", event: str = "event", group: str | None = None
+    ) -> TimeToEvent:
         """From a DataFrame with a time column, an event column and optionally a group column."""
         for col in (time, event) + ((group,) if group else ()):
             if col not in frame.columns:
                 raise DataError(f"no column {col!r}; columns are {list(frame.columns)}", field=col)
-        return cls(frame[time].to_numpy(), frame[event].to_numpy(),
-                   None if group is None else frame[group].to_numpy())
+        return cls(
+            frame[time].to_numpy(),
+            frame[event].to_numpy(),
+            None if group is None else frame[group].to_numpy(),
+        )
 
     @classmethod
-    def from_csv(cls, path, time: str = "time", event: str = "event",
-                 group: str | None = None) -> "TimeToEvent":
+    def from_csv(
+        cls, path, time: str = "time", event: str = "event", group: str | None = None
+    ) -> TimeToEvent:
         """From a CSV file of patient data (one row per patient)."""
         try:
             return cls.from_frame(pd.read_csv(path), time, event, group)
@@ -152,7 +159,7 @@ class TimeToEvent:
             return (None,)
         return tuple(dict.fromkeys(self.group.tolist()))
 
-    def subset(self, label) -> "TimeToEvent":
+    def subset(self, label) -> TimeToEvent:
         """The patients of one group (``label=None`` without groups: all of them)."""
         if self.group is None:
             if label is not None:
@@ -172,5 +179,3 @@ class TimeToEvent:
     def __repr__(self) -> str:
         g = "" if self.group is None else f", groups={list(self.groups)}"
         return f"TimeToEvent(n={self.n}, events={self.events}, exposure={self.exposure:.4g}{g})"
-
-

@@ -18,10 +18,9 @@ from .._kernels.counts import (
     last_true,
 )
 from ..errors import DataError, StatisticalWarning
-
 from .rules import (
-    Criterion,
     DIRECTIONS,
+    Criterion,
     DecisionRule,
     _count_segments,
     _criterion_probs,
@@ -29,7 +28,6 @@ from .rules import (
     _truths,
     decision,
 )
-
 
 # --------------------------------------------------------------------------------------
 # calibration
@@ -68,8 +66,17 @@ class Calibration:
         return decision(self.threshold, self.target, self.direction)
 
 
-def calibrate_threshold(prior, n=None, target=None, alpha: float = 0.025, truth=None,
-                        alternatives=None, direction: str = "greater", *, exposure=None):
+def calibrate_threshold(
+    prior,
+    n=None,
+    target=None,
+    alpha: float = 0.025,
+    truth=None,
+    alternatives=None,
+    direction: str = "greater",
+    *,
+    exposure=None,
+):
     """The smallest posterior-probability threshold whose type I error is at most ``alpha``.
 
     Parameters
@@ -176,8 +183,9 @@ def calibrate_threshold(prior, n=None, target=None, alpha: float = 0.025, truth=
     type1 = float(table.probabilities([truth]).get(True, np.zeros(1))[0])
     if alternatives is not None:
         alt = _truths(alternatives, kind)
-        power = pd.DataFrame({"truth": alt,
-                              "prob_success": table.probabilities(alt).get(True, np.zeros(len(alt)))})
+        power = pd.DataFrame(
+            {"truth": alt, "prob_success": table.probabilities(alt).get(True, np.zeros(len(alt)))}
+        )
     else:
         power = pd.DataFrame({"truth": [], "prob_success": []})
     if never:
@@ -185,6 +193,13 @@ def calibrate_threshold(prior, n=None, target=None, alpha: float = 0.025, truth=
     else:
         boundary = k
     return Calibration(
-        threshold=threshold, threshold_upper=hi, boundary=boundary, type1_error=type1,
-        alpha=alpha, truth=truth, target=target, direction=direction, power=power,
+        threshold=threshold,
+        threshold_upper=hi,
+        boundary=boundary,
+        type1_error=type1,
+        alpha=alpha,
+        truth=truth,
+        target=target,
+        direction=direction,
+        power=power,
     )

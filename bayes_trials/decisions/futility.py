@@ -25,17 +25,16 @@ from .._kernels.counts import (
 )
 from ..conjugate import update
 from ..data import Binary
-from ..errors import DataError
 from ..distributions import components_of
+from ..errors import DataError
 from .rules import (
-    Criterion,
     DIRECTIONS,
+    Criterion,
     _check_prior,
     _criterion_region,
     _truths,
     decision,
 )
-
 
 # --------------------------------------------------------------------------------------
 # predictive probability and interim futility (Lee & Liu 2008)
@@ -73,8 +72,16 @@ def _pp(prior, events: int, n: int, m: int, final) -> float:
     return betabinom_between(lo, hi, m, w, [c.a for c in comps], [c.b for c in comps])
 
 
-def _predictive_probability(prior, events: int, n: int, n_max: int, threshold: float,
-                            target: float, direction: str = "greater", final=None) -> float:
+def _predictive_probability(
+    prior,
+    events: int,
+    n: int,
+    n_max: int,
+    threshold: float,
+    target: float,
+    direction: str = "greater",
+    final=None,
+) -> float:
     """Predictive probability of final success (Lee & Liu 2008), exact.
 
     .. math:: PP = \\sum_{j=0}^{m} P(J = j \\mid y, n)\\,
@@ -126,8 +133,10 @@ class PredictiveProbabilityCurve:
         return np.asarray(self[:], dtype=dtype)
 
     def __repr__(self) -> str:
-        return (f"PredictiveProbabilityCurve(PP after y = 0..{self.n} of {self.n}, "
-                f"n_max = {self.n_max}; computed when indexed)")
+        return (
+            f"PredictiveProbabilityCurve(PP after y = 0..{self.n} of {self.n}, "
+            f"n_max = {self.n_max}; computed when indexed)"
+        )
 
 
 def _stop_region(prior, nk: int, n_max: int, final, futility: float, direction: str):
@@ -207,16 +216,16 @@ def _futility_oc_at(theta: float, looks, stops: dict, n_max: int, final) -> dict
         offset += lo
         wlo, whi = binom_window(nk, theta)  # trim what carries no mass
         cut_lo, cut_hi = max(wlo - offset, 0), min(whi - offset, running.size - 1)
-        running, offset = running[cut_lo:cut_hi + 1], offset + cut_lo
+        running, offset = running[cut_lo : cut_hi + 1], offset + cut_lo
         region = stops[nk]
         if region is not None:
             i0, i1 = max(region[0] - offset, 0), min(region[1] - offset, running.size - 1)
             if i1 >= i0:
-                stopped = float(running[i0:i1 + 1].sum())
+                stopped = float(running[i0 : i1 + 1].sum())
                 p_stop += stopped
                 exp_n += nk * stopped
                 running = running.copy()
-                running[i0:i1 + 1] = 0.0
+                running[i0 : i1 + 1] = 0.0
         n_prev = nk
     if final is None:
         p_success = 0.0
@@ -229,12 +238,25 @@ def _futility_oc_at(theta: float, looks, stops: dict, n_max: int, final) -> dict
             tail = 1.0 - binom_sf_many(final[1] - ys, rest, theta)
         p_success = float(np.dot(running, tail))
     p_end = float(running.sum())
-    return {"truth": theta, "prob_stop_futility": p_stop, "prob_success": p_success,
-            "prob_fail_final": p_end - p_success, "expected_n": exp_n + n_max * p_end}
+    return {
+        "truth": theta,
+        "prob_stop_futility": p_stop,
+        "prob_success": p_success,
+        "prob_fail_final": p_end - p_success,
+        "expected_n": exp_n + n_max * p_end,
+    }
 
 
-def interim_futility_oc(prior, n_interim, n_max: int, threshold: float, target: float,
-                        futility: float, truths, direction: str = "greater") -> pd.DataFrame:
+def interim_futility_oc(
+    prior,
+    n_interim,
+    n_max: int,
+    threshold: float,
+    target: float,
+    futility: float,
+    truths,
+    direction: str = "greater",
+) -> pd.DataFrame:
     """Operating characteristics of a predictive-probability futility rule (Lee & Liu 2008).
 
     At each interim look after ``n_interim`` patients (one size or an increasing list) the
@@ -318,11 +340,22 @@ def interim_futility_oc(prior, n_interim, n_max: int, threshold: float, target: 
     """
     _check_prior(prior, "beta")
     n_max = v.count(n_max, "n_max")
-    looks = [n_interim] if isinstance(n_interim, Integral) or np.ndim(n_interim) == 0 else list(n_interim)
+    looks = (
+        [n_interim]
+        if isinstance(n_interim, Integral) or np.ndim(n_interim) == 0
+        else list(n_interim)
+    )
     looks = [v.count(x, "n_interim") for x in looks]
-    if not looks or looks[0] < 1 or any(b <= a for a, b in zip(looks, looks[1:])) or looks[-1] >= n_max:
-        raise DataError(f"interim sizes must increase from >= 1 and stay below n_max = {n_max}, "
-                        f"got {looks}", field="n_interim")
+    if (
+        not looks
+        or looks[0] < 1
+        or any(b <= a for a, b in zip(looks, looks[1:]))
+        or looks[-1] >= n_max
+    ):
+        raise DataError(
+            f"interim sizes must increase from >= 1 and stay below n_max = {n_max}, got {looks}",
+            field="n_interim",
+        )
     threshold = v.open_unit(threshold, "threshold", DataError)
     target = v.finite_real(target, "target", DataError)
     futility = v.open_unit(futility, "futility", DataError)
@@ -335,15 +368,21 @@ def interim_futility_oc(prior, n_interim, n_max: int, threshold: float, target: 
             raise DataError(
                 f"the exact operating characteristics carry the {hi - lo + 1} counts that hold "
                 f"the mass of Bin({n_max}, {float(theta):g}), more than 2**23 = {_WINDOW_MAX}; "
-                "n_max is too large for them", field="n_max")
+                "n_max is too large for them",
+                field="n_max",
+            )
     final = _final_region(prior, n_max, threshold, target, direction)
     stops = {nk: _stop_region(prior, nk, n_max, final, futility, direction) for nk in looks}
-    out = pd.DataFrame([_futility_oc_at(float(theta), looks, stops, n_max, final) for theta in truths])
+    out = pd.DataFrame(
+        [_futility_oc_at(float(theta), looks, stops, n_max, final) for theta in truths]
+    )
     out.attrs["pp"] = {nk: PredictiveProbabilityCurve(prior, nk, n_max, final) for nk in looks}
     out.attrs["stop_below"] = {
         nk: None if r is None else (r[1] if direction == "greater" else r[0])
         for nk, r in stops.items()
     }
-    out.attrs["rule"] = (f"stop for futility if PP < {futility:g}; "
-                         f"{decision(threshold, target, direction)!r} at n = {n_max}")
+    out.attrs["rule"] = (
+        f"stop for futility if PP < {futility:g}; "
+        f"{decision(threshold, target, direction)!r} at n = {n_max}"
+    )
     return out

@@ -25,8 +25,8 @@ from .._kernels.counts import (
 from .._validate import MAX_COUNT
 from ..conjugate import update
 from ..data import Binary, Rate
-from ..errors import DataError, PriorError
 from ..distributions import Mixture, components_of
+from ..errors import DataError, PriorError
 
 DIRECTIONS = ("greater", "less")
 METHODS = ("exact", "simulation")
@@ -179,8 +179,15 @@ class GoNoGoRule:
         return f"{self.go!r}; {self.no_go!r}; consider otherwise"
 
 
-def decision(threshold=None, target=None, direction: str = "greater", *, go=None, no_go=None,
-             outcome: str = "success"):
+def decision(
+    threshold=None,
+    target=None,
+    direction: str = "greater",
+    *,
+    go=None,
+    no_go=None,
+    outcome: str = "success",
+):
     """Build a decision rule from posterior-probability criteria (RBesT's ``decision1S``).
 
     Parameters
@@ -243,15 +250,18 @@ def decision(threshold=None, target=None, direction: str = "greater", *, go=None
         if threshold is not None or target is not None:
             raise DataError("give either threshold/target or go/no_go, not both", field="go")
         if go is None or no_go is None:
-            raise DataError("a three-zone rule needs both go and no_go",
-                            field="go" if go is None else "no_go")
+            raise DataError(
+                "a three-zone rule needs both go and no_go", field="go" if go is None else "no_go"
+            )
         return GoNoGoRule(
             DecisionRule(_as_criteria(go, "greater", "go"), outcome="go"),
             DecisionRule(_as_criteria(no_go, "less", "no_go"), outcome="no-go"),
         )
     if threshold is None or target is None:
-        raise DataError("a decision rule needs a threshold and a target",
-                        field="threshold" if threshold is None else "target")
+        raise DataError(
+            "a decision rule needs a threshold and a target",
+            field="threshold" if threshold is None else "target",
+        )
     thr = np.atleast_1d(np.asarray(threshold, dtype=object))
     tgt = np.atleast_1d(np.asarray(target, dtype=object))
     dirs = [direction] if isinstance(direction, str) else list(direction)
@@ -273,8 +283,11 @@ def _check_prior(prior, family: str, field: str = "prior"):
     w, comps = components_of(prior)
     fam = getattr(comps[0], "family", None)
     if fam != family:
-        need = "Beta (or a Beta mixture) for a binary endpoint" if family == "beta" else \
-            "Gamma (or a Gamma mixture) for an event rate"
+        need = (
+            "Beta (or a Beta mixture) for a binary endpoint"
+            if family == "beta"
+            else "Gamma (or a Gamma mixture) for an event rate"
+        )
         raise PriorError(f"needs a {need}, got {prior!r}", field=field)
     return prior
 
@@ -282,8 +295,10 @@ def _check_prior(prior, family: str, field: str = "prior"):
 def _design(prior, n, exposure):
     """Validate (prior, n | exposure); returns ("binomial", n) or ("poisson", exposure)."""
     if (n is None) == (exposure is None):
-        raise DataError("give exactly one of n (binary endpoint) or exposure (event rate)",
-                        field="n" if n is None else "exposure")
+        raise DataError(
+            "give exactly one of n (binary endpoint) or exposure (event rate)",
+            field="n" if n is None else "exposure",
+        )
     if n is not None:
         n = v.count(n, "n")
         if n == 0:
@@ -310,24 +325,38 @@ def _criterion_probs(prior, kind: str, size, counts, crit: Criterion) -> np.ndar
     if not isinstance(prior, Mixture):  # (scipy's unfrozen calls: freezing costs a millisecond)
         if kind == "binomial":
             args = (prior.a + counts, prior.b + size - counts)
-            return stats.beta.sf(crit.target, *args) if greater else stats.beta.cdf(crit.target, *args)
+            return (
+                stats.beta.sf(crit.target, *args) if greater else stats.beta.cdf(crit.target, *args)
+            )
         scale = 1.0 / (prior.rate + size)
-        return (stats.gamma.sf(crit.target, prior.shape + counts, scale=scale) if greater
-                else stats.gamma.cdf(crit.target, prior.shape + counts, scale=scale))
+        return (
+            stats.gamma.sf(crit.target, prior.shape + counts, scale=scale)
+            if greater
+            else stats.gamma.cdf(crit.target, prior.shape + counts, scale=scale)
+        )
     w, comps = components_of(prior)
     logml, probs = [], []
     for c in comps:  # the marginal likelihoods of conjugate._log_marginal, vectorised
         if kind == "binomial":
             a, b = c.a + counts, c.b + size - counts
             logml.append(log_beta_ratio(c.a, c.b, counts, size) - betaln(c.a, c.b))
-            probs.append(stats.beta.sf(crit.target, a, b) if greater else stats.beta.cdf(crit.target, a, b))
+            probs.append(
+                stats.beta.sf(crit.target, a, b) if greater else stats.beta.cdf(crit.target, a, b)
+            )
         else:
             shape, rate = c.shape + counts, c.rate + size
-            logml.append(c.shape * np.log(c.rate) - gammaln(c.shape)
-                         + lgamma_diff(1.0 + counts, c.shape - 1.0) - c.shape * np.log(rate)
-                         - counts * np.log1p(c.rate / size))
-            probs.append(stats.gamma.sf(crit.target, shape, scale=1.0 / rate) if greater
-                         else stats.gamma.cdf(crit.target, shape, scale=1.0 / rate))
+            logml.append(
+                c.shape * np.log(c.rate)
+                - gammaln(c.shape)
+                + lgamma_diff(1.0 + counts, c.shape - 1.0)
+                - c.shape * np.log(rate)
+                - counts * np.log1p(c.rate / size)
+            )
+            probs.append(
+                stats.gamma.sf(crit.target, shape, scale=1.0 / rate)
+                if greater
+                else stats.gamma.cdf(crit.target, shape, scale=1.0 / rate)
+            )
     with np.errstate(divide="ignore"):
         logw = np.log(w).reshape(-1, *([1] * counts.ndim)) + np.stack(logml)
     new_w = np.exp(logw - logsumexp(logw, axis=0))
@@ -347,8 +376,11 @@ def _poisson_boundary(prior, exposure, crit: Criterion) -> int | None:
     Monotone because the Gamma posterior is stochastically increasing in the count.
     """
     met = _met(prior, "poisson", exposure, crit)
-    too_far = DataError(f"the decision boundary for {crit!r} lies beyond 10**12 events, the "
-                        "largest count the exact computations accept", field="exposure")
+    too_far = DataError(
+        f"the decision boundary for {crit!r} lies beyond 10**12 events, the "
+        "largest count the exact computations accept",
+        field="exposure",
+    )
     if crit.direction == "greater":
         if met(0):
             return 0
@@ -415,7 +447,9 @@ class _Segments:
 
     def last(self, label):
         """Largest count with ``label`` (None if none)."""
-        return next((hi for hi, lab in zip(self.ends[::-1], self.outcomes[::-1]) if lab == label), None)
+        return next(
+            (hi for hi, lab in zip(self.ends[::-1], self.outcomes[::-1]) if lab == label), None
+        )
 
 
 def _count_segments(prior, rule, kind: str, size) -> _Segments:
@@ -430,8 +464,10 @@ def _count_segments(prior, rule, kind: str, size) -> _Segments:
                 cuts.add(r[1] + 1)
     starts = sorted(cuts)
     ends = [c - 1 for c in starts[1:]] + [top]
-    met = {c: np.array([r is not None and r[0] <= lo <= r[1] for lo in starts])
-           for c, r in regions.items()}
+    met = {
+        c: np.array([r is not None and r[0] <= lo <= r[1] for lo in starts])
+        for c, r in regions.items()
+    }
     outcomes = [o.item() if hasattr(o, "item") else o for o in np.asarray(rule._combine(met))]
     seg_lo, seg_hi, seg_out = [starts[0]], [ends[0]], [outcomes[0]]
     for lo, hi, o in zip(starts[1:], ends[1:], outcomes[1:]):  # merge equal neighbours
@@ -459,8 +495,16 @@ def _resolve_rule(rule, threshold, target, direction):
 # --------------------------------------------------------------------------------------
 
 
-def decision_boundary(prior, n=None, threshold=None, target=None, direction: str = "greater", *,
-                      exposure=None, rule=None):
+def decision_boundary(
+    prior,
+    n=None,
+    threshold=None,
+    target=None,
+    direction: str = "greater",
+    *,
+    exposure=None,
+    rule=None,
+):
     """The count at which the decision switches: the smallest count that succeeds
     (``direction="greater"``) or the largest (``"less"``).
 
@@ -533,8 +577,7 @@ def decision_boundary(prior, n=None, threshold=None, target=None, direction: str
     """
     rule = _resolve_rule(rule, threshold, target, direction)
     if not isinstance(rule, DecisionRule) or rule.direction is None:
-        raise DataError("a boundary needs a rule whose criteria share one direction",
-                        field="rule")
+        raise DataError("a boundary needs a rule whose criteria share one direction", field="rule")
     kind, size = _design(prior, n, exposure)
     segments = _count_segments(prior, rule, kind, size)
     return segments.first(True) if rule.direction == "greater" else segments.last(True)
@@ -550,7 +593,9 @@ def _truths(truths, kind: str) -> np.ndarray:
         raise DataError("give the true values to evaluate, e.g. truths=[0.39, 0.7]", field="truths")
     arr = np.atleast_1d(np.asarray(truths, dtype=float))
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
-        raise DataError(f"must be a non-empty list of finite numbers, got {truths!r}", field="truths")
+        raise DataError(
+            f"must be a non-empty list of finite numbers, got {truths!r}", field="truths"
+        )
     if kind == "binomial" and np.any((arr < 0) | (arr > 1)):
         raise DataError(f"probabilities must lie in [0, 1], got {arr.tolist()}", field="truths")
     if kind == "poisson" and np.any(arr < 0):
@@ -565,7 +610,9 @@ def _column_name(label) -> str:
 def _simulate_truth(prior, rule, kind, size, truth, n_sim, seed):
     """Monte Carlo OC at one truth: draw counts, decide with update() + rule() per distinct count."""
     rng = np.random.default_rng(seed)
-    ys = rng.binomial(size, truth, n_sim) if kind == "binomial" else rng.poisson(truth * size, n_sim)
+    ys = (
+        rng.binomial(size, truth, n_sim) if kind == "binomial" else rng.poisson(truth * size, n_sim)
+    )
     values, freq = np.unique(ys, return_counts=True)
     tally: dict = {}
     for y, f in zip(values.tolist(), freq.tolist()):
@@ -584,10 +631,21 @@ def _simulate(prior, rule, kind, size, truths, n_sim, random_seed, client=None):
     return run_tasks(_simulate_truth, args, client=client)
 
 
-def operating_characteristics(prior, n=None, threshold=None, target=None, truths=None,
-                              direction: str = "greater", *, exposure=None, rule=None,
-                              method: str = "exact", n_sim: int = 100_000, random_seed=None,
-                              client=None):
+def operating_characteristics(
+    prior,
+    n=None,
+    threshold=None,
+    target=None,
+    truths=None,
+    direction: str = "greater",
+    *,
+    exposure=None,
+    rule=None,
+    method: str = "exact",
+    n_sim: int = 100_000,
+    random_seed=None,
+    client=None,
+):
     """Probability that the rule says success (or each zone) if the true parameter is ``truth``.
 
     Parameters

@@ -9,5 +9,16 @@ from .dirichlet import Dirichlet
 from .families import Beta, Gamma, HalfCauchy, HalfNormal, Normal
 from .mixture import REFERENCE_PRIORS, Mixture, components_of, robustify
 
-__all__ = ["Distribution", "Beta", "Gamma", "Normal", "HalfNormal", "HalfCauchy", "Mixture",
-           "components_of", "robustify", "REFERENCE_PRIORS", "Dirichlet"]
+__all__ = [
+    "Distribution",
+    "Beta",
+    "Gamma",
+    "Normal",
+    "HalfNormal",
+    "HalfCauchy",
+    "Mixture",
+    "components_of",
+    "robustify",
+    "REFERENCE_PRIORS",
+    "Dirichlet",
+]

@@ -67,7 +67,9 @@ class Distribution:
         seed = v.renamed(deprecated, "random_state", "seed", seed)
         return self._frozen.rvs(size=size, random_state=np.random.default_rng(seed))
 
-    def interval(self, level: float = CRED_LEVEL, kind: str = "eti", **deprecated) -> tuple[float, float]:
+    def interval(
+        self, level: float = CRED_LEVEL, kind: str = "eti", **deprecated
+    ) -> tuple[float, float]:
         """Central credible interval (``kind="eti"``) or highest-density interval (``"hdi"``)
         of probability ``level`` (``prob=`` is the old name).
 
@@ -117,5 +119,3 @@ class Distribution:
         x = np.linspace(lo, hi, 400)
         ax.plot(x, self.pdf(x), label=kwargs.pop("label", repr(self)), **kwargs)
         return ax
-
-

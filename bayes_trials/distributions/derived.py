@@ -85,8 +85,9 @@ class RateRatioPosterior(Distribution):
 
     @cached_property
     def _frozen(self):
-        return stats.betaprime(self.after.shape, self.before.shape,
-                               scale=self.before.rate / self.after.rate)
+        return stats.betaprime(
+            self.after.shape, self.before.shape, scale=self.before.rate / self.after.rate
+        )
 
     @property
     def params(self) -> dict:
@@ -201,7 +202,11 @@ class LogScalePosterior(Distribution):
     def pdf(self, x):
         x = np.asarray(x, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(x > 0, self.theta_pdf(np.log(np.where(x > 0, x, 1.0))) / np.where(x > 0, x, 1.0), 0.0)
+            out = np.where(
+                x > 0,
+                self.theta_pdf(np.log(np.where(x > 0, x, 1.0))) / np.where(x > 0, x, 1.0),
+                0.0,
+            )
         return out if out.ndim else float(out)
 
     def logpdf(self, x):
@@ -222,10 +227,10 @@ class LogScalePosterior(Distribution):
         return out if np.ndim(out) else float(out)
 
     def rvs(self, size=None, seed=None, **deprecated):
-        u = np.random.default_rng(v.renamed(deprecated, "random_state", "seed", seed)).uniform(size=size)
+        u = np.random.default_rng(v.renamed(deprecated, "random_state", "seed", seed)).uniform(
+            size=size
+        )
         return self.ppf(u)
 
     def __repr__(self) -> str:
         return f"LogScalePosterior({self.label or 'numerical'})"
-
-

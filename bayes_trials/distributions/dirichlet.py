@@ -28,7 +28,6 @@ from .._constants import CRED_LEVEL
 from ..errors import PriorError
 from .families import Beta
 
-
 #: reference Dirichlet concentrations per category: Jeffreys (1/2) and uniform (Bayes-Laplace, 1)
 REFERENCE_ALPHAS = {"jeffreys": 0.5, "uniform": 1.0}
 
@@ -88,14 +87,14 @@ class Dirichlet:
             names, alpha = list(alpha.keys()), list(alpha.values())
         alpha = list(np.atleast_1d(np.asarray(alpha, dtype=object)))
         if len(alpha) < 2:
-            raise PriorError(f"a Dirichlet needs at least 2 categories, got {len(alpha)}",
-                             field="alpha")
+            raise PriorError(
+                f"a Dirichlet needs at least 2 categories, got {len(alpha)}", field="alpha"
+            )
         if names is None:
             names = [f"c{i + 1}" for i in range(len(alpha))]
         names = v.category_names(names, "names", PriorError)
         if len(names) != len(alpha):
-            raise PriorError(f"{len(names)} names for {len(alpha)} concentrations",
-                             field="names")
+            raise PriorError(f"{len(names)} names for {len(alpha)} concentrations", field="names")
         values = np.array(
             [v.positive(a, f"alpha[{k!r}]", PriorError) for k, a in zip(names, alpha)],
             dtype=float,
@@ -106,7 +105,7 @@ class Dirichlet:
 
     # --- constructors -----------------------------------------------------------------
     @classmethod
-    def reference(cls, names, alpha: float | str = 0.5) -> "Dirichlet":
+    def reference(cls, names, alpha: float | str = 0.5) -> Dirichlet:
         """The symmetric reference prior: ``alpha`` (1/2 Jeffreys, 1 uniform) per category.
 
         >>> Dirichlet.reference(["CR", "CRi", "none"], "uniform")
@@ -119,7 +118,7 @@ class Dirichlet:
         return cls([alpha] * len(names), names=names)
 
     @classmethod
-    def from_mean_ess(cls, mean, ess: float) -> "Dirichlet":
+    def from_mean_ess(cls, mean, ess: float) -> Dirichlet:
         """The Dirichlet with the given category means and effective sample size.
 
         :math:`\\alpha_k = \\text{ess} \\cdot m_k`: an informative prior from a benchmark's
@@ -130,14 +129,12 @@ class Dirichlet:
         Dirichlet(CR=5.5, CRi=2.2, none=2.3)
         """
         if not hasattr(mean, "items"):
-            raise PriorError("mean must be a mapping of category name to probability",
-                             field="mean")
+            raise PriorError("mean must be a mapping of category name to probability", field="mean")
         ess = v.positive(ess, "ess", PriorError)
         m = {k: v.open_unit(x, f"mean[{k!r}]", PriorError) for k, x in mean.items()}
         total = sum(m.values())
         if abs(total - 1.0) > 1e-8:
-            raise PriorError(f"category means must sum to 1, they sum to {total:.6g}",
-                             field="mean")
+            raise PriorError(f"category means must sum to 1, they sum to {total:.6g}", field="mean")
         return cls({k: ess * x for k, x in m.items()})
 
     # --- moments and marginals --------------------------------------------------------
@@ -190,12 +187,13 @@ class Dirichlet:
         """
         idx = v.union_index(self.names, names, PriorError)
         if len(idx) == self.k:
-            raise PriorError("the union of all categories has probability 1, not a Beta",
-                             field="union")
+            raise PriorError(
+                "the union of all categories has probability 1, not a Beta", field="union"
+            )
         inside = float(self.alpha[idx].sum())
         return Beta(inside, self.ess - inside)
 
-    def merge(self, groups) -> "Dirichlet":
+    def merge(self, groups) -> Dirichlet:
         """The Dirichlet of merged categories (aggregation property).
 
         Parameters
@@ -208,16 +206,22 @@ class Dirichlet:
         ...     {"CR/CRi": ["CR", "CRi"], "other": ["MLFS", "none"]})
         Dirichlet(CR/CRi=10, other=4)
         """
-        used = [name for members in groups.values() for name in
-                ([members] if isinstance(members, str) else members)]
+        used = [
+            name
+            for members in groups.values()
+            for name in ([members] if isinstance(members, str) else members)
+        ]
         if sorted(used) != sorted(self.names):
             raise PriorError(
-                f"the merged groups must cover each of {list(self.names)} exactly once, got "
-                f"{used}",
+                f"the merged groups must cover each of {list(self.names)} exactly once, got {used}",
                 field="groups",
             )
-        return Dirichlet({new: float(self.alpha[v.union_index(self.names, members, PriorError)]
-                                     .sum()) for new, members in groups.items()})
+        return Dirichlet(
+            {
+                new: float(self.alpha[v.union_index(self.names, members, PriorError)].sum())
+                for new, members in groups.items()
+            }
+        )
 
     def logpdf(self, p):
         """Log density at points of the simplex (last axis: the categories, in order)."""
@@ -253,13 +257,24 @@ class Dirichlet:
         rows = []
         for name, a in zip(self.names, self.alpha):
             lo, hi = self.marginal([name]).interval(prob)
-            rows.append({"category": name, "alpha": float(a), "mean": self.mean[name],
-                         "sd": self.sd[name], f"eti{pct}_low": lo, f"eti{pct}_high": hi})
+            rows.append(
+                {
+                    "category": name,
+                    "alpha": float(a),
+                    "mean": self.mean[name],
+                    "sd": self.sd[name],
+                    f"eti{pct}_low": lo,
+                    f"eti{pct}_high": hi,
+                }
+            )
         return pd.DataFrame(rows).set_index("category")
 
     def __eq__(self, other) -> bool:
-        return (isinstance(other, Dirichlet) and self.names == other.names
-                and np.array_equal(self.alpha, other.alpha))
+        return (
+            isinstance(other, Dirichlet)
+            and self.names == other.names
+            and np.array_equal(self.alpha, other.alpha)
+        )
 
     def __hash__(self) -> int:
         return hash((self.names, tuple(self.alpha.tolist())))
@@ -267,7 +282,3 @@ class Dirichlet:
     def __repr__(self) -> str:
         parts = ", ".join(f"{k}={a:.4g}" for k, a in zip(self.names, self.alpha))
         return f"Dirichlet({parts})"
-
-
-
-

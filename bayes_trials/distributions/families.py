@@ -53,7 +53,7 @@ class Beta(Distribution):
         object.__setattr__(self, "b", v.positive(self.b, "b", PriorError))
 
     @classmethod
-    def from_mean_ess(cls, mean: float, ess: float) -> "Beta":
+    def from_mean_ess(cls, mean: float, ess: float) -> Beta:
         """The Beta with the given mean and effective sample size: a = mean·ess, b = (1-mean)·ess.
 
         A Beta(a, b) prior carries the information of ``a + b`` patients, ``a`` of them
@@ -196,5 +196,3 @@ class HalfCauchy(Distribution):
 
     def __repr__(self) -> str:
         return f"HalfCauchy(scale={_fmt(self.scale)})"
-
-

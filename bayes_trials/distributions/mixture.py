@@ -125,7 +125,11 @@ class Mixture(Distribution):
                 out[idx] = lo
             else:
                 out[idx] = optimize.brentq(
-                    lambda x: self.cdf(x) - qi, lo, hi, xtol=1e-14, rtol=1e-12
+                    lambda x: self.cdf(x) - qi,  # noqa: B023 (solved in this iteration)
+                    lo,
+                    hi,
+                    xtol=1e-14,
+                    rtol=1e-12,
                 )
         return out if out.ndim else float(out)
 
@@ -152,7 +156,9 @@ def components_of(dist) -> tuple[np.ndarray, tuple]:
     return np.ones(1), (dist,)
 
 
-def robustify(prior, weight: float, mean: float | None = None, sigma: float | None = None) -> Mixture:
+def robustify(
+    prior, weight: float, mean: float | None = None, sigma: float | None = None
+) -> Mixture:
     """Add a weakly informative component of the given weight (a robust mixture prior).
 
     The result is :math:`(1-w)\\,p(\\theta) + w\\, p_v(\\theta)`, where the vague
@@ -205,5 +211,3 @@ def robustify(prior, weight: float, mean: float | None = None, sigma: float | No
 
 #: Named reference priors for a probability.
 REFERENCE_PRIORS = {"uniform": Beta(1.0, 1.0), "jeffreys": Beta(0.5, 0.5)}
-
-

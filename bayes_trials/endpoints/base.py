@@ -38,8 +38,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import pandas as pd
 
 from .._constants import DEFAULT_TARGET_ACCEPT
-from ..quantity import Quantity
 from ..checks import published_checks
+from ..quantity import Quantity
 from ..summaries import prior_columns
 
 

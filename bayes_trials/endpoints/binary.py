@@ -24,30 +24,28 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy import integrate, special, stats
-from pydantic import Field
-from statsmodels.stats.proportion import proportion_confint
-
 import pandas as pd
+from pydantic import Field
+from scipy import integrate, special, stats
+from statsmodels.stats.proportion import proportion_confint
 
 from .. import _validate as v
 from .._constants import BATCH_SIZE, CRED_LEVEL, DIRECTIONS, EXACT_TOL
+from .._schema import Direction
 from ..checks import KINDS, Check, pct, quantile_check
 from ..conjugate import update
-from .._kernels.beta_mixture import beta_mixture_posterior, beta_mixture_ppf, stack_beta_mixtures
 from ..data import Binary
 from ..design import design_endpoint
 from ..distributions import REFERENCE_PRIORS, Beta, Mixture, components_of
 from ..errors import DataError, PriorError
 from ..fit import Inputs
 from ..predictive import prob_difference
-from .._schema import Direction
 from ..provenance import SourcedNumber
-from .grids import PriorGrid
-from .kind import Kind
 from .base import Part
-from .table import Benchmarks, DecisionTable, EndpointTable, Published
+from .binary_grid import BetaGrid
+from .kind import Kind
 from .scalar import ScalarEndpoint
+from .table import Benchmarks, DecisionTable, EndpointTable, Published
 
 #: frequentist interval methods: our name -> statsmodels ``proportion_confint`` method
 INTERVAL_METHODS = {"clopper-pearson": "beta", "wilson": "wilson", "jeffreys": "jeffreys"}
@@ -60,7 +58,13 @@ INPUTS = Inputs(prior_w=0.0, prior_a=1.0, prior_b=1.0, counts=0.0)
 #: counts ``(n, events)``
 BATCH_INPUTS = Inputs(log_w=-np.inf, prior_a=1.0, prior_b=1.0, log_beta=0.0, counts=0.0)
 #: what pads a batch: a uniform prior and no patients (its point samples the logistic prior)
-BATCH_PADDING = {"log_w": [0.0], "prior_a": [1.0], "prior_b": [1.0], "log_beta": [0.0], "counts": [0, 0]}
+BATCH_PADDING = {
+    "log_w": [0.0],
+    "prior_a": [1.0],
+    "prior_b": [1.0],
+    "log_beta": [0.0],
+    "counts": [0, 0],
+}
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,12 @@ class BinaryBatch:
             d = BATCH_INPUTS.declare(width=2, size=size)
             n, events = d["counts"][:, 0], d["counts"][:, 1]
             x = pm.Flat("logit_theta", shape=size)
-            log_comp = (d["log_w"] - (d["prior_a"] + events[:, None]) * pt.softplus(-x)[:, None]
-                        - (d["prior_b"] + (n - events)[:, None]) * pt.softplus(x)[:, None] - d["log_beta"])
+            log_comp = (
+                d["log_w"]
+                - (d["prior_a"] + events[:, None]) * pt.softplus(-x)[:, None]
+                - (d["prior_b"] + (n - events)[:, None]) * pt.softplus(x)[:, None]
+                - d["log_beta"]
+            )
             pm.Potential("posterior", pt.logsumexp(log_comp, axis=1).sum())
         return model
 
@@ -116,13 +124,19 @@ class BinaryBatch:
         a, b = np.asarray(rows["prior_a"], float), np.asarray(rows["prior_b"], float)
         with np.errstate(divide="ignore"):
             log_w = np.log(rows["prior_w"])
-        return {"log_w": log_w, "prior_a": a, "prior_b": b, "log_beta": special.betaln(a, b),
-                "counts": rows["counts"]}
+        return {
+            "log_w": log_w,
+            "prior_a": a,
+            "prior_b": b,
+            "log_beta": special.betaln(a, b),
+            "counts": rows["counts"],
+        }
 
     def model_inputs(self, points: list) -> dict:
         """The ``pm.Data`` value for ``points`` (``[(endpoint, prior), ...]``, at most ``size``)."""
-        return BATCH_INPUTS.pack_batch([self.values(ep, prior) for ep, prior in points], self.size,
-                                       BATCH_PADDING)
+        return BATCH_INPUTS.pack_batch(
+            [self.values(ep, prior) for ep, prior in points], self.size, BATCH_PADDING
+        )
 
     def draws(self, tree, n: int) -> dict:
         """``{"theta": DataArray (chain, draw, point)}`` of the first ``n`` points (the
@@ -285,8 +299,12 @@ class BinaryEndpoint(ScalarEndpoint):
         """The rows of :data:`INPUTS` for this prior and these data."""
         self.check_prior(prior)
         w, comps = components_of(prior)
-        return {"prior_w": np.asarray(w, dtype=float), "prior_a": [c.a for c in comps],
-                "prior_b": [c.b for c in comps], "counts": [self.data.n, self.data.events]}
+        return {
+            "prior_w": np.asarray(w, dtype=float),
+            "prior_a": [c.a for c in comps],
+            "prior_b": [c.b for c in comps],
+            "counts": [self.data.n, self.data.events],
+        }
 
     def model_inputs(self, prior) -> dict:
         """The value of the model's ``pm.Data`` for this prior and these data."""
@@ -320,13 +338,9 @@ class BinaryEndpoint(ScalarEndpoint):
         k, n = self.data.events, self.data.n
         p_value = None
         if self.target is not None:
-            p_value = float(
-                stats.binomtest(k, n, self.target, alternative=self.direction).pvalue
-            )
+            p_value = float(stats.binomtest(k, n, self.target, alternative=self.direction).pvalue)
         intervals = {
-            name: tuple(
-                float(x) for x in proportion_confint(k, n, alpha=1 - level, method=method)
-            )
+            name: tuple(float(x) for x in proportion_confint(k, n, alpha=1 - level, method=method))
             for name, method in INTERVAL_METHODS.items()
         }
         return BinomialReference(
@@ -353,8 +367,10 @@ class BinaryEndpoint(ScalarEndpoint):
           Beta(0, 1) ("greater") or Beta(1, 0) ("less"): P(X >= k | p0) = P(Beta(k, n-k+1) <= p0).
         """
         jeffreys_prior = self.reference_priors()["jeffreys"]
-        jeffreys_row = next((f.row for f in fits.values()
-                             if f.prior == jeffreys_prior and f.posterior is not None), None)
+        jeffreys_row = next(
+            (f.row for f in fits.values() if f.prior == jeffreys_prior and f.posterior is not None),
+            None,
+        )
         p = pct(level)
         k, n = ref.events, ref.n
         jl, jh = ref.intervals["jeffreys"]
@@ -364,21 +380,50 @@ class BinaryEndpoint(ScalarEndpoint):
         out = []
         for end, ours, theirs in (("lower", exact[0], jl), ("upper", exact[1], jh)):
             diff = abs(ours - theirs)
-            out.append(Check(name, KINDS[2], f"Jeffreys-prior {p}% ETI {end} end (exact) vs Jeffreys interval",
-                             ours, theirs, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL),
-                             f"difference {diff:.2g}", prior="jeffreys"))
+            out.append(
+                Check(
+                    name,
+                    KINDS[2],
+                    f"Jeffreys-prior {p}% ETI {end} end (exact) vs Jeffreys interval",
+                    ours,
+                    theirs,
+                    f"{EXACT_TOL:g}",
+                    bool(diff <= EXACT_TOL),
+                    f"difference {diff:.2g}",
+                    prior="jeffreys",
+                )
+            )
         if jeffreys_row is not None:
             tail = (1 - level) / 2
             for end, prob, theirs in (("low", tail, jl), ("high", 1 - tail, jh)):
-                out.append(quantile_check(
-                    self.name, "jeffreys", KINDS[2],
-                    f"Jeffreys-prior {p}% ETI {'lower' if end == 'low' else 'upper'} end (MCMC) vs Jeffreys interval",
-                    jeffreys_row, end, prob, theirs, level))
+                out.append(
+                    quantile_check(
+                        self.name,
+                        "jeffreys",
+                        KINDS[2],
+                        f"Jeffreys-prior {p}% ETI {'lower' if end == 'low' else 'upper'} end (MCMC) vs Jeffreys interval",
+                        jeffreys_row,
+                        end,
+                        prob,
+                        theirs,
+                        level,
+                    )
+                )
         inside = cl <= jl + 1e-12 and jh <= ch + 1e-12
-        out.append(Check(name, KINDS[2], f"Jeffreys {p}% interval inside Clopper-Pearson {p}% interval",
-                         None, None, "containment", bool(inside),
-                         f"Jeffreys [{jl:.4f}, {jh:.4f}] within Clopper-Pearson [{cl:.4f}, {ch:.4f}]"
-                         if inside else f"Jeffreys [{jl:.4f}, {jh:.4f}] not within [{cl:.4f}, {ch:.4f}]"))
+        out.append(
+            Check(
+                name,
+                KINDS[2],
+                f"Jeffreys {p}% interval inside Clopper-Pearson {p}% interval",
+                None,
+                None,
+                "containment",
+                bool(inside),
+                f"Jeffreys [{jl:.4f}, {jh:.4f}] within Clopper-Pearson [{cl:.4f}, {ch:.4f}]"
+                if inside
+                else f"Jeffreys [{jl:.4f}, {jh:.4f}] not within [{cl:.4f}, {ch:.4f}]",
+            )
+        )
         out += self.weight_checks(fits)
         if ref.p_value is not None:
             p0 = ref.target
@@ -389,9 +434,18 @@ class BinaryEndpoint(ScalarEndpoint):
                 limit = 1.0 if k == n else float(stats.beta.sf(p0, k + 1, n - k))
                 limit_name = "Beta(1, 0)"
             diff = abs(limit - ref.p_value)
-            out.append(Check(name, KINDS[2], f"exact one-sided p-value vs posterior tail under {limit_name}",
-                             ref.p_value, limit, f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL * max(1, limit)),
-                             f"p = {ref.p_value:.4g}; posterior tail {limit:.4g}"))
+            out.append(
+                Check(
+                    name,
+                    KINDS[2],
+                    f"exact one-sided p-value vs posterior tail under {limit_name}",
+                    ref.p_value,
+                    limit,
+                    f"{EXACT_TOL:g}",
+                    bool(diff <= EXACT_TOL * max(1, limit)),
+                    f"p = {ref.p_value:.4g}; posterior tail {limit:.4g}",
+                )
+            )
         return out
 
     def weight_checks(self, fits: dict) -> list[Check]:
@@ -416,7 +470,7 @@ class BinaryEndpoint(ScalarEndpoint):
             peak = special.xlogy(y, phat) + special.xlog1py(n - y, -phat)
 
             def integrand(t, c):
-                loglik = special.xlogy(y, t) + special.xlog1py(n - y, -t) - peak
+                loglik = special.xlogy(y, t) + special.xlog1py(n - y, -t) - peak  # noqa: B023 (used in this iteration)
                 return float(np.exp(stats.beta.logpdf(t, c.a, c.b) + loglik))
 
             # the likelihood is negligible (below e^-800 of its peak) beyond 40 of its
@@ -426,34 +480,65 @@ class BinaryEndpoint(ScalarEndpoint):
             with warnings.catch_warnings():
                 # quad's own estimate of its round-off; the comparison below is the test
                 warnings.simplefilter("ignore", integrate.IntegrationWarning)
-                ml = np.array([integrate.quad(integrand, lo, hi, args=(c,), limit=400, epsabs=0, epsrel=1e-12,
-                                              points=[x for x in (phat, c.mean) if lo < x < hi] or None)[0]
-                               for c in prior.components])
+                ml = np.array(
+                    [
+                        integrate.quad(
+                            integrand,
+                            lo,
+                            hi,
+                            args=(c,),
+                            limit=400,
+                            epsabs=0,
+                            epsrel=1e-12,
+                            points=[x for x in (phat, c.mean) if lo < x < hi] or None,
+                        )[0]
+                        for c in prior.components
+                    ]
+                )
             quad_w = np.asarray(prior.weights) * ml
             quad_w = quad_w / quad_w.sum()
             diff = float(np.max(np.abs(exact_w - quad_w)))
-            out.append(Check(self.name, KINDS[4], "posterior mixture weights (exact) vs quadrature",
-                             diff, 0.0, "1e-8", bool(diff <= 1e-8),
-                             f"exact {'/'.join(f'{w:.4f}' for w in exact_w)}; by quadrature "
-                             f"{'/'.join(f'{w:.4f}' for w in quad_w)}; the MCMC draws combine the "
-                             "components with the exact weights", prior=name))
+            out.append(
+                Check(
+                    self.name,
+                    KINDS[4],
+                    "posterior mixture weights (exact) vs quadrature",
+                    diff,
+                    0.0,
+                    "1e-8",
+                    bool(diff <= 1e-8),
+                    f"exact {'/'.join(f'{w:.4f}' for w in exact_w)}; by quadrature "
+                    f"{'/'.join(f'{w:.4f}' for w in quad_w)}; the MCMC draws combine the "
+                    "components with the exact weights",
+                    prior=name,
+                )
+            )
         return out
 
     def frequentist_table(self, result) -> pd.DataFrame:
         ref = result.reference
         rows = [{"quantity": "estimate (events / n)", "value": ref.estimate}]
         if ref.p_value is not None:
-            rows.append({"quantity": f"exact binomial test, one-sided ({ref.alternative}) vs "
-                                     f"{ref.target:g}: p", "value": ref.p_value})
+            rows.append(
+                {
+                    "quantity": f"exact binomial test, one-sided ({ref.alternative}) vs "
+                    f"{ref.target:g}: p",
+                    "value": ref.p_value,
+                }
+            )
         for method, (lo, hi) in ref.intervals.items():
-            rows.append({"quantity": f"{method} {pct(ref.level)}% CI", "value": f"{lo:.4f} to {hi:.4f}"})
+            rows.append(
+                {"quantity": f"{method} {pct(ref.level)}% CI", "value": f"{lo:.4f} to {hi:.4f}"}
+            )
         return pd.DataFrame(rows).set_index("quantity")
 
     def observed_sentences(self, result) -> list[str]:
         ref = result.reference
         out = [f"Observed {self.data.events} of {self.data.n} ({100 * ref.estimate:.1f}%)."]
         if ref.p_value is not None:
-            out.append(f"Exact one-sided binomial test against {self.target:g}: p = {ref.p_value:.3g}.")
+            out.append(
+                f"Exact one-sided binomial test against {self.target:g}: p = {ref.p_value:.3g}."
+            )
         return out
 
     def plot_range(self, result) -> tuple[float, float]:
@@ -471,13 +556,20 @@ class BinaryEndpoint(ScalarEndpoint):
         rows = []
         sign = ">" if self.direction == "greater" else "<"
         for bm in result.spec.benchmarks if result.spec is not None else ():
-            bench_post = None if bm.events is None else Beta(bm.events + 0.5, bm.n - bm.events + 0.5)
+            bench_post = (
+                None if bm.events is None else Beta(bm.events + 0.5, bm.n - bm.events + 0.5)
+            )
             for name, fit in result.fits.items():
                 post = fit.exact[self.parameter]
                 exact = post.sf(bm.value) if self.direction == "greater" else post.cdf(bm.value)
-                row = {"endpoint": self.name, "benchmark": bm.name,
-                       "comparison": f"P({self.parameter} {sign} {bm.value:g})", "tag": bm.tag,
-                       "prior_name": name, "exact_prob": float(exact)}
+                row = {
+                    "endpoint": self.name,
+                    "benchmark": bm.name,
+                    "comparison": f"P({self.parameter} {sign} {bm.value:g})",
+                    "tag": bm.tag,
+                    "prior_name": name,
+                    "exact_prob": float(exact),
+                }
                 if fit.posterior is not None:
                     draws = fit.posterior["posterior"][self.parameter]
                     beyond = draws > bm.value if self.direction == "greater" else draws < bm.value
@@ -485,7 +577,9 @@ class BinaryEndpoint(ScalarEndpoint):
                 if bench_post is not None:
                     p_greater = prob_difference(post, bench_post, 0.0)
                     row["benchmark_counts"] = f"{bm.events}/{bm.n}"
-                    row["exact_prob_vs_uncertain"] = p_greater if self.direction == "greater" else 1 - p_greater
+                    row["exact_prob_vs_uncertain"] = (
+                        p_greater if self.direction == "greater" else 1 - p_greater
+                    )
                 rows.append(row)
         return pd.DataFrame(rows)
 
@@ -493,7 +587,9 @@ class BinaryEndpoint(ScalarEndpoint):
         """The decision rule of the spec, with its exact boundaries and OCs (None without one)."""
         if result.spec is None or result.spec.decision is None:
             return None
-        return design_endpoint(self, {n: f.prior for n, f in result.fits.items()}, result.spec.decision)
+        return design_endpoint(
+            self, {n: f.prior for n, f in result.fits.items()}, result.spec.decision
+        )
 
     def report_sections(self, result) -> list:
         """The scalar parts, then the decision rule, its calibrated threshold and the interim
@@ -504,23 +600,45 @@ class BinaryEndpoint(ScalarEndpoint):
             ds = result.spec.decision
             p_note = "the exact one-sided binomial test in the last row"
             sections += [
-                Part("Decision rule and operating characteristics", design.table(), caption=(
-                    f"Rule: {design.rule} ({ds.tag}: {ds.rationale}). Per prior: the posterior probability and "
-                    "the decision on the observed data; the decision boundary (fewest responders for "
-                    "success, or most events for a harm) with n = "
-                    f"{self.data.n}; the exact type I error at the target {design.target:g} and the power"
-                    + (f" at the alternative {design.alternative:g}" if design.alternative is not None else "")
-                    + f"; {p_note}. Exact sums over the binomial distribution.")),
-                Part("Calibrated threshold", design.calibration, caption=(
-                    f"The posterior-probability threshold that holds the one-sided type I error at {ds.alpha:g} "
-                    f"at the target {design.target:g}, per prior, with its boundary and power."))]
+                Part(
+                    "Decision rule and operating characteristics",
+                    design.table(),
+                    caption=(
+                        f"Rule: {design.rule} ({ds.tag}: {ds.rationale}). Per prior: the posterior probability and "
+                        "the decision on the observed data; the decision boundary (fewest responders for "
+                        "success, or most events for a harm) with n = "
+                        f"{self.data.n}; the exact type I error at the target {design.target:g} and the power"
+                        + (
+                            f" at the alternative {design.alternative:g}"
+                            if design.alternative is not None
+                            else ""
+                        )
+                        + f"; {p_note}. Exact sums over the binomial distribution."
+                    ),
+                ),
+                Part(
+                    "Calibrated threshold",
+                    design.calibration,
+                    caption=(
+                        f"The posterior-probability threshold that holds the one-sided type I error at {ds.alpha:g} "
+                        f"at the target {design.target:g}, per prior, with its boundary and power."
+                    ),
+                ),
+            ]
             if design.futility is not None:
-                sections.append(Part("Interim futility look", design.futility.set_index(["prior_name", "truth"]),
-                                     caption=(f"After {ds.interim} patients, stop for futility if the predictive "
-                                              f"probability of success is below {ds.futility:g} (Lee and Liu "
-                                              "2008): per prior and true rate, the probabilities of stopping, "
-                                              "of success and of failing at the end, and the expected sample "
-                                              "size.")))
+                sections.append(
+                    Part(
+                        "Interim futility look",
+                        design.futility.set_index(["prior_name", "truth"]),
+                        caption=(
+                            f"After {ds.interim} patients, stop for futility if the predictive "
+                            f"probability of success is below {ds.futility:g} (Lee and Liu "
+                            "2008): per prior and true rate, the probabilities of stopping, "
+                            "of success and of failing at the end, and the expected sample "
+                            "size."
+                        ),
+                    )
+                )
         return sections
 
 
@@ -528,17 +646,26 @@ class BinaryTable(EndpointTable):
     """``kind = "binary"``: ``events`` of ``n`` patients, compared with a ``target`` rate."""
 
     kind: Literal["binary"] = Field(description='"binary".')
-    events: SourcedNumber = Field(description="Patients with the outcome (responders, survivors, "
-                                  "patients with the adverse event).")
+    events: SourcedNumber = Field(
+        description="Patients with the outcome (responders, survivors, "
+        "patients with the adverse event)."
+    )
     n: SourcedNumber = Field(description="Patients analysed.")
-    target: SourcedNumber | None = Field(None, description="The rate P(theta beyond target) is taken "
-                                         "against (the trial's null, or a benchmark), in (0, 1).")
-    direction: Direction = Field("greater", description='"greater" for benefits: P(theta > target); '
-                                 '"less" for harms: P(theta < target).')
+    target: SourcedNumber | None = Field(
+        None,
+        description="The rate P(theta beyond target) is taken "
+        "against (the trial's null, or a benchmark), in (0, 1).",
+    )
+    direction: Direction = Field(
+        "greater",
+        description='"greater" for benefits: P(theta > target); '
+        '"less" for harms: P(theta < target).',
+    )
     published: Published
     benchmarks: Benchmarks
-    decision: DecisionTable | None = Field(None, description="A decision rule with its exact operating "
-                                           "characteristics.")
+    decision: DecisionTable | None = Field(
+        None, description="A decision rule with its exact operating characteristics."
+    )
 
 
 def binary_from_spec(table: BinaryTable, defaults, name: str, base_dir=None):
@@ -557,109 +684,22 @@ def binary_from_spec(table: BinaryTable, defaults, name: str, base_dir=None):
     if target is not None:
         provenance["target"] = target
     endpoint = BinaryEndpoint(
-        name=name, data=Binary(events=events.value, n=n.value),
+        name=name,
+        data=Binary(events=events.value, n=n.value),
         target=None if target is None else target.value,
-        direction=table.direction, label=table.label or name)
+        direction=table.direction,
+        label=table.label or name,
+    )
     return endpoint, provenance
 
 
-class BetaGrid(PriorGrid):
-    """Prior grids of a binary endpoint: :math:`\\theta \\sim (1 - w)\\,\\text{Beta}(m e,
-    (1 - m) e) + w\\, \\text{Beta}(1, 1)`, prior mean :math:`m` (axis ``mean``), effective
-    sample size :math:`e` (axis ``ess``; or the prior sd :math:`s`, axis ``sd``, with
-    :math:`e = m(1-m)/s^2 - 1`) and robust weight :math:`w`; the exact posterior of the whole
-    grid in a few vectorised ``betainc`` calls (:mod:`bayes_trials._kernels.beta_mixture`)."""
-
-    name = "binary"
-    families = ("beta",)
-    default_grid = {"family": ["beta"], "mean": [round(x, 2) for x in np.linspace(0.1, 0.9, 9)],
-                    "ess": [0.5, 1, 2, 5, 10, 20, 50], "robust_weight": [0.0, 0.2, 0.5]}
-    default_threshold = 0.975
-    default_over = "ess"
-    overs = ("ess", "weight")
-    parameter_label = "θ"
-    strength_unit = "patients"
-
-    def check_means(self, means, field: str) -> None:
-        bad = [x for x in means if not 0 < x < 1]
-        if bad:
-            raise PriorError(f"a prior mean of a probability must lie in (0, 1), got {bad[0]:g}", field=field)
-
-    def check_axes(self, axes: dict, where: str) -> None:
-        if "sd" in axes:
-            m = np.array(axes["mean"])[:, None]
-            s = np.array(axes["sd"])[None, :]
-            if np.any(s**2 >= m * (1 - m)):
-                raise PriorError("a Beta prior's sd must be below sqrt(mean (1 - mean)); "
-                                 f"{float(s.max()):g} is too large for mean {float(m[0, 0]):g}",
-                                 field=f"{where}.sd")
-
-    def prior(self, family, mean, strength, robust_weight=0.0, strength_axis="ess"):
-        """The grid point's prior.
-
-        >>> BetaGrid().prior("beta", 0.39, 9, 0.2)
-        Mixture(0.8*Beta(a=3.51, b=5.49), 0.2*Beta(a=1, b=1))
-        """
-        ess = strength if strength_axis == "ess" else mean * (1 - mean) / strength**2 - 1
-        base = Beta.from_mean_ess(mean, ess)
-        if robust_weight > 0:
-            return Mixture([base, Beta(1.0, 1.0)], [1 - robust_weight, robust_weight])
-        return base
-
-    def _summaries(self, endpoint, w, a, b, level, events=None) -> dict:
-        k = endpoint.data.events if events is None else events
-        w2, a2, b2 = beta_mixture_posterior(w, a, b, k, endpoint.data.n)
-        tail = (1 - level) / 2
-        # the upper tail by betaincc: 1 - cdf would lose digits near 1
-        tail_fn = special.betaincc if endpoint.direction == "greater" else special.betainc
-        return {"post_mean": np.sum(w2 * a2 / (a2 + b2), axis=1),
-                "eti_low": beta_mixture_ppf(tail, w2, a2, b2),
-                "eti_high": beta_mixture_ppf(1 - tail, w2, a2, b2),
-                "prob": np.sum(w2 * tail_fn(a2, b2, endpoint.target), axis=1)}
-
-    def exact_summary(self, endpoint, prior, level, data=None) -> dict:
-        endpoint.check_prior(prior)
-        events = None if data is None else data.events
-        if data is not None and data.n != endpoint.data.n:
-            endpoint = BinaryEndpoint(endpoint.name, data, endpoint.target, endpoint.direction)
-            events = None
-        out = self._summaries(endpoint, *stack_beta_mixtures([prior]), level, events=events)
-        return {k: float(x[0]) for k, x in out.items()}
-
-    def exact_grid(self, endpoint, points, strength, level):
-        m = points["mean"].to_numpy(float)
-        s = points[strength].to_numpy(float)
-        rw = points["robust_weight"].to_numpy(float)
-        ess = s if strength == "ess" else m * (1 - m) / s**2 - 1
-        w = np.column_stack([1 - rw, rw])
-        a = np.column_stack([m * ess, np.ones_like(m)])
-        b = np.column_stack([(1 - m) * ess, np.ones_like(m)])
-        out = pd.DataFrame(self._summaries(endpoint, w, a, b, level))
-        out.insert(0, "prior", [f"Beta(a={x:.4g}, b={y:.4g})" if r == 0 else
-                                f"Mixture({1 - r:.3g}*Beta(a={x:.4g}, b={y:.4g}), {r:.3g}*Beta(a=1, b=1))"
-                                for x, y, r in zip(a[:, 0], b[:, 0], rw)])
-        return out
-
-    def tipping_defaults(self, endpoint) -> dict:
-        return {"centre": endpoint.target, "sceptic_strength": endpoint.data.n}
-
-    def sceptic(self, over, x, centre, sceptic_strength):
-        if over == "weight":
-            return Mixture([Beta.from_mean_ess(centre, sceptic_strength), Beta(1.0, 1.0)], [x, 1 - x])
-        return self.prior("beta", centre, x, 0.0, over)
-
-    def shifted(self, endpoint, changes):
-        d = endpoint.data
-        k = d.events + (-changes if endpoint.direction == "greater" else changes)
-        return Binary(k, d.n) if 0 <= k <= d.n else None
-
-    def max_changes(self, endpoint) -> int:
-        return endpoint.data.n
-
-    def describe(self, data) -> str:
-        return f"{data.events}/{data.n}"
-
-
 #: the registry entry of the kind
-KIND = Kind("binary", BinaryEndpoint, binary_from_spec, prior_family="beta", decisions=True,
-            sensitivity=BetaGrid(), schema=BinaryTable)
+KIND = Kind(
+    "binary",
+    BinaryEndpoint,
+    binary_from_spec,
+    prior_family="beta",
+    decisions=True,
+    sensitivity=BetaGrid(),
+    schema=BinaryTable,
+)

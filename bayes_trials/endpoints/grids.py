@@ -46,8 +46,14 @@ class PriorGrid(ABC):
         """Raise a located error for an impossible combination of axis values."""
 
     @abstractmethod
-    def prior(self, family: str, mean: float, strength: float, robust_weight: float = 0.0,
-              strength_axis: str = "ess"):
+    def prior(
+        self,
+        family: str,
+        mean: float,
+        strength: float,
+        robust_weight: float = 0.0,
+        strength_axis: str = "ess",
+    ):
         """The prior of one grid point."""
 
     def as_prior(self, endpoint, prior):

@@ -15,14 +15,17 @@ from .kind import Kind, PriorFamily
 __all__ = ["Kind", "PriorFamily", "KINDS", "kind_of", "prior_families", "references"]
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    binary.KIND,
-    categorical.KIND,
-    rates.RATE_RATIO_KIND,
-    rates.PATIENT_RATES_KIND,
-    survival.KIND,
-    adverse_events.KIND,
-)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        binary.KIND,
+        categorical.KIND,
+        rates.RATE_RATIO_KIND,
+        rates.PATIENT_RATES_KIND,
+        survival.KIND,
+        adverse_events.KIND,
+    )
+}
 
 
 def kind_of(endpoint) -> Kind:

@@ -41,36 +41,59 @@ from ..provenance import BenchmarkTable, PublishedTable
 class EndpointTable(SpecModel):
     """The fields of every ``[[endpoints]]`` table; a kind's table adds its own."""
 
-    unknown_keys = {"decision": "this kind of endpoint takes no decision rule (see the kinds with a "
-                                "'decision' field in the spec reference)"}
+    unknown_keys = {
+        "decision": "this kind of endpoint takes no decision rule (see the kinds with a "
+        "'decision' field in the spec reference)"
+    }
 
-    id: Text = Field(description="The endpoint's identifier, unique in the spec (file names use it).")
+    id: Text = Field(
+        description="The endpoint's identifier, unique in the spec (file names use it)."
+    )
     kind: str = Field(description="The endpoint kind.")
     label: str = Field("", description="Human-readable name for reports (default: the id).")
-    tag: TagName | None = Field(None, description="Default provenance tag of the table's bare numbers: "
-                                "published, derived or assumed.")
+    tag: TagName | None = Field(
+        None,
+        description="Default provenance tag of the table's bare numbers: "
+        "published, derived or assumed.",
+    )
     source: Text | None = Field(None, description="Default source of the table's bare numbers.")
     notes: str = Field("", description="Remarks repeated in the report.")
-    priors: list[Text] | None = Field(None, min_length=1, description=(
-        "Names of the [priors.<name>] tables to analyse under (default: every prior of the "
-        "kind's own family)."))
+    priors: list[Text] | None = Field(
+        None,
+        min_length=1,
+        description=(
+            "Names of the [priors.<name>] tables to analyse under (default: every prior of the "
+            "kind's own family)."
+        ),
+    )
 
 
 class PriorTable(SpecModel):
     """The fields of every ``[priors.<name>]`` table; a family adds its own."""
 
-    role: Literal[PRIOR_ROLES] = Field(description="The prior's part in the re-analysis (its line style "
-                                       "in figures).")
-    tag: TagName = Field(description="Provenance of the prior's numbers: published, derived or assumed.")
-    rationale: Text = Field(description="Why this prior: what it says and where its numbers come from.")
+    role: Literal[PRIOR_ROLES] = Field(
+        description="The prior's part in the re-analysis (its line style in figures)."
+    )
+    tag: TagName = Field(
+        description="Provenance of the prior's numbers: published, derived or assumed."
+    )
+    rationale: Text = Field(
+        description="Why this prior: what it says and where its numbers come from."
+    )
 
 
 #: ``[[endpoints.published]]``: the printed results to reproduce
-Published = Annotated[list[PublishedTable], Field(
-    default_factory=list, description="Results printed in the paper, recomputed and checked.")]
+Published = Annotated[
+    list[PublishedTable],
+    Field(
+        default_factory=list, description="Results printed in the paper, recomputed and checked."
+    ),
+]
 #: ``[[endpoints.benchmarks]]``: external rates to compare with
-Benchmarks = Annotated[list[BenchmarkTable], Field(
-    default_factory=list, description="External rates the posterior is compared with.")]
+Benchmarks = Annotated[
+    list[BenchmarkTable],
+    Field(default_factory=list, description="External rates the posterior is compared with."),
+]
 
 
 class GammaParams(SpecModel):
@@ -102,36 +125,68 @@ class DecisionTable(SpecModel):
     """``decision = { ... }``: success if P(theta beyond the target) > threshold, with its exact
     operating characteristics (``bayes-trials design``)."""
 
-    threshold: Probability = Field(description="Success if the posterior probability beyond the target "
-                                   "exceeds this.")
-    target: Probability | None = Field(None, description="The rate the criterion is taken against "
-                                       "(default: the endpoint's target).")
-    alternative: Probability | None = Field(None, description="The rate the design should detect (power "
-                                            "is read there).")
+    threshold: Probability = Field(
+        description="Success if the posterior probability beyond the target exceeds this."
+    )
+    target: Probability | None = Field(
+        None,
+        description="The rate the criterion is taken against (default: the endpoint's target).",
+    )
+    alternative: Probability | None = Field(
+        None, description="The rate the design should detect (power is read there)."
+    )
     alpha: Probability = Field(0.025, description="Type I error the threshold is calibrated to.")
-    truths: list[Probability] = Field(default_factory=list, description="Further true rates for the "
-                                      "operating characteristics.")
-    interim: Count | None = Field(None, description="Patients at an interim look (1 to n - 1), with a "
-                                  "predictive-probability futility rule.")
-    futility: Probability = Field(0.1, description="Stop for futility if the predictive probability of "
-                                  "success falls below this.")
+    truths: list[Probability] = Field(
+        default_factory=list, description="Further true rates for the operating characteristics."
+    )
+    interim: Count | None = Field(
+        None,
+        description="Patients at an interim look (1 to n - 1), with a "
+        "predictive-probability futility rule.",
+    )
+    futility: Probability = Field(
+        0.1,
+        description="Stop for futility if the predictive probability of success falls below this.",
+    )
     tag: TagName = Field(description="Provenance of the rule (usually assumed).")
-    rationale: Text = Field(description="Why this rule: its threshold, alternative and interim look.")
+    rationale: Text = Field(
+        description="Why this rule: its threshold, alternative and interim look."
+    )
     source: str = Field("", description="Where the rule comes from (a protocol), if anywhere.")
 
     def record(self, endpoint) -> DecisionSpec:
         """The :class:`~bayes_trials.design.DecisionSpec` for ``endpoint`` (errors name
         ``decision.<field>``)."""
         if self.interim is not None and not 1 <= self.interim < endpoint.data.n:
-            raise SpecError(f"must lie between 1 and n - 1 = {endpoint.data.n - 1}, got {self.interim}",
-                            field="decision.interim")
+            raise SpecError(
+                f"must lie between 1 and n - 1 = {endpoint.data.n - 1}, got {self.interim}",
+                field="decision.interim",
+            )
         if self.target is None and endpoint.target is None:
-            raise SpecError("the endpoint has no target; give decision.target", field="decision.target")
-        return DecisionSpec(threshold=self.threshold, target=self.target, alternative=self.alternative,
-                            alpha=self.alpha, truths=tuple(self.truths), interim=self.interim,
-                            futility=self.futility, tag=self.tag, rationale=self.rationale,
-                            sources={"source": self.source})
+            raise SpecError(
+                "the endpoint has no target; give decision.target", field="decision.target"
+            )
+        return DecisionSpec(
+            threshold=self.threshold,
+            target=self.target,
+            alternative=self.alternative,
+            alpha=self.alpha,
+            truths=tuple(self.truths),
+            interim=self.interim,
+            futility=self.futility,
+            tag=self.tag,
+            rationale=self.rationale,
+            sources={"source": self.source},
+        )
 
 
-__all__ = ["EndpointTable", "PriorTable", "Published", "Benchmarks", "GammaParams", "NormalParams",
-           "HalfScale", "DecisionTable"]
+__all__ = [
+    "EndpointTable",
+    "PriorTable",
+    "Published",
+    "Benchmarks",
+    "GammaParams",
+    "NormalParams",
+    "HalfScale",
+    "DecisionTable",
+]

@@ -21,6 +21,7 @@ from ..distributions import Beta, Gamma, Mixture, Normal
 from ..errors import DataError, PriorError
 from .table import CRITERIA
 
+
 @dataclass(frozen=True)
 class MixtureFit:
     """A mixture fitted to draws by EM, with the model-size comparison.
@@ -67,8 +68,12 @@ def _beta_mstep(slx, sl1x, rs, a0, b0, gt1: bool):
     fa = f(a, b)
     for _ in range(100):
         dab, tab = special.digamma(a + b), special.polygamma(1, a + b)
-        g = np.array([slx - rs * (special.digamma(a) - dab), sl1x - rs * (special.digamma(b) - dab)])
-        h = -rs * np.array([[special.polygamma(1, a) - tab, -tab], [-tab, special.polygamma(1, b) - tab]])
+        g = np.array(
+            [slx - rs * (special.digamma(a) - dab), sl1x - rs * (special.digamma(b) - dab)]
+        )
+        h = -rs * np.array(
+            [[special.polygamma(1, a) - tab, -tab], [-tab, special.polygamma(1, b) - tab]]
+        )
         try:
             step = -np.linalg.solve(h, g)
         except np.linalg.LinAlgError:
@@ -178,8 +183,9 @@ def _em(x, family: str, k: int, gt1: bool, max_iter: int = 300, tol: float = 1e-
     return w, params, ll
 
 
-def fit_mixture(draws, family: str, components=(1, 2, 3, 4), criterion: str = "aic",
-                constrain_gt1: bool = True) -> MixtureFit:
+def fit_mixture(
+    draws, family: str, components=(1, 2, 3, 4), criterion: str = "aic", constrain_gt1: bool = True
+) -> MixtureFit:
     """Approximate draws by a Beta, Gamma or Normal mixture (EM), choosing its size by AIC/BIC.
 
     Parameters
@@ -232,14 +238,20 @@ def fit_mixture(draws, family: str, components=(1, 2, 3, 4), criterion: str = "a
         with np.errstate(over="ignore", under="ignore", divide="ignore"):
             w, params, ll = _em(x, family, k, constrain_gt1)
         p = 3 * k - 1
-        rows.append({"components": k, "loglik": ll, "aic": -2 * ll + 2 * p,
-                     "bic": -2 * ll + p * math.log(x.size)})
+        rows.append(
+            {
+                "components": k,
+                "loglik": ll,
+                "aic": -2 * ll + 2 * p,
+                "bic": -2 * ll + p * math.log(x.size),
+            }
+        )
         fits[k] = (w, params)
     table = pd.DataFrame(rows)
     best = int(table.loc[table[criterion].idxmin(), "components"])
     w, params = fits[best]
     keep = w > 0
-    mix = Mixture([_component(family, p) for p, kp in zip(params, keep) if kp], w[keep] / w[keep].sum())
+    mix = Mixture(
+        [_component(family, p) for p, kp in zip(params, keep) if kp], w[keep] / w[keep].sum()
+    )
     return MixtureFit(mix, table, criterion, _ks_distance(mix, x))
-
-

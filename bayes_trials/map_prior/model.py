@@ -15,7 +15,11 @@ from ..fit import Inputs
 #: reference standard error (a row each)
 _INPUTS = Inputs(first=1.0, second=0.0, mu_loc=0.0, mu_scale=1.0, tau_scale=1.0, se_ref=1.0)
 #: the names of each family's two per-study columns, in row order
-_STUDY_COLUMNS = {"binomial": ("n", "events"), "poisson": ("exposure", "events"), "normal": ("se", "mean")}
+_STUDY_COLUMNS = {
+    "binomial": ("n", "events"),
+    "poisson": ("exposure", "events"),
+    "normal": ("se", "mean"),
+}
 
 
 def _structure_key(family: str, n_studies: int, tau_prior) -> tuple:
@@ -64,11 +68,14 @@ def _build_model(key):
             theta = pm.Deterministic("theta", theta_mean[None])
         shrink = mu_scale**2 / (mu_scale**2 + between)
         mu_z = pm.Normal("mu_z", 0.0, 1.0)
-        pm.Deterministic("mu", mu_loc + shrink * (theta_mean - mu_loc)
-                         + pm.math.sqrt(shrink * between) * mu_z)
+        pm.Deterministic(
+            "mu", mu_loc + shrink * (theta_mean - mu_loc) + pm.math.sqrt(shrink * between) * mu_z
+        )
         first, second = d["first"], d["second"]
         if family == "binomial":
-            pm.Binomial("y", n=_INPUTS.counts(first), logit_p=theta, observed=_INPUTS.counts(second))
+            pm.Binomial(
+                "y", n=_INPUTS.counts(first), logit_p=theta, observed=_INPUTS.counts(second)
+            )
         elif family == "poisson":
             pm.Poisson("y", mu=first * pm.math.exp(theta), observed=_INPUTS.counts(second))
         else:
@@ -112,6 +119,11 @@ class RandomEffectsModel:
     def model_inputs(self, prior=None) -> dict:
         df, family = self.table, self.family
         a, b = _STUDY_COLUMNS[family]
-        return _INPUTS.pack(first=df[a].to_numpy(float), second=df[b].to_numpy(float),
-                            mu_loc=self.intercept_prior.mean, mu_scale=self.intercept_prior.sd,
-                            tau_scale=self.tau_prior.scale, se_ref=_reference_se(df, family))
+        return _INPUTS.pack(
+            first=df[a].to_numpy(float),
+            second=df[b].to_numpy(float),
+            mu_loc=self.intercept_prior.mean,
+            mu_scale=self.intercept_prior.sd,
+            tau_scale=self.tau_prior.scale,
+            se_ref=_reference_se(df, family),
+        )

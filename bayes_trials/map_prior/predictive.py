@@ -9,7 +9,6 @@ import numpy as np
 from scipy import fft, optimize, special
 
 from .._constants import CRED_LEVEL
-
 from .table import inverse_link
 
 #: equally weighted points (quantiles of the predictive) that the mixture is fitted to
@@ -88,13 +87,18 @@ def conditional(theta, m0: float, s0: float, tau_prior) -> _Conditional:
     lo = math.log(tau_prior.scale) - 45.0
     if k > 1:  # below sqrt(W / (4 (k + 50))) the factor exp(-W / 2 tau^2) kills every draw
         lo = max(lo, 0.5 * math.log(max(float(ssw.min()), 1e-300) / (4.0 * (k + 50))))
-    hi = max(math.log(float(tau_prior.ppf(1 - 1e-12))), 0.5 * math.log(float(ssw.max()) + 1e-300) + 2)
+    hi = max(
+        math.log(float(tau_prior.ppf(1 - 1e-12))), 0.5 * math.log(float(ssw.max()) + 1e-300) + 2
+    )
     kv = k * s0**2
     for _ in range(100):  # a proper prior bounds the conditional: a few widenings at most
         t = np.arange(lo, hi + step / 2, step)
         t2 = np.exp(2 * t)
-        ll = ((np.asarray(tau_prior.logpdf(np.exp(t))) + (2 - k) * t - 0.5 * np.log(t2 + kv))[None, :]
-              - ssw[:, None] / (2 * t2) - k * (tbar[:, None] - m0) ** 2 / (2 * (t2 + kv)))
+        ll = (
+            (np.asarray(tau_prior.logpdf(np.exp(t))) + (2 - k) * t - 0.5 * np.log(t2 + kv))[None, :]
+            - ssw[:, None] / (2 * t2)
+            - k * (tbar[:, None] - m0) ** 2 / (2 * (t2 + kv))
+        )
         ll -= ll.max(axis=1, keepdims=True)
         low_edge, high_edge = ll[:, 0].max() > -40, ll[:, -1].max() > -40
         if not (low_edge or high_edge):
@@ -131,7 +135,9 @@ def _cdf_grid(cond: _Conditional):
     hi = optimize.brentq(bound, top.min(), top.max() + span, args=(True,), xtol=1e-6)
     lo = optimize.brentq(bound, bottom.min() - span, bottom.max(), args=(False,), xtol=1e-6)
     order = np.argsort(cond.sd)  # the weighted median sd of the components
-    core = float(cond.sd[order][min(int(np.searchsorted(np.cumsum(weight[order]), 0.5)), g_total - 1)])
+    core = float(
+        cond.sd[order][min(int(np.searchsorted(np.cumsum(weight[order]), 0.5)), g_total - 1)]
+    )
     nodes = int(2 ** np.clip(math.ceil(math.log2((hi - lo) / (core / 20))), 12, 16))
     x = np.linspace(lo, hi, nodes)
     h = x[1] - x[0]
@@ -140,8 +146,10 @@ def _cdf_grid(cond: _Conditional):
     frac = np.clip(pos - i0, 0.0, 1.0)
     flat = i0 + nodes * np.arange(g_total)[None, :]
     mass = cond.w / s_total
-    hist = (np.bincount(flat.ravel(), (mass * (1 - frac)).ravel(), g_total * nodes)
-            + np.bincount(flat.ravel() + 1, (mass * frac).ravel(), g_total * nodes)).reshape(g_total, nodes)
+    hist = (
+        np.bincount(flat.ravel(), (mass * (1 - frac)).ravel(), g_total * nodes)
+        + np.bincount(flat.ravel() + 1, (mass * frac).ravel(), g_total * nodes)
+    ).reshape(g_total, nodes)
     size = fft.next_fast_len(3 * nodes - 2, real=True)
     offsets = np.arange(-(nodes - 1), nodes) * h
     acc = np.zeros(size // 2 + 1, dtype=complex)
@@ -149,7 +157,7 @@ def _cdf_grid(cond: _Conditional):
         rows = slice(start, start + 16)
         kern = special.ndtr(offsets[None, :] / cond.sd[rows, None])
         acc += np.sum(fft.rfft(hist[rows], size, axis=1) * fft.rfft(kern, size, axis=1), axis=0)
-    cdf = fft.irfft(acc, size)[nodes - 1: 2 * nodes - 1]
+    cdf = fft.irfft(acc, size)[nodes - 1 : 2 * nodes - 1]
     return x, np.clip(np.maximum.accumulate(cdf), 0.0, 1.0)
 
 
@@ -191,8 +199,12 @@ def predictive(cond: _Conditional, family: str, shape):
     m1_s, m2_s = cond.moments_per_draw(family, float(x[0]), float(x[-1]))
     m1, m2 = float(m1_s.mean()), float(m2_s.mean())
     sd = math.sqrt(max(m2 - m1 * m1, 0.0))
-    out = {"mean": m1, "sd": sd, "mcse_mean": _mcse_of_mean(m1_s, shape),
-           "mcse_sd": _mcse_of_mean((m2_s - 2 * m1 * m1_s) / (2 * sd), shape) if sd > 0 else 0.0}
+    out = {
+        "mean": m1,
+        "sd": sd,
+        "mcse_mean": _mcse_of_mean(m1_s, shape),
+        "mcse_sd": _mcse_of_mean((m2_s - 2 * m1 * m1_s) / (2 * sd), shape) if sd > 0 else 0.0,
+    }
     dens = np.gradient(cdf, x)
     tail = (1 - CRED_LEVEL) / 2
     grid_error = 0.0
@@ -206,7 +218,9 @@ def predictive(cond: _Conditional, family: str, shape):
         if f > 0:
             eta -= (float(c_s.mean()) - p) / f  # a Newton step on the exact cdf
         out[name] = float(inverse_link(family, eta))
-        out["mcse_" + name] = float(__inverse_link_slope(family, eta)) * _mcse_of_mean(c_s, shape) / f
+        out["mcse_" + name] = (
+            float(__inverse_link_slope(family, eta)) * _mcse_of_mean(c_s, shape) / f
+        )
     out["grid_error"] = grid_error
     u = (np.arange(PREDICTIVE_POINTS) + 0.5) / PREDICTIVE_POINTS
     points = inverse_link(family, _grid_ppf(x, cdf, u))
@@ -223,8 +237,10 @@ def approximation(mixture, family: str, grid) -> dict:
     elif family == "poisson":
         inside &= resp > 0
     lo, hi = mixture.interval(CRED_LEVEL)
-    return {"max_cdf_diff": float(np.max(np.abs(np.asarray(mixture.cdf(resp[inside])) - cdf[inside]))),
-            "mean": float(mixture.mean), "sd": float(mixture.sd),
-            "cri95_low": float(lo), "cri95_high": float(hi)}
-
-
+    return {
+        "max_cdf_diff": float(np.max(np.abs(np.asarray(mixture.cdf(resp[inside])) - cdf[inside]))),
+        "mean": float(mixture.mean),
+        "sd": float(mixture.sd),
+        "cri95_low": float(lo),
+        "cri95_high": float(hi),
+    }

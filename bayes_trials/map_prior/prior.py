@@ -21,6 +21,7 @@ from .model import RandomEffectsModel
 from .predictive import PREDICTIVE_POINTS, approximation, conditional, predictive
 from .table import FAMILIES, LINKS, MIXTURE_FAMILY, inverse_link, observed_summary, validate_table
 
+
 @dataclass(frozen=True)
 class MAPPrior:
     """A meta-analytic-predictive prior: the fitted model, its predictive and their mixture.
@@ -100,10 +101,25 @@ class MAPPrior:
         (mixture minus predictive; for ``max_cdf_diff``, the distance itself).
         """
         p, a = self.predictive, self.approximation
-        rows = [{"quantity": q, "predictive": p[q], "mcse": p["mcse_" + q], "mixture": a[q],
-                 "difference": a[q] - p[q]} for q in ("mean", "sd", "cri95_low", "cri95_high")]
-        rows.append({"quantity": "max_cdf_diff", "predictive": np.nan, "mcse": np.nan,
-                     "mixture": np.nan, "difference": a["max_cdf_diff"]})
+        rows = [
+            {
+                "quantity": q,
+                "predictive": p[q],
+                "mcse": p["mcse_" + q],
+                "mixture": a[q],
+                "difference": a[q] - p[q],
+            }
+            for q in ("mean", "sd", "cri95_low", "cri95_high")
+        ]
+        rows.append(
+            {
+                "quantity": "max_cdf_diff",
+                "predictive": np.nan,
+                "mcse": np.nan,
+                "mixture": np.nan,
+                "difference": a["max_cdf_diff"],
+            }
+        )
         return pd.DataFrame(rows).set_index("quantity")
 
     @_style.styled
@@ -122,20 +138,46 @@ class MAPPrior:
         k = len(s)
         ax = ax or plt.figure(figsize=(_style.FULL_WIDTH, 0.36 * (k + 2) + 1.3)).gca()
         ypos = np.arange(k, 0, -1, dtype=float)
-        ax.errorbar(s["observed"], ypos + 0.12,
-                    xerr=[s["observed"] - s["ci95_low"], s["ci95_high"] - s["observed"]],
-                    fmt="o", mfc="white", color="0.4", capsize=2, ms=4.5, label=f"observed ({pct} CI)")
-        ax.errorbar(s["shrunken_mean"], ypos - 0.12,
-                    xerr=[s["shrunken_mean"] - s["cri95_low"], s["cri95_high"] - s["shrunken_mean"]],
-                    fmt="s", color=_style.ROLE_COLOURS["historical"][1], capsize=2, ms=4,
-                    label=f"model estimate ({pct} CrI)")
+        ax.errorbar(
+            s["observed"],
+            ypos + 0.12,
+            xerr=[s["observed"] - s["ci95_low"], s["ci95_high"] - s["observed"]],
+            fmt="o",
+            mfc="white",
+            color="0.4",
+            capsize=2,
+            ms=4.5,
+            label=f"observed ({pct} CI)",
+        )
+        ax.errorbar(
+            s["shrunken_mean"],
+            ypos - 0.12,
+            xerr=[s["shrunken_mean"] - s["cri95_low"], s["cri95_high"] - s["shrunken_mean"]],
+            fmt="s",
+            color=_style.ROLE_COLOURS["historical"][1],
+            capsize=2,
+            ms=4,
+            label=f"model estimate ({pct} CrI)",
+        )
         lo, hi = self.mixture.interval(level)
-        ax.errorbar([self.mixture.mean], [0.0], xerr=[[self.mixture.mean - lo], [hi - self.mixture.mean]],
-                    fmt="D", color=_style.ROLE_COLOURS["historical"][0], capsize=2, ms=5,
-                    label=f"MAP prior for a new study ({pct} CrI)")
+        ax.errorbar(
+            [self.mixture.mean],
+            [0.0],
+            xerr=[[self.mixture.mean - lo], [hi - self.mixture.mean]],
+            fmt="D",
+            color=_style.ROLE_COLOURS["historical"][0],
+            capsize=2,
+            ms=5,
+            label=f"MAP prior for a new study ({pct} CrI)",
+        )
         ax.set_yticks(list(ypos) + [0.0], list(s["study"]) + ["MAP (new study)"])
-        ax.set_xlabel({"binomial": "probability (proportion of patients)", "poisson": "event rate",
-                       "normal": "mean"}[self.family])
+        ax.set_xlabel(
+            {
+                "binomial": "probability (proportion of patients)",
+                "poisson": "event rate",
+                "normal": "mean",
+            }[self.family]
+        )
         _style.legend_below(ax, ncol=3, bbox_to_anchor=(0.5, -0.18 - 0.3 / max(k, 1)))
         return ax
 
@@ -294,31 +336,58 @@ def map_prior(
 
     cache = CACHE if cache is None else cache
     model = RandomEffectsModel(df, family, tau_prior, intercept_prior)
-    run = {"draws": int(draws), "tune": int(tune), "chains": int(chains), "seed": int(seed),
-           "target_accept": float(target_accept)}
+    run = {
+        "draws": int(draws),
+        "tune": int(tune),
+        "chains": int(chains),
+        "seed": int(seed),
+        "target_accept": float(target_accept),
+    }
     tree = sample(model, None, cache=cache, **run)
     refits = []
     first = _divergences(tree)
     if first:
-        run = dict(run, tune=2 * run["tune"], target_accept=1 - (1 - run["target_accept"]) / 5,
-                   seed=derive_seed(int(seed), "map_prior refit"))
+        run = dict(
+            run,
+            tune=2 * run["tune"],
+            target_accept=1 - (1 - run["target_accept"]) / 5,
+            seed=derive_seed(int(seed), "map_prior refit"),
+        )
         tree = sample(model, None, cache=cache, **run)
-        refits.append({"divergences_before": first, "tune": run["tune"],
-                       "target_accept": run["target_accept"], "seed": run["seed"],
-                       "divergences": _divergences(tree)})
+        refits.append(
+            {
+                "divergences_before": first,
+                "tune": run["tune"],
+                "target_accept": run["target_accept"],
+                "seed": run["seed"],
+                "divergences": _divergences(tree),
+            }
+        )
 
-    diag = {"r_hat": {}, "ess_bulk": {}, "ess_tail": {}, "divergences": _divergences(tree),
-            "target_accept": run["target_accept"], "tune": run["tune"], "refits": refits}
+    diag = {
+        "r_hat": {},
+        "ess_bulk": {},
+        "ess_tail": {},
+        "divergences": _divergences(tree),
+        "target_accept": run["target_accept"],
+        "tune": run["tune"],
+        "refits": refits,
+    }
     for var in ("mu", "tau"):
         d = mcmc_diagnostics(tree, var)
         diag["r_hat"][var] = d["r_hat"]
         diag["ess_bulk"][var] = d["ess_bulk"]
         diag["ess_tail"][var] = d["ess_tail"]
-    problems = [f"R-hat of {v_} {r:.3f} >= {MAX_RHAT}" for v_, r in diag["r_hat"].items() if r >= MAX_RHAT]
-    problems += [f"bulk ESS of {v_} {e:.0f} < {MIN_ESS}" for v_, e in diag["ess_bulk"].items() if e < MIN_ESS]
+    problems = [
+        f"R-hat of {v_} {r:.3f} >= {MAX_RHAT}" for v_, r in diag["r_hat"].items() if r >= MAX_RHAT
+    ]
+    problems += [
+        f"bulk ESS of {v_} {e:.0f} < {MIN_ESS}" for v_, e in diag["ess_bulk"].items() if e < MIN_ESS
+    ]
     if diag["divergences"]:
-        problems.append(f"{diag['divergences']} divergent transition(s)"
-                        + (" after a refit" if refits else ""))
+        problems.append(
+            f"{diag['divergences']} divergent transition(s)" + (" after a refit" if refits else "")
+        )
     if problems:
         warnings.warn("MAP prior fit: " + "; ".join(problems), StatisticalWarning, stacklevel=2)
 
@@ -326,8 +395,11 @@ def map_prior(
     tau = np.asarray(post["tau"].values, dtype=float).ravel()
     q = (1 - CRED_LEVEL) / 2
     tau_summary = {
-        "mean": float(tau.mean()), "sd": float(tau.std(ddof=1)), "median": float(np.median(tau)),
-        "cri95_low": float(np.quantile(tau, q)), "cri95_high": float(np.quantile(tau, 1 - q)),
+        "mean": float(tau.mean()),
+        "sd": float(tau.std(ddof=1)),
+        "median": float(np.median(tau)),
+        "cri95_low": float(np.quantile(tau, q)),
+        "cri95_high": float(np.quantile(tau, 1 - q)),
     }
     theta = np.asarray(post["theta"].values, dtype=float)
     shape = theta.shape[:2]
@@ -341,17 +413,40 @@ def map_prior(
     rows = []
     for i, (_, row) in enumerate(df.iterrows()):
         obs, lo, hi = observed_summary(row, family, CRED_LEVEL)
-        rows.append({
-            "study": row["study"], "observed": obs, "ci95_low": lo, "ci95_high": hi,
-            "shrunken_mean": float(resp[:, i].mean()),
-            "cri95_low": float(np.quantile(resp[:, i], q)),
-            "cri95_high": float(np.quantile(resp[:, i], 1 - q)),
-        })
-    settings = {"tau_prior": tau_prior, "intercept_prior": intercept_prior,
-                "seed": int(seed), "draws": int(draws), "chains": int(chains),
-                "tune": int(tune), "target_accept": float(target_accept), "link": LINKS[family],
-                "criterion": criterion, "predictive_points": PREDICTIVE_POINTS}
-    return MAPPrior(mfit.mixture, family, df, points, tau_summary, diag, pred, approx,
-                    mfit, pd.DataFrame(rows), tree, settings)
-
-
+        rows.append(
+            {
+                "study": row["study"],
+                "observed": obs,
+                "ci95_low": lo,
+                "ci95_high": hi,
+                "shrunken_mean": float(resp[:, i].mean()),
+                "cri95_low": float(np.quantile(resp[:, i], q)),
+                "cri95_high": float(np.quantile(resp[:, i], 1 - q)),
+            }
+        )
+    settings = {
+        "tau_prior": tau_prior,
+        "intercept_prior": intercept_prior,
+        "seed": int(seed),
+        "draws": int(draws),
+        "chains": int(chains),
+        "tune": int(tune),
+        "target_accept": float(target_accept),
+        "link": LINKS[family],
+        "criterion": criterion,
+        "predictive_points": PREDICTIVE_POINTS,
+    }
+    return MAPPrior(
+        mfit.mixture,
+        family,
+        df,
+        points,
+        tau_summary,
+        diag,
+        pred,
+        approx,
+        mfit,
+        pd.DataFrame(rows),
+        tree,
+        settings,
+    )

@@ -113,5 +113,3 @@ def observed_summary(row, family, level):
     m, se = float(row["mean"]), float(row["se"])
     z = stats.norm.ppf(1 - alpha / 2)
     return m, m - z * se, m + z * se
-
-

@@ -18,32 +18,32 @@ Plain NumPy/SciPy, exact where the maths allows:
 (9.76, (7, 12))
 """
 
-from .distributions import (  # noqa: F401
-    _TIE,
-    _off,
-    PredictiveDistribution,
-    predictive,
-    PredictiveProbability,
-    predictive_probability,
-    _PIECE_PROBS,
-    _pieces,
-    _with_extra,
-    _GL40,
-    _GL80,
-    _gauss_legendre,
-    _integrate,
-    Difference,
-    difference,
-    prob_difference,
-)
 from .conflict import (  # noqa: F401
-    PriorDataConflict,
     CONFLICT_METHODS,
+    PriorDataConflict,
+    _box_continuous,
     _box_discrete,
     _box_enumerated,
     _box_regions,
-    _box_continuous,
     prior_data_conflict,
+)
+from .distributions import (  # noqa: F401
+    _GL40,
+    _GL80,
+    _PIECE_PROBS,
+    _TIE,
+    Difference,
+    PredictiveDistribution,
+    PredictiveProbability,
+    _gauss_legendre,
+    _integrate,
+    _off,
+    _pieces,
+    _with_extra,
+    difference,
+    predictive,
+    predictive_probability,
+    prob_difference,
 )
 
 __all__ = [

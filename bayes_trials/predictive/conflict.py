@@ -19,16 +19,15 @@ from .._kernels.counts import (
     last_true,
 )
 from ..data import Binary, NormalData, Rate
-from ..errors import DataError, PriorError, StatisticalWarning
 from ..distributions import components_of
+from ..errors import DataError, PriorError, StatisticalWarning
 
 #: numerical tolerance for "equal" probabilities (ties in Box's p-value, cdf inversion)
 from .distributions import (
-    PredictiveDistribution,
     _TIE,
+    PredictiveDistribution,
     predictive,
 )
-
 
 # --------------------------------------------------------------------------------------
 # prior-data conflict (Box 1980)

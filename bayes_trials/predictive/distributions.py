@@ -13,6 +13,7 @@ from scipy import integrate, optimize, stats
 from scipy.special import logsumexp
 
 from .. import _validate as v
+from .._constants import CRED_LEVEL
 from .._kernels.counts import (
     ENUMERATE_MAX,
     TAIL,
@@ -26,9 +27,8 @@ from .._kernels.counts import (
 from .._validate import MAX_COUNT
 from ..conjugate import update
 from ..data import Binary
-from ..errors import DataError, PriorError
-from .._constants import CRED_LEVEL
 from ..distributions import Mixture, Normal, components_of
+from ..errors import DataError, PriorError
 
 #: numerical tolerance for "equal" probabilities (ties in Box's p-value, cdf inversion)
 _TIE = 1e-9
@@ -124,7 +124,9 @@ class PredictiveDistribution:
         k = np.asarray(k, dtype=float)
         if self.family == "beta-binomial" and not self._enumerated:
             return betabinom_logpmf(k, self.support[1], self.weights, self._a, self._b)
-        terms = np.stack([np.log(w) + c.logpmf(k) for w, c in zip(self.weights, self.components) if w > 0])
+        terms = np.stack(
+            [np.log(w) + c.logpmf(k) for w, c in zip(self.weights, self.components) if w > 0]
+        )
         return logsumexp(terms, axis=0)
 
     def _logpmf_exact(self, k) -> np.ndarray:
@@ -158,8 +160,9 @@ class PredictiveDistribution:
         if self.family == "negative-binomial":
             return np.clip(self._weighted("cdf", k), 0.0, 1.0)
         k = np.asarray(k, dtype=float)
-        out = np.vectorize(lambda x: self._cdf_sf(x)[0] if np.isfinite(x) else _off(x, 1.0),
-                           otypes=[float])(k)
+        out = np.vectorize(
+            lambda x: self._cdf_sf(x)[0] if np.isfinite(x) else _off(x, 1.0), otypes=[float]
+        )(k)
         return np.clip(out, 0.0, 1.0) if out.ndim else float(np.clip(out, 0.0, 1.0))
 
     def sf(self, k):
@@ -167,8 +170,9 @@ class PredictiveDistribution:
         if self.family == "negative-binomial":
             return np.clip(self._weighted("sf", k), 0.0, 1.0)
         k = np.asarray(k, dtype=float)
-        out = np.vectorize(lambda x: self._cdf_sf(x)[1] if np.isfinite(x) else _off(x, 0.0),
-                           otypes=[float])(k)
+        out = np.vectorize(
+            lambda x: self._cdf_sf(x)[1] if np.isfinite(x) else _off(x, 0.0), otypes=[float]
+        )(k)
         return np.clip(out, 0.0, 1.0) if out.ndim else float(np.clip(out, 0.0, 1.0))
 
     def _between(self, lo, hi) -> float:
@@ -200,7 +204,9 @@ class PredictiveDistribution:
         if self.family == "beta-binomial":
             return self.support[1]
         # scipy's nbinom.ppf crawls near q = 1 at large means; its isf does not
-        return int(max(c.ppf(q) if q <= 0.5 else c.isf(max(1.0 - q, 1e-16)) for c in self.components))
+        return int(
+            max(c.ppf(q) if q <= 0.5 else c.isf(max(1.0 - q, 1e-16)) for c in self.components)
+        )
 
     def _window(self) -> tuple[int, int]:
         """Counts outside which at most :data:`TAIL` of the mass lies on each side."""
@@ -215,8 +221,25 @@ class PredictiveDistribution:
         """Counts in [lo, hi] dense enough to see every peak of the pmf."""
         if self.family == "beta-binomial":
             return betabinom_grid(self.support[1], self.weights, self._a, self._b, lo, hi)
-        ladder = np.array([1e-12, 1e-6, 1e-3, 0.02, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 0.98,
-                           1 - 1e-3, 1 - 1e-6, 1 - 1e-12])
+        ladder = np.array(
+            [
+                1e-12,
+                1e-6,
+                1e-3,
+                0.02,
+                0.1,
+                0.25,
+                0.4,
+                0.5,
+                0.6,
+                0.75,
+                0.9,
+                0.98,
+                1 - 1e-3,
+                1 - 1e-6,
+                1 - 1e-12,
+            ]
+        )
         pts = [np.linspace(lo, hi, 4001)]
         for w, s, p in zip(self.weights, self._shape, self._prob):
             if w > 0:
@@ -356,7 +379,9 @@ def predictive(dist, n: int | None = None, exposure: float | None = None, se: fl
         if np.max(stats.nbinom.isf(TAIL, shapes[w > 0], probs[w > 0])) > MAX_COUNT:
             raise DataError(
                 f"the predictive counts over exposure {exposure:g} exceed 10**12 = {MAX_COUNT}, "
-                "the largest count the exact computations accept", field="exposure")
+                "the largest count the exact computations accept",
+                field="exposure",
+            )
         frozen = [stats.nbinom(c.shape, c.rate / (c.rate + exposure)) for c in comps]
         return PredictiveDistribution(
             w, frozen, "negative-binomial", exposure, [(c.shape, c.rate) for c in comps]
@@ -487,8 +512,15 @@ def predictive_probability(prior, data: Binary, n_max: int, threshold: float, ta
     m = n_max - data.n
     if m == 0:
         prob = float(post.sf(target))
-        table = pd.DataFrame({"future_events": [0], "total_events": [data.events], "pmf": [1.0],
-                              "posterior_prob": [prob], "success": [prob > threshold]})
+        table = pd.DataFrame(
+            {
+                "future_events": [0],
+                "total_events": [data.events],
+                "pmf": [1.0],
+                "posterior_prob": [prob],
+                "success": [prob > threshold],
+            }
+        )
         table.attrs["complete"] = True
         return PredictiveProbability(float(prob > threshold), table, 0)
     from ..decisions import Criterion, _criterion_probs
@@ -532,7 +564,9 @@ def predictive_probability(prior, data: Binary, n_max: int, threshold: float, ta
 # differences of two independent parameters
 
 
-_PIECE_PROBS = np.array([1e-13, 1e-6, 0.001, 0.02, 0.16, 0.5, 0.84, 0.98, 0.999, 1 - 1e-6, 1 - 1e-13])
+_PIECE_PROBS = np.array(
+    [1e-13, 1e-6, 0.001, 0.02, 0.16, 0.5, 0.84, 0.98, 0.999, 1 - 1e-6, 1 - 1e-13]
+)
 
 
 def _pieces(dist) -> np.ndarray:
@@ -575,10 +609,12 @@ def _integrate(f, pts) -> float:
     if abs(fine - coarse) <= 1e-12:
         return fine
     scalar = lambda t: float(f(np.asarray([t]))[0])  # noqa: E731
-    return float(sum(
-        integrate.quad(scalar, lo, hi, epsabs=1e-13, epsrel=1e-11, limit=200)[0]
-        for lo, hi in zip(a, b)
-    ))
+    return float(
+        sum(
+            integrate.quad(scalar, lo, hi, epsabs=1e-13, epsrel=1e-11, limit=200)[0]
+            for lo, hi in zip(a, b)
+        )
+    )
 
 
 class Difference:

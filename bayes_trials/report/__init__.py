@@ -12,10 +12,29 @@ from .files import environment_lock, provenance, versions, write_design, write_r
 from .pdf import find_chromium, print_pdf
 from .render import render_html, render_markdown
 
-__all__ = ["write_report", "write_design", "provenance", "versions", "environment_lock",
-           "build_document", "endpoint_document", "render_markdown", "render_html", "endpoint_tables",
-           "result_html", "find_chromium", "print_pdf", "FolderSink", "InlineSink",
-           "Document", "Section", "Table", "Figure", "Note", "Banner"]
+__all__ = [
+    "write_report",
+    "write_design",
+    "provenance",
+    "versions",
+    "environment_lock",
+    "build_document",
+    "endpoint_document",
+    "render_markdown",
+    "render_html",
+    "endpoint_tables",
+    "result_html",
+    "find_chromium",
+    "print_pdf",
+    "FolderSink",
+    "InlineSink",
+    "Document",
+    "Section",
+    "Table",
+    "Figure",
+    "Note",
+    "Banner",
+]
 
 
 def endpoint_tables(result, style: str = "md") -> str:

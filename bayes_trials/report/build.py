@@ -56,8 +56,13 @@ class FolderSink:
     def __call__(self, fig, stem: str, caption: str, alt: str) -> Figure:
         files = _style.save(fig, self.folder, stem)
         self.written[stem] = files
-        return Figure(src=self.prefix + files["svg"], md_src=self.prefix + files["png"], caption=caption,
-                      alt=alt, files={k: self.prefix + v for k, v in files.items()})
+        return Figure(
+            src=self.prefix + files["svg"],
+            md_src=self.prefix + files["png"],
+            caption=caption,
+            alt=alt,
+            files={k: self.prefix + v for k, v in files.items()},
+        )
 
 
 class InlineSink:
@@ -105,8 +110,14 @@ def part_blocks(part: Part, sink, stem: str) -> list:
     if isinstance(c, pd.DataFrame):
         if c.empty:
             return []
-        return [Table.from_frame(c, caption=part.caption, compact=part.compact,
-                                 csv=f"{part.stem}.csv" if part.stem else "")]
+        return [
+            Table.from_frame(
+                c,
+                caption=part.caption,
+                compact=part.compact,
+                csv=f"{part.stem}.csv" if part.stem else "",
+            )
+        ]
     if isinstance(c, (list, tuple)):
         return [Note(items=[str(x) for x in c])]
     if isinstance(c, str):
@@ -126,16 +137,26 @@ def endpoint_section(result, sink, taken: set) -> Section:
     sec = Section(title, id=slug(title, taken), level=2)
     sec.blocks.append(Note(items=list(ep.sentences(result))))
     parts = [as_part(x) for x in ep.report_sections(result)]
-    by_place = {p: [x for x in parts if (x.place if x.place in PLACES else "more") == p] for p in PLACES}
+    by_place = {
+        p: [x for x in parts if (x.place if x.place in PLACES else "more") == p] for p in PLACES
+    }
 
     def sub(heading, blocks):
         if blocks:
-            sec.blocks.append(Section(heading, blocks, level=3, id=slug(f"{name} {heading}", taken)))
+            sec.blocks.append(
+                Section(heading, blocks, level=3, id=slug(f"{name} {heading}", taken))
+            )
 
-    data = [Table.from_frame(provenance_table(result), caption=(
-        "Every input number with its tag: published (printed in the source), derived (computed from "
-        "printed numbers) or assumed (an assumption of this re-analysis); the priors with their roles "
-        "and rationales."))]
+    data = [
+        Table.from_frame(
+            provenance_table(result),
+            caption=(
+                "Every input number with its tag: published (printed in the source), derived (computed from "
+                "printed numbers) or assumed (an assumption of this re-analysis); the priors with their roles "
+                "and rationales."
+            ),
+        )
+    ]
     notes = getattr(result.spec, "notes", "")
     if notes:
         data.append(Note(text=notes, kind="warning"))
@@ -145,10 +166,18 @@ def endpoint_section(result, sink, taken: set) -> Section:
         for head, df in map_tables(prior_name, ps, fitted):
             blocks.append(Table.from_frame(df, caption=head + "."))
         fig = _as_figure(fitted.plot_forest())
-        blocks.append(sink(fig, f"{name}_{prior_name}_forest", (
-            f"Meta-analytic-predictive prior {prior_name}: each historical study's observed rate "
-            "(exact 95% CI) and its shrunken estimate (95% CrI) under the hierarchical model, and the "
-            "MAP prior for a new study (95% CrI)."), f"MAP prior {prior_name}: forest plot"))
+        blocks.append(
+            sink(
+                fig,
+                f"{name}_{prior_name}_forest",
+                (
+                    f"Meta-analytic-predictive prior {prior_name}: each historical study's observed rate "
+                    "(exact 95% CI) and its shrunken estimate (95% CrI) under the hierarchical model, and the "
+                    "MAP prior for a new study (95% CrI)."
+                ),
+                f"MAP prior {prior_name}: forest plot",
+            )
+        )
         sub(f"Prior from evidence: {prior_name}", blocks)
     for part in by_place["data"]:
         sub(part.heading, part_blocks(part, sink, f"{name}_{_stem(part.heading)}"))
@@ -156,8 +185,13 @@ def endpoint_section(result, sink, taken: set) -> Section:
     frame, compact, labels = posterior_table(result)
     post = []
     if len(frame):
-        table = Table.from_frame(frame, compact=compact, labels=labels, csv=f"summary_{name}.csv",
-                                 caption=posterior_caption(result))
+        table = Table.from_frame(
+            frame,
+            compact=compact,
+            labels=labels,
+            csv=f"summary_{name}.csv",
+            caption=posterior_caption(result),
+        )
         table.collapsed = False  # the endpoint's result: always in view
         post.append(table)
     fig = _as_figure(ep.figure(result))
@@ -166,40 +200,57 @@ def endpoint_section(result, sink, taken: set) -> Section:
         post.append(sink(fig, name, caption, f"{ep.label}: figure"))
     design = result.design
     if design is not None:
-        oc = _as_figure(design.plot(roles=_style.roles_of(result),
-                                    xlabel=_style.wrap(f"true {getattr(ep, 'parameter_description', 'rate')}", 80)))
-        post.append(sink(oc, f"oc_{name}", design_caption(result), f"{ep.label}: operating characteristics"))
+        oc = _as_figure(
+            design.plot(
+                roles=_style.roles_of(result),
+                xlabel=_style.wrap(f"true {getattr(ep, 'parameter_description', 'rate')}", 80),
+            )
+        )
+        post.append(
+            sink(oc, f"oc_{name}", design_caption(result), f"{ep.label}: operating characteristics")
+        )
     sub("Posterior", post)
     for part in by_place["posterior"]:
         sub(part.heading, part_blocks(part, sink, f"{name}_{_stem(part.heading)}"))
     for place in ("reference", "more"):
         for part in by_place[place]:
             sub(part.heading, part_blocks(part, sink, f"{name}_{_stem(part.heading)}"))
-    sec.blocks.append(Note(text=result.checks_sentence() + " Every check is listed in the appendix."))
+    sec.blocks.append(
+        Note(text=result.checks_sentence() + " Every check is listed in the appendix.")
+    )
     return sec
 
 
 def posterior_caption(result) -> str:
     p = round(100 * result.level)
     sampled = any(f.posterior is not None for f in result.fits.values())
-    text = (f"Posterior of each quantity under each prior. From: exact (conjugate updating or "
-            f"quadrature) or MCMC (nutpie draws); {p}% credible intervals, equal-tailed and highest-"
-            "density. ")
+    text = (
+        f"Posterior of each quantity under each prior. From: exact (conjugate updating or "
+        f"quadrature) or MCMC (nutpie draws); {p}% credible intervals, equal-tailed and highest-"
+        "density. "
+    )
     if sampled:
-        text += ("Where both exist, the MCMC row is checked against the exact one (appendix); the MCMC "
-                 "tail probability is given with its Monte Carlo standard error. ")
+        text += (
+            "Where both exist, the MCMC row is checked against the exact one (appendix); the MCMC "
+            "tail probability is given with its Monte Carlo standard error. "
+        )
     else:
         text += "Nothing was sampled (method exact). "
-    return text + "The compact view fits a printed page; the wide view adds the priors and diagnostics."
+    return (
+        text
+        + "The compact view fits a printed page; the wide view adds the priors and diagnostics."
+    )
 
 
 def design_caption(result) -> str:
     d = result.design
     alt = "" if d.alternative is None else f", the alternative {d.alternative:g} (dash-dot)"
-    return (f"Operating characteristics of the rule '{d.rule}' with n = {result.endpoint.data.n}: the "
-            "exact probability of success against the true rate, for each prior and for the exact "
-            f"one-sided binomial test (black, dashed); priors with the same decision boundary share one line, "
-            f"labelled with it. The target {d.target:g} (dotted){alt} are marked.")
+    return (
+        f"Operating characteristics of the rule '{d.rule}' with n = {result.endpoint.data.n}: the "
+        "exact probability of success against the true rate, for each prior and for the exact "
+        f"one-sided binomial test (black, dashed); priors with the same decision boundary share one line, "
+        f"labelled with it. The target {d.target:g} (dotted){alt} are marked."
+    )
 
 
 # --- across endpoints, reported effects ------------------------------------------------------
@@ -213,8 +264,15 @@ def trial_parts(trial_result) -> list[Part]:
             for item in kind.trial_report(results):
                 part = as_part(item)
                 if not part.stem:
-                    part = Part(part.heading, part.content, part.caption, part.place, part.compact,
-                                f"{kname}_{_stem(part.heading)}", part.kind)
+                    part = Part(
+                        part.heading,
+                        part.content,
+                        part.caption,
+                        part.place,
+                        part.compact,
+                        f"{kname}_{_stem(part.heading)}",
+                        part.kind,
+                    )
                 out.append(part)
     return out
 
@@ -222,7 +280,7 @@ def trial_parts(trial_result) -> list[Part]:
 def trial_sections(trial_result, sink, taken: set, parts=None) -> list[Section]:
     """One section per heading of the kinds' trial-level parts (a table and its figure share one)."""
     out, current = [], None
-    for part in (trial_parts(trial_result) if parts is None else parts):
+    for part in trial_parts(trial_result) if parts is None else parts:
         if current is None or current.title != part.heading:
             current = Section(part.heading, level=2, id=slug(part.heading, taken))
             out.append(current)
@@ -236,32 +294,71 @@ def reported_sections(trial_result, sink, taken: set) -> list[Section]:
 
     out = []
     for rs in trial_result.spec.reported:
-        prov = pd.DataFrame([
-            {"field": k, "value": q.value, "tag": q.tag, "source": q.source}
-            for k, q in (("estimate", rs.estimate), ("ci_low", rs.ci_low), ("ci_high", rs.ci_high),
-                         ("mcid", rs.mcid)) if q is not None]).set_index("field")
+        prov = pd.DataFrame(
+            [
+                {"field": k, "value": q.value, "tag": q.tag, "source": q.source}
+                for k, q in (
+                    ("estimate", rs.estimate),
+                    ("ci_low", rs.ci_low),
+                    ("ci_high", rs.ci_high),
+                    ("mcid", rs.mcid),
+                )
+                if q is not None
+            ]
+        ).set_index("field")
         table = trial_result.reported[rs.id]
-        shown = table.drop(columns=[c for c in ("prior_mean", "prior_sd", "post_mean", "post_sd") if c in table])
-        title = (f"{rs.label} ({rs.id}): {rs.measure} {rs.estimate.value:g} "
-                 f"({rs.ci_low.value:g} to {rs.ci_high.value:g})")
-        text = (f"Normal likelihood on the {'log' if rs.scale == 'ratio' else 'natural'} scale from the "
-                f"{100 * rs.level:g}% CI; benefit is a {'lower' if rs.benefit == 'lower' else 'higher'} value; "
-                "exact normal-normal posteriors under each prior (nothing sampled).")
+        shown = table.drop(
+            columns=[c for c in ("prior_mean", "prior_sd", "post_mean", "post_sd") if c in table]
+        )
+        title = (
+            f"{rs.label} ({rs.id}): {rs.measure} {rs.estimate.value:g} "
+            f"({rs.ci_low.value:g} to {rs.ci_high.value:g})"
+        )
+        text = (
+            f"Normal likelihood on the {'log' if rs.scale == 'ratio' else 'natural'} scale from the "
+            f"{100 * rs.level:g}% CI; benefit is a {'lower' if rs.benefit == 'lower' else 'higher'} value; "
+            "exact normal-normal posteriors under each prior (nothing sampled)."
+        )
         sec = Section(title, level=2, id=slug(title, taken))
         sec.blocks.append(Note(text=text))
-        sec.blocks.append(Section("Provenance", [Table.from_frame(prov, caption="The reported numbers and their sources.")],
-                                  level=3, id=slug(f"{rs.id} provenance", taken)))
+        sec.blocks.append(
+            Section(
+                "Provenance",
+                [Table.from_frame(prov, caption="The reported numbers and their sources.")],
+                level=3,
+                id=slug(f"{rs.id} provenance", taken),
+            )
+        )
         fig = plot_reported(rs, table)
-        sec.blocks.append(Section("Posteriors", [
-            Table.from_frame(shown, csv=f"reported_{rs.id}.csv", prob_columns=("prob_benefit", "prob_mcid", "prob_harm"),
-                             caption=(f"Exact posterior of the {rs.measure} under each prior: estimate (posterior "
-                                      "median on the ratio scale), credible interval, and the probabilities of "
-                                      "benefit, of a benefit beyond the MCID and of harm.")),
-            sink(fig, f"reported_{rs.id}", (
-                f"{rs.label}: the likelihood from the reported {rs.measure} and its CI (black, dashed) and "
-                "the exact posterior under each prior (line style by prior role); dotted: no effect"
-                + ("; dash-dot: the MCID." if rs.mcid is not None else ".")), f"{rs.label}: posteriors")],
-            level=3, id=slug(f"{rs.id} posteriors", taken)))
+        sec.blocks.append(
+            Section(
+                "Posteriors",
+                [
+                    Table.from_frame(
+                        shown,
+                        csv=f"reported_{rs.id}.csv",
+                        prob_columns=("prob_benefit", "prob_mcid", "prob_harm"),
+                        caption=(
+                            f"Exact posterior of the {rs.measure} under each prior: estimate (posterior "
+                            "median on the ratio scale), credible interval, and the probabilities of "
+                            "benefit, of a benefit beyond the MCID and of harm."
+                        ),
+                    ),
+                    sink(
+                        fig,
+                        f"reported_{rs.id}",
+                        (
+                            f"{rs.label}: the likelihood from the reported {rs.measure} and its CI (black, dashed) and "
+                            "the exact posterior under each prior (line style by prior role); dotted: no effect"
+                            + ("; dash-dot: the MCID." if rs.mcid is not None else ".")
+                        ),
+                        f"{rs.label}: posteriors",
+                    ),
+                ],
+                level=3,
+                id=slug(f"{rs.id} posteriors", taken),
+            )
+        )
         out.append(sec)
     return out
 
@@ -272,11 +369,15 @@ def header_lines(trial_result) -> list[str]:
     spec, s = trial_result.spec, trial_result.settings
     t = spec.trial
     n_fits = sum(len(r.fits) for r in trial_result.endpoints.values())
-    sampled = sum(f.posterior is not None for r in trial_result.endpoints.values() for f in r.fits.values())
+    sampled = sum(
+        f.posterior is not None for r in trial_result.endpoints.values() for f in r.fits.values()
+    )
     if sampled:
-        how = (f"method MCMC: {sampled} of {n_fits} fits sampled with nutpie ({s['chains']} chains x "
-               f"{s['draws']} draws after {s['tune']} tuning draws), each checked against its exact "
-               "posterior where one exists")
+        how = (
+            f"method MCMC: {sampled} of {n_fits} fits sampled with nutpie ({s['chains']} chains x "
+            f"{s['draws']} draws after {s['tune']} tuning draws), each checked against its exact "
+            "posterior where one exists"
+        )
         if sampled < n_fits:
             how += f"; the other {n_fits - sampled} exact only"
     elif s.get("method") == "mcmc" and n_fits:
@@ -284,11 +385,13 @@ def header_lines(trial_result) -> list[str]:
     else:
         how = "exact posteriors only (conjugate updating or quadrature; nothing sampled)"
     level = s.get("level")
-    lines = [f"Source: {t['citation']}",
-             f"Spec {_shown_path(spec.path)} (sha256 {spec.sha256[:16]}); {how}; seed {s['seed']}"
-             + (f"; credible level {100 * level:g}%." if level is not None else "."),
-             "Every input number is tagged published (printed in the source), derived (computed from "
-             "printed numbers) or assumed (an explicit assumption); see each endpoint's provenance table."]
+    lines = [
+        f"Source: {t['citation']}",
+        f"Spec {_shown_path(spec.path)} (sha256 {spec.sha256[:16]}); {how}; seed {s['seed']}"
+        + (f"; credible level {100 * level:g}%." if level is not None else "."),
+        "Every input number is tagged published (printed in the source), derived (computed from "
+        "printed numbers) or assumed (an explicit assumption); see each endpoint's provenance table.",
+    ]
     return lines
 
 
@@ -315,12 +418,19 @@ def failure_banner(checks: pd.DataFrame, appendix_id: str) -> Banner | None:
 
 def checks_appendix(trial_result, taken: set) -> Section:
     app = Section("Appendix: all checks", level=2, id=slug("Appendix: all checks", taken))
-    app.blocks.append(Note(text=(
-        "Per endpoint: published vs recomputed (the paper's printed numbers from the data), MCMC vs "
-        "exact (within the stated Monte Carlo tolerance), Bayesian vs frequentist (reference-prior "
-        "identities and bounds), sampler diagnostics (R-hat, ESS, divergences), exact vs quadrature. "
-        "Failures first; n/a: the check does not apply (the reason is given).")))
-    groups = [(f"{r.endpoint.label} ({name})", r.checks()) for name, r in trial_result.endpoints.items()]
+    app.blocks.append(
+        Note(
+            text=(
+                "Per endpoint: published vs recomputed (the paper's printed numbers from the data), MCMC vs "
+                "exact (within the stated Monte Carlo tolerance), Bayesian vs frequentist (reference-prior "
+                "identities and bounds), sampler diagnostics (R-hat, ESS, divergences), exact vs quadrature. "
+                "Failures first; n/a: the check does not apply (the reason is given)."
+            )
+        )
+    )
+    groups = [
+        (f"{r.endpoint.label} ({name})", r.checks()) for name, r in trial_result.endpoints.items()
+    ]
     from ..checks import to_frame
 
     rep = to_frame(trial_result.reported_checks)
@@ -331,20 +441,34 @@ def checks_appendix(trial_result, taken: set) -> Section:
             continue
         n_fail = int((c["passed"] == False).sum())  # noqa: E712
         n_na = int(c["passed"].isna().sum())
-        table = Table.from_frame(checks_table(c), prob_columns=(),
-                                 caption=f"{len(c)} checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, "
-                                         f"{n_na} not applicable.")
+        table = Table.from_frame(
+            checks_table(c),
+            prob_columns=(),
+            caption=f"{len(c)} checks: {len(c) - n_fail - n_na} passed, {n_fail} failed, "
+            f"{n_na} not applicable.",
+        )
         table.collapsed = False
-        app.blocks.append(Section(f"Checks: {head}", [table], level=3, id=slug(f"checks {head}", taken),
-                                  collapsed=True, open=n_fail > 0))
+        app.blocks.append(
+            Section(
+                f"Checks: {head}",
+                [table],
+                level=3,
+                id=slug(f"checks {head}", taken),
+                collapsed=True,
+                open=n_fail > 0,
+            )
+        )
     return app
 
 
 def checks_line(checks: pd.DataFrame) -> str:
     n_fail = int((checks["passed"] == False).sum())  # noqa: E712
     n_na = int(checks["passed"].isna().sum())
-    return (f"Checks: {len(checks)} in all, {n_fail} failed"
-            + (f", {n_na} not applicable" if n_na else "") + ".")
+    return (
+        f"Checks: {len(checks)} in all, {n_fail} failed"
+        + (f", {n_na} not applicable" if n_na else "")
+        + "."
+    )
 
 
 def summary_table(results: dict, level: float) -> Table | None:
@@ -353,13 +477,22 @@ def summary_table(results: dict, level: float) -> Table | None:
     if frame.empty:
         return None
     shown = frame.copy()
-    shown.loc[shown["endpoint"].eq(shown["endpoint"].shift()), "endpoint"] = ""  # each endpoint named once
-    table = Table.from_frame(shown, labels=labels, prob_columns=(), compact=list(frame.columns), caption=(
-        "One row per endpoint and prior (and model): the posterior mean, the credible interval and the "
-        "posterior probability of the endpoint's criterion. From: exact (conjugate updating or "
-        "quadrature) where a closed form exists, else MCMC; where both exist the MCMC estimate is in the "
-        "endpoint's posterior table and is checked against the exact one. Checks passed: passed / applicable, "
-        "over the checks of that fit and those of the endpoint that concern no prior."))
+    shown.loc[shown["endpoint"].eq(shown["endpoint"].shift()), "endpoint"] = (
+        ""  # each endpoint named once
+    )
+    table = Table.from_frame(
+        shown,
+        labels=labels,
+        prob_columns=(),
+        compact=list(frame.columns),
+        caption=(
+            "One row per endpoint and prior (and model): the posterior mean, the credible interval and the "
+            "posterior probability of the endpoint's criterion. From: exact (conjugate updating or "
+            "quadrature) where a closed form exists, else MCMC; where both exist the MCMC estimate is in the "
+            "endpoint's posterior table and is checked against the exact one. Checks passed: passed / applicable, "
+            "over the checks of that fit and those of the endpoint that concern no prior."
+        ),
+    )
     table.collapsed = False  # the summary is read first, whatever its length
     return table
 
@@ -375,9 +508,13 @@ def build_document(trial_result, sink, parts=None) -> Document:
     appendix = checks_appendix(trial_result, taken)
     doc = Document(
         title=f"Bayesian re-analysis: {trial_result.spec.trial['title']}",
-        header=header_lines(trial_result), checks_line=checks_line(checks),
-        summary=summary_table(trial_result.endpoints, _level(trial_result)), sections=sections, appendix=[appendix],
-        banner=failure_banner(checks, appendix.id))
+        header=header_lines(trial_result),
+        checks_line=checks_line(checks),
+        summary=summary_table(trial_result.endpoints, _level(trial_result)),
+        sections=sections,
+        appendix=[appendix],
+        banner=failure_banner(checks, appendix.id),
+    )
     doc.number_figures()
     return doc
 
@@ -386,8 +523,13 @@ def endpoint_document(result, sink) -> Document:
     """One endpoint's section as a document of its own (Jupyter, :func:`endpoint_tables`)."""
     taken: set = set()
     sec = endpoint_section(result, sink, taken)
-    doc = Document(title=sec.title, header=[], checks_line=result.checks_sentence(), summary=None,
-                   sections=[sec])
+    doc = Document(
+        title=sec.title,
+        header=[],
+        checks_line=result.checks_sentence(),
+        summary=None,
+        sections=[sec],
+    )
     doc.number_figures()
     return doc
 
@@ -416,25 +558,41 @@ def summary_document(result, sink) -> Document:
             if fig is None:
                 continue
             title = f"{res.endpoint.label} ({name})"
-            sections.append(Section(title, [sink(fig, name, res.endpoint.figure_caption(res), title)],
-                                    id=slug(title, taken)))
-        doc = Document(title=f"Bayesian re-analysis: {result.spec.trial['title']}",
-                       header=header_lines(result), checks_line=checks_line(checks),
-                       summary=summary_table(result.endpoints, _level(result)), sections=sections,
-                       banner=failure_banner(checks, ""))
+            sections.append(
+                Section(
+                    title,
+                    [sink(fig, name, res.endpoint.figure_caption(res), title)],
+                    id=slug(title, taken),
+                )
+            )
+        doc = Document(
+            title=f"Bayesian re-analysis: {result.spec.trial['title']}",
+            header=header_lines(result),
+            checks_line=checks_line(checks),
+            summary=summary_table(result.endpoints, _level(result)),
+            sections=sections,
+            banner=failure_banner(checks, ""),
+        )
     else:
         ep = result.endpoint
         title = f"{ep.label} ({result.name}): {ep.describe_data()}"
         blocks = []
         frame, compact, labels = posterior_table(result)
         if len(frame):
-            blocks.append(Table.from_frame(frame, compact=compact, labels=labels,
-                                           caption=posterior_caption(result)))
+            blocks.append(
+                Table.from_frame(
+                    frame, compact=compact, labels=labels, caption=posterior_caption(result)
+                )
+            )
         fig = _as_figure(ep.figure(result))
         if fig is not None:
             blocks.append(sink(fig, result.name, ep.figure_caption(result), title))
-        doc = Document(title=title, header=[], checks_line=result.checks_sentence(),
-                       summary=summary_table({result.name: result}, result.level),
-                       sections=[Section("Posterior", blocks, level=2, id="posterior")] if blocks else [])
+        doc = Document(
+            title=title,
+            header=[],
+            checks_line=result.checks_sentence(),
+            summary=summary_table({result.name: result}, result.level),
+            sections=[Section("Posterior", blocks, level=2, id="posterior")] if blocks else [],
+        )
     doc.number_figures()
     return doc

@@ -59,8 +59,16 @@ class Table:
         return (self.compact or self.wide).rows
 
     @classmethod
-    def from_frame(cls, df: pd.DataFrame, caption: str = "", compact=None, csv: str = "",
-                   labels: dict | None = None, prob_columns=PROB_COLUMNS, id: str = "") -> Table:
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        caption: str = "",
+        compact=None,
+        csv: str = "",
+        labels: dict | None = None,
+        prob_columns=PROB_COLUMNS,
+        id: str = "",
+    ) -> Table:
         """A table of ``df`` (its index, when named, becomes the first columns): numbers
         formatted by :func:`~bayes_trials._format.fmt`, probabilities by
         :func:`~bayes_trials._format.fmt_prob`, headings in words
@@ -110,8 +118,10 @@ def _is_numeric(cells: list) -> bool:
 
 def _view(df: pd.DataFrame, cols: list, labels: dict, prob_columns) -> View:
     heads = [labels.get(c, column_label(c)) for c in cols]
-    rows = [[_cell(v, c in prob_columns) for c, v in zip(cols, rec)]
-            for rec in df[cols].itertuples(index=False, name=None)]
+    rows = [
+        [_cell(v, c in prob_columns) for c, v in zip(cols, rec)]
+        for rec in df[cols].itertuples(index=False, name=None)
+    ]
     numeric = [_is_numeric([r[j] for r in rows]) for j in range(len(cols))]
     return View(heads, rows, numeric)
 

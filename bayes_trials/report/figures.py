@@ -31,20 +31,35 @@ def plot_reported(rs, table):
     fig, ax = plt.subplots(figsize=(_style.FULL_WIDTH, 3.2))
     roles = {}
     for name in table["prior"]:
-        roles[name] = {"flat": "reference", "sceptical": "sceptical", "enthusiastic": "enthusiastic"}.get(
-            str(name).split("-")[0], None)
+        roles[name] = {
+            "flat": "reference",
+            "sceptical": "sceptical",
+            "enthusiastic": "enthusiastic",
+        }.get(str(name).split("-")[0], None)
     styles = _style.prior_styles(roles)
 
     def density(m, s):
         # on a log axis, the density of the log ratio: the normal curve the analysis uses
         return stats.norm.pdf(z, m, s)
 
-    ax.plot(x, density(lik_mean, lik_se), color=_style.DATA_COLOUR, ls=(0, (2, 2)), lw=1.2,
-            label=f"likelihood: {rs.measure} {rs.estimate.value:g} ({rs.ci_low.value:g} to {rs.ci_high.value:g})")
+    ax.plot(
+        x,
+        density(lik_mean, lik_se),
+        color=_style.DATA_COLOUR,
+        ls=(0, (2, 2)),
+        lw=1.2,
+        label=f"likelihood: {rs.measure} {rs.estimate.value:g} ({rs.ci_low.value:g} to {rs.ci_high.value:g})",
+    )
     for r in table.itertuples():
         st = styles[r.prior]
-        ax.plot(x, density(r.post_mean, r.post_sd), color=st["color"], ls=st["ls"], lw=st["lw"],
-                label=f"posterior, {r.prior} prior")
+        ax.plot(
+            x,
+            density(r.post_mean, r.post_sd),
+            color=st["color"],
+            ls=st["ls"],
+            lw=st["lw"],
+            label=f"posterior, {r.prior} prior",
+        )
     null = 1.0 if ratio else 0.0
     ax.axvline(null, color=_style.TARGET_COLOUR, ls=":", lw=1)
     if rs.mcid is not None:

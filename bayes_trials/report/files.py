@@ -24,8 +24,23 @@ from .pdf import print_pdf
 from .render import render_html, render_markdown
 from .tables import render_table
 
-PACKAGES = ("bayes_trials", "pymc", "pytensor", "nutpie", "arviz", "arviz-base", "arviz-stats",
-            "arviz-plots", "numpy", "scipy", "pandas", "xarray", "statsmodels", "matplotlib", "jinja2")
+PACKAGES = (
+    "bayes_trials",
+    "pymc",
+    "pytensor",
+    "nutpie",
+    "arviz",
+    "arviz-base",
+    "arviz-stats",
+    "arviz-plots",
+    "numpy",
+    "scipy",
+    "pandas",
+    "xarray",
+    "statsmodels",
+    "matplotlib",
+    "jinja2",
+)
 
 
 def versions() -> dict:
@@ -51,8 +66,11 @@ def environment_lock() -> dict | None:
 def provenance(trial_result, argv=None) -> dict:
     """What a report folder records about how it was made."""
     spec = trial_result.spec
-    seeds = {f"{e}/{name}": fit.seed for e, r in trial_result.endpoints.items()
-             for name, fit in r.fits.items()}
+    seeds = {
+        f"{e}/{name}": fit.seed
+        for e, r in trial_result.endpoints.items()
+        for name, fit in r.fits.items()
+    }
     return {
         "generator": "bayes_trials",
         "spec": str(spec.path),
@@ -88,8 +106,12 @@ def write_report(trial_result, out, argv=None, *, force: bool = False, pdf: bool
         for name, res in trial_result.endpoints.items():
             ep = res.endpoint
             res.table().to_csv(tmp / f"summary_{name}.csv", index=False)
-            (tmp / f"summary_{name}.md").write_text(render_table(ep.summary_table(res), "md") + "\n")
-            pd.DataFrame([res.reference.as_dict()]).to_csv(tmp / f"frequentist_{name}.csv", index=False)
+            (tmp / f"summary_{name}.md").write_text(
+                render_table(ep.summary_table(res), "md") + "\n"
+            )
+            pd.DataFrame([res.reference.as_dict()]).to_csv(
+                tmp / f"frequentist_{name}.csv", index=False
+            )
             bench = res.benchmarks()
             if len(bench):
                 bench.to_csv(tmp / f"benchmarks_{name}.csv", index=False)
@@ -133,8 +155,14 @@ def write_design(trial_result, out, argv=None, *, force: bool = False) -> Path:
     matplotlib.use("Agg", force=False)
 
     t = trial_result.spec.trial
-    lines = [f"# Design and operating characteristics: {t['title']}", "", f"Source: {t['citation']}", "",
-             "All probabilities are exact sums over the sampling distribution.", ""]
+    lines = [
+        f"# Design and operating characteristics: {t['title']}",
+        "",
+        f"Source: {t['citation']}",
+        "",
+        "All probabilities are exact sums over the sampling distribution.",
+        "",
+    ]
     with output_folder(out, force=force) as tmp:
         (tmp / "figures").mkdir()
         for name, res in trial_result.endpoints.items():
@@ -145,19 +173,40 @@ def write_design(trial_result, out, argv=None, *, force: bool = False) -> Path:
             design.oc.to_csv(tmp / f"oc_{name}.csv")
             design.table().to_csv(tmp / f"boundaries_{name}.csv")
             design.calibration.to_csv(tmp / f"calibration_{name}.csv")
-            _style.save(design.plot(title=f"{res.endpoint.label}: {design.rule}", roles=_style.roles_of(res),
-                                    xlabel=f"true {getattr(res.endpoint, 'parameter_description', 'rate')}"),
-                        tmp / "figures", f"oc_{name}")
-            lines += [f"## {res.endpoint.label} ({name})", "", f"Rule: **{design.rule}** ({ds.tag}: {ds.rationale}).", "",
-                      "### Decision, boundary, type I error and power", "", render_table(design.table(), "md"), "",
-                      f"### Threshold calibrated to a type I error of {ds.alpha:g}", "",
-                      render_table(design.calibration, "md"), ""]
+            _style.save(
+                design.plot(
+                    title=f"{res.endpoint.label}: {design.rule}",
+                    roles=_style.roles_of(res),
+                    xlabel=f"true {getattr(res.endpoint, 'parameter_description', 'rate')}",
+                ),
+                tmp / "figures",
+                f"oc_{name}",
+            )
+            lines += [
+                f"## {res.endpoint.label} ({name})",
+                "",
+                f"Rule: **{design.rule}** ({ds.tag}: {ds.rationale}).",
+                "",
+                "### Decision, boundary, type I error and power",
+                "",
+                render_table(design.table(), "md"),
+                "",
+                f"### Threshold calibrated to a type I error of {ds.alpha:g}",
+                "",
+                render_table(design.calibration, "md"),
+                "",
+            ]
             if design.futility is not None:
-                lines += [f"### Interim look after {ds.interim} patients (futility if predictive "
-                          f"probability < {ds.futility:g})", "",
-                          render_table(design.futility.set_index(["prior_name", "truth"]), "md"), ""]
+                lines += [
+                    f"### Interim look after {ds.interim} patients (futility if predictive "
+                    f"probability < {ds.futility:g})",
+                    "",
+                    render_table(design.futility.set_index(["prior_name", "truth"]), "md"),
+                    "",
+                ]
             lines += [f"![OC {name}](figures/oc_{name}.png)", ""]
         (tmp / "design.md").write_text("\n".join(lines))
         (tmp / "provenance.json").write_text(
-            json.dumps(provenance(trial_result, argv), indent=2, default=str) + "\n")
+            json.dumps(provenance(trial_result, argv), indent=2, default=str) + "\n"
+        )
     return Path(out)

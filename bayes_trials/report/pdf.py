@@ -24,9 +24,18 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stab
 TIMEOUT = 180
 
 #: flags for a headless browser that downloads nothing and leaves no profile behind
-HEADLESS_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                  "--disable-sync", "--disable-extensions", "--mute-audio")
+HEADLESS_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-extensions",
+    "--mute-audio",
+)
 
 
 def find_chromium() -> str:
@@ -40,8 +49,11 @@ def find_chromium() -> str:
         path = shutil.which(name)
         if path:
             return path
-    raise SpecError("needs Chromium to print the PDF (apt-get install chromium, or set BT_CHROMIUM "
-                    "to a Chrome or Chromium executable); nothing was written", field="--pdf")
+    raise SpecError(
+        "needs Chromium to print the PDF (apt-get install chromium, or set BT_CHROMIUM "
+        "to a Chrome or Chromium executable); nothing was written",
+        field="--pdf",
+    )
 
 
 def print_pdf(html: Path, pdf: Path) -> Path:
@@ -49,8 +61,14 @@ def print_pdf(html: Path, pdf: Path) -> Path:
     browser = find_chromium()
     html, pdf = Path(html).resolve(), Path(pdf).resolve()
     with tempfile.TemporaryDirectory(prefix="bt-chromium-") as profile:
-        cmd = [browser, *HEADLESS_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
-               f"--print-to-pdf={pdf}", html.as_uri()]
+        cmd = [
+            browser,
+            *HEADLESS_FLAGS,
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            html.as_uri(),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False)
     if not pdf.is_file() or pdf.stat().st_size == 0:
         tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no message"]

@@ -21,10 +21,18 @@ def _env(kind: str):
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("bayes_trials.report", "templates"),
-        autoescape=kind == "html", trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined)
-    env.tests.update(table=lambda b: isinstance(b, Table), figure=lambda b: isinstance(b, Figure),
-                     note=lambda b: isinstance(b, Note), section=lambda b: isinstance(b, Section))
+        autoescape=kind == "html",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.tests.update(
+        table=lambda b: isinstance(b, Table),
+        figure=lambda b: isinstance(b, Figure),
+        note=lambda b: isinstance(b, Note),
+        section=lambda b: isinstance(b, Section),
+    )
     env.filters["wbr"] = _wbr
     env.filters["mdtext"] = _md_text
     env.filters["mdtable"] = _md_table
@@ -69,4 +77,8 @@ def render_html(doc: Document, *, for_print: bool = False, fragment: bool = Fals
     """The report in HTML: a page (``fragment=False``) or a ``<div>`` for Jupyter; with
     ``for_print``, every collapsed part open and the wide views left out (a printed page
     holds the compact ones)."""
-    return _env("html").get_template("report.html.j2").render(doc=doc, for_print=for_print, fragment=fragment)
+    return (
+        _env("html")
+        .get_template("report.html.j2")
+        .render(doc=doc, for_print=for_print, fragment=fragment)
+    )

@@ -19,7 +19,9 @@ def render_table(df: pd.DataFrame, style: str) -> str:
     ``summary_<endpoint>.md`` files and the design report)."""
     if isinstance(df.index, pd.MultiIndex):
         df = df.copy()
-        df.index = pd.Index([" / ".join(map(str, i)) for i in df.index], name=" / ".join(df.index.names))
+        df.index = pd.Index(
+            [" / ".join(map(str, i)) for i in df.index], name=" / ".join(df.index.names)
+        )
     shown = df.map(fmt)
     for col in PROB_COLUMNS:
         if col in df.columns:
@@ -29,7 +31,10 @@ def render_table(df: pd.DataFrame, style: str) -> str:
     header = "| " + " | ".join([df.index.name or ""] + [str(c) for c in shown.columns]) + " |"
     sep = "|" + "---|" * (len(shown.columns) + 1)
     cell = lambda x: str(x).replace("|", "\\|")  # noqa: E731  (a pipe would end the cell)
-    rows = ["| " + " | ".join([cell(i)] + [cell(x) for x in r]) + " |" for i, r in zip(shown.index, shown.values)]
+    rows = [
+        "| " + " | ".join([cell(i)] + [cell(x) for x in r]) + " |"
+        for i, r in zip(shown.index, shown.values)
+    ]
     return "\n".join([header, sep, *rows])
 
 
@@ -62,7 +67,11 @@ def exact_complement(fit, quantity) -> float | None:
     if dist is None or quantity.target is None:
         return None
     try:
-        return float(dist.cdf(quantity.target) if quantity.direction == "greater" else dist.sf(quantity.target))
+        return float(
+            dist.cdf(quantity.target)
+            if quantity.direction == "greater"
+            else dist.sf(quantity.target)
+        )
     except (AttributeError, TypeError, ValueError):
         return None
 
@@ -94,33 +103,70 @@ def posterior_records(result) -> list[dict]:
         role = prior_role(result, a.prior_name)
         for q in _quantities(fit):
             row = fit.rows[q.name]
-            base = {"fit": fit.name, "prior": a.prior_name, "role": role, "model": a.model_name,
-                    "quantity": quantity_label(result.endpoint, q), "quantity_name": q.name,
-                    "criterion": q.describe_target(quantity_label(result.endpoint, q)) if q.target is not None else "",
-                    "has_target": q.target is not None, "note": str(row.get("note") or "")}
-            prior_cols = {"prior_distribution": str(row.get("prior_distribution", "") or ""),
-                          "prior_ess": fmt(row.get("prior_ess"), 3),
-                          "conflict_p": fmt_prob(row.get("conflict_p")),
-                          "posterior_weights": str(row.get("posterior_weights") or "-")}
+            base = {
+                "fit": fit.name,
+                "prior": a.prior_name,
+                "role": role,
+                "model": a.model_name,
+                "quantity": quantity_label(result.endpoint, q),
+                "quantity_name": q.name,
+                "criterion": q.describe_target(quantity_label(result.endpoint, q))
+                if q.target is not None
+                else "",
+                "has_target": q.target is not None,
+                "note": str(row.get("note") or ""),
+            }
+            prior_cols = {
+                "prior_distribution": str(row.get("prior_distribution", "") or ""),
+                "prior_ess": fmt(row.get("prior_ess"), 3),
+                "conflict_p": fmt_prob(row.get("conflict_p")),
+                "posterior_weights": str(row.get("posterior_weights") or "-"),
+            }
             if _has(row, "exact_mean"):
-                out.append({**base, **prior_cols, "source": "exact",
-                            "mean": fmt(row["exact_mean"]), "sd": fmt(row.get("exact_sd")),
-                            "median": fmt(row.get("exact_median")),
-                            "cri": fmt_interval(row.get(f"exact_eti{p}_low"), row.get(f"exact_eti{p}_high")),
-                            "hdi": fmt_interval(row.get(f"exact_hdi{p}_low"), row.get(f"exact_hdi{p}_high")),
-                            "prob": fmt_prob(row.get("exact_prob"), exact_complement(fit, q)),
-                            "mcse_mean": "-", "ess_bulk": "-", "r_hat": "-", "divergences": "-", "draws": "-"})
+                out.append(
+                    {
+                        **base,
+                        **prior_cols,
+                        "source": "exact",
+                        "mean": fmt(row["exact_mean"]),
+                        "sd": fmt(row.get("exact_sd")),
+                        "median": fmt(row.get("exact_median")),
+                        "cri": fmt_interval(
+                            row.get(f"exact_eti{p}_low"), row.get(f"exact_eti{p}_high")
+                        ),
+                        "hdi": fmt_interval(
+                            row.get(f"exact_hdi{p}_low"), row.get(f"exact_hdi{p}_high")
+                        ),
+                        "prob": fmt_prob(row.get("exact_prob"), exact_complement(fit, q)),
+                        "mcse_mean": "-",
+                        "ess_bulk": "-",
+                        "r_hat": "-",
+                        "divergences": "-",
+                        "draws": "-",
+                    }
+                )
             if fit.posterior is not None and _has(row, "mean"):
                 first = not _has(row, "exact_mean")
-                out.append({**base, **(prior_cols if first else dict.fromkeys(prior_cols, "")),
-                            "source": "MCMC", "mean": fmt(row["mean"]), "sd": fmt(row.get("sd")),
-                            "median": fmt(row.get("median")),
-                            "cri": fmt_interval(row.get(f"eti{p}_low"), row.get(f"eti{p}_high")),
-                            "hdi": fmt_interval(row.get(f"hdi{p}_low"), row.get(f"hdi{p}_high")),
-                            "prob": mcmc_prob_text(row), "mcse_mean": fmt(row.get("mcse_mean"), 2),
-                            "ess_bulk": fmt(float(row["ess_bulk"]) if _has(row, "ess_bulk") else None, 3),
-                            "r_hat": fmt(row.get("r_hat")), "divergences": fmt(row.get("divergences")),
-                            "draws": fmt(row.get("draws"))})
+                out.append(
+                    {
+                        **base,
+                        **(prior_cols if first else dict.fromkeys(prior_cols, "")),
+                        "source": "MCMC",
+                        "mean": fmt(row["mean"]),
+                        "sd": fmt(row.get("sd")),
+                        "median": fmt(row.get("median")),
+                        "cri": fmt_interval(row.get(f"eti{p}_low"), row.get(f"eti{p}_high")),
+                        "hdi": fmt_interval(row.get(f"hdi{p}_low"), row.get(f"hdi{p}_high")),
+                        "prob": mcmc_prob_text(row),
+                        "mcse_mean": fmt(row.get("mcse_mean"), 2),
+                        "ess_bulk": fmt(
+                            float(row["ess_bulk"]) if _has(row, "ess_bulk") else None, 3
+                        ),
+                        "r_hat": fmt(row.get("r_hat")),
+                        "divergences": fmt(row.get("divergences")),
+                        "draws": fmt(row.get("draws")),
+                    }
+                )
     return out
 
 
@@ -156,20 +202,39 @@ def posterior_table(result):
         cols.append("prob")
     cols += ["mcse_mean", "ess_bulk", "r_hat", "divergences", "draws"]
     if (frame["source"] == "exact").all():
-        cols = [c for c in cols if c not in ("mcse_mean", "ess_bulk", "r_hat", "divergences", "draws")]
+        cols = [
+            c for c in cols if c not in ("mcse_mean", "ess_bulk", "r_hat", "divergences", "draws")
+        ]
     if (frame["posterior_weights"].isin(["-", ""])).all():
         cols.remove("posterior_weights")
     if (frame["conflict_p"].isin(["-", ""])).all():
         cols.remove("conflict_p")
     if frame["note"].astype(bool).any():  # data with no information on a quantity say so
         cols.append("note")
-    labels = {"prior": "Prior", "role": "Role", "prior_distribution": "Prior distribution",
-              "prior_ess": "Prior ESS", "conflict_p": "Prior-data conflict p",
-              "posterior_weights": "Posterior mixture weights", "model": "Model", "quantity": "Quantity",
-              "source": "From", "mean": "Mean", "sd": "SD", "median": "Median",
-              "cri": f"{p}% CrI (equal-tailed)", "hdi": f"{p}% CrI (HDI)", "criterion": "Criterion",
-              "prob": single or "P(criterion)", "mcse_mean": "MCSE of mean", "ess_bulk": "Bulk ESS",
-              "r_hat": "R-hat", "divergences": "Divergences", "draws": "Draws", "note": "Note"}
+    labels = {
+        "prior": "Prior",
+        "role": "Role",
+        "prior_distribution": "Prior distribution",
+        "prior_ess": "Prior ESS",
+        "conflict_p": "Prior-data conflict p",
+        "posterior_weights": "Posterior mixture weights",
+        "model": "Model",
+        "quantity": "Quantity",
+        "source": "From",
+        "mean": "Mean",
+        "sd": "SD",
+        "median": "Median",
+        "cri": f"{p}% CrI (equal-tailed)",
+        "hdi": f"{p}% CrI (HDI)",
+        "criterion": "Criterion",
+        "prob": single or "P(criterion)",
+        "mcse_mean": "MCSE of mean",
+        "ess_bulk": "Bulk ESS",
+        "r_hat": "R-hat",
+        "divergences": "Divergences",
+        "draws": "Draws",
+        "note": "Note",
+    }
     compact = ["prior", "model", "quantity", "source", "mean", "cri", "criterion", "prob", "note"]
     return frame[cols], compact, labels
 
@@ -223,21 +288,46 @@ def summary_frame(results: dict, level: float) -> tuple[pd.DataFrame, dict]:
         for r in headline_records(res):
             passed, n = fit_checks(checks, fits[r["fit"]])
             prior = r["prior"] + (f" ({r['model']})" if r["model"] else "")
-            rows.append({"endpoint": name, "prior": prior, "role": r["role"], "quantity": r["quantity"],
-                         "mean": r["mean"], "cri": r["cri"],
-                         "criterion": r["criterion"] or "-", "prob": r["prob"] if r["has_target"] else "-",
-                         "source": r["source"], "decision": decisions.get(r["prior"], "-"),
-                         "checks": f"{passed}/{n}", "note": r["note"]})
+            rows.append(
+                {
+                    "endpoint": name,
+                    "prior": prior,
+                    "role": r["role"],
+                    "quantity": r["quantity"],
+                    "mean": r["mean"],
+                    "cri": r["cri"],
+                    "criterion": r["criterion"] or "-",
+                    "prob": r["prob"] if r["has_target"] else "-",
+                    "source": r["source"],
+                    "decision": decisions.get(r["prior"], "-"),
+                    "checks": f"{passed}/{n}",
+                    "note": r["note"],
+                }
+            )
     frame = pd.DataFrame(rows)
     p = pct(level)
-    labels = {"endpoint": "Endpoint", "prior": "Prior (model)", "role": "Role", "quantity": "Quantity",
-              "mean": "Posterior mean", "cri": f"{p}% CrI (equal-tailed)", "criterion": "Criterion",
-              "prob": "P(criterion)", "source": "From", "decision": "Decision", "checks": "Checks passed",
-              "note": "Note"}
+    labels = {
+        "endpoint": "Endpoint",
+        "prior": "Prior (model)",
+        "role": "Role",
+        "quantity": "Quantity",
+        "mean": "Posterior mean",
+        "cri": f"{p}% CrI (equal-tailed)",
+        "criterion": "Criterion",
+        "prob": "P(criterion)",
+        "source": "From",
+        "decision": "Decision",
+        "checks": "Checks passed",
+        "note": "Note",
+    }
     if len(frame):
-        drop = [c for c in ("decision", "note") if not (frame[c].astype(bool) & (frame[c] != "-")).any()]
+        drop = [
+            c for c in ("decision", "note") if not (frame[c].astype(bool) & (frame[c] != "-")).any()
+        ]
         frame = frame.drop(columns=drop)
-        if not any(fit.analysis.model_name for res in results.values() for fit in res.fits.values()):
+        if not any(
+            fit.analysis.model_name for res in results.values() for fit in res.fits.values()
+        ):
             labels["prior"] = "Prior"
     return frame, labels
 
@@ -252,10 +342,23 @@ def provenance_table(result) -> pd.DataFrame:
     for fld, q in es.provenance.items():
         rows.append({"field": fld, "value": q.value, "tag": q.tag, "source": q.source})
     for bm in es.benchmarks:
-        rows.append({"field": f"benchmark: {bm.name}", "value": bm.value, "tag": bm.tag, "source": bm.source})
+        rows.append(
+            {
+                "field": f"benchmark: {bm.name}",
+                "value": bm.value,
+                "tag": bm.tag,
+                "source": bm.source,
+            }
+        )
     for name, ps in es.prior_specs.items():
-        rows.append({"field": f"prior: {name}", "value": repr(es.priors[name]), "tag": ps.tag,
-                     "source": f"{ps.role}: {ps.rationale}"})
+        rows.append(
+            {
+                "field": f"prior: {name}",
+                "value": repr(es.priors[name]),
+                "tag": ps.tag,
+                "source": f"{ps.role}: {ps.rationale}",
+            }
+        )
     return pd.DataFrame(rows).set_index("field")
 
 
@@ -279,23 +382,38 @@ def map_priors_used(result) -> list:
 def map_tables(name, ps, fitted) -> list[tuple[str, pd.DataFrame]]:
     """The MAP prior's studies (with provenance), heterogeneity and mixture, as tables."""
     studies = ps.params["table"].set_index("study")
-    shrink = fitted.studies.set_index("study")[["observed", "shrunken_mean", "cri95_low", "cri95_high"]]
+    shrink = fitted.studies.set_index("study")[
+        ["observed", "shrunken_mean", "cri95_low", "cri95_high"]
+    ]
     studies = studies.join(shrink)
     t = fitted.tau
     d = fitted.diagnostics
-    summary = pd.DataFrame([
-        {"quantity": "heterogeneity prior", "value": repr(ps.params["tau_prior"])},
-        {"quantity": "tau (between-study sd, logit scale): mean [95% CrI]",
-         "value": f"{t['mean']:.3f} [{t['cri95_low']:.3f}, {t['cri95_high']:.3f}]"},
-        {"quantity": "MAP prior (EM mixture of the predictive draws)", "value": repr(fitted.mixture)},
-        {"quantity": "ESS (ELIR)", "value": f"{fitted.ess():.1f}"},
-        {"quantity": "largest cdf difference, mixture vs draws (Kolmogorov-Smirnov)",
-         "value": f"{fitted.mixture_fit.max_cdf_diff:.4f}"},
-        {"quantity": "sampler: max R-hat, min bulk ESS, divergences",
-         "value": f"{max(d['r_hat'].values()):.3f}, {min(d['ess_bulk'].values()):.0f}, {d['divergences']}"},
-    ]).set_index("quantity")
-    return [(f"Prior from evidence: {name}, historical studies", studies),
-            (f"Prior from evidence: {name}, fit", summary)]
+    summary = pd.DataFrame(
+        [
+            {"quantity": "heterogeneity prior", "value": repr(ps.params["tau_prior"])},
+            {
+                "quantity": "tau (between-study sd, logit scale): mean [95% CrI]",
+                "value": f"{t['mean']:.3f} [{t['cri95_low']:.3f}, {t['cri95_high']:.3f}]",
+            },
+            {
+                "quantity": "MAP prior (EM mixture of the predictive draws)",
+                "value": repr(fitted.mixture),
+            },
+            {"quantity": "ESS (ELIR)", "value": f"{fitted.ess():.1f}"},
+            {
+                "quantity": "largest cdf difference, mixture vs draws (Kolmogorov-Smirnov)",
+                "value": f"{fitted.mixture_fit.max_cdf_diff:.4f}",
+            },
+            {
+                "quantity": "sampler: max R-hat, min bulk ESS, divergences",
+                "value": f"{max(d['r_hat'].values()):.3f}, {min(d['ess_bulk'].values()):.0f}, {d['divergences']}",
+            },
+        ]
+    ).set_index("quantity")
+    return [
+        (f"Prior from evidence: {name}, historical studies", studies),
+        (f"Prior from evidence: {name}, fit", summary),
+    ]
 
 
 #: the order of check results in the appendix: failures first, then not applicable, then passes
@@ -307,6 +425,8 @@ def checks_table(checks: pd.DataFrame) -> pd.DataFrame:
     c = checks.copy()
     c["_order"] = [_ORDER.get(None if pd.isna(v) else bool(v), 1) for v in c["passed"]]
     c = c.sort_values("_order", kind="stable")
-    c["passed"] = ["FAIL" if v is False else ("pass" if v is True else "n/a") for v in
-                   (None if pd.isna(x) else bool(x) for x in c["passed"])]
+    c["passed"] = [
+        "FAIL" if v is False else ("pass" if v is True else "n/a")
+        for v in (None if pd.isna(x) else bool(x) for x in c["passed"])
+    ]
     return c[["passed", "kind", "name", "prior", "value", "reference", "tolerance", "message"]]

@@ -18,6 +18,19 @@ from .grid import AXES, Grid, grid_hooks, make_grid
 from .gridfile import GridFile, load_grid
 from .tipping import TippingPoint, tipping_point, tipping_points
 
-__all__ = ["sensitivity", "SensitivityResult", "tipping_point", "tipping_points", "TippingPoint",
-           "fragility", "load_grid", "GridFile", "make_grid", "Grid", "AXES", "grid_hooks",
-           "mcmc_point", "z_score"]
+__all__ = [
+    "sensitivity",
+    "SensitivityResult",
+    "tipping_point",
+    "tipping_points",
+    "TippingPoint",
+    "fragility",
+    "load_grid",
+    "GridFile",
+    "make_grid",
+    "Grid",
+    "AXES",
+    "grid_hooks",
+    "mcmc_point",
+    "z_score",
+]

@@ -97,7 +97,9 @@ class LeanSummaries:
         return lean_summaries(points, draws, divergences, level, dict(self.extra))
 
 
-def lean_summaries(points: list, draws: dict, divergences: int, level: float, extra: dict) -> list[dict]:
+def lean_summaries(
+    points: list, draws: dict, divergences: int, level: float, extra: dict
+) -> list[dict]:
     """See :class:`LeanSummaries`."""
     import arviz as az
 
@@ -106,23 +108,38 @@ def lean_summaries(points: list, draws: dict, divergences: int, level: float, ex
     tail = (1 - level) / 2
     x = post.transpose("chain", "draw", "point").values.reshape(-1, post.sizes["point"])
     ess_bulk = np.atleast_1d(az.ess(post, method="bulk").values)
-    out = [{"post_mean": float(x[:, i].mean()), "eti_low": float(np.quantile(x[:, i], tail)),
-            "eti_high": float(np.quantile(x[:, i], 1 - tail)), "ess_bulk": float(ess_bulk[i]),
-            "divergences": int(divergences)} for i in range(x.shape[1])]
-    for key, values in (("mcse_mean", az.mcse(post, method="mean")), ("r_hat", az.rhat(post)),
-                        ("ess_tail", az.ess(post, method="tail"))):
+    out = [
+        {
+            "post_mean": float(x[:, i].mean()),
+            "eti_low": float(np.quantile(x[:, i], tail)),
+            "eti_high": float(np.quantile(x[:, i], 1 - tail)),
+            "ess_bulk": float(ess_bulk[i]),
+            "divergences": int(divergences),
+        }
+        for i in range(x.shape[1])
+    ]
+    for key, values in (
+        ("mcse_mean", az.mcse(post, method="mean")),
+        ("r_hat", az.rhat(post)),
+        ("ess_tail", az.ess(post, method="tail")),
+    ):
         for row, val in zip(out, np.atleast_1d(values.values)):
             row[key] = float(val)
     for key in ("prob", *extra):
         for i, (m, _) in enumerate(points):
             t = m.target if key == "prob" else extra[key]
-            p, mcse, _ = tail_probability(post.isel(point=i), Quantity(m.parameter, target=t, direction=m.direction),
-                                          out[i]["ess_bulk"])
+            p, mcse, _ = tail_probability(
+                post.isel(point=i),
+                Quantity(m.parameter, target=t, direction=m.direction),
+                out[i]["ess_bulk"],
+            )
             out[i][key], out[i][f"{key}_mcse"] = p, mcse
     return out
 
 
-def mcmc_point(endpoint, prior, draws: int, tune: int, chains: int, seed: int, level: float) -> dict:
+def mcmc_point(
+    endpoint, prior, draws: int, tune: int, chains: int, seed: int, level: float
+) -> dict:
     """Refit one grid point alone, on the compiled model of its structure; lean summary.
 
     Returns what :func:`lean_summaries` gives a point, and ``seed``. Module-level, so Dask
@@ -210,20 +227,39 @@ class SensitivityResult:
         rows = self.table[self.table["source"] == "grid"]
         dims = list(self.grid.axes)
         coords = {d: list(vals) for d, vals in self.grid.axes.items()}
-        skip = {"source", "prior", "name", "family", "mean_prior", self.grid.strength, "robust_weight"}
+        skip = {
+            "source",
+            "prior",
+            "name",
+            "family",
+            "mean_prior",
+            self.grid.strength,
+            "robust_weight",
+        }
         # grid rows are in C order of the product (last axis fastest): reshape, no reindexing
-        data = {c: (dims, rows[c].to_numpy().reshape(self.grid.shape)) for c in rows.columns
-                if c not in skip and (pd.api.types.is_numeric_dtype(rows[c]) or pd.api.types.is_bool_dtype(rows[c]))}
+        data = {
+            c: (dims, rows[c].to_numpy().reshape(self.grid.shape))
+            for c in rows.columns
+            if c not in skip
+            and (pd.api.types.is_numeric_dtype(rows[c]) or pd.api.types.is_bool_dtype(rows[c]))
+        }
         ds = xr.Dataset(data, coords=coords)
-        ds.attrs.update(endpoint=self.endpoint.name, threshold=self.threshold, method=self.method,
-                        level=self.level, target=self.endpoint.target,
-                        direction=self.endpoint.direction)
+        ds.attrs.update(
+            endpoint=self.endpoint.name,
+            threshold=self.threshold,
+            method=self.method,
+            level=self.level,
+            target=self.endpoint.target,
+            direction=self.endpoint.direction,
+        )
         return ds
 
     def __repr__(self) -> str:
         met = int(self.table["decision_met"].sum())
-        return (f"SensitivityResult({self.endpoint.name}: {len(self.table)} priors, method "
-                f"{self.method}, decision met under {met}; threshold {self.threshold:g})")
+        return (
+            f"SensitivityResult({self.endpoint.name}: {len(self.table)} priors, method "
+            f"{self.method}, decision met under {met}; threshold {self.threshold:g})"
+        )
 
     def _repr_html_(self) -> str:
         return f"<p>{self!r}</p>" + self.table.head(50).to_html(index=False, float_format="%.4g")
@@ -257,15 +293,31 @@ def _targets(spec_or_endpoint):
                 out.append((es.endpoint, es.priors, spec_threshold(es)))
         return out, True
     if isinstance(spec_or_endpoint, EndpointSpec):
-        return [(spec_or_endpoint.endpoint, spec_or_endpoint.priors, spec_threshold(spec_or_endpoint))], False
+        return [
+            (spec_or_endpoint.endpoint, spec_or_endpoint.priors, spec_threshold(spec_or_endpoint))
+        ], False
     grid_hooks(spec_or_endpoint)
     return [(spec_or_endpoint, {}, None)], False
 
 
-def sensitivity(spec_or_endpoint, grid: dict | None = "default", priors=None, *, method: str = "auto",
-                threshold: float | None = None, draws: int = 1000, tune: int = 1000, chains: int = 4,
-                seed: int = 0, level: float = CRED_LEVEL, client=None, workers: int = 1, batched: bool = True,
-                progress=None, **deprecated):
+def sensitivity(
+    spec_or_endpoint,
+    grid: dict | None = "default",
+    priors=None,
+    *,
+    method: str = "auto",
+    threshold: float | None = None,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    seed: int = 0,
+    level: float = CRED_LEVEL,
+    client=None,
+    workers: int = 1,
+    batched: bool = True,
+    progress=None,
+    **deprecated,
+):
     """The posterior of an endpoint over a grid of priors, plus named or explicit priors.
 
     Parameters
@@ -340,10 +392,19 @@ def sensitivity(spec_or_endpoint, grid: dict | None = "default", priors=None, *,
     results = {}
     for endpoint, named, spec_thr in targets:
         if endpoint.target is None:
-            raise SpecError("the endpoint has no target to take posterior probabilities against",
-                            endpoint=endpoint.name, field="target")
+            raise SpecError(
+                "the endpoint has no target to take posterior probabilities against",
+                endpoint=endpoint.name,
+                field="target",
+            )
         hooks = grid_hooks(endpoint)
-        thr = threshold if threshold is not None else spec_thr if spec_thr is not None else hooks.default_threshold
+        thr = (
+            threshold
+            if threshold is not None
+            else spec_thr
+            if spec_thr is not None
+            else hooks.default_threshold
+        )
         try:
             g = None if grid is None else make_grid(hooks, None if grid == "default" else grid)
         except BayesTrialsError as err:
@@ -353,11 +414,25 @@ def sensitivity(spec_or_endpoint, grid: dict | None = "default", priors=None, *,
             items = priors.items() if isinstance(priors, dict) else ((repr(p), p) for p in priors)
             explicit.update({name: hooks.as_prior(endpoint, p) for name, p in items})
         if g is None and not explicit:
-            raise SpecError("nothing to analyse: give a grid or priors", endpoint=endpoint.name, field="grid")
-        results[endpoint.name] = _sensitivity_one(endpoint, g, explicit, method=method, threshold=thr,
-                                                  draws=draws, tune=tune, chains=chains, seed=seed,
-                                                  level=level, client=client, workers=workers,
-                                                  batched=batched, progress=progress)
+            raise SpecError(
+                "nothing to analyse: give a grid or priors", endpoint=endpoint.name, field="grid"
+            )
+        results[endpoint.name] = _sensitivity_one(
+            endpoint,
+            g,
+            explicit,
+            method=method,
+            threshold=thr,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=seed,
+            level=level,
+            client=client,
+            workers=workers,
+            batched=batched,
+            progress=progress,
+        )
     return results if many else next(iter(results.values()))
 
 
@@ -365,15 +440,32 @@ def _label(prior) -> str:
     return repr(prior.log_rr) if hasattr(prior, "log_rr") else repr(prior)
 
 
-def _sensitivity_one(endpoint, g, explicit, *, method, threshold, draws, tune, chains, seed,
-                     level, client, workers, batched, progress) -> SensitivityResult:
+def _sensitivity_one(
+    endpoint,
+    g,
+    explicit,
+    *,
+    method,
+    threshold,
+    draws,
+    tune,
+    chains,
+    seed,
+    level,
+    client,
+    workers,
+    batched,
+    progress,
+) -> SensitivityResult:
     hooks = grid_hooks(endpoint)
     pct = f"{round(100 * level)}"
     rows, grid_priors, exact_parts = [], [], []
     if g is not None:
         pts = g.points()
-        rows += [{"source": "grid", "name": "", **m}
-                 for m in pts.rename(columns={"mean": "mean_prior"}).to_dict("records")]
+        rows += [
+            {"source": "grid", "name": "", **m}
+            for m in pts.rename(columns={"mean": "mean_prior"}).to_dict("records")
+        ]
         fast = None if method == "mcmc" else hooks.exact_grid(endpoint, pts, g.strength, level)
         if fast is not None:
             for r, lab in zip(rows, fast.pop("prior")):
@@ -388,8 +480,14 @@ def _sensitivity_one(endpoint, g, explicit, *, method, threshold, draws, tune, c
         rows.append({"source": "named", "name": name, "prior": _label(p)})
     all_priors = grid_priors + list(explicit.values())
     # exact answers (the oracle, and the result itself unless method == "mcmc")
-    exact_parts.append(pd.DataFrame([hooks.exact_summary(endpoint, p, level) for p in
-                                     iter_progress(all_priors, "exact posteriors", progress)]))
+    exact_parts.append(
+        pd.DataFrame(
+            [
+                hooks.exact_summary(endpoint, p, level)
+                for p in iter_progress(all_priors, "exact posteriors", progress)
+            ]
+        )
+    )
     exact = pd.concat([e for e in exact_parts if len(e)] or exact_parts, ignore_index=True)
     table = pd.DataFrame(rows)
     if method in ("exact", "auto"):
@@ -399,21 +497,44 @@ def _sensitivity_one(endpoint, g, explicit, *, method, threshold, draws, tune, c
         bar = progress_bar(len(points), "MCMC points", progress)
         try:
             summarise = LeanSummaries(tuple(hooks.extra_targets(endpoint).items()))
-            mc = pd.DataFrame(sample_points(points, summarise, draws=draws, tune=tune, chains=chains,
-                                            seed=seed, level=level, client=client, workers=workers,
-                                            batched=batched, on_done=bar.update))
+            mc = pd.DataFrame(
+                sample_points(
+                    points,
+                    summarise,
+                    draws=draws,
+                    tune=tune,
+                    chains=chains,
+                    seed=seed,
+                    level=level,
+                    client=client,
+                    workers=workers,
+                    batched=batched,
+                    on_done=bar.update,
+                )
+            )
         finally:
             bar.close()
         table = pd.concat([table, mc, exact.add_prefix("exact_")], axis=1)
         table["z_mean"] = z_score(table["post_mean"], table["exact_post_mean"], table["mcse_mean"])
         # tail probability: MCSE floored at the exact probability's binomial value
         floor = np.sqrt(table["exact_prob"] * (1 - table["exact_prob"]) / table["ess_bulk"])
-        table["z_prob"] = z_score(table["prob"], table["exact_prob"], np.maximum(table["prob_mcse"], floor))
+        table["z_prob"] = z_score(
+            table["prob"], table["exact_prob"], np.maximum(table["prob_mcse"], floor)
+        )
     table["decision_met"] = table["prob"] > threshold
-    table = table.rename(columns={"eti_low": f"eti{pct}_low", "eti_high": f"eti{pct}_high",
-                                  "exact_eti_low": f"exact_eti{pct}_low",
-                                  "exact_eti_high": f"exact_eti{pct}_high"})
-    settings = ({"seed": seed, "draws": draws, "tune": tune, "chains": chains, "batched": batched}
-                if method == "mcmc" else {})
-    return SensitivityResult(endpoint, g, table, threshold, "mcmc" if method == "mcmc" else "exact",
-                             level, settings)
+    table = table.rename(
+        columns={
+            "eti_low": f"eti{pct}_low",
+            "eti_high": f"eti{pct}_high",
+            "exact_eti_low": f"exact_eti{pct}_low",
+            "exact_eti_high": f"exact_eti{pct}_high",
+        }
+    )
+    settings = (
+        {"seed": seed, "draws": draws, "tune": tune, "chains": chains, "batched": batched}
+        if method == "mcmc"
+        else {}
+    )
+    return SensitivityResult(
+        endpoint, g, table, threshold, "mcmc" if method == "mcmc" else "exact", level, settings
+    )

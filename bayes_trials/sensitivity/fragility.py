@@ -15,8 +15,14 @@ from .analysis import spec_threshold
 from .grid import grid_hooks
 
 
-def fragility(spec_or_endpoint, priors: dict | None = None, *, threshold: float | None = None,
-              max_changes: int | None = None, level: float = CRED_LEVEL) -> pd.DataFrame:
+def fragility(
+    spec_or_endpoint,
+    priors: dict | None = None,
+    *,
+    threshold: float | None = None,
+    max_changes: int | None = None,
+    level: float = CRED_LEVEL,
+) -> pd.DataFrame:
     """Posterior had 1, 2, ... fewer responders (binary) or more events after (rates) been seen.
 
     For each prior, the data are moved against the conclusion one patient (event) at a time
@@ -52,7 +58,13 @@ def fragility(spec_or_endpoint, priors: dict | None = None, *, threshold: float 
     hooks = grid_hooks(endpoint)
     if priors is None:
         priors = endpoint.reference_priors()
-    thr = threshold if threshold is not None else spec_thr if spec_thr is not None else hooks.default_threshold
+    thr = (
+        threshold
+        if threshold is not None
+        else spec_thr
+        if spec_thr is not None
+        else hooks.default_threshold
+    )
     thr = v.open_unit(thr, "threshold", SpecError)
     max_changes = hooks.max_changes(endpoint) if max_changes is None else int(max_changes)
     pct = f"{round(100 * level)}"
@@ -69,10 +81,18 @@ def fragility(spec_or_endpoint, priors: dict | None = None, *, threshold: float 
             s = hooks.exact_summary(endpoint, prior, level, data=data)
             met = s["prob"] > thr
             base_met = met if j == 0 else base_met
-            prior_rows.append({"prior": name, "changes": j, "data": hooks.describe(data),
-                               "post_mean": s["post_mean"], f"eti{pct}_low": s["eti_low"],
-                               f"eti{pct}_high": s["eti_high"], "prob": s["prob"],
-                               "decision_met": bool(met)})
+            prior_rows.append(
+                {
+                    "prior": name,
+                    "changes": j,
+                    "data": hooks.describe(data),
+                    "post_mean": s["post_mean"],
+                    f"eti{pct}_low": s["eti_low"],
+                    f"eti{pct}_high": s["eti_high"],
+                    "prob": s["prob"],
+                    "decision_met": bool(met),
+                }
+            )
             if j > 0 and met != base_met:
                 index = j
                 break

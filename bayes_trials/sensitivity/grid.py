@@ -26,9 +26,12 @@ def grid_hooks(endpoint):
     kind = KINDS.get(getattr(endpoint, "kind", None))
     if kind is None or kind.sensitivity is None:
         able = ", ".join(k for k, kd in KINDS.items() if kd.sensitivity is not None)
-        raise SpecError(f"sensitivity analyses cover {able} endpoints, not "
-                        f"{getattr(endpoint, 'kind', type(endpoint).__name__)!r}",
-                        endpoint=getattr(endpoint, "name", None), field="kind")
+        raise SpecError(
+            f"sensitivity analyses cover {able} endpoints, not "
+            f"{getattr(endpoint, 'kind', type(endpoint).__name__)!r}",
+            endpoint=getattr(endpoint, "name", None),
+            field="kind",
+        )
     return kind.sensitivity
 
 
@@ -77,21 +80,27 @@ def make_grid(hooks, grid: dict | None, *, where: str = "grid", error=PriorError
     :class:`~bayes_trials.errors.PriorError` on a strength <= 0, a mean outside the
     parameter's support or a weight outside [0, 1); the field is ``<where>.<axis>``.
 
-    >>> from bayes_trials.endpoints.binary import BetaGrid
+    >>> from bayes_trials.endpoints.binary_grid import BetaGrid
     >>> make_grid(BetaGrid(), {"mean": [0.39], "ess": [1, 9]}).shape
     (1, 1, 2, 1)
     """
     if grid is None:
         grid = hooks.default_grid
     if not isinstance(grid, dict) or not grid:
-        raise SpecError("the grid is empty: give at least one axis, e.g. {'mean': [...], 'ess': [...]}",
-                        field=where)
+        raise SpecError(
+            "the grid is empty: give at least one axis, e.g. {'mean': [...], 'ess': [...]}",
+            field=where,
+        )
     unknown = sorted(set(grid) - set(AXES))
     if unknown:
-        raise SpecError(f"unknown grid axis {unknown[0]!r}; axes are {', '.join(AXES)}",
-                        field=f"{where}.{unknown[0]}")
+        raise SpecError(
+            f"unknown grid axis {unknown[0]!r}; axes are {', '.join(AXES)}",
+            field=f"{where}.{unknown[0]}",
+        )
     if "ess" in grid and "sd" in grid:
-        raise SpecError("give the prior strength as 'ess' or as 'sd', not both", field=f"{where}.sd")
+        raise SpecError(
+            "give the prior strength as 'ess' or as 'sd', not both", field=f"{where}.sd"
+        )
     axes = {}
     for axis in AXES:
         if axis not in grid:
@@ -106,8 +115,11 @@ def make_grid(hooks, grid: dict | None, *, where: str = "grid", error=PriorError
         if axis == "family":
             for fam in values:
                 if fam not in hooks.families:
-                    raise SpecError(f"unknown prior family {fam!r} for a {hooks.name} endpoint; "
-                                    f"allowed: {', '.join(hooks.families)}", field=f)
+                    raise SpecError(
+                        f"unknown prior family {fam!r} for a {hooks.name} endpoint; "
+                        f"allowed: {', '.join(hooks.families)}",
+                        field=f,
+                    )
         elif axis == "mean":
             values = [v.finite_real(x, f, error) for x in values]
             hooks.check_means(values, f)
@@ -124,8 +136,10 @@ def make_grid(hooks, grid: dict | None, *, where: str = "grid", error=PriorError
         axes[axis] = tuple(values)
     if "mean" not in axes or not ({"ess", "sd"} & set(axes)):
         missing = "mean" if "mean" not in axes else "ess"
-        raise SpecError("a prior grid needs a location ('mean') and a strength ('ess' or 'sd')",
-                        field=f"{where}.{missing}")
+        raise SpecError(
+            "a prior grid needs a location ('mean') and a strength ('ess' or 'sd')",
+            field=f"{where}.{missing}",
+        )
     axes.setdefault("family", (hooks.families[0],))
     axes.setdefault("robust_weight", (0.0,))
     strength = "ess" if "ess" in axes else "sd"

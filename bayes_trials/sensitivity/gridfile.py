@@ -17,8 +17,19 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, create_model
 
-from .._schema import (ErrorList, PositiveCount, Count, Probability, Real, SpecModel, Text, did_you_mean,
-                       forms, json_schema, validate)
+from .._schema import (
+    Count,
+    ErrorList,
+    PositiveCount,
+    Probability,
+    Real,
+    SpecModel,
+    Text,
+    did_you_mean,
+    forms,
+    json_schema,
+    validate,
+)
 from ..errors import PriorError, SpecError
 from .analysis import METHODS
 from .grid import grid_hooks, hooks_by_name, make_grid
@@ -35,8 +46,9 @@ class AxisRange(SpecModel):
     start: Real = Field(description="First value.")
     stop: Real = Field(description="Last value.")
     num: PositiveCount = Field(description="How many values.")
-    scale: Literal["linear", "log"] = Field("linear", description="linear, or log (geometric spacing; "
-                                            "start and stop > 0).")
+    scale: Literal["linear", "log"] = Field(
+        "linear", description="linear, or log (geometric spacing; start and stop > 0)."
+    )
 
     def values(self, field: str) -> list[float]:
         if self.scale == "log":
@@ -53,14 +65,17 @@ NumberAxis = forms(number=Real, list=list[Real], table=AxisRange)
 class GridAxes(SpecModel):
     """A prior grid: location x strength x robust-mixture weight (x family)."""
 
-    family: forms(text=Text, list=list[Text]) | None = Field(None, description=(
-        "Prior families of the grid (default: the kind's first)."))
+    family: forms(text=Text, list=list[Text]) | None = Field(
+        None, description=("Prior families of the grid (default: the kind's first).")
+    )
     mean: NumberAxis | None = Field(None, description="Prior means (the location). " + _AXIS)
-    ess: NumberAxis | None = Field(None, description="Prior effective sample sizes (the strength; or sd). "
-                                   + _AXIS)
+    ess: NumberAxis | None = Field(
+        None, description="Prior effective sample sizes (the strength; or sd). " + _AXIS
+    )
     sd: NumberAxis | None = Field(None, description="Prior sds (the strength; or ess). " + _AXIS)
-    robust_weight: NumberAxis | None = Field(None, description="Weights of a vague mixture component, in "
-                                             "[0, 1) (default 0). " + _AXIS)
+    robust_weight: NumberAxis | None = Field(
+        None, description="Weights of a vague mixture component, in [0, 1) (default 0). " + _AXIS
+    )
 
     def axes(self, where: str) -> dict:
         """Axis -> list of values (ranges expanded), for :func:`make_grid`."""
@@ -68,33 +83,53 @@ class GridAxes(SpecModel):
         for axis in type(self).model_fields:
             value = getattr(self, axis)
             if value is not None:
-                out[axis] = value.values(f"{where}.{axis}") if isinstance(value, AxisRange) else value
+                out[axis] = (
+                    value.values(f"{where}.{axis}") if isinstance(value, AxisRange) else value
+                )
         return out
 
 
 class GridSettings(SpecModel):
     """``[settings]``: how the grid is computed (all optional)."""
 
-    method: Literal[METHODS] = Field("auto", description="exact, mcmc or auto (exact where it exists).")
-    threshold: Probability | None = Field(None, description="Decision threshold (default: the spec's "
-                                          "decision threshold, else the kind's).")
-    draws: PositiveCount | None = Field(None, description="MCMC draws per chain (default: the spec's).")
-    tune: PositiveCount | None = Field(None, description="MCMC warm-up draws (default: the spec's).")
+    method: Literal[METHODS] = Field(
+        "auto", description="exact, mcmc or auto (exact where it exists)."
+    )
+    threshold: Probability | None = Field(
+        None,
+        description="Decision threshold (default: the spec's decision threshold, else the kind's).",
+    )
+    draws: PositiveCount | None = Field(
+        None, description="MCMC draws per chain (default: the spec's)."
+    )
+    tune: PositiveCount | None = Field(
+        None, description="MCMC warm-up draws (default: the spec's)."
+    )
     chains: PositiveCount | None = Field(None, description="MCMC chains (default: the spec's).")
     seed: Count | None = Field(None, description="Run seed (default: the spec's).")
     level: Probability | None = Field(None, description="Credible level (default: the spec's).")
-    scenarios: bool = Field(True, description="Tipping points under each assumed data scenario too.")
+    scenarios: bool = Field(
+        True, description="Tipping points under each assumed data scenario too."
+    )
 
 
 def grid_file_schema() -> type:
     """The schema of a grid file: ``[settings]``, a table per kind with grids, ``[endpoints.<id>]``."""
-    kinds = {name: (GridAxes | None, Field(None, description=f"The grid of every {name} endpoint."))
-             for name in hooks_by_name()}
-    return create_model("GridFile", __base__=SpecModel, __doc__="A grid file for bayes-trials sensitivity.",
-                        settings=(GridSettings, Field(GridSettings(), description="Run settings.")),
-                        endpoints=(dict[str, GridAxes], Field(default_factory=dict, description=(
-                            "One endpoint's own grid, [endpoints.<id>]."))),
-                        **kinds)
+    kinds = {
+        name: (GridAxes | None, Field(None, description=f"The grid of every {name} endpoint."))
+        for name in hooks_by_name()
+    }
+    return create_model(
+        "GridFile",
+        __base__=SpecModel,
+        __doc__="A grid file for bayes-trials sensitivity.",
+        settings=(GridSettings, Field(GridSettings(), description="Run settings.")),
+        endpoints=(
+            dict[str, GridAxes],
+            Field(default_factory=dict, description=("One endpoint's own grid, [endpoints.<id>].")),
+        ),
+        **kinds,
+    )
 
 
 GridFileSchema = grid_file_schema()
@@ -102,8 +137,11 @@ GridFileSchema = grid_file_schema()
 
 def grid_json_schema() -> dict:
     """The JSON Schema of grid files (for TOML editors)."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **json_schema(GridFileSchema),
-            "title": "bayes_trials sensitivity grid file"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **json_schema(GridFileSchema),
+        "title": "bayes_trials sensitivity grid file",
+    }
 
 
 @dataclass(frozen=True)
@@ -173,10 +211,14 @@ def load_grid(path, spec=None) -> GridFile:
     for name, axes in table.endpoints.items():
         with errors.catch():
             if known is None:
-                raise SpecError("endpoint grids need the spec they refer to", field=f"endpoints.{name}")
+                raise SpecError(
+                    "endpoint grids need the spec they refer to", field=f"endpoints.{name}"
+                )
             if name not in known:
-                raise SpecError(f"the spec has no endpoint {name!r}; it has {', '.join(known)}",
-                                field=f"endpoints.{name}")
+                raise SpecError(
+                    f"the spec has no endpoint {name!r}; it has {', '.join(known)}",
+                    field=f"endpoints.{name}",
+                )
             where = f"endpoints.{name}"
             endpoints[name] = make_grid(grid_hooks(known[name]), axes.axes(where), where=where).axes
     errors.raise_if_any()

@@ -44,8 +44,11 @@ def _slice(res, var: str, robust_weight=None, family=None):
 def _strength_label(res) -> str:
     if res.grid.strength == "ess":
         return f"prior effective sample size ({res.hooks.strength_unit})"
-    return "prior sd" + (f" ({res.hooks.mean_label.removeprefix('prior mean').strip(' ()')})"
-                         if res.hooks.mean_label != "prior mean" else "")
+    return "prior sd" + (
+        f" ({res.hooks.mean_label.removeprefix('prior mean').strip(' ()')})"
+        if res.hooks.mean_label != "prior mean"
+        else ""
+    )
 
 
 @_style.styled
@@ -67,8 +70,14 @@ def plot_decision_curves(res, robust_weight=None, family=None, ax=None):
     _style.plain_log_axis(ax, "x")
     ax.set_xlabel(_strength_label(res))
     ax.set_ylabel(_prob_label(res))
-    ax.set_title(_style.wrap(f"{res.endpoint.label}: decision probability by prior"
-                             + (f" (robust weight {rw:g})" if rw else ""), 70), loc="left")
+    ax.set_title(
+        _style.wrap(
+            f"{res.endpoint.label}: decision probability by prior"
+            + (f" (robust weight {rw:g})" if rw else ""),
+            70,
+        ),
+        loc="left",
+    )
     _style.legend_right(ax, title=res.hooks.mean_label)
     fig.tight_layout()
     return fig
@@ -95,8 +104,14 @@ def plot_heatmap(res, robust_weight=None, family=None, ax=None):
     _style.plain_log_axis(ax, "x")
     ax.set_xlabel(_strength_label(res))
     ax.set_ylabel(res.hooks.mean_label)
-    ax.set_title(_style.wrap(f"{res.endpoint.label}; contour: P = threshold {res.threshold:g}"
-                             + (f", robust weight {rw:g}" if rw else ""), 70), loc="left")
+    ax.set_title(
+        _style.wrap(
+            f"{res.endpoint.label}; contour: P = threshold {res.threshold:g}"
+            + (f", robust weight {rw:g}" if rw else ""),
+            70,
+        ),
+        loc="left",
+    )
     fig.tight_layout()
     return fig
 
@@ -123,11 +138,19 @@ def tornado_table(res, reference: str | None = None):
                 continue
             sel = {d: v for d, v in mid.items() if d != axis}
             vals = ds["post_mean"].sel(sel).values
-            held = ", ".join(f"{d.replace('_', ' ')} {_value(v)}" for d, v in sel.items()
-                             if len(ds[d]) > 1 or d != "family")
-            bars.append({"choice": f"grid: {axis.replace('_', ' ')} {_value(ds[axis].values[0])} to "
-                                   f"{_value(ds[axis].values[-1])} ({held} held)",
-                         "low": float(np.nanmin(vals)), "high": float(np.nanmax(vals))})
+            held = ", ".join(
+                f"{d.replace('_', ' ')} {_value(v)}"
+                for d, v in sel.items()
+                if len(ds[d]) > 1 or d != "family"
+            )
+            bars.append(
+                {
+                    "choice": f"grid: {axis.replace('_', ' ')} {_value(ds[axis].values[0])} to "
+                    f"{_value(ds[axis].values[-1])} ({held} held)",
+                    "low": float(np.nanmin(vals)),
+                    "high": float(np.nanmax(vals)),
+                }
+            )
         base = float(ds["post_mean"].sel(mid).values)
         base_name = "grid centre"
     if len(named):
@@ -137,7 +160,13 @@ def tornado_table(res, reference: str | None = None):
         for r in named.itertuples():
             if r.name == base_name:
                 continue
-            bars.append({"choice": f"prior: {r.name}", "low": min(base, r.post_mean), "high": max(base, r.post_mean)})
+            bars.append(
+                {
+                    "choice": f"prior: {r.name}",
+                    "low": min(base, r.post_mean),
+                    "high": max(base, r.post_mean),
+                }
+            )
     df = pd.DataFrame(bars, columns=["choice", "low", "high"])
     df["width"] = df["high"] - df["low"]
     df = df.sort_values("width").reset_index(drop=True)
@@ -162,13 +191,28 @@ def plot_tornado(res, reference: str | None = None, ax=None):
 
     df = tornado_table(res, reference)
     base = df.attrs["reference_value"]
-    fig = ax.figure if ax is not None else plt.figure(figsize=(_style.FULL_WIDTH, 1.0 + 0.38 * max(len(df), 1)))
+    fig = (
+        ax.figure
+        if ax is not None
+        else plt.figure(figsize=(_style.FULL_WIDTH, 1.0 + 0.38 * max(len(df), 1)))
+    )
     ax = ax or fig.gca()
-    ax.barh(np.arange(len(df)), df["high"] - df["low"], left=df["low"], color=_style.BAYES_COLOUR, alpha=0.75)
+    ax.barh(
+        np.arange(len(df)),
+        df["high"] - df["low"],
+        left=df["low"],
+        color=_style.BAYES_COLOUR,
+        alpha=0.75,
+    )
     ax.axvline(base, color="k", lw=1)
     ax.set_yticks(np.arange(len(df)), [_style.wrap(c, 48) for c in df["choice"]], fontsize=7)
-    ax.set_xlabel(_style.wrap(f"posterior mean of {res.hooks.parameter_label} (vertical line: the reference "
-                              f"analysis, {df.attrs['reference']})", 80))
+    ax.set_xlabel(
+        _style.wrap(
+            f"posterior mean of {res.hooks.parameter_label} (vertical line: the reference "
+            f"analysis, {df.attrs['reference']})",
+            80,
+        )
+    )
     ax.set_title(_style.wrap(f"{res.endpoint.label}: influence of the prior", 70), loc="left")
     fig.tight_layout()
     return fig

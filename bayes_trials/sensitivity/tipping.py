@@ -54,11 +54,22 @@ class TippingPoint:
         return asdict(self)
 
 
-def tipping_point(endpoint, *, over: str | None = None, centre: float | None = None,
-                  threshold: float | None = None, bounds: tuple | None = None,
-                  sceptic_strength: float | None = None, method: str = "exact", draws: int = 1000,
-                  tune: int = 1000, chains: int = 4, seed: int = 0, max_refits: int = 14,
-                  **deprecated) -> TippingPoint:
+def tipping_point(
+    endpoint,
+    *,
+    over: str | None = None,
+    centre: float | None = None,
+    threshold: float | None = None,
+    bounds: tuple | None = None,
+    sceptic_strength: float | None = None,
+    method: str = "exact",
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    seed: int = 0,
+    max_refits: int = 14,
+    **deprecated,
+) -> TippingPoint:
     """The strength of a sceptical prior (or its mixture weight) at which the decision flips.
 
     Parameters
@@ -115,15 +126,25 @@ def tipping_point(endpoint, *, over: str | None = None, centre: float | None = N
     over = over or hooks.default_over
     v.one_of(over, OVERS, "over", SpecError)
     if over not in hooks.overs:
-        raise SpecError(f"for a {hooks.name} endpoint search over {' or '.join(map(repr, hooks.overs))}",
-                        field="over")
+        raise SpecError(
+            f"for a {hooks.name} endpoint search over {' or '.join(map(repr, hooks.overs))}",
+            field="over",
+        )
     v.one_of(method, ("exact", "mcmc"), "method", SpecError)
-    thr = threshold if threshold is not None else spec_thr if spec_thr is not None else hooks.default_threshold
+    thr = (
+        threshold
+        if threshold is not None
+        else spec_thr
+        if spec_thr is not None
+        else hooks.default_threshold
+    )
     thr = v.open_unit(thr, "threshold", SpecError)
     defaults = hooks.tipping_defaults(endpoint)
     centre = defaults["centre"] if centre is None else centre
     hooks.check_means([v.finite_real(centre, "centre", PriorError)], "centre")
-    sceptic_strength = defaults["sceptic_strength"] if sceptic_strength is None else sceptic_strength
+    sceptic_strength = (
+        defaults["sceptic_strength"] if sceptic_strength is None else sceptic_strength
+    )
     sceptic_strength = v.positive(sceptic_strength, "sceptic_strength", PriorError)
     default_bounds = {"ess": (1e-3, 1e6), "sd": (1e-3, 10.0), "weight": (1e-9, 1 - 1e-9)}
     lo, hi = bounds or default_bounds[over]
@@ -136,32 +157,70 @@ def tipping_point(endpoint, *, over: str | None = None, centre: float | None = N
     strongest = {"ess": hi, "sd": lo, "weight": hi}[over]
 
     def prob_exact(x):
-        return hooks.exact_summary(endpoint, hooks.sceptic(over, x, centre, sceptic_strength), CRED_LEVEL)["prob"]
+        return hooks.exact_summary(
+            endpoint, hooks.sceptic(over, x, centre, sceptic_strength), CRED_LEVEL
+        )["prob"]
 
     def prob_mcmc(x):
-        out = mcmc_point(endpoint, hooks.sceptic(over, x, centre, sceptic_strength), draws, tune,
-                         chains, int(seed), CRED_LEVEL)
+        out = mcmc_point(
+            endpoint,
+            hooks.sceptic(over, x, centre, sceptic_strength),
+            draws,
+            tune,
+            chains,
+            int(seed),
+            CRED_LEVEL,
+        )
         return out["prob"], out["prob_mcse"]
 
     p_weak = prob_exact(weakest)
     p_strong = prob_exact(strongest)
-    common = dict(endpoint=endpoint.name, over=over, threshold=thr, centre=centre,
-                  prob_at_weakest=p_weak, data=endpoint.describe_data())
+    common = dict(
+        endpoint=endpoint.name,
+        over=over,
+        threshold=thr,
+        centre=centre,
+        prob_at_weakest=p_weak,
+        data=endpoint.describe_data(),
+    )
     if p_weak <= thr:
-        return TippingPoint(value=math.nan, se=math.nan, method=method, evaluations=2,
-                            message=f"not met even under the weakest prior ({over} {weakest:g}): "
-                                    f"P = {p_weak:.4g} <= {thr:g}", **common)
+        return TippingPoint(
+            value=math.nan,
+            se=math.nan,
+            method=method,
+            evaluations=2,
+            message=f"not met even under the weakest prior ({over} {weakest:g}): "
+            f"P = {p_weak:.4g} <= {thr:g}",
+            **common,
+        )
     if p_strong > thr:
-        return TippingPoint(value=math.inf, se=math.nan, method=method, evaluations=2,
-                            message=f"met for every prior up to {over} {strongest:g}: "
-                                    f"P = {p_strong:.4g} > {thr:g}", **common)
+        return TippingPoint(
+            value=math.inf,
+            se=math.nan,
+            method=method,
+            evaluations=2,
+            message=f"met for every prior up to {over} {strongest:g}: P = {p_strong:.4g} > {thr:g}",
+            **common,
+        )
     to_u = math.log if log_scale else (lambda x: x)
     from_u = math.exp if log_scale else (lambda u: u)
     if method == "exact":
-        root, res = optimize.brentq(lambda u: prob_exact(from_u(u)) - thr, to_u(lo), to_u(hi),
-                                    xtol=1e-12, rtol=1e-10, full_output=True)
-        return TippingPoint(value=from_u(root), se=0.0, method="exact", evaluations=res.function_calls + 2,
-                            message=f"P = {thr:g} at {over} {from_u(root):.6g} (exact, brentq)", **common)
+        root, res = optimize.brentq(
+            lambda u: prob_exact(from_u(u)) - thr,
+            to_u(lo),
+            to_u(hi),
+            xtol=1e-12,
+            rtol=1e-10,
+            full_output=True,
+        )
+        return TippingPoint(
+            value=from_u(root),
+            se=0.0,
+            method="exact",
+            evaluations=res.function_calls + 2,
+            message=f"P = {thr:g} at {over} {from_u(root):.6g} (exact, brentq)",
+            **common,
+        )
     # refits: bisection on u (decision met on the weak side), then a local line
     u_met, u_not = to_u(weakest), to_u(strongest)
     evals = []
@@ -196,9 +255,14 @@ def tipping_point(endpoint, *, over: str | None = None, centre: float | None = N
         se_u = float(np.median(near[:, 2])) / abs(slope)
     value = from_u(u_root)
     se = value * se_u if log_scale else se_u
-    return TippingPoint(value=float(value), se=float(se), method="mcmc", evaluations=len(evals) + 2,
-                        message=f"P = {thr:g} at {over} {value:.4g} +- {se:.2g} (MCSE; {len(evals)} refits)",
-                        **common)
+    return TippingPoint(
+        value=float(value),
+        se=float(se),
+        method="mcmc",
+        evaluations=len(evals) + 2,
+        message=f"P = {thr:g} at {over} {value:.4g} +- {se:.2g} (MCSE; {len(evals)} refits)",
+        **common,
+    )
 
 
 def tipping_points(spec, *, scenarios: bool | dict = True, **kwargs) -> pd.DataFrame:
@@ -224,7 +288,9 @@ def tipping_points(spec, *, scenarios: bool | dict = True, **kwargs) -> pd.DataF
         cases = [("spec", ep)] + (hooks.tipping_cases(es, settings) if scenarios else [])
         for label, case in cases:
             thr = spec_threshold(es) if kwargs.get("threshold") is None else kwargs["threshold"]
-            tp = tipping_point(case, threshold=thr, **{k: x for k, x in kwargs.items() if k != "threshold"})
+            tp = tipping_point(
+                case, threshold=thr, **{k: x for k, x in kwargs.items() if k != "threshold"}
+            )
             row = {"data_case": label, **tp.as_dict()}
             row["data_status"] = "assumed" if es.data_assumed or label != "spec" else "published"
             row.update(hooks.tipping_extras(case, tp))

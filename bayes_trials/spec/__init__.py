@@ -65,5 +65,14 @@ from .loading import EndpointSpec, ReportedSpec, TrialSpec, load_spec, parse_end
 from .priors import PriorSpec
 from .schema import SpecDocument, spec_json_schema
 
-__all__ = ["load_spec", "parse_spec", "parse_endpoint", "TrialSpec", "EndpointSpec", "ReportedSpec",
-           "PriorSpec", "SpecDocument", "spec_json_schema"]
+__all__ = [
+    "load_spec",
+    "parse_spec",
+    "parse_endpoint",
+    "TrialSpec",
+    "EndpointSpec",
+    "ReportedSpec",
+    "PriorSpec",
+    "SpecDocument",
+    "spec_json_schema",
+]

@@ -32,11 +32,12 @@ from pydantic import ConfigDict
 
 from .._schema import ErrorList, did_you_mean, validate
 from ..endpoints.registry import KINDS
+from ..endpoints.table import DecisionTable
 from ..errors import BayesTrialsError, SpecError
 from ..provenance import BenchmarkTable, Defaults, PublishedTable, Sourced
-from ..endpoints.table import DecisionTable
 from .priors import PriorUnion, build_prior, check_prior_references, prior_form_problem
 from .schema import EndpointUnion, ReportedTable, SamplingTable, SpecDocument, TrialTable
+
 
 @dataclass(frozen=True)
 class EndpointSpec:
@@ -62,8 +63,10 @@ class EndpointSpec:
     @cached_property
     def priors(self) -> dict:
         """Name -> distribution for this endpoint (MAP priors are fitted on first access)."""
-        return {name: ps.resolve(self.endpoint, self.registry, seed=self.seed)
-                for name, ps in self.prior_specs.items()}
+        return {
+            name: ps.resolve(self.endpoint, self.registry, seed=self.seed)
+            for name, ps in self.prior_specs.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,9 @@ def _legacy_tables(table, errors: ErrorList, name: str):
     for key, schema in (("published", PublishedTable), ("benchmarks", _LegacyBenchmark)):
         raw = extra.get(key, [])
         if not isinstance(raw, list):
-            errors.add(SpecError(f"must be a list of [[endpoints.{key}]] tables", endpoint=name, field=key))
+            errors.add(
+                SpecError(f"must be a list of [[endpoints.{key}]] tables", endpoint=name, field=key)
+            )
             raw = []
         out[key] = []
         for i, item in enumerate(raw):
@@ -140,8 +145,15 @@ def _legacy_tables(table, errors: ErrorList, name: str):
     return out
 
 
-def parse_endpoint(raw, priors: dict, seed: int = 0, base_dir: Path | None = None, *,
-                   errors: ErrorList | None = None, index: int = 0) -> EndpointSpec | None:
+def parse_endpoint(
+    raw,
+    priors: dict,
+    seed: int = 0,
+    base_dir: Path | None = None,
+    *,
+    errors: ErrorList | None = None,
+    index: int = 0,
+) -> EndpointSpec | None:
     """One ``[[endpoints]]`` table: validated against its kind's schema, built by the kind,
     its priors resolved (MAP priors only checked), its published results and benchmarks
     checked. Data files the endpoint names are read relative to ``base_dir``, the spec file's
@@ -154,61 +166,97 @@ def parse_endpoint(raw, priors: dict, seed: int = 0, base_dir: Path | None = Non
     """
     own = errors if errors is not None else ErrorList()
     before = len(own)
-    name = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip() \
+    name = (
+        raw.get("id")
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"].strip()
         else None
+    )
     table, found = validate(EndpointUnion, raw)
     own.add_problems(found, endpoint=name, prefix="" if name else f"endpoints[{index}]")
     if table is None:
         return _done(own, errors, before)
     kind = KINDS[table.kind]
     legacy = kind.schema is None
-    tables = _legacy_tables(table, own, name) if legacy else {
-        k: getattr(table, k, None) for k in ("published", "benchmarks", "decision")}
+    tables = (
+        _legacy_tables(table, own, name)
+        if legacy
+        else {k: getattr(table, k, None) for k in ("published", "benchmarks", "decision")}
+    )
     built = None
     with own.catch(endpoint=name):
         if legacy:
             raw_table = {**table.model_dump(exclude_unset=True), **(table.model_extra or {})}
-            built = kind.build(raw_table, {"tag": table.tag, "source": table.source}, name, base_dir or Path.cwd())
+            built = kind.build(
+                raw_table, {"tag": table.tag, "source": table.source}, name, base_dir or Path.cwd()
+            )
         else:
-            built = kind.build(table, Defaults(table.tag, table.source), name, base_dir or Path.cwd())
+            built = kind.build(
+                table, Defaults(table.tag, table.source), name, base_dir or Path.cwd()
+            )
     if built is None:
         return _done(own, errors, before)
     endpoint, provenance = built
     family = kind.prior_family
     # a kind takes its own family and the families it adds (listed by name; not defaults)
     takes = list(dict.fromkeys([family, *(f.takes for f in kind.prior_families.values())]))
-    wanted = table.priors if table.priors is not None else [
-        n for n, ps in priors.items() if ps is not None and not _broken(ps, priors) and ps.family(priors) == family]
+    wanted = (
+        table.priors
+        if table.priors is not None
+        else [
+            n
+            for n, ps in priors.items()
+            if ps is not None and not _broken(ps, priors) and ps.family(priors) == family
+        ]
+    )
     if not wanted:
-        own.add(SpecError(f"no prior of the {family} family in the spec; define one or list the "
-                          "endpoint's priors", endpoint=name, field="priors"))
+        own.add(
+            SpecError(
+                f"no prior of the {family} family in the spec; define one or list the "
+                "endpoint's priors",
+                endpoint=name,
+                field="priors",
+            )
+        )
     for pname in wanted:
         with own.catch(endpoint=name):
             if pname not in priors:
-                raise SpecError(f"unknown prior {pname!r}{did_you_mean(pname, list(priors), listing=False)}; "
-                                f"the spec defines {', '.join(priors) or 'none'}", field="priors")
+                raise SpecError(
+                    f"unknown prior {pname!r}{did_you_mean(pname, list(priors), listing=False)}; "
+                    f"the spec defines {', '.join(priors) or 'none'}",
+                    field="priors",
+                )
             ps = priors[pname]
             if ps is None or _broken(ps, priors):
                 continue  # its own error is reported
             if ps.family(priors) not in takes:
-                raise SpecError(f"prior {pname!r} is a {ps.family(priors)} prior; a "
-                                f"{kind.name} endpoint takes {' or '.join(takes)} priors", field="priors")
+                raise SpecError(
+                    f"prior {pname!r} is a {ps.family(priors)} prior; a "
+                    f"{kind.name} endpoint takes {' or '.join(takes)} priors",
+                    field="priors",
+                )
             try:
                 ps.resolve(endpoint, priors, fit=False)
             except BayesTrialsError as err:
-                raise SpecError(err.reason, field=f"priors.{pname}.{err.field or ''}".rstrip(".")) from None
+                raise SpecError(
+                    err.reason, field=f"priors.{pname}.{err.field or ''}".rstrip(".")
+                ) from None
     published = []
     for i, item in enumerate(tables["published"] or ()):
         with own.catch(endpoint=name, field_prefix=f"published[{i}]"):
             rec = item.record()
             allowed = endpoint.published_quantities()
             if rec.quantity not in allowed:
-                raise SpecError(f"a {kind.name} endpoint can reproduce {', '.join(allowed)}; got "
-                                f"{rec.quantity!r}", field="quantity")
+                raise SpecError(
+                    f"a {kind.name} endpoint can reproduce {', '.join(allowed)}; got "
+                    f"{rec.quantity!r}",
+                    field="quantity",
+                )
             methods = endpoint.interval_methods()
             if rec.method and rec.method not in methods:
-                raise SpecError(f"must be one of {', '.join(map(repr, methods))}, got {rec.method!r}",
-                                field="method")
+                raise SpecError(
+                    f"must be one of {', '.join(map(repr, methods))}, got {rec.method!r}",
+                    field="method",
+                )
             published.append(rec)
     benchmarks = []
     for i, item in enumerate(tables["benchmarks"] or ()):
@@ -220,9 +268,17 @@ def parse_endpoint(raw, priors: dict, seed: int = 0, base_dir: Path | None = Non
             decision = tables["decision"].record(endpoint)
     if len(own) > before:
         return _done(own, errors, before)
-    return EndpointSpec(endpoint=endpoint, prior_specs={k: priors[k] for k in wanted},
-                        provenance=provenance, published=tuple(published), benchmarks=tuple(benchmarks),
-                        notes=table.notes, registry=priors, seed=seed, decision=decision)
+    return EndpointSpec(
+        endpoint=endpoint,
+        prior_specs={k: priors[k] for k in wanted},
+        provenance=provenance,
+        published=tuple(published),
+        benchmarks=tuple(benchmarks),
+        notes=table.notes,
+        registry=priors,
+        seed=seed,
+        decision=decision,
+    )
 
 
 def _broken(ps, priors) -> bool:
@@ -246,19 +302,36 @@ def _done(own: ErrorList, errors, before: int):
 def parse_reported(table: ReportedTable) -> ReportedSpec:
     """A validated ``[[reported]]`` table into a :class:`ReportedSpec` (errors name the field)."""
     defaults = Defaults(table.tag, table.source)
-    est, lo, hi = (defaults.sourced(getattr(table, k), k) for k in ("estimate", "ci_low", "ci_high"))
+    est, lo, hi = (
+        defaults.sourced(getattr(table, k), k) for k in ("estimate", "ci_low", "ci_high")
+    )
     mcid = defaults.sourced(table.mcid, "mcid", required=False)
     if not lo.value <= est.value <= hi.value:
-        raise SpecError(f"the interval [{lo.value:g}, {hi.value:g}] does not contain the estimate "
-                        f"{est.value:g}", field="ci_low")
+        raise SpecError(
+            f"the interval [{lo.value:g}, {hi.value:g}] does not contain the estimate "
+            f"{est.value:g}",
+            field="ci_low",
+        )
     if table.scale == "ratio":
         for key, q in (("estimate", est), ("ci_low", lo), ("ci_high", hi)) + (
-                (("mcid", mcid),) if mcid is not None else ()):
+            (("mcid", mcid),) if mcid is not None else ()
+        ):
             if q.value <= 0:
                 raise SpecError(f"a ratio must be > 0, got {q.value:g}", field=key)
-    return ReportedSpec(id=table.id, label=table.label or table.id, measure=table.measure or table.scale,
-                        estimate=est, ci_low=lo, ci_high=hi, scale=table.scale, level=table.level,
-                        mcid=mcid, benefit=table.benefit, decimals=table.decimals, notes=table.notes)
+    return ReportedSpec(
+        id=table.id,
+        label=table.label or table.id,
+        measure=table.measure or table.scale,
+        estimate=est,
+        ci_low=lo,
+        ci_high=hi,
+        scale=table.scale,
+        level=table.level,
+        mcid=mcid,
+        benefit=table.benefit,
+        decimals=table.decimals,
+        notes=table.notes,
+    )
 
 
 def _list(doc: dict, key: str, errors: ErrorList) -> list:
@@ -283,8 +356,11 @@ def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
         raise SpecError("a spec is a TOML document of tables", file=path)
     for key in doc:
         if key not in SpecDocument.model_fields:
-            errors.add(SpecError("unknown table" + did_you_mean(key, list(SpecDocument.model_fields)),
-                                 field=key))
+            errors.add(
+                SpecError(
+                    "unknown table" + did_you_mean(key, list(SpecDocument.model_fields)), field=key
+                )
+            )
     trial = None
     if "trial" not in doc:
         errors.add(SpecError("missing table [trial] (id, title, citation)", field="trial"))
@@ -317,8 +393,11 @@ def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
                 reported.append(parse_reported(table))
     raw_endpoints = _list(doc, "endpoints", errors)
     if not raw_endpoints and not doc.get("reported"):
-        errors.add(SpecError("a spec needs at least one [[endpoints]] (or [[reported]]) entry",
-                             field="endpoints"))
+        errors.add(
+            SpecError(
+                "a spec needs at least one [[endpoints]] (or [[reported]]) entry", field="endpoints"
+            )
+        )
     base_dir = None if str(path) == "<spec>" else Path(path).resolve().parent
     endpoints = []
     for i, raw in enumerate(raw_endpoints):
@@ -330,9 +409,15 @@ def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
     if dupes:
         errors.add(SpecError(f"duplicate endpoint id(s) {dupes}", field="endpoints.id"))
     errors.raise_if_any()
-    return TrialSpec(path=Path(path), sha256=sha256, trial=trial.model_dump(exclude_unset=True),
-                     sampling=sampling.model_dump(), priors=priors, endpoints=tuple(endpoints),
-                     reported=tuple(reported))
+    return TrialSpec(
+        path=Path(path),
+        sha256=sha256,
+        trial=trial.model_dump(exclude_unset=True),
+        sampling=sampling.model_dump(),
+        priors=priors,
+        endpoints=tuple(endpoints),
+        reported=tuple(reported),
+    )
 
 
 def load_spec(path) -> TrialSpec:

@@ -29,7 +29,15 @@ from dataclasses import dataclass
 from typing import Annotated, Literal, Union
 
 import pandas as pd
-from pydantic import ConfigDict, Discriminator, Field, Tag, create_model, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .._schema import Count, Positive, Probability, SpecModel, TagName, Text, did_you_mean, forms
@@ -72,8 +80,11 @@ class PriorSpec:
         if kind == "robustify":
             return registry[self.params["prior"]].family(registry)
         if kind == "reference":
-            return references()[self.params["reference"]][1] if self.params["reference"] in references() \
+            return (
+                references()[self.params["reference"]][1]
+                if self.params["reference"] in references()
                 else "beta"
+            )
         if kind == "custom":
             return prior_families()[self.params["family"]].takes
         return "beta"
@@ -101,8 +112,12 @@ class PriorSpec:
             return None
         key = (self.name, p["table"].to_json(), repr(p["tau_prior"]), seed)
         if key not in _MAP_CACHE:
-            _MAP_CACHE[key] = map_prior(p["table"], family="binomial", tau_prior=p["tau_prior"],
-                                        seed=derive_seed(seed, "map", self.name))
+            _MAP_CACHE[key] = map_prior(
+                p["table"],
+                family="binomial",
+                tau_prior=p["tau_prior"],
+                seed=derive_seed(seed, "map", self.name),
+            )
         return _MAP_CACHE[key].mixture
 
     def map_result(self, seed: int = 0):
@@ -117,8 +132,11 @@ class PriorSpec:
         mean = p["mean"]
         if mean == "target":
             if endpoint.target is None:
-                raise SpecError(f"prior {self.name!r} is centred on the target, "
-                                "but the endpoint has none", endpoint=endpoint.name, field="priors")
+                raise SpecError(
+                    f"prior {self.name!r} is centred on the target, but the endpoint has none",
+                    endpoint=endpoint.name,
+                    field="priors",
+                )
             mean = endpoint.target
         return Beta.from_mean_ess(mean, p["ess"])
 
@@ -133,9 +151,11 @@ class BetaParams(SpecModel):
     a: Positive | None = Field(None, description="First shape parameter (with b).")
     b: Positive | None = Field(None, description="Second shape parameter (with a).")
     mean: forms(number=Probability, text=Literal["target"]) | None = Field(
-        None, description='Prior mean in (0, 1), or "target": each endpoint\'s target (with ess).')
-    ess: Positive | None = Field(None, description="Effective sample size: the prior's weight in patients "
-                                 "(with mean).")
+        None, description='Prior mean in (0, 1), or "target": each endpoint\'s target (with ess).'
+    )
+    ess: Positive | None = Field(
+        None, description="Effective sample size: the prior's weight in patients (with mean)."
+    )
 
     @model_validator(mode="after")
     def _one_form(self):
@@ -144,11 +164,20 @@ class BetaParams(SpecModel):
         if (all(ab) and not any(me)) or (all(me) and not any(ab)):
             return self
         given = [k for k in ("a", "b", "mean", "ess") if getattr(self, k) is not None]
-        raise PydanticCustomError("beta_form", "{reason}", {
-            "reason": f"a Beta needs a and b, or mean and ess; got {', '.join(given) or 'none of them'}"})
+        raise PydanticCustomError(
+            "beta_form",
+            "{reason}",
+            {
+                "reason": f"a Beta needs a and b, or mean and ess; got {', '.join(given) or 'none of them'}"
+            },
+        )
 
     def params(self) -> dict:
-        return {"a": self.a, "b": self.b} if self.a is not None else {"mean": self.mean, "ess": self.ess}
+        return (
+            {"a": self.a, "b": self.b}
+            if self.a is not None
+            else {"mean": self.mean, "ess": self.ess}
+        )
 
 
 class ReferencePrior(PriorTable):
@@ -168,8 +197,9 @@ class MixturePrior(PriorTable):
     """``family = "mixture"``: a mixture of Beta priors."""
 
     family: Literal["mixture"] = Field(description='"mixture".')
-    components: list[BetaParams] = Field(min_length=1, description="The Beta components, each "
-                                         "{ a, b } or { mean, ess }.")
+    components: list[BetaParams] = Field(
+        min_length=1, description="The Beta components, each { a, b } or { mean, ess }."
+    )
     weights: list[Probability] = Field(description="One weight per component, summing to 1.")
 
     @field_validator("weights")
@@ -177,7 +207,9 @@ class MixturePrior(PriorTable):
     def _weights(cls, weights, info):
         comps = info.data.get("components")
         if comps is not None and len(weights) != len(comps):
-            raise PydanticCustomError("weights", "{reason}", {"reason": "needs one weight per component"})
+            raise PydanticCustomError(
+                "weights", "{reason}", {"reason": "needs one weight per component"}
+            )
         try:
             Mixture([Beta(1, 1)] * len(weights), weights)
         except BayesTrialsError as err:
@@ -191,8 +223,9 @@ class RobustifyPrior(PriorTable):
 
     robustify: Text = Field(description="The prior to robustify (a [priors.<name>] of the spec).")
     weight: Probability = Field(description="Weight of the vague component.")
-    mean: Probability | None = Field(None, description="Mean of the vague component (default: the "
-                                     "prior's own mean).")
+    mean: Probability | None = Field(
+        None, description="Mean of the vague component (default: the prior's own mean)."
+    )
 
 
 class HistoricalStudy(SpecModel):
@@ -209,8 +242,10 @@ class MapTable(SpecModel):
     """``[priors.<name>.map]``: the historical studies and the heterogeneity prior."""
 
     studies: list[HistoricalStudy] = Field(min_length=1, description="The historical studies.")
-    tau: HalfScale = Field(HalfScale(family="halfnormal", scale=1.0), description=(
-        "Prior of the between-study sd on the logit scale (default half-normal(1))."))
+    tau: HalfScale = Field(
+        HalfScale(family="halfnormal", scale=1.0),
+        description=("Prior of the between-study sd on the logit scale (default half-normal(1))."),
+    )
 
 
 class MapPrior(PriorTable):
@@ -221,8 +256,13 @@ class MapPrior(PriorTable):
 
 
 #: the forms every spec knows: discriminator value -> schema
-BUILTIN = {"reference": ReferencePrior, "robustify": RobustifyPrior, "map": MapPrior,
-           "beta": BetaPrior, "mixture": MixturePrior}
+BUILTIN = {
+    "reference": ReferencePrior,
+    "robustify": RobustifyPrior,
+    "map": MapPrior,
+    "beta": BetaPrior,
+    "mixture": MixturePrior,
+}
 
 
 def prior_form(raw) -> str | None:
@@ -245,9 +285,14 @@ def _family_schema(name: str, fam):
     """A kind's prior family's schema (a permissive one for a family not yet on the schema)."""
     if not fam.legacy:
         return fam.schema
-    return create_model(f"LegacyPrior_{name}", __base__=_LegacyPriorTable, __doc__=(
-        f"family = {name!r}: its fields are checked by its parser (not yet on the schema)."),
-        family=(Literal[name], Field(description=f'"{name}".')))
+    return create_model(
+        f"LegacyPrior_{name}",
+        __base__=_LegacyPriorTable,
+        __doc__=(
+            f"family = {name!r}: its fields are checked by its parser (not yet on the schema)."
+        ),
+        family=(Literal[name], Field(description=f'"{name}".')),
+    )
 
 
 def _families() -> dict:
@@ -256,8 +301,12 @@ def _families() -> dict:
 
 def _prior_union():
     members = tuple(Annotated[schema, Tag(name)] for name, schema in _families().items())
-    return Annotated[Union[members], Discriminator(prior_form, custom_error_type="prior_form",
-                                                   custom_error_message="no prior form")]
+    return Annotated[
+        Union[members],  # noqa: UP007 (a union of a tuple of members, built at run time)
+        Discriminator(
+            prior_form, custom_error_type="prior_form", custom_error_message="no prior form"
+        ),
+    ]
 
 
 #: the schema of one ``[priors.<name>]`` table
@@ -272,8 +321,9 @@ def prior_form_problem(err) -> tuple[tuple, str]:
         return (), f"must be a table, got {raw!r}"
     fam = raw.get("family")
     if fam is None:
-        return (), (f"a prior needs family = (one of {', '.join(families)}), or reference, "
-                    "robustify or map")
+        return (), (
+            f"a prior needs family = (one of {', '.join(families)}), or reference, robustify or map"
+        )
     return ("family",), f"unknown prior family {fam!r}{did_you_mean(fam, families)}"
 
 
@@ -286,9 +336,12 @@ def _map_params(table: MapTable, where: str) -> dict:
         try:
             Binary(st.events, st.n)
         except BayesTrialsError as err:
-            raise SpecError(f"study {st.study!r}: {err.reason}",
-                            field=f"{where}.studies[{i}].{err.field}") from None
-        rows.append({"study": st.study, "n": st.n, "events": st.events, "tag": st.tag, "source": st.source})
+            raise SpecError(
+                f"study {st.study!r}: {err.reason}", field=f"{where}.studies[{i}].{err.field}"
+            ) from None
+        rows.append(
+            {"study": st.study, "n": st.n, "events": st.events, "tag": st.tag, "source": st.source}
+        )
     frame = pd.DataFrame(rows)
     try:
         validate_table(frame[["study", "n", "events"]], "binomial")
@@ -312,8 +365,11 @@ def build_prior(name: str, table) -> PriorSpec:
     elif isinstance(table, BetaPrior):
         params = {"kind": "beta", **table.params()}
     elif isinstance(table, MixturePrior):
-        params = {"kind": "mixture", "components": [c.params() for c in table.components],
-                  "weights": list(table.weights)}
+        params = {
+            "kind": "mixture",
+            "components": [c.params() for c in table.components],
+            "weights": list(table.weights),
+        }
     else:
         family = prior_families()[table.family]
         if family.legacy:
@@ -321,7 +377,9 @@ def build_prior(name: str, table) -> PriorSpec:
             params = {"kind": "custom", "family": table.family, "params": family.schema(raw, where)}
         else:
             params = {"kind": "custom", "family": table.family, "params": table}
-    return PriorSpec(name=name, role=table.role, tag=table.tag, rationale=table.rationale, params=params)
+    return PriorSpec(
+        name=name, role=table.role, tag=table.tag, rationale=table.rationale, params=params
+    )
 
 
 def check_prior_references(priors: dict, errors) -> None:
@@ -335,11 +393,17 @@ def check_prior_references(priors: dict, errors) -> None:
         dep = ps.depends_on()
         while dep is not None:
             if dep not in priors:
-                errors.add(SpecError(f"robustifies unknown prior {dep!r}; the spec defines "
-                                     f"{', '.join(priors)}", field=f"priors.{name}.robustify"))
+                errors.add(
+                    SpecError(
+                        f"robustifies unknown prior {dep!r}; the spec defines {', '.join(priors)}",
+                        field=f"priors.{name}.robustify",
+                    )
+                )
                 break
             if dep in seen:
-                errors.add(SpecError("robustify references form a cycle", field=f"priors.{name}.robustify"))
+                errors.add(
+                    SpecError("robustify references form a cycle", field=f"priors.{name}.robustify")
+                )
                 break
             seen.add(dep)
             if priors[dep] is None:

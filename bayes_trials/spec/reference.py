@@ -113,7 +113,9 @@ def _fields(schema: dict, defs: dict, skip=()) -> list[str]:
             continue
         need = "required" if name in required else (_default(p) or "optional")
         desc = " ".join(p.get("description", "").split()).replace("|", "\\|")
-        rows.append(f"| `{name}` | {_type(p, defs).replace('|', chr(92) + '|')} | {need} | {desc} |")
+        rows.append(
+            f"| `{name}` | {_type(p, defs).replace('|', chr(92) + '|')} | {need} | {desc} |"
+        )
     return rows
 
 
@@ -141,43 +143,108 @@ def spec_reference() -> str:
     common_endpoint = {"id", "kind", "label", "tag", "source", "notes", "priors"}
     for name in prior_forms:
         fam = _const(defs[name], "family")
-        key = next((k for k in ("reference", "robustify", "map") if k in defs[name].get("required", ())), None)
+        key = next(
+            (k for k in ("reference", "robustify", "map") if k in defs[name].get("required", ())),
+            None,
+        )
         defs[name]["x-heading"] = f'family = "{fam}"' if fam else f"{key} = ..."
     for name in kinds:
         defs[name]["x-heading"] = f'kind = "{_const(defs[name], "kind")}"'
-    for name, heading in (("TrialTable", "[trial]"), ("SamplingTable", "[sampling]"),
-                          ("ReportedTable", "[[reported]]"), ("SourcedNumber", "number with provenance")):
+    for name, heading in (
+        ("TrialTable", "[trial]"),
+        ("SamplingTable", "[sampling]"),
+        ("ReportedTable", "[[reported]]"),
+        ("SourcedNumber", "number with provenance"),
+    ):
         defs[name]["x-heading"] = heading
-    lines = ["# Spec reference", "", _INTRO, "## The spec file", "", *_description(schema),
-             *_fields(schema, defs), ""]
+    lines = [
+        "# Spec reference",
+        "",
+        _INTRO,
+        "## The spec file",
+        "",
+        *_description(schema),
+        *_fields(schema, defs),
+        "",
+    ]
     for name in ("TrialTable", "SamplingTable"):
-        lines += [f'<a id="{_anchor(name)}"></a>', "", f"## `{_title(name, defs)}`", "",
-                  *_description(defs[name]), *_fields(defs[name], defs), ""]
+        lines += [
+            f'<a id="{_anchor(name)}"></a>',
+            "",
+            f"## `{_title(name, defs)}`",
+            "",
+            *_description(defs[name]),
+            *_fields(defs[name], defs),
+            "",
+        ]
     base = defs[prior_forms[-1]]
-    lines += ["## Priors: `[priors.<name>]`", "",
-              "Each named prior takes one of the forms below, told apart by the key that names it "
-              "(`reference`, `robustify`, a `[priors.<name>.map]` table) or by its `family`. Every "
-              "form has these fields:", "",
-              *_fields({"properties": {k: base["properties"][k] for k in ("role", "tag", "rationale")},
-                        "required": ["role", "tag", "rationale"]}, defs), ""]
+    lines += [
+        "## Priors: `[priors.<name>]`",
+        "",
+        "Each named prior takes one of the forms below, told apart by the key that names it "
+        "(`reference`, `robustify`, a `[priors.<name>.map]` table) or by its `family`. Every "
+        "form has these fields:",
+        "",
+        *_fields(
+            {
+                "properties": {k: base["properties"][k] for k in ("role", "tag", "rationale")},
+                "required": ["role", "tag", "rationale"],
+            },
+            defs,
+        ),
+        "",
+    ]
     for name in prior_forms:
-        lines += [f'<a id="{_anchor(name)}"></a>', "", f"### `{_title(name, defs)}`", "",
-                  *_description(defs[name]), *_fields(defs[name], defs, skip=common_prior), ""]
+        lines += [
+            f'<a id="{_anchor(name)}"></a>',
+            "",
+            f"### `{_title(name, defs)}`",
+            "",
+            *_description(defs[name]),
+            *_fields(defs[name], defs, skip=common_prior),
+            "",
+        ]
     first = defs[kinds[0]]
     common = {k: first["properties"][k] for k in first["properties"] if k in common_endpoint}
-    common["kind"] = {"enum": [_const(defs[k], "kind") for k in kinds], "description": "The endpoint kind."}
-    lines += ["## Endpoints: `[[endpoints]]`", "",
-              "Each endpoint is of a kind (`kind = ...`). Every kind has these fields (a kind may "
-              "require `tag` and `source`, for its data files):", "",
-              *_fields({"properties": common, "required": ["id", "kind"]}, defs), ""]
+    common["kind"] = {
+        "enum": [_const(defs[k], "kind") for k in kinds],
+        "description": "The endpoint kind.",
+    }
+    lines += [
+        "## Endpoints: `[[endpoints]]`",
+        "",
+        "Each endpoint is of a kind (`kind = ...`). Every kind has these fields (a kind may "
+        "require `tag` and `source`, for its data files):",
+        "",
+        *_fields({"properties": common, "required": ["id", "kind"]}, defs),
+        "",
+    ]
     for name in kinds:
-        own = {k for k in common_endpoint if defs[name]["properties"].get(k) == first["properties"].get(k)
-               and (k in defs[name].get("required", ())) == (k in first.get("required", ()))}
-        lines += [f'<a id="{_anchor(name)}"></a>', "", f"### `{_title(name, defs)}`", "",
-                  *_description(defs[name]), *_fields(defs[name], defs, skip=own | {"kind"}), ""]
+        own = {
+            k
+            for k in common_endpoint
+            if defs[name]["properties"].get(k) == first["properties"].get(k)
+            and (k in defs[name].get("required", ())) == (k in first.get("required", ()))
+        }
+        lines += [
+            f'<a id="{_anchor(name)}"></a>',
+            "",
+            f"### `{_title(name, defs)}`",
+            "",
+            *_description(defs[name]),
+            *_fields(defs[name], defs, skip=own | {"kind"}),
+            "",
+        ]
     name = "ReportedTable"
-    lines += [f'<a id="{_anchor(name)}"></a>', "", f"## `{_title(name, defs)}`", "",
-              *_description(defs[name]), *_fields(defs[name], defs), ""]
+    lines += [
+        f'<a id="{_anchor(name)}"></a>',
+        "",
+        f"## `{_title(name, defs)}`",
+        "",
+        *_description(defs[name]),
+        *_fields(defs[name], defs),
+        "",
+    ]
     done = {"TrialTable", "SamplingTable", "ReportedTable", *prior_forms, *kinds}
     lines += ["## Sub-tables", ""]
     for name in sorted(set(defs) - done, key=lambda n: (n != "SourcedNumber", n)):

@@ -30,14 +30,19 @@ from ..endpoints.table import EndpointTable
 from ..provenance import SourcedNumber
 from .priors import PriorUnion
 
+
 class TrialTable(SpecModel):
     """``[trial]``: which trial is re-analysed, and where it is published."""
 
     id: Text = Field(description="The trial's identifier (report folders and seeds use it).")
     title: Text = Field(description="The title reports carry.")
-    citation: Text = Field(description="The publication re-analysed: authors, title, journal, year, DOI "
-                           "(or, for simulated data, what made them).")
-    registry: list[Text] = Field(default_factory=list, description="Trial registry numbers (NCT...).")
+    citation: Text = Field(
+        description="The publication re-analysed: authors, title, journal, year, DOI "
+        "(or, for simulated data, what made them)."
+    )
+    registry: list[Text] = Field(
+        default_factory=list, description="Trial registry numbers (NCT...)."
+    )
     design: str = Field("", description="The trial's design in a sentence.")
 
 
@@ -48,7 +53,9 @@ class SamplingTable(SpecModel):
     tune: PositiveCount = Field(DEFAULT_TUNE, description="Warm-up draws per chain.")
     chains: PositiveCount = Field(DEFAULT_CHAINS, description="Chains.")
     seed: Count = Field(0, description="The run seed; every fit's seed derives from it.")
-    level: Probability = Field(CRED_LEVEL, description="Credible (and confidence) level of the intervals.")
+    level: Probability = Field(
+        CRED_LEVEL, description="Credible (and confidence) level of the intervals."
+    )
 
 
 class ReportedTable(SpecModel):
@@ -57,19 +64,27 @@ class ReportedTable(SpecModel):
 
     id: Text = Field(description="The effect's identifier.")
     label: str = Field("", description="Its name in reports (default: the id).")
-    measure: str = Field("", description="What it measures, e.g. 'hazard ratio' (default: the scale).")
+    measure: str = Field(
+        "", description="What it measures, e.g. 'hazard ratio' (default: the scale)."
+    )
     tag: TagName | None = Field(None, description="Default provenance tag of the bare numbers.")
     source: Text | None = Field(None, description="Default source of the bare numbers.")
     estimate: SourcedNumber = Field(description="The printed estimate.")
     ci_low: SourcedNumber = Field(description="The printed interval's lower end.")
     ci_high: SourcedNumber = Field(description="The printed interval's upper end.")
-    mcid: SourcedNumber | None = Field(None, description="The minimal clinically important difference (a "
-                                       "ratio or a difference, as the scale).")
-    scale: Literal["ratio", "difference"] = Field("ratio", description="ratio: normal on the log scale; "
-                                                  "difference: on the natural scale.")
+    mcid: SourcedNumber | None = Field(
+        None,
+        description="The minimal clinically important difference (a "
+        "ratio or a difference, as the scale).",
+    )
+    scale: Literal["ratio", "difference"] = Field(
+        "ratio", description="ratio: normal on the log scale; difference: on the natural scale."
+    )
     benefit: Literal["lower", "higher"] = Field("lower", description="Which side is benefit.")
     level: Probability = Field(0.95, description="The interval's level.")
-    decimals: Count = Field(2, description="The printed precision (checks the interval's symmetry).")
+    decimals: Count = Field(
+        2, description="The printed precision (checks the interval's symmetry)."
+    )
     notes: str = Field("", description="Remarks repeated in the report.")
 
 
@@ -82,14 +97,19 @@ def endpoint_schema(kind) -> type:
     fields, other keys left to its parser)."""
     if kind.schema is not None:
         return kind.schema
-    return create_model(f"LegacyEndpoint_{kind.name}", __base__=_LegacyEndpointTable, __doc__=(
-        f"kind = {kind.name!r}: its fields are checked by its parser (not yet on the schema)."),
-        kind=(Literal[kind.name], Field(description=f'"{kind.name}".')))
+    return create_model(
+        f"LegacyEndpoint_{kind.name}",
+        __base__=_LegacyEndpointTable,
+        __doc__=(
+            f"kind = {kind.name!r}: its fields are checked by its parser (not yet on the schema)."
+        ),
+        kind=(Literal[kind.name], Field(description=f'"{kind.name}".')),
+    )
 
 
 def _endpoint_union():
     schemas = tuple(endpoint_schema(k) for k in KINDS.values())
-    return Annotated[Union[schemas], Field(discriminator="kind")]
+    return Annotated[Union[schemas], Field(discriminator="kind")]  # noqa: UP007 (a tuple, built at run time)
 
 
 #: the schema of one ``[[endpoints]]`` table: every kind's, told apart by ``kind``
@@ -102,17 +122,26 @@ class SpecDocument(SpecModel):
 
     trial: TrialTable = Field(description="The trial.")
     sampling: SamplingTable = Field(SamplingTable(), description="MCMC settings (optional).")
-    priors: dict[str, PriorUnion] = Field(default_factory=dict, description=(
-        "Named priors, [priors.<name>], each with a role, a tag and a rationale."))
-    endpoints: list[EndpointUnion] = Field(default_factory=list, description=(
-        "The endpoints re-analysed, [[endpoints]], each of a kind."))
-    reported: list[ReportedTable] = Field(default_factory=list, description=(
-        "Effects printed only as an estimate with its interval, [[reported]]."))
+    priors: dict[str, PriorUnion] = Field(
+        default_factory=dict,
+        description=("Named priors, [priors.<name>], each with a role, a tag and a rationale."),
+    )
+    endpoints: list[EndpointUnion] = Field(
+        default_factory=list,
+        description=("The endpoints re-analysed, [[endpoints]], each of a kind."),
+    )
+    reported: list[ReportedTable] = Field(
+        default_factory=list,
+        description=("Effects printed only as an estimate with its interval, [[reported]]."),
+    )
 
 
 def spec_json_schema() -> dict:
     """The JSON Schema of the spec format (draft 2020-12), for TOML editors (Taplo / Even Better
     TOML: ``#:schema ./spec.schema.json`` at the top of a spec)."""
     schema = json_schema(SpecDocument)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema,
-            "title": "bayes_trials re-analysis spec"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "title": "bayes_trials re-analysis spec",
+    }

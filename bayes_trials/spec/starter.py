@@ -67,8 +67,9 @@ def write_template(kind: str, out, *, force: bool = False) -> list[Path]:
     files = {out: text, **files}
     for path in files:
         if path.exists() and not force:
-            raise OutputError(f"{path} exists; init does not overwrite a file (--force replaces it)",
-                              file=path)
+            raise OutputError(
+                f"{path} exists; init does not overwrite a file (--force replaces it)", file=path
+            )
     if not out.parent.is_dir():
         raise OutputError(f"no folder {str(out.parent)!r}", file=out)
     for path, content in files.items():

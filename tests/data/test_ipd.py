@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 
-from bayes_trials.errors import DataError
 from bayes_trials.data.ipd import at_risk_table, digitise_km, reconstruct_ipd
+from bayes_trials.errors import DataError
 
 RISK_TIMES = np.arange(0.0, 49.0, 6.0)
 LANDMARKS = [6.0, 12.0, 24.0]
@@ -38,7 +38,10 @@ def simulate_arm(n, scale, shape, rng, accrual=24.0, cutoff=48.0):
 @pytest.fixture(scope="module")
 def round_trip():
     rng = np.random.default_rng(20120201)
-    arms = {"control": simulate_arm(150, 20.0, 1.2, rng), "treated": simulate_arm(150, 32.0, 1.2, rng)}
+    arms = {
+        "control": simulate_arm(150, 20.0, 1.2, rng),
+        "treated": simulate_arm(150, 32.0, 1.2, rng),
+    }
     rows, recon = [], {}
     for seed, (arm, (t, e)) in enumerate(arms.items()):
         curve = digitise_km(t, e, n_points=80, noise=0.002, seed=seed)
@@ -47,12 +50,21 @@ def round_trip():
         km_o = KaplanMeierFitter().fit(t, e)
         km_r = KaplanMeierFitter().fit(ipd.time, ipd.event)
         grid = np.linspace(0, 42, 841)
-        diff = np.abs(km_o.survival_function_at_times(grid).to_numpy()
-                      - km_r.survival_function_at_times(grid).to_numpy())
-        row = {"arm": arm, "n_points": len(curve), "curve_mae": diff.mean(), "curve_max": diff.max()}
+        diff = np.abs(
+            km_o.survival_function_at_times(grid).to_numpy()
+            - km_r.survival_function_at_times(grid).to_numpy()
+        )
+        row = {
+            "arm": arm,
+            "n_points": len(curve),
+            "curve_mae": diff.mean(),
+            "curve_max": diff.max(),
+        }
         for lm in LANDMARKS:
-            row[f"S({lm:g})_error"] = abs(float(km_o.survival_function_at_times(lm).iloc[0])
-                                          - float(km_r.survival_function_at_times(lm).iloc[0]))
+            row[f"S({lm:g})_error"] = abs(
+                float(km_o.survival_function_at_times(lm).iloc[0])
+                - float(km_r.survival_function_at_times(lm).iloc[0])
+            )
         row["median_original"] = km_o.median_survival_time_
         row["median_reconstructed"] = km_r.median_survival_time_
         row["median_rel_error"] = abs(row["median_reconstructed"] / row["median_original"] - 1)
@@ -60,14 +72,20 @@ def round_trip():
         rows.append(row)
 
     def cox_hr(control, treated):
-        frame = pd.DataFrame({"time": np.r_[control[0], treated[0]],
-                              "event": np.r_[control[1], treated[1]],
-                              "x": np.r_[np.zeros(len(control[0])), np.ones(len(treated[0]))]})
+        frame = pd.DataFrame(
+            {
+                "time": np.r_[control[0], treated[0]],
+                "event": np.r_[control[1], treated[1]],
+                "x": np.r_[np.zeros(len(control[0])), np.ones(len(treated[0]))],
+            }
+        )
         return float(CoxPHFitter().fit(frame, "time", "event").hazard_ratios_["x"])
 
     hr_o = cox_hr(arms["control"], arms["treated"])
-    hr_r = cox_hr((recon["control"].time, recon["control"].event),
-                  (recon["treated"].time, recon["treated"].event))
+    hr_r = cox_hr(
+        (recon["control"].time, recon["control"].event),
+        (recon["treated"].time, recon["treated"].event),
+    )
     table = pd.DataFrame(rows).set_index("arm")
     print("\nround-trip errors (reconstructed vs original patient data)\n", table.round(4).T)
     print(f"Cox HR original {hr_o:.4f}, reconstructed {hr_r:.4f}")
@@ -95,7 +113,7 @@ def test_round_trip_hazard_ratio(round_trip):
 
 def test_round_trip_patients_and_events(round_trip):
     table, _, _, arms, recon = round_trip
-    for arm, (t, e) in arms.items():
+    for arm, (t, _e) in arms.items():
         assert len(recon[arm]) == len(t)  # one row per patient at risk at time 0
     # with total_events given, the events add up to it
     assert (table["events_reconstructed"] == table["events_original"]).all()
@@ -122,29 +140,82 @@ def test_no_censoring_exact_curve_is_recovered_exactly():
 
 
 def test_docstring_example_counts():
-    curve = pd.DataFrame({"time": [0, 2, 2, 5, 5, 8], "survival": [1, 1, .9, .9, .8, .8]})
+    curve = pd.DataFrame({"time": [0, 2, 2, 5, 5, 8], "survival": [1, 1, 0.9, 0.9, 0.8, 0.8]})
     ipd = reconstruct_ipd(curve, pd.DataFrame({"time": [0, 4], "n_at_risk": [10, 9]}))
     # S drops 1 -> 0.9 with 10 at risk: 1 event; 0.9 -> 0.8 with 9 at risk: 1 event (9 * 1/9)
     assert list(ipd.loc[ipd.event == 1, "time"]) == [2.0, 5.0]
     assert len(ipd) == 10
 
 
-GOOD_CURVE = pd.DataFrame({"time": [0, 2, 2, 5, 5, 8], "survival": [1, 1, .9, .9, .8, .8]})
+GOOD_CURVE = pd.DataFrame({"time": [0, 2, 2, 5, 5, 8], "survival": [1, 1, 0.9, 0.9, 0.8, 0.8]})
 GOOD_RISK = pd.DataFrame({"time": [0, 4], "n_at_risk": [10, 9]})
 
 
-@pytest.mark.parametrize("curve,risk,field,match", [
-    (GOOD_CURVE.assign(survival=[1, 1, .9, .95, .8, .8]), GOOD_RISK, "curve.survival", "row 3: the curve increases"),
-    (GOOD_CURVE.assign(time=[0, 2, 2, 1, 5, 8]), GOOD_RISK, "curve.time", "row 3: digitised times out of order"),
-    (GOOD_CURVE.assign(survival=[1, 1, .9, .9, .8, 1.2]), GOOD_RISK, "curve.survival", "row 5"),
-    (GOOD_CURVE.assign(time=[0, 2, 2, 5, 5, np.nan]), GOOD_RISK, "curve.time", "row 5: must be a finite"),
-    (GOOD_CURVE, pd.DataFrame({"time": [0, 4, 6], "n_at_risk": [10, 8, 9]}), "at_risk.n_at_risk", "row 2: numbers at risk increase"),
-    (GOOD_CURVE, pd.DataFrame({"time": [0, 4], "n_at_risk": [10, 12]}), "at_risk.n_at_risk", "exceeds the starting total"),
-    (GOOD_CURVE, pd.DataFrame({"time": [0, 6, 4], "n_at_risk": [10, 9, 9]}), "at_risk.time", "must increase"),
-    (GOOD_CURVE, pd.DataFrame({"time": [1, 4], "n_at_risk": [10, 9]}), "at_risk.time", "must be 0"),
-    (GOOD_CURVE, pd.DataFrame({"time": [0, 4], "n_at_risk": [10, 8.5]}), "at_risk.n_at_risk", "whole number"),
-    (GOOD_CURVE.rename(columns={"survival": "s"}), GOOD_RISK, "curve.survival", "needs a column"),
-])
+@pytest.mark.parametrize(
+    "curve,risk,field,match",
+    [
+        (
+            GOOD_CURVE.assign(survival=[1, 1, 0.9, 0.95, 0.8, 0.8]),
+            GOOD_RISK,
+            "curve.survival",
+            "row 3: the curve increases",
+        ),
+        (
+            GOOD_CURVE.assign(time=[0, 2, 2, 1, 5, 8]),
+            GOOD_RISK,
+            "curve.time",
+            "row 3: digitised times out of order",
+        ),
+        (
+            GOOD_CURVE.assign(survival=[1, 1, 0.9, 0.9, 0.8, 1.2]),
+            GOOD_RISK,
+            "curve.survival",
+            "row 5",
+        ),
+        (
+            GOOD_CURVE.assign(time=[0, 2, 2, 5, 5, np.nan]),
+            GOOD_RISK,
+            "curve.time",
+            "row 5: must be a finite",
+        ),
+        (
+            GOOD_CURVE,
+            pd.DataFrame({"time": [0, 4, 6], "n_at_risk": [10, 8, 9]}),
+            "at_risk.n_at_risk",
+            "row 2: numbers at risk increase",
+        ),
+        (
+            GOOD_CURVE,
+            pd.DataFrame({"time": [0, 4], "n_at_risk": [10, 12]}),
+            "at_risk.n_at_risk",
+            "exceeds the starting total",
+        ),
+        (
+            GOOD_CURVE,
+            pd.DataFrame({"time": [0, 6, 4], "n_at_risk": [10, 9, 9]}),
+            "at_risk.time",
+            "must increase",
+        ),
+        (
+            GOOD_CURVE,
+            pd.DataFrame({"time": [1, 4], "n_at_risk": [10, 9]}),
+            "at_risk.time",
+            "must be 0",
+        ),
+        (
+            GOOD_CURVE,
+            pd.DataFrame({"time": [0, 4], "n_at_risk": [10, 8.5]}),
+            "at_risk.n_at_risk",
+            "whole number",
+        ),
+        (
+            GOOD_CURVE.rename(columns={"survival": "s"}),
+            GOOD_RISK,
+            "curve.survival",
+            "needs a column",
+        ),
+    ],
+)
 def test_bad_input_refused(curve, risk, field, match):
     with pytest.raises(DataError, match=match) as err:
         reconstruct_ipd(curve, risk)
@@ -159,7 +230,7 @@ def test_total_events_above_patients_refused():
 
 def test_flat_stretch_without_digitised_point_is_read_off_the_step():
     """No point between at-risk times 3 and 6: the curve is flat there (a step function)."""
-    curve = pd.DataFrame({"time": [0, 1, 1, 9, 9, 10], "survival": [1, 1, .9, .9, .8, .8]})
+    curve = pd.DataFrame({"time": [0, 1, 1, 9, 9, 10], "survival": [1, 1, 0.9, 0.9, 0.8, 0.8]})
     risk = pd.DataFrame({"time": [0, 3, 6], "n_at_risk": [10, 9, 9]})
     ipd = reconstruct_ipd(curve, risk)
     km = KaplanMeierFitter().fit(ipd.time, ipd.event)

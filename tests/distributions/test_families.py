@@ -15,12 +15,15 @@ def test_beta_from_mean_ess_matches_definition():
     assert bt.ess(prior) == pytest.approx(9.0)
 
 
-@pytest.mark.parametrize("dist,ref", [
-    (bt.Beta(3.51, 5.49), stats.beta(3.51, 5.49)),
-    (bt.Gamma(2.5, 4.0), stats.gamma(2.5, scale=0.25)),
-    (bt.Normal(-0.3, 0.7), stats.norm(-0.3, 0.7)),
-    (bt.HalfNormal(1.0), stats.halfnorm(scale=1.0)),
-])
+@pytest.mark.parametrize(
+    "dist,ref",
+    [
+        (bt.Beta(3.51, 5.49), stats.beta(3.51, 5.49)),
+        (bt.Gamma(2.5, 4.0), stats.gamma(2.5, scale=0.25)),
+        (bt.Normal(-0.3, 0.7), stats.norm(-0.3, 0.7)),
+        (bt.HalfNormal(1.0), stats.halfnorm(scale=1.0)),
+    ],
+)
 def test_moments_and_functions_agree_with_scipy(dist, ref):
     x = ref.ppf([0.1, 0.5, 0.9])
     np.testing.assert_allclose(dist.pdf(x), ref.pdf(x))
@@ -79,17 +82,20 @@ def test_robustify_adds_a_uniform_component_for_beta_priors():
         bt.robustify(bt.Normal(0, 1), 0.2)
 
 
-@pytest.mark.parametrize("make,field", [
-    (lambda: bt.Beta(0, 1), "a"),
-    (lambda: bt.Beta(1, -2), "b"),
-    (lambda: bt.Beta(np.nan, 1), "a"),
-    (lambda: bt.Gamma(1, 0), "rate"),
-    (lambda: bt.Normal(0, 0), "sd"),
-    (lambda: bt.Beta.from_mean_ess(1.2, 5), "mean"),
-    (lambda: bt.Mixture([bt.Beta(1, 1), bt.Gamma(1, 1)], [0.5, 0.5]), "components"),
-    (lambda: bt.Mixture([bt.Beta(1, 1), bt.Beta(2, 2)], [0.5, 0.6]), "weights"),
-    (lambda: bt.Mixture([], []), "components"),
-])
+@pytest.mark.parametrize(
+    "make,field",
+    [
+        (lambda: bt.Beta(0, 1), "a"),
+        (lambda: bt.Beta(1, -2), "b"),
+        (lambda: bt.Beta(np.nan, 1), "a"),
+        (lambda: bt.Gamma(1, 0), "rate"),
+        (lambda: bt.Normal(0, 0), "sd"),
+        (lambda: bt.Beta.from_mean_ess(1.2, 5), "mean"),
+        (lambda: bt.Mixture([bt.Beta(1, 1), bt.Gamma(1, 1)], [0.5, 0.5]), "components"),
+        (lambda: bt.Mixture([bt.Beta(1, 1), bt.Beta(2, 2)], [0.5, 0.6]), "weights"),
+        (lambda: bt.Mixture([], []), "components"),
+    ],
+)
 def test_bad_parameters_are_refused_with_the_field_named(make, field):
     with pytest.raises(PriorError) as err:
         make()

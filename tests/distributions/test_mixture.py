@@ -8,8 +8,8 @@ from scipy import integrate, stats
 
 from bayes_trials.conjugate import update
 from bayes_trials.data import Binary, NormalData, Rate
-from bayes_trials.errors import DataError, PriorError
 from bayes_trials.distributions import Beta, Gamma, HalfCauchy, Mixture, Normal, robustify
+from bayes_trials.errors import DataError, PriorError
 
 
 def _grid_posterior(prior, loglik, lo, hi):
@@ -18,8 +18,16 @@ def _grid_posterior(prior, loglik, lo, hi):
     z = integrate.quad(post, lo, hi, limit=400, epsabs=0, epsrel=1e-11)[0]
     mean = integrate.quad(lambda t: t * post(t), lo, hi, limit=400, epsabs=0, epsrel=1e-11)[0] / z
     masses = [
-        w * integrate.quad(lambda t, c=c: float(c.pdf(t)) * math.exp(loglik(t)), lo, hi,
-                           limit=400, epsabs=0, epsrel=1e-11)[0] / z
+        w
+        * integrate.quad(
+            lambda t, c=c: float(c.pdf(t)) * math.exp(loglik(t)),
+            lo,
+            hi,
+            limit=400,
+            epsabs=0,
+            epsrel=1e-11,
+        )[0]
+        / z
         for w, c in zip(prior.weights, prior.components)
     ]
     return mean, np.array(masses)

@@ -32,22 +32,46 @@ ROWS = [
 ]
 
 
-_FELIX = ("Roddie C et al. Obecabtagene autoleucel in adults with B-cell acute lymphoblastic "
-          "leukemia. N Engl J Med 2024;391:2219-30. doi:10.1056/NEJMoa2406526")
-_ZUMA3_PH1 = ("Shah BD et al. KTE-X19 for relapsed or refractory adult B-cell acute "
-              "lymphoblastic leukemia: phase 1 results of ZUMA-3. Blood 2021;138:11-22. "
-              "doi:10.1182/blood.2020009098")
+_FELIX = (
+    "Roddie C et al. Obecabtagene autoleucel in adults with B-cell acute lymphoblastic "
+    "leukemia. N Engl J Med 2024;391:2219-30. doi:10.1056/NEJMoa2406526"
+)
+_ZUMA3_PH1 = (
+    "Shah BD et al. KTE-X19 for relapsed or refractory adult B-cell acute "
+    "lymphoblastic leukemia: phase 1 results of ZUMA-3. Blood 2021;138:11-22. "
+    "doi:10.1182/blood.2020009098"
+)
 
 #: grade >= 3 CRS and ICANS of CD19 CAR T benchmarks, the counts derived from the printed
 #: percentages (FELIX: all 127 infused, ICANS 7.1%, CRS 2.4%; ZUMA-3 phase 1: 45 treated, CRS 31%)
 SAFETY_BENCHMARKS = {
     "felix_grade3_icans": BenchmarkRate.from_percent(
-        "FELIX", "grade >= 3 ICANS", 7.1, 127, decimals=1, source=_FELIX, printed="7.1% of 127 infused"),
+        "FELIX",
+        "grade >= 3 ICANS",
+        7.1,
+        127,
+        decimals=1,
+        source=_FELIX,
+        printed="7.1% of 127 infused",
+    ),
     "felix_grade3_crs": BenchmarkRate.from_percent(
-        "FELIX", "grade >= 3 CRS", 2.4, 127, decimals=1, source=_FELIX, printed="2.4% of 127 infused"),
+        "FELIX",
+        "grade >= 3 CRS",
+        2.4,
+        127,
+        decimals=1,
+        source=_FELIX,
+        printed="2.4% of 127 infused",
+    ),
     "zuma3_ph1_grade3_crs": BenchmarkRate.from_percent(
-        "ZUMA-3 phase 1", "grade >= 3 CRS", 31, 45, decimals=0, source=_ZUMA3_PH1,
-        printed="31% of 45 treated"),
+        "ZUMA-3 phase 1",
+        "grade >= 3 CRS",
+        31,
+        45,
+        decimals=0,
+        source=_ZUMA3_PH1,
+        printed="31% of 45 treated",
+    ),
 }
 
 
@@ -58,17 +82,28 @@ def meta():
 
 # --- the table ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("rows,field,match", [
-    ([], "rows", "no rows"),
-    ([("CRS", "ie", 13, 12)], "count", "row 1 \\(term 'CRS'\\): must not exceed n = 12, got 13"),
-    ([("CRS", "ie", -1, 12)], "count", "row 1 .*non-negative"),
-    ([("CRS", "ie", 1, 0)], "n", "at least 1 patient"),
-    ([("CRS", "ie", float("nan"), 12)], "count", "finite"),
-    ([("CRS", "ie", 1, 12), ("ICANS", "ie", 0, 12), (" crs ", "other", 2, 12)], "term",
-     "row 3 \\(term 'crs'\\): duplicate of row 1"),
-    ([("CRS", "", 1, 12)], "group", "non-empty"),
-    ([{"term": "CRS", "group": "ie", "n": 12}], "count", "missing"),
-])
+
+@pytest.mark.parametrize(
+    "rows,field,match",
+    [
+        ([], "rows", "no rows"),
+        (
+            [("CRS", "ie", 13, 12)],
+            "count",
+            "row 1 \\(term 'CRS'\\): must not exceed n = 12, got 13",
+        ),
+        ([("CRS", "ie", -1, 12)], "count", "row 1 .*non-negative"),
+        ([("CRS", "ie", 1, 0)], "n", "at least 1 patient"),
+        ([("CRS", "ie", float("nan"), 12)], "count", "finite"),
+        (
+            [("CRS", "ie", 1, 12), ("ICANS", "ie", 0, 12), (" crs ", "other", 2, 12)],
+            "term",
+            "row 3 \\(term 'crs'\\): duplicate of row 1",
+        ),
+        ([("CRS", "", 1, 12)], "group", "non-empty"),
+        ([{"term": "CRS", "group": "ie", "n": 12}], "count", "missing"),
+    ],
+)
 def test_bad_tables_name_row_and_field(rows, field, match):
     with pytest.raises(DataError, match=match) as err:
         AdverseEventTable(rows, endpoint="safety")
@@ -94,11 +129,12 @@ def test_dataframe_input_and_singleton_groups():
     frame = pd.DataFrame(ROWS[:4], columns=["term", "group", "count", "n"])
     table = AdverseEventTable(frame)
     assert table.groups == ("haematological", "immune effector")
-    assert table.singleton_groups == ("immune effector",)      # allowed
+    assert table.singleton_groups == ("immune effector",)  # allowed
     np.testing.assert_array_equal(table.group_index, [0, 0, 0, 1])
 
 
 # --- independent exact analysis and frequentist bounds --------------------------------
+
 
 def test_zero_events_upper_bounds_closed_forms(meta):
     row = meta.independent_summary().loc["ICANS any grade"]
@@ -132,11 +168,13 @@ def test_frequentist_clopper_pearson(meta):
     lo, hi = ref.rows["neutropenia grade>=3"]["clopper-pearson"]
     assert (lo, hi) == pytest.approx((0.025 ** (1 / 12), 1.0), abs=1e-12)
     assert ref.rows["CRS any grade"]["cp_upper"] == pytest.approx(
-        stats.beta.ppf(0.95, 12, 1), rel=1e-12)
+        stats.beta.ppf(0.95, 12, 1), rel=1e-12
+    )
     assert ref.as_dict()["ICANS any grade_rule_of_three"] == 0.25
 
 
 # --- benchmark comparisons ----------------------------------------------------------
+
 
 def test_benchmark_counts_derived_uniquely():
     # FELIX (all 127 infused): grade>=3 ICANS 7.1%, grade>=3 CRS 2.4%; ZUMA-3 phase 1 (45): 31%
@@ -168,6 +206,7 @@ def test_grade3_comparisons_by_quadrature_and_monte_carlo(key):
 
 # --- hierarchical model: grid-integration oracle ----------------------------------------
 
+
 def _log_lik(y, n, x):
     return y * -np.logaddexp(0, -x) + (n - y) * -np.logaddexp(0, x)
 
@@ -183,7 +222,7 @@ def oracle_means(table, m0, s0, tau, sigma):
     terms, groups = table.terms, table.groups
     gidx = table.group_index
     log_g = np.zeros((len(groups), gm.size))
-    ratio = np.zeros((len(terms), gm.size))   # E[theta_j | gamma, y_j]
+    ratio = np.zeros((len(terms), gm.size))  # E[theta_j | gamma, y_j]
     if sigma is None:
         for g in range(len(groups)):
             sel = gidx == g
@@ -195,8 +234,9 @@ def oracle_means(table, m0, s0, tau, sigma):
             lk = stats.norm.logpdf(x[None, :], gm[:, None], sigma) + _log_lik(y, n, x)[None, :]
             lm = special.logsumexp(lk, axis=1)
             log_g[gidx[j]] += lm
-            ratio[j] = np.exp(special.logsumexp(lk + np.log(special.expit(x))[None, :], axis=1)
-                              - lm)
+            ratio[j] = np.exp(
+                special.logsumexp(lk + np.log(special.expit(x))[None, :], axis=1) - lm
+            )
     w = np.linspace(-7, 7, 281)
     u = np.linspace(-7, 7, 281)
     lw, lu = stats.norm.logpdf(w), stats.norm.logpdf(u)
@@ -220,7 +260,7 @@ def oracle_means(table, m0, s0, tau, sigma):
                 means[j] = (weights * np.interp(gmat, gm, ratio[j])).sum(axis=1)
         log_joint.append(total)
         cond.append(means)
-    log_joint = np.array(log_joint)                    # (tau, w)
+    log_joint = np.array(log_joint)  # (tau, w)
     post = np.exp(log_joint - special.logsumexp(log_joint))
     return dict(zip(terms, np.einsum("tw,tjw->j", post, np.array(cond))))
 
@@ -244,8 +284,12 @@ def fits(meta):
     """Every MCMC fit of this module: one compile (size class 8 events x 4 groups)."""
     before = CACHE.compiles
     singleton = AdverseEventsEndpoint("singleton", AdverseEventTable(SINGLETON_ROWS))
-    jobs = {"default": (meta, HierarchicalAEPrior()), "pooled": (meta, POOLED),
-            "independent": (meta, INDEPENDENT), "singleton": (singleton, MODERATE)}
+    jobs = {
+        "default": (meta, HierarchicalAEPrior()),
+        "pooled": (meta, POOLED),
+        "independent": (meta, INDEPENDENT),
+        "singleton": (singleton, MODERATE),
+    }
     out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
@@ -311,8 +355,10 @@ def test_forest_plot(fits):
     _, _, summary = fits[0]["default"]
     ax = forest_plot(summary)
     assert len(ax.get_yticks()) == len(ROWS)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["independent (exact Beta posterior)",
-                                                                   "hierarchical (MCMC)"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "independent (exact Beta posterior)",
+        "hierarchical (MCMC)",
+    ]
     plt.close(ax.figure)
 
 
@@ -333,13 +379,20 @@ def test_size_classes_and_padding():
     assert ep.hierarchical.structure(HierarchicalAEPrior()) == ("adverse_events", 16, 8)
     from bayes_trials.endpoints.adverse_events.model import INPUTS
 
-    inputs = INPUTS.unpack(ep.hierarchical.model_inputs(HierarchicalAEPrior(tau=bt.HalfCauchy(0.5), sigma=0.3)))
+    inputs = INPUTS.unpack(
+        ep.hierarchical.model_inputs(HierarchicalAEPrior(tau=bt.HalfCauchy(0.5), sigma=0.3))
+    )
     assert inputs["n"].shape == (16,) and inputs["n"][9:].sum() == 0
-    assert (inputs["tau_cauchy"][0], inputs["tau_scale"][0], inputs["sigma_fixed"][0],
-            inputs["sigma_value"][0]) == (1.0, 0.5, 1.0, 0.3)
+    assert (
+        inputs["tau_cauchy"][0],
+        inputs["tau_scale"][0],
+        inputs["sigma_fixed"][0],
+        inputs["sigma_value"][0],
+    ) == (1.0, 0.5, 1.0, 0.3)
 
 
 # --- the endpoint protocol: analyses, priors --------------------------------------------
+
 
 def test_analyses_each_event_under_each_prior_then_the_hierarchies(meta):
     wide = HierarchicalAEPrior(tau=bt.HalfCauchy(1.0))
@@ -349,12 +402,17 @@ def test_analyses_each_event_under_each_prior_then_the_hierarchies(meta):
     first = analyses[0]
     # the event's own binary endpoint, seeded as before the restructure: <endpoint>/<term>, prior
     assert (first.prior_name, first.model_name, first.seed_names) == (
-        "uniform", "independent", ("meta_safety/neutropenia grade>=3", "uniform"))
+        "uniform",
+        "independent",
+        ("meta_safety/neutropenia grade>=3", "uniform"),
+    )
     assert first.model.exact(bt.Beta(1, 1)) == {"neutropenia grade>=3": bt.Beta(13, 1)}
     hier = analyses[-1]
     assert (hier.prior_name, hier.model_name, hier.prior) == ("wide", "hierarchical", wide)
     assert [q.name for q in hier.model.quantities(wide)][-2:] == [
-        "group_rate[haematological]", "group_rate[immune effector]"]
+        "group_rate[haematological]",
+        "group_rate[immune effector]",
+    ]
     # the endpoint's own hierarchical analysis is named "hierarchical": no prior may take it
     with pytest.raises(PriorError, match="own hierarchical analysis"):
         meta.analyses({"hierarchical": wide})
@@ -375,8 +433,9 @@ def test_priors_refused_name_what_the_endpoint_takes(meta):
 
 
 def test_exact_pipeline_rows_against_scipy(meta):
-    res = bt.analyse(meta, priors={"uniform": bt.Beta(1, 1), "jeffreys": bt.Beta(0.5, 0.5)},
-                     method="exact")
+    res = bt.analyse(
+        meta, priors={"uniform": bt.Beta(1, 1), "jeffreys": bt.Beta(0.5, 0.5)}, method="exact"
+    )
     t = res.table().set_index(["prior", "quantity"])
     for e in meta.table.events:
         for pname, (a, b) in {"uniform": (1, 1), "jeffreys": (0.5, 0.5)}.items():
@@ -385,7 +444,8 @@ def test_exact_pipeline_rows_against_scipy(meta):
             assert row["model"] == "independent"
             assert row["exact_mean"] == pytest.approx(oracle.mean(), rel=1e-12)
             assert (row["exact_eti95_low"], row["exact_eti95_high"]) == pytest.approx(
-                tuple(oracle.ppf([0.025, 0.975])), rel=1e-9, abs=1e-14)
+                tuple(oracle.ppf([0.025, 0.975])), rel=1e-9, abs=1e-14
+            )
     # the hierarchy has no closed form: under method exact it is not fitted, nothing is sampled
     assert "hierarchical" not in set(t.index.get_level_values("prior"))
     assert "hierarchical" not in res.fits

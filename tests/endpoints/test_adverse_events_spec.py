@@ -29,7 +29,7 @@ from ..conftest import META
 # --------------------------------------------------------------------------------------
 # a small spec, mutated case by case
 
-SPEC = '''
+SPEC = """
 [trial]
 id = "toy"
 title = "toy"
@@ -73,9 +73,9 @@ term = "ICANS"
 value = 0.07
 tag = "published"
 source = "p"
-'''
+"""
 
-EVENTS = '''
+EVENTS = """
 [[endpoints.events]]
 term = "neutropenia"
 group = "haematological"
@@ -99,7 +99,7 @@ count = 0
 n = 12
 tag = "published"
 source = "p"
-'''
+"""
 
 CSV = """term,group,count,n,tag,source
 neutropenia,haematological,12,12,published,p
@@ -128,14 +128,18 @@ def test_toy_spec_parses(tmp_path):
 
 
 def test_named_hierarchical_hyperpriors_add_an_analysis(tmp_path):
-    spec = bt.load_spec(_spec(tmp_path, SPEC.replace('priors = ["uniform"]', 'priors = ["uniform", "wide"]')))
+    spec = bt.load_spec(
+        _spec(tmp_path, SPEC.replace('priors = ["uniform"]', 'priors = ["uniform", "wide"]'))
+    )
     ae = spec.endpoint("ae")
     assert ae.priors["wide"] == HierarchicalAEPrior(tau=bt.HalfCauchy(1.0))
     names = [a.name for a in ae.endpoint.analyses(ae.priors)]
     assert names == ["uniform/neutropenia", "uniform/CRS", "uniform/ICANS", "hierarchical", "wide"]
     # a binary endpoint cannot take it
-    text = SPEC.replace('source = "p"\n\n[[endpoints]]\nid = "ae"', 'source = "p"\npriors = ["wide"]\n\n'
-                        '[[endpoints]]\nid = "ae"')
+    text = SPEC.replace(
+        'source = "p"\n\n[[endpoints]]\nid = "ae"',
+        'source = "p"\npriors = ["wide"]\n\n[[endpoints]]\nid = "ae"',
+    )
     with pytest.raises(SpecError, match="takes beta priors") as err:
         bt.load_spec(_spec(tmp_path, text))
     assert err.value.endpoint == "resp" and err.value.field == "priors"
@@ -145,7 +149,7 @@ def test_csv_table_relative_to_the_spec(tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "ae.csv").write_text(CSV)
     path = _spec(tmp_path, events='events_csv = "data/ae.csv"')
-    monkeypatch.chdir("/")                       # not the spec's folder
+    monkeypatch.chdir("/")  # not the spec's folder
     spec = bt.load_spec(path)
     table = spec.endpoint("ae").endpoint.table
     assert table.terms == ("neutropenia", "CRS", "ICANS") and table.counts.tolist() == [12, 0, 0]
@@ -153,7 +157,9 @@ def test_csv_table_relative_to_the_spec(tmp_path, monkeypatch):
 
 
 def test_bad_csv_row_names_the_csv_its_line_and_field(tmp_path):
-    (tmp_path / "ae.csv").write_text(CSV.replace("CRS,immune effector,0,12", "CRS,immune effector,13,12"))
+    (tmp_path / "ae.csv").write_text(
+        CSV.replace("CRS,immune effector,0,12", "CRS,immune effector,13,12")
+    )
     with pytest.raises(SpecError) as err:
         bt.load_spec(_spec(tmp_path, events='events_csv = "ae.csv"'))
     e = err.value
@@ -162,36 +168,78 @@ def test_bad_csv_row_names_the_csv_its_line_and_field(tmp_path):
 
 
 def test_singleton_group_is_allowed(tmp_path):
-    events = EVENTS.replace('term = "neutropenia"\ngroup = "haematological"',
-                            'term = "neutropenia"\ngroup = "haem"')
+    events = EVENTS.replace(
+        'term = "neutropenia"\ngroup = "haematological"', 'term = "neutropenia"\ngroup = "haem"'
+    )
     spec = bt.load_spec(_spec(tmp_path, events=events))
     assert spec.endpoint("ae").endpoint.table.singleton_groups == ("haem",)
 
 
 BAD = {
-    "event count above n": ("count = 0\nn = 12\ntag = \"derived\"", "count = 13\nn = 12\ntag = \"derived\"",
-                            "ae", "events[1].count"),
+    "event count above n": (
+        'count = 0\nn = 12\ntag = "derived"',
+        'count = 13\nn = 12\ntag = "derived"',
+        "ae",
+        "events[1].count",
+    ),
     "negative event count": ("count = 12\nn = 12", "count = -2\nn = 12", "ae", "events[0].count"),
-    "n = 0": ("count = 0\nn = 12\ntag = \"published\"", "count = 0\nn = 0\ntag = \"published\"", "ae", "events[2].n"),
+    "n = 0": (
+        'count = 0\nn = 12\ntag = "published"',
+        'count = 0\nn = 0\ntag = "published"',
+        "ae",
+        "events[2].n",
+    ),
     "duplicate term": ('term = "ICANS"', 'term = "crs "', "ae", "events[2].term"),
     "missing group": ('group = "haematological"\n', "", "ae", "events[0].group"),
-    "event without a source": ('count = 12\nn = 12\ntag = "published"\nsource = "p"',
-                               'count = 12\nn = 12\ntag = "published"', "ae", "events[0].count"),
-    "unknown benchmark term": ('term = "ICANS"\nvalue', 'term = "seizure"\nvalue', "ae", "benchmarks[0].term"),
-    "bad scale family": ('tau = { family = "halfcauchy", scale = 1 }\ntag',
-                         'tau = { family = "gamma", scale = 1 }\ntag', "ae", "hierarchical.tau.family"),
-    "hyperpriors without rationale": ('tag = "assumed"\nrationale = "x"\n\n[[endpoints.benchmarks]]\nname = "B2"',
-                                      'tag = "assumed"\n\n[[endpoints.benchmarks]]\nname = "B2"', "ae",
-                                      "hierarchical.rationale"),
-    "table both inline and as a CSV": ("priors = [\"uniform\"]", "priors = [\"uniform\"]\nevents_csv = \"x.csv\"",
-                                       "ae", "events"),
+    "event without a source": (
+        'count = 12\nn = 12\ntag = "published"\nsource = "p"',
+        'count = 12\nn = 12\ntag = "published"',
+        "ae",
+        "events[0].count",
+    ),
+    "unknown benchmark term": (
+        'term = "ICANS"\nvalue',
+        'term = "seizure"\nvalue',
+        "ae",
+        "benchmarks[0].term",
+    ),
+    "bad scale family": (
+        'tau = { family = "halfcauchy", scale = 1 }\ntag',
+        'tau = { family = "gamma", scale = 1 }\ntag',
+        "ae",
+        "hierarchical.tau.family",
+    ),
+    "hyperpriors without rationale": (
+        'tag = "assumed"\nrationale = "x"\n\n[[endpoints.benchmarks]]\nname = "B2"',
+        'tag = "assumed"\n\n[[endpoints.benchmarks]]\nname = "B2"',
+        "ae",
+        "hierarchical.rationale",
+    ),
+    "table both inline and as a CSV": (
+        'priors = ["uniform"]',
+        'priors = ["uniform"]\nevents_csv = "x.csv"',
+        "ae",
+        "events",
+    ),
     "missing CSV": (None, None, "ae", "events_csv"),
-    "caveats not text": ("priors = [\"uniform\"]", "priors = [\"uniform\"]\ncaveats = 3", "ae", "caveats"),
-    "named hyperpriors with an unknown field": ('rationale = "y"', 'rationale = "y"\nnu = 3', None,
-                                                "priors.wide.nu"),
-    "named hyperpriors with a bad scale": ('family = "halfcauchy", scale = 1 }\nrole',
-                                           'family = "halfcauchy", scale = -1 }\nrole', None,
-                                           "priors.wide.tau.scale"),
+    "caveats not text": (
+        'priors = ["uniform"]',
+        'priors = ["uniform"]\ncaveats = 3',
+        "ae",
+        "caveats",
+    ),
+    "named hyperpriors with an unknown field": (
+        'rationale = "y"',
+        'rationale = "y"\nnu = 3',
+        None,
+        "priors.wide.nu",
+    ),
+    "named hyperpriors with a bad scale": (
+        'family = "halfcauchy", scale = 1 }\nrole',
+        'family = "halfcauchy", scale = -1 }\nrole',
+        None,
+        "priors.wide.tau.scale",
+    ),
 }
 
 
@@ -234,30 +282,41 @@ def meta_ae(meta_ae_spec):
     es = meta_ae_spec.endpoint("adverse_events_grade3")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        return analyse_endpoint(es.endpoint, es.priors, method="mcmc", spec=es,
-                                trial_id=meta_ae_spec.name, **SETTINGS)
+        return analyse_endpoint(
+            es.endpoint, es.priors, method="mcmc", spec=es, trial_id=meta_ae_spec.name, **SETTINGS
+        )
 
 
 def test_meta_spec_states_the_events(meta_ae_spec):
     ae = meta_ae_spec.endpoint("adverse_events_grade3")
     assert ae.endpoint.table.to_frame()[["term", "count", "n"]].values.tolist() == [
-        ["neutropenia", 12, 12], ["anaemia", 10, 12], ["thrombocytopenia", 10, 12],
-        ["CRS", 0, 12], ["ICANS", 0, 12]]
+        ["neutropenia", 12, 12],
+        ["anaemia", 10, 12],
+        ["thrombocytopenia", 10, 12],
+        ["CRS", 0, 12],
+        ["ICANS", 0, 12],
+    ]
     assert ae.endpoint.table.groups == ("haematological", "immune effector")
     assert set(ae.priors) == {"uniform", "jeffreys"}
     assert ae.endpoint.hierarchical_prior == HierarchicalAEPrior(
-        mu=bt.Normal(0, 2), tau=bt.HalfNormal(3), sigma=bt.HalfNormal(1))
+        mu=bt.Normal(0, 2), tau=bt.HalfNormal(3), sigma=bt.HalfNormal(1)
+    )
     assert "not a randomised comparison" in ae.endpoint.caveats
     # every number is tagged
-    assert all(q.tag in ("published", "derived", "assumed") and q.source for q in ae.provenance.values())
+    assert all(
+        q.tag in ("published", "derived", "assumed") and q.source for q in ae.provenance.values()
+    )
 
 
 def test_meta_benchmark_counts_are_the_only_ones_matching_the_printed_percentages(meta_ae_spec):
     # printed: Roddie C et al., N Engl J Med 2024 (FELIX, 127 infused); Shah BD et al., Blood 2021
     # (ZUMA-3 phase 1, 45 treated)
-    printed = {"FELIX grade >= 3 CRS (all 127 infused)": (2.4, 1), "ZUMA-3 phase 1 grade >= 3 CRS": (31, 0),
-               "FELIX grade >= 3 ICANS (all 127 infused)": (7.1, 1),
-               "ZUMA-3 phase 1 grade >= 3 neurological events": (38, 0)}
+    printed = {
+        "FELIX grade >= 3 CRS (all 127 infused)": (2.4, 1),
+        "ZUMA-3 phase 1 grade >= 3 CRS": (31, 0),
+        "FELIX grade >= 3 ICANS (all 127 infused)": (7.1, 1),
+        "ZUMA-3 phase 1 grade >= 3 neurological events": (38, 0),
+    }
     benches = meta_ae_spec.endpoint("adverse_events_grade3").benchmarks
     for b in benches:
         pct_, dec = printed[b.name]
@@ -270,18 +329,24 @@ def test_seeds_are_those_before_the_restructure(meta_ae):
     # each event's independent fit as the binary endpoint "<endpoint>/<term>" under the prior;
     # the hierarchical fit under "hierarchical"
     seed, trial = SETTINGS["seed"], "meta10_19"
-    assert meta_ae.fits["uniform/ICANS"].seed == derive_seed(seed, trial, "adverse_events_grade3/ICANS", "uniform")
-    assert meta_ae.fits["hierarchical"].seed == derive_seed(seed, trial, "adverse_events_grade3", "hierarchical")
+    assert meta_ae.fits["uniform/ICANS"].seed == derive_seed(
+        seed, trial, "adverse_events_grade3/ICANS", "uniform"
+    )
+    assert meta_ae.fits["hierarchical"].seed == derive_seed(
+        seed, trial, "adverse_events_grade3", "hierarchical"
+    )
 
 
 def test_adverse_event_bounds_against_closed_forms(meta_ae):
     res = meta_ae
     s = tables.event_rates(res)
     icans = s.loc[("uniform", "ICANS")]
-    assert icans["exact_upper95"] == pytest.approx(1 - 0.05 ** (1 / 13))        # Beta(1, 13)
-    assert icans["cp_upper95"] == pytest.approx(1 - 0.05 ** (1 / 12))           # Beta(1, 12)
+    assert icans["exact_upper95"] == pytest.approx(1 - 0.05 ** (1 / 13))  # Beta(1, 13)
+    assert icans["cp_upper95"] == pytest.approx(1 - 0.05 ** (1 / 12))  # Beta(1, 12)
     assert res.reference.rows["ICANS"]["rule_of_three"] == pytest.approx(0.25)
-    assert s.loc[("jeffreys", "ICANS"), "exact_upper95"] == pytest.approx(stats.beta(0.5, 12.5).ppf(0.95))
+    assert s.loc[("jeffreys", "ICANS"), "exact_upper95"] == pytest.approx(
+        stats.beta(0.5, 12.5).ppf(0.95)
+    )
     # MCMC of each independent analysis within 4 MCSE of scipy's Beta mean (false alarm 6e-5 each)
     t = res.table().set_index(["prior", "quantity"])
     for (pname, term), row in s.drop(index="hierarchical", level=0).iterrows():
@@ -310,11 +375,17 @@ def test_hierarchical_model_shrinks_and_passes_its_diagnostics(meta_ae):
     assert (h["shrinkage"].dropna() > 0).all()
     # the tidy table holds the same hierarchical means (one summary rule)
     t = res.table().set_index(["prior", "quantity"])
-    assert t.loc[("hierarchical", "ICANS"), "mean"] == pytest.approx(h.loc["ICANS", "mean"], rel=1e-12)
+    assert t.loc[("hierarchical", "ICANS"), "mean"] == pytest.approx(
+        h.loc["ICANS", "mean"], rel=1e-12
+    )
     # benchmark comparison from the hierarchical draws, against a direct Monte Carlo
     b = res.benchmarks()
-    row = b[(b["analysis"] == "hierarchical") & b["benchmark"].str.startswith("FELIX grade >= 3 ICANS")].iloc[0]
-    draws = np.asarray(res.fits["hierarchical"].posterior["posterior"]["theta"].sel(term="ICANS")).ravel()
+    row = b[
+        (b["analysis"] == "hierarchical") & b["benchmark"].str.startswith("FELIX grade >= 3 ICANS")
+    ].iloc[0]
+    draws = np.asarray(
+        res.fits["hierarchical"].posterior["posterior"]["theta"].sel(term="ICANS")
+    ).ravel()
     rng = np.random.default_rng(3)
     felix = rng.beta(9.5, 118.5, (200, draws.size))
     assert row["prob_vs_uncertain"] == pytest.approx((felix > draws).mean(), abs=0.01)
@@ -322,9 +393,13 @@ def test_hierarchical_model_shrinks_and_passes_its_diagnostics(meta_ae):
 
 def test_independent_benchmarks_against_monte_carlo(meta_ae):
     b = meta_ae.benchmarks()
-    row = b[(b["analysis"] == "uniform") & b["benchmark"].str.startswith("FELIX grade >= 3 ICANS")].iloc[0]
+    row = b[
+        (b["analysis"] == "uniform") & b["benchmark"].str.startswith("FELIX grade >= 3 ICANS")
+    ].iloc[0]
     rng = np.random.default_rng(2)
-    mc = (rng.beta(9.5, 118.5, 400_000) > rng.beta(1, 13, 400_000)).mean()   # 9/127 Jeffreys vs 0/12 uniform
+    mc = (
+        rng.beta(9.5, 118.5, 400_000) > rng.beta(1, 13, 400_000)
+    ).mean()  # 9/127 Jeffreys vs 0/12 uniform
     assert abs(row["exact_prob_vs_uncertain"] - mc) < 4 * np.sqrt(mc * (1 - mc) / 4e5)
     assert row["exact_prob"] == pytest.approx(stats.beta(1, 13).cdf(0.071))
 
@@ -335,12 +410,18 @@ def test_report_sections_sentences_and_figure(meta_ae, tmp_path):
     ep = meta_ae.endpoint
     sections = ep.report_sections(meta_ae)
     text = "\n".join(f"{h}\n{t if isinstance(t, str) else t.to_string()}" for h, t in sections)
-    for needle in ("Berry and Berry", "shrinkage", "rule of three", "FELIX grade >= 3 ICANS",
-                   "HalfNormal(scale=3)", "group rate [immune effector]"):
+    for needle in (
+        "Berry and Berry",
+        "shrinkage",
+        "rule of three",
+        "FELIX grade >= 3 ICANS",
+        "HalfNormal(scale=3)",
+        "group rate [immune effector]",
+    ):
         assert needle in text, needle
     prose = ep.sentences(meta_ae)
     assert prose[-1] == meta_ae.checks_sentence()
-    assert any(s.startswith("Caveat: 12 patients") for s in prose)       # the spec's text
+    assert any(s.startswith("Caveat: 12 patients") for s in prose)  # the spec's text
     assert any("ICANS 0/12: one-sided 95% upper bounds" in s for s in prose)
     fig = meta_ae.plot()
     assert len(fig.axes[0].get_yticks()) == 5
@@ -360,9 +441,13 @@ def test_kept_posterior_is_unpadded_with_named_coordinates(meta_ae, tmp_path):
 
 def test_exact_method_leaves_the_hierarchy_unfitted(meta_ae_spec):
     es = meta_ae_spec.endpoint("adverse_events_grade3")
-    res = analyse_endpoint(es.endpoint, es.priors, method="exact", spec=es, trial_id=meta_ae_spec.name)
+    res = analyse_endpoint(
+        es.endpoint, es.priors, method="exact", spec=es, trial_id=meta_ae_spec.name
+    )
     assert all(f.posterior is None for f in res.fits.values()) and res.posterior is None
     assert "MCMC vs exact" not in set(res.checks()["kind"])
     assert any("not fitted" in s for s in res.endpoint.sentences(res))
-    assert tables.event_rates(res).loc[("jeffreys", "anaemia"), "exact_mean"] == pytest.approx(10.5 / 13)
+    assert tables.event_rates(res).loc[("jeffreys", "anaemia"), "exact_mean"] == pytest.approx(
+        10.5 / 13
+    )
     assert "not fitted" in res.endpoint.report_sections(res)[0][1].to_string()

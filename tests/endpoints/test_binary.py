@@ -63,7 +63,9 @@ def test_model_inputs_describe_the_mixture(lad1):
     np.testing.assert_allclose(inputs["prior_a"], [2, 1])
     assert lad1.structure(prior) == lad1.structure(bt.Beta(1, 1))
     # a single Beta is padded with a zero-weight component
-    np.testing.assert_allclose(INPUTS.unpack(lad1.model_inputs(bt.Beta(2, 3)))["prior_w"], [1.0, 0.0])
+    np.testing.assert_allclose(
+        INPUTS.unpack(lad1.model_inputs(bt.Beta(2, 3)))["prior_w"], [1.0, 0.0]
+    )
 
 
 def test_gamma_prior_refused_for_a_binary_endpoint(lad1):
@@ -71,8 +73,16 @@ def test_gamma_prior_refused_for_a_binary_endpoint(lad1):
         lad1.exact_posterior(bt.Gamma(1, 1))
 
 
-@pytest.mark.parametrize("events,n,field", [(10, 9, "events"), (-1, 9, "events"), (2.5, 9, "events"),
-                                            (0, 0, "n"), (float("nan"), 9, "events")])
+@pytest.mark.parametrize(
+    "events,n,field",
+    [
+        (10, 9, "events"),
+        (-1, 9, "events"),
+        (2.5, 9, "events"),
+        (0, 0, "n"),
+        (float("nan"), 9, "events"),
+    ],
+)
 def test_impossible_counts_refused(events, n, field):
     with pytest.raises(DataError) as err:
         bt.Binary(events, n)

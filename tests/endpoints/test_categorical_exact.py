@@ -22,26 +22,40 @@ META = {"CR": 4, "CRi": 5, "MLFS": 3, "none": 0}
 
 #: CR/CRi (overall remission) benchmarks of CD19 CAR T, with their sources
 ZUMA3_PH2 = BenchmarkRate(
-    "ZUMA-3 phase 2", "CR/CRi", 39, 55, "E",
+    "ZUMA-3 phase 2",
+    "CR/CRi",
+    39,
+    55,
+    "E",
     "Shah BD et al. KTE-X19 for relapsed or refractory adult B-cell acute lymphoblastic "
     "leukaemia: phase 2 results of the single-arm, open-label, multicentre ZUMA-3 study. "
-    "Lancet 2021;398:491-502. doi:10.1016/S0140-6736(21)01222-8", printed="39/55 (70.9%)")
+    "Lancet 2021;398:491-502. doi:10.1016/S0140-6736(21)01222-8",
+    printed="39/55 (70.9%)",
+)
 FELIX_2A = BenchmarkRate.from_percent(
-    "FELIX cohort 2A", "overall remission (CR/CRi)", 77, 94, decimals=0,
+    "FELIX cohort 2A",
+    "overall remission (CR/CRi)",
+    77,
+    94,
+    decimals=0,
     source="Roddie C et al. Obecabtagene autoleucel in adults with B-cell acute lymphoblastic "
-           "leukemia. N Engl J Med 2024;391:2219-30. doi:10.1056/NEJMoa2406526",
-    printed="77% of 94 infused")
+    "leukemia. N Engl J Med 2024;391:2219-30. doi:10.1056/NEJMoa2406526",
+    printed="77% of 94 infused",
+)
 
 
 @pytest.fixture(scope="module")
 def endpoint():
-    return CategoricalEndpoint("response_1m", Categorical(META, n=12),
-                               unions={"CR+CRi": ["CR", "CRi"],
-                                       "any response": ["CR", "CRi", "MLFS"]},
-                               targets={"CR+CRi": 0.4})
+    return CategoricalEndpoint(
+        "response_1m",
+        Categorical(META, n=12),
+        unions={"CR+CRi": ["CR", "CRi"], "any response": ["CR", "CRi", "MLFS"]},
+        targets={"CR+CRi": 0.4},
+    )
 
 
 # --- data -------------------------------------------------------------------------------
+
 
 def test_categorical_keeps_order_and_zero_category():
     data = Categorical(META)
@@ -50,15 +64,18 @@ def test_categorical_keeps_order_and_zero_category():
     assert data.union(["CR", "CRi"]) == bt.Binary(9, 12)
 
 
-@pytest.mark.parametrize("counts,n,field,match", [
-    ({}, None, "counts", "at least one category"),
-    ({"CR": -1, "none": 3}, None, "counts['CR']", "non-negative"),
-    ({"CR": 2.5, "none": 3}, None, "counts['CR']", "whole"),
-    ({"CR": float("nan"), "none": 3}, None, "counts['CR']", "finite"),
-    ({"CR": 0, "none": 0}, None, "counts", "sum to 0"),
-    ({"CR": 4, "CRi": 5}, 12, "n", "sum to 9, not to the stated total 12"),
-    ({"": 4, "CRi": 5}, None, "counts", "non-empty"),
-])
+@pytest.mark.parametrize(
+    "counts,n,field,match",
+    [
+        ({}, None, "counts", "at least one category"),
+        ({"CR": -1, "none": 3}, None, "counts['CR']", "non-negative"),
+        ({"CR": 2.5, "none": 3}, None, "counts['CR']", "whole"),
+        ({"CR": float("nan"), "none": 3}, None, "counts['CR']", "finite"),
+        ({"CR": 0, "none": 0}, None, "counts", "sum to 0"),
+        ({"CR": 4, "CRi": 5}, 12, "n", "sum to 9, not to the stated total 12"),
+        ({"": 4, "CRi": 5}, None, "counts", "non-empty"),
+    ],
+)
 def test_bad_categorical_data_named(counts, n, field, match):
     with pytest.raises(DataError, match=match) as err:
         Categorical(counts, n=n)
@@ -85,6 +102,7 @@ def test_target_of_unknown_union_and_bad_prior_refused():
 
 
 # --- Dirichlet ------------------------------------------------------------------------
+
 
 def test_dirichlet_moments_against_scipy():
     d = Dirichlet({"CR": 4.5, "CRi": 5.5, "MLFS": 3.5, "none": 0.5})
@@ -147,8 +165,9 @@ def test_from_mean_ess_benchmark_split():
 
 # --- exact update ---------------------------------------------------------------------
 
+
 def test_update_adds_counts_and_matches_categories_by_name():
-    prior = Dirichlet({"none": 1.0, "MLFS": 2.0, "CRi": 3.0, "CR": 4.0})   # another order
+    prior = Dirichlet({"none": 1.0, "MLFS": 2.0, "CRi": 3.0, "CR": 4.0})  # another order
     post = bt.update(prior, Categorical(META))
     assert post.names == ("CR", "CRi", "MLFS", "none")
     np.testing.assert_array_equal(post.alpha, [8.0, 8.0, 5.0, 1.0])
@@ -160,8 +179,9 @@ def test_update_adds_counts_and_matches_categories_by_name():
 
 def test_posterior_against_numerical_integration_of_the_multinomial():
     # two categories collapse to the binomial: Dirichlet(a1 + y1, a2 + y2) = Beta
-    post = bt.update(Dirichlet({"CR+CRi": 1.0, "other": 1.0}),
-                     Categorical({"CR+CRi": 9, "other": 3}))
+    post = bt.update(
+        Dirichlet({"CR+CRi": 1.0, "other": 1.0}), Categorical({"CR+CRi": 9, "other": 3})
+    )
     like = lambda t: stats.binom.pmf(9, 12, t)
     norm = integrate.quad(like, 0, 1)[0]
     mean = integrate.quad(lambda t: t * like(t), 0, 1)[0] / norm
@@ -176,7 +196,8 @@ def test_union_posterior_agrees_with_binary_analysis(endpoint):
     post = binary.exact_posterior(bt.Beta(1, 1))
     assert (union.a, union.b) == (post.a, post.b) == (10.0, 4.0)
     assert endpoint.tail_probabilities(prior)["CR+CRi"] == pytest.approx(
-        binary.tail_probability(post), rel=1e-14)
+        binary.tail_probability(post), rel=1e-14
+    )
     # and the closed form: P(Beta(10, 4) > 0.4) = 1 - I_0.4(10, 4)
     assert binary.tail_probability(post) == pytest.approx(1 - special.betainc(10, 4, 0.4))
 
@@ -187,7 +208,9 @@ def test_exact_quantities_are_the_scipy_betas(endpoint):
     prior = endpoint.reference_priors()["uniform"]
     exact = endpoint.exact(prior)
     quantities = {q.name: q for q in endpoint.quantities(prior)}
-    assert list(exact) == list(quantities) == ["CR", "CRi", "MLFS", "none", "CR+CRi", "any response"]
+    assert (
+        list(exact) == list(quantities) == ["CR", "CRi", "MLFS", "none", "CR+CRi", "any response"]
+    )
     for label, members in [(c, (c,)) for c in META] + list(endpoint.unions):
         a = sum(1 + META[m] for m in members)
         oracle = stats.beta(a, 4 + 12 - a)
@@ -215,6 +238,7 @@ def test_default_unions_are_cumulative():
 
 # --- frequentist --------------------------------------------------------------------------
 
+
 def test_goodman_intervals_closed_form(endpoint):
     ref = endpoint.reference(0.95)
     # Goodman (1965): chi2 = chi2_1 quantile at 1 - alpha/K;
@@ -233,7 +257,7 @@ def test_sison_glaz_constant_against_exact_enumeration(endpoint):
     outcomes = np.array([o for o in itertools.product(range(n + 1), repeat=4) if sum(o) == n])
     pmf = stats.multinomial.pmf(outcomes, n, x / n)
 
-    def nu(c):   # P(x_i - c <= X_i <= x_i + c for all i), X ~ Mult(n, x/n)
+    def nu(c):  # P(x_i - c <= X_i <= x_i + c for all i), X ~ Mult(n, x/n)
         return pmf[np.all((outcomes >= x - c) & (outcomes <= x + c), axis=1)].sum()
 
     c = next(c for c in range(n) if nu(c) <= 0.95 < nu(c + 1))
@@ -266,20 +290,30 @@ def test_reference_checks_hold_and_can_fail(endpoint):
 
     ref = endpoint.reference(0.95)
     priors = endpoint.reference_priors()
-    checks = union_reference_checks(endpoint.name, endpoint.data, endpoint.unions, ref, priors, 0.95)
+    checks = union_reference_checks(
+        endpoint.name, endpoint.data, endpoint.unions, ref, priors, 0.95
+    )
     # 2 identities + containment only where the aggregated Beta has a, b <= 1: CR+CRi under
     # Jeffreys (Beta(1, 1)); any response under Jeffreys is Beta(1.5, 0.5), not covered
     assert [c.passed for c in checks] == [True, True, True]
     assert checks[1].prior == "jeffreys"
     # a wrong Clopper-Pearson interval fails the identity
-    bad = replace(ref, unions={**ref.unions, "CR+CRi": {**ref.unions["CR+CRi"],
-                                                          "clopper-pearson": (0.40, 0.945139)}})
-    assert not union_reference_checks(endpoint.name, endpoint.data, endpoint.unions, bad, {}, 0.95)[0].passed
+    bad = replace(
+        ref,
+        unions={
+            **ref.unions,
+            "CR+CRi": {**ref.unions["CR+CRi"], "clopper-pearson": (0.40, 0.945139)},
+        },
+    )
+    assert not union_reference_checks(endpoint.name, endpoint.data, endpoint.unions, bad, {}, 0.95)[
+        0
+    ].passed
     printed = (("CR", (33, 0, "published", "s")), ("CRi", (41, 0, "published", "s")))
     assert [c.passed for c in percentage_checks("r", endpoint.data, printed)] == [True, False]
 
 
 # --- benchmarks ------------------------------------------------------------------------
+
 
 def test_cr_cri_against_benchmarks_by_quadrature_and_monte_carlo(endpoint):
     prior = endpoint.reference_priors()["jeffreys"]
@@ -304,7 +338,10 @@ def test_from_percent_against_brute_force_and_bounded_for_large_n():
             for pc in sorted({round(100 * k / n, d) for k in range(n + 1)}):
                 fits = [k for k in range(n + 1) if round(100 * k / n, d) == pc]
                 if len(fits) == 1:
-                    assert BenchmarkRate.from_percent("t", "o", pc, n, decimals=d, source="s").events == fits[0]
+                    assert (
+                        BenchmarkRate.from_percent("t", "o", pc, n, decimals=d, source="s").events
+                        == fits[0]
+                    )
                 else:
                     with pytest.raises(DataError, match="cannot derive"):
                         BenchmarkRate.from_percent("t", "o", pc, n, decimals=d, source="s")

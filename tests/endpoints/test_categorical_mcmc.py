@@ -33,11 +33,15 @@ Y = {"CR": 4, "CRi": 5, "MLFS": 3, "none": 0}
 
 # --- one endpoint, its reference priors, one compile -------------------------------------
 
+
 @pytest.fixture(scope="module")
 def direct():
-    ep = CategoricalEndpoint("response_1m", Categorical(Y, n=12),
-                             unions={"CR+CRi": ["CR", "CRi"], "any response": ["CR", "CRi", "MLFS"]},
-                             targets={"CR+CRi": 0.4})
+    ep = CategoricalEndpoint(
+        "response_1m",
+        Categorical(Y, n=12),
+        unions={"CR+CRi": ["CR", "CRi"], "any response": ["CR", "CRi", "MLFS"]},
+        targets={"CR+CRi": 0.4},
+    )
     before = CACHE.compiles
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
@@ -70,7 +74,9 @@ def test_mcmc_matches_exact_dirichlet_and_union_betas(direct, prior_name, a):
     draws = res.endpoint.draws(fit.posterior)["CR+CRi"]
     exact = stats.beta(2 * a + 9, 2 * a + 3).sf(0.6)
     ind = (draws > 0.6).astype(float)
-    mcse = max(float(az.mcse(ind, method="mean")), np.sqrt(exact * (1 - exact) / float(az.ess(ind))))
+    mcse = max(
+        float(az.mcse(ind, method="mean")), np.sqrt(exact * (1 - exact) / float(az.ess(ind)))
+    )
     assert abs(float(ind.mean()) - exact) < 4 * mcse
     # every check of the fit passed (or does not apply)
     c = res.checks()
@@ -82,7 +88,7 @@ def test_stacked_bar_figure(direct):
 
     res, _ = direct
     fig = res.plot()
-    assert len(fig.axes[0].patches) == 4 * (1 + len(res.fits))   # categories x (observed, priors)
+    assert len(fig.axes[0].patches) == 4 * (1 + len(res.fits))  # categories x (observed, priors)
     # the union panel: one interval per union and prior
     assert len(fig.axes[1].get_yticks()) == 2 * len(res.fits)
     plt.close(fig)
@@ -90,11 +96,14 @@ def test_stacked_bar_figure(direct):
 
 # --- META 10-19, the categorical endpoint of the seed spec ---------------------------------
 
+
 @pytest.fixture(scope="module")
 def meta_categories():
     """The META spec with its categorical endpoint and the binary CR + CRi endpoint."""
     doc = tomllib.loads(META.read_text())
-    doc["endpoints"] = [e for e in doc["endpoints"] if e["id"] in ("response_categories_1m", "cr_cri_1m")]
+    doc["endpoints"] = [
+        e for e in doc["endpoints"] if e["id"] in ("response_categories_1m", "cr_cri_1m")
+    ]
     return parse_spec(doc, path=META)
 
 
@@ -104,8 +113,14 @@ def meta_result(meta_categories):
     es = meta_categories.endpoint("response_categories_1m")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        return analyse_endpoint(es.endpoint, es.priors, method="mcmc", spec=es,
-                                trial_id=meta_categories.name, **META_CATEGORY_SETTINGS)
+        return analyse_endpoint(
+            es.endpoint,
+            es.priors,
+            method="mcmc",
+            spec=es,
+            trial_id=meta_categories.name,
+            **META_CATEGORY_SETTINGS,
+        )
 
 
 def test_meta_spec_states_categories(meta_spec):
@@ -119,7 +134,9 @@ def test_meta_spec_states_categories(meta_spec):
     felix = cat.priors["dirichlet_felix"]
     np.testing.assert_allclose(felix.alpha, 6 * np.array([52, 20, 11, 11]) / 94)
     assert cat.priors["dirichlet_jeffreys"].marginal(["CR", "CRi"]) == bt.Beta(1, 1)
-    assert all(q.tag in ("published", "derived", "assumed") and q.source for q in cat.provenance.values())
+    assert all(
+        q.tag in ("published", "derived", "assumed") and q.source for q in cat.provenance.values()
+    )
 
 
 def test_meta_categories_and_their_provenance(meta_categories):
@@ -128,8 +145,10 @@ def test_meta_categories_and_their_provenance(meta_categories):
     assert dict(cat.endpoint.targets) == {"CR": 0.2, "CR+CRi": 0.4}
     felix = cat.priors["dirichlet_felix"]
     np.testing.assert_allclose(felix.alpha, 6 * np.array([52, 20, 11, 11]) / 94)
-    assert all(q.tag in ("published", "derived", "assumed") and q.source for q in cat.provenance.values())
-    assert "not a randomised contrast" in cat.endpoint.caveats      # the spec's own words
+    assert all(
+        q.tag in ("published", "derived", "assumed") and q.source for q in cat.provenance.values()
+    )
+    assert "not a randomised contrast" in cat.endpoint.caveats  # the spec's own words
 
 
 def test_meta_category_benchmark_count_is_the_only_one_matching_its_percentage(meta_categories):
@@ -138,8 +157,11 @@ def test_meta_category_benchmark_count_is_the_only_one_matching_its_percentage(m
     felix_cr = b["FELIX cohort 2A (obecabtagene) CR"]
     derived = BenchmarkRate.from_percent("x", "y", 55, felix_cr.n, decimals=0, source="s")
     assert derived.events == felix_cr.events == 52
-    felix_or = b["FELIX cohort 2A (obecabtagene) overall remission"]        # 77% of 94
-    assert BenchmarkRate.from_percent("x", "y", 77, 94, decimals=0, source="s").events == felix_or.events
+    felix_or = b["FELIX cohort 2A (obecabtagene) overall remission"]  # 77% of 94
+    assert (
+        BenchmarkRate.from_percent("x", "y", 77, 94, decimals=0, source="s").events
+        == felix_or.events
+    )
 
 
 def test_categories_mcmc_against_scipy_beta_marginals(meta_result):
@@ -156,19 +178,23 @@ def test_categories_mcmc_against_scipy_beta_marginals(meta_result):
             assert row["exact_mean"] == pytest.approx(oracle.mean(), rel=1e-12)
             assert row["exact_eti95_high"] == pytest.approx(oracle.ppf(0.975), rel=1e-9)
             assert abs(row["mean"] - oracle.mean()) <= 4 * row["mcse_mean"], (pname, label)
-    assert s.loc[("dirichlet_uniform", "CR+CRi"), "exact_prob"] == pytest.approx(stats.beta(11, 5).sf(0.40))
+    assert s.loc[("dirichlet_uniform", "CR+CRi"), "exact_prob"] == pytest.approx(
+        stats.beta(11, 5).sf(0.40)
+    )
 
 
 def test_union_marginal_is_the_binary_analysis_of_the_union(meta_categories, meta_result):
     res = meta_result
-    binary = meta_categories.endpoint("cr_cri_1m").endpoint      # 9/12, the spec's binary endpoint
+    binary = meta_categories.endpoint("cr_cri_1m").endpoint  # 9/12, the spec's binary endpoint
     for fit in res.fits.values():
         alpha = fit.prior.concentrations
         inside = alpha["CR"] + alpha["CRi"]
         post = binary.exact_posterior(bt.Beta(inside, fit.prior.ess - inside))
         marg = res.endpoint.exact_posterior(fit.prior).marginal(["CR", "CRi"])
         assert (marg.a, marg.b) == pytest.approx((post.a, post.b), rel=1e-12)
-        assert (fit.exact["CR+CRi"].a, fit.exact["CR+CRi"].b) == pytest.approx((post.a, post.b), rel=1e-12)
+        assert (fit.exact["CR+CRi"].a, fit.exact["CR+CRi"].b) == pytest.approx(
+            (post.a, post.b), rel=1e-12
+        )
     # Jeffreys Dirichlet of 4 categories: CR + CRi has the uniform prior, so the posterior is
     # the cr_cri_1m endpoint's under its uniform prior, Beta(10, 4)
     assert res.fits["dirichlet_jeffreys"].exact["CR+CRi"] == bt.Beta(10, 4)
@@ -179,10 +205,12 @@ def test_union_marginal_is_the_binary_analysis_of_the_union(meta_categories, met
 
 def test_category_benchmarks_against_monte_carlo(meta_result):
     b = meta_result.benchmarks()
-    row = b[(b["prior_name"] == "dirichlet_uniform") & b["benchmark"].str.startswith("ZUMA-3")].iloc[0]
+    row = b[
+        (b["prior_name"] == "dirichlet_uniform") & b["benchmark"].str.startswith("ZUMA-3")
+    ].iloc[0]
     rng = np.random.default_rng(7)
-    meta = rng.beta(11, 5, 1_000_000)              # CR + CRi under Dirichlet(1, 1, 1, 1)
-    zuma = rng.beta(39.5, 16.5, 1_000_000)         # 39/55 under Jeffreys
+    meta = rng.beta(11, 5, 1_000_000)  # CR + CRi under Dirichlet(1, 1, 1, 1)
+    zuma = rng.beta(39.5, 16.5, 1_000_000)  # 39/55 under Jeffreys
     mc = (meta > zuma).mean()
     assert row["exact_prob_vs_uncertain"] == pytest.approx(mc, abs=4 * np.sqrt(mc * (1 - mc) / 1e6))
     assert row["exact_prob"] == pytest.approx(stats.beta(11, 5).sf(0.709))
@@ -210,7 +238,11 @@ def test_report_parts_and_figure(meta_result, tmp_path):
     assert any("Sison-Glaz" in h for h in heads) and any(h.startswith("Benchmarks") for h in heads)
     summary = next(df for h, df in sections.items() if h.startswith("Posterior of each category"))
     assert isinstance(summary, pd.DataFrame)
-    assert summary.loc[("dirichlet_jeffreys", "CR+CRi"), ["count", "n", "kind"]].tolist() == [9, 12, "union"]
+    assert summary.loc[("dirichlet_jeffreys", "CR+CRi"), ["count", "n", "kind"]].tolist() == [
+        9,
+        12,
+        "union",
+    ]
     assert summary.loc[("dirichlet_jeffreys", "CR"), "target"] == 0.2
     prose = res.endpoint.sentences(res)
     assert any("CR+CRi" in s and "P(CR+CRi > 0.4)" in s for s in prose)
@@ -229,7 +261,10 @@ def test_checks_pass_and_name_what_they_compare(meta_result):
     assert failed.empty, failed[["name", "prior", "message"]].to_string()
     assert (c["kind"] == "sampler diagnostics").sum() == len(meta_result.fits)
     assert set(c.loc[c["kind"] == "published vs recomputed", "name"]) == {
-        "CR: percentage", "CRi: percentage", "MLFS: percentage"}
+        "CR: percentage",
+        "CRi: percentage",
+        "MLFS: percentage",
+    }
     names = set(c["name"])
     assert "CR: posterior mean vs Dirichlet marginal" in names
     assert "P(CR+CRi > 0.4) vs exact" in names

@@ -12,7 +12,7 @@ import pytest
 import bayes_trials as bt
 from bayes_trials.errors import SpecError
 
-SPEC = '''
+SPEC = """
 [trial]
 id = "toy"
 title = "toy"
@@ -78,7 +78,7 @@ events = 7
 n = 10
 tag = "published"
 source = "p"
-'''
+"""
 
 
 def _spec(tmp_path, text=SPEC):
@@ -116,16 +116,20 @@ def test_toy_spec_analysed_exactly(tmp_path):
     assert set(t.index.get_level_values("quantity")) == {"CR", "CRi", "none", "CR+CRi"}
     # d_split = Dirichlet(3, 1, 1): CR+CRi ~ Beta(3 + 1 + 9, 1 + 1) = Beta(13, 2)
     assert t.loc[("d_split", "CR+CRi"), "exact_mean"] == pytest.approx(13 / 15, rel=1e-12)
-    assert t.loc[("d_split", "CR+CRi"), "exact_prob"] == pytest.approx(stats.beta(13, 2).sf(0.4), rel=1e-10)
+    assert t.loc[("d_split", "CR+CRi"), "exact_prob"] == pytest.approx(
+        stats.beta(13, 2).sf(0.4), rel=1e-10
+    )
     assert np.isnan(t.loc[("d_split", "CR"), "exact_prob"])
     c = res.checks()
     pct = c[c["kind"] == "published vs recomputed"]
     assert pct["name"].tolist() == ["CR: percentage"] and pct["passed"].all()
     b = res.benchmarks().set_index("prior_name")
     rng = np.random.default_rng(11)
-    mc = (rng.beta(13, 2, 10**6) > rng.beta(7.5, 3.5, 10**6)).mean()   # 7/10 under Jeffreys
+    mc = (rng.beta(13, 2, 10**6) > rng.beta(7.5, 3.5, 10**6)).mean()  # 7/10 under Jeffreys
     # 4 binomial MC standard errors of 10^6 draws (false alarm 6e-5, any seed)
-    assert b.loc["d_split", "exact_prob_vs_uncertain"] == pytest.approx(mc, abs=4 * np.sqrt(mc * (1 - mc) / 1e6))
+    assert b.loc["d_split", "exact_prob_vs_uncertain"] == pytest.approx(
+        mc, abs=4 * np.sqrt(mc * (1 - mc) / 1e6)
+    )
     text = res.endpoint.sentences(res)
     assert spec.endpoint("resp").endpoint.caveats in text
 
@@ -139,36 +143,91 @@ def test_wrong_printed_percentage_fails_its_check(tmp_path):
 
 BAD = {
     "category count above n": ("count = 5\ntag", "count = 11\ntag", "resp", "categories[1].count"),
-    "negative category count": ("count = 4\npercent", "count = -1\npercent", "resp", "categories[0].count"),
-    "counts not summing to n": ('count = 1\ntag = "derived"', 'count = 2\ntag = "derived"', "resp", "n"),
-    "empty category list": ("[[endpoints.categories]]", "[[endpoints.ignored]]", "resp", "categories"),
+    "negative category count": (
+        "count = 4\npercent",
+        "count = -1\npercent",
+        "resp",
+        "categories[0].count",
+    ),
+    "counts not summing to n": (
+        'count = 1\ntag = "derived"',
+        'count = 2\ntag = "derived"',
+        "resp",
+        "n",
+    ),
+    "empty category list": (
+        "[[endpoints.categories]]",
+        "[[endpoints.ignored]]",
+        "resp",
+        "categories",
+    ),
     "duplicate category": ('name = "CRi"', 'name = "CR"', "resp", "categories[1].name"),
-    "union with an unknown category": ('categories = ["CR", "CRi"]', 'categories = ["CR", "MLFS"]', "resp",
-                                       "unions[0].categories"),
-    "union of every category": ('categories = ["CR", "CRi"]', 'categories = ["CR", "CRi", "none"]', "resp",
-                                "unions[0].categories"),
-    "benchmark without its union": ('union = "CR+CRi"', 'union = "CR+MLFS"', "resp", "benchmarks[0].union"),
+    "union with an unknown category": (
+        'categories = ["CR", "CRi"]',
+        'categories = ["CR", "MLFS"]',
+        "resp",
+        "unions[0].categories",
+    ),
+    "union of every category": (
+        'categories = ["CR", "CRi"]',
+        'categories = ["CR", "CRi", "none"]',
+        "resp",
+        "unions[0].categories",
+    ),
+    "benchmark without its union": (
+        'union = "CR+CRi"',
+        'union = "CR+MLFS"',
+        "resp",
+        "benchmarks[0].union",
+    ),
     "misspelt category field": ("count = 5\ntag", "cont = 5\ntag", "resp", "categories[1].cont"),
     "percent outside 0-100": ("percent = 40", "percent = 140", "resp", "categories[0].percent"),
     "union target outside (0, 1)": ("value = 0.4,", "value = 1.4,", "resp", "unions[0].target"),
     "caveats not a string": ('caveats = "Other', 'caveats = 3\nx = "Other', "resp", "caveats"),
-    "published table on a categorical endpoint": ("[[endpoints.unions]]",
-                                                  ("[[endpoints.published]]\nquantity = \"estimate\"\n\n"
-                                                   "[[endpoints.unions]]"), "resp", "published"),
-    "direction less": ('caveats = "Other', 'direction = "less"\ncaveats = "Other', "resp", "direction"),
-    "dirichlet prior with other categories": ("counts = { CR = 6, CRi = 2, none = 2 }",
-                                              "counts = { CR = 6, MLFS = 2, none = 2 }", "resp",
-                                              "priors.d_split.counts"),
+    "published table on a categorical endpoint": (
+        "[[endpoints.unions]]",
+        ('[[endpoints.published]]\nquantity = "estimate"\n\n[[endpoints.unions]]'),
+        "resp",
+        "published",
+    ),
+    "direction less": (
+        'caveats = "Other',
+        'direction = "less"\ncaveats = "Other',
+        "resp",
+        "direction",
+    ),
+    "dirichlet prior with other categories": (
+        "counts = { CR = 6, CRi = 2, none = 2 }",
+        "counts = { CR = 6, MLFS = 2, none = 2 }",
+        "resp",
+        "priors.d_split.counts",
+    ),
     "non-positive dirichlet alpha": ("alpha = 0.5", "alpha = 0", None, "priors.d_jeffreys.alpha"),
-    "dirichlet prior with two forms": ("alpha = 0.5", "alpha = 0.5\nmean = { CR = 0.5, CRi = 0.3, none = 0.2 }",
-                                       None, "priors.d_jeffreys"),
-    "dirichlet prior with an unknown setting": ("alpha = 0.5", "alpha = 0.5\nconcentration = 2", None,
-                                                "priors.d_jeffreys.concentration"),
-    "dirichlet means not summing to 1": ("counts = { CR = 6, CRi = 2, none = 2 }",
-                                         "mean = { CR = 0.6, CRi = 0.2, none = 0.3 }", None, "priors.d_split.mean"),
+    "dirichlet prior with two forms": (
+        "alpha = 0.5",
+        "alpha = 0.5\nmean = { CR = 0.5, CRi = 0.3, none = 0.2 }",
+        None,
+        "priors.d_jeffreys",
+    ),
+    "dirichlet prior with an unknown setting": (
+        "alpha = 0.5",
+        "alpha = 0.5\nconcentration = 2",
+        None,
+        "priors.d_jeffreys.concentration",
+    ),
+    "dirichlet means not summing to 1": (
+        "counts = { CR = 6, CRi = 2, none = 2 }",
+        "mean = { CR = 0.6, CRi = 0.2, none = 0.3 }",
+        None,
+        "priors.d_split.mean",
+    ),
     "dirichlet counts without ess": ("ess = 5\n", "", None, "priors.d_split"),
-    "binary prior on a categorical endpoint": ('priors = ["d_jeffreys", "d_split"]', 'priors = ["uniform"]',
-                                               "resp", "priors"),
+    "binary prior on a categorical endpoint": (
+        'priors = ["d_jeffreys", "d_split"]',
+        'priors = ["uniform"]',
+        "resp",
+        "priors",
+    ),
 }
 
 #: mutations applied to every occurrence (the others to the first only)

@@ -29,8 +29,10 @@ def _patients():
 
     rows = []
     for i, (yb, ya) in enumerate([(4, 1), (3, 0), (5, 2), (2, 1), (6, 1), (3, 1)]):
-        rows += [{"patient": f"p{i}", "period": "before", "events": yb, "exposure": 2.0},
-                 {"patient": f"p{i}", "period": "after", "events": ya, "exposure": 1.5}]
+        rows += [
+            {"patient": f"p{i}", "period": "before", "events": yb, "exposure": 2.0},
+            {"patient": f"p{i}", "period": "after", "events": ya, "exposure": 1.5},
+        ]
     return bt.PerPatientRates(pd.DataFrame(rows))
 
 
@@ -41,23 +43,42 @@ RECIPES = {
     "LogRateRatioEndpoint": lambda: bt.LogRateRatioEndpoint("log_rr", RATES, target=0.5),
     "PatientRateRatioEndpoint": lambda: bt.PatientRateRatioEndpoint("pp", _patients(), target=0.5),
     "CategoricalEndpoint": lambda: bt.CategoricalEndpoint(
-        "cats", bt.Categorical({"CR": 4, "CRi": 5, "MLFS": 3, "none": 0}),
-        unions=(("CR+CRi", ("CR", "CRi")),)),
-    "AdverseEventsEndpoint": lambda: bt.AdverseEventsEndpoint("ae", bt.AdverseEventTable(
-        [("CRS", "immune", 1, 12), ("ICANS", "immune", 0, 12), ("anaemia", "blood", 10, 12),
-         ("neutropenia", "blood", 12, 12)])),
-    "TimeToEventEndpoint": lambda: bt.TimeToEventEndpoint("efs", _survival_data(), landmark=12.0,
-                                                          models=("exponential",)),
-    "ExponentialSurvival": lambda: bt.ExponentialSurvival("efs_exp", _survival_data(), landmark=12.0),
+        "cats",
+        bt.Categorical({"CR": 4, "CRi": 5, "MLFS": 3, "none": 0}),
+        unions=(("CR+CRi", ("CR", "CRi")),),
+    ),
+    "AdverseEventsEndpoint": lambda: bt.AdverseEventsEndpoint(
+        "ae",
+        bt.AdverseEventTable(
+            [
+                ("CRS", "immune", 1, 12),
+                ("ICANS", "immune", 0, 12),
+                ("anaemia", "blood", 10, 12),
+                ("neutropenia", "blood", 12, 12),
+            ]
+        ),
+    ),
+    "TimeToEventEndpoint": lambda: bt.TimeToEventEndpoint(
+        "efs", _survival_data(), landmark=12.0, models=("exponential",)
+    ),
+    "ExponentialSurvival": lambda: bt.ExponentialSurvival(
+        "efs_exp", _survival_data(), landmark=12.0
+    ),
     "WeibullSurvival": lambda: bt.WeibullSurvival("efs_wb", _survival_data(), landmark=12.0),
     "PiecewiseExponentialSurvival": lambda: bt.PiecewiseExponentialSurvival(
-        "efs_pw", _survival_data(), landmark=12.0, n_pieces=3),
+        "efs_pw", _survival_data(), landmark=12.0, n_pieces=3
+    ),
 }
 
 
 def _exported_endpoint_classes():
-    return sorted(n for n in bt.__all__ if inspect.isclass(getattr(bt, n))
-                  and hasattr(getattr(bt, n), "reference_priors") and hasattr(getattr(bt, n), "kind"))
+    return sorted(
+        n
+        for n in bt.__all__
+        if inspect.isclass(getattr(bt, n))
+        and hasattr(getattr(bt, n), "reference_priors")
+        and hasattr(getattr(bt, n), "kind")
+    )
 
 
 def test_every_exported_endpoint_class_has_a_recipe():

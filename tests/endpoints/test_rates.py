@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import integrate, stats
-from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats import rates as sm_rates
+from statsmodels.stats.proportion import proportion_confint
 
 import bayes_trials as bt
 from bayes_trials import checks as chk
@@ -85,8 +85,9 @@ def _assert_mcmc_matches_exact(ep, prior, tree, exact):
 
 
 # --- the exact distribution of the rate ratio ------------------------------------------
-@pytest.mark.parametrize("sa,ra,sb,rb", [(6.5, 15.75, 40.5, 27.0), (0.5, 15.75, 40.5, 27.0),
-                                         (3.0, 2.0, 1.5, 0.5)])
+@pytest.mark.parametrize(
+    "sa,ra,sb,rb", [(6.5, 15.75, 40.5, 27.0), (0.5, 15.75, 40.5, 27.0), (3.0, 2.0, 1.5, 0.5)]
+)
 def test_rate_ratio_cdf_matches_numerical_integration(sa, ra, sb, rb):
     rr = RateRatioPosterior(bt.Gamma(sa, ra), bt.Gamma(sb, rb))
     f_b = stats.gamma(sb, scale=1 / rb)
@@ -97,9 +98,12 @@ def test_rate_ratio_cdf_matches_numerical_integration(sa, ra, sb, rb):
         assert float(rr.cdf(r)) == pytest.approx(direct, abs=1e-9)
         # the F form: RR (r_a/s_a)/(r_b/s_b) ~ F(2 s_a, 2 s_b)
         assert float(rr.cdf(r)) == pytest.approx(
-            stats.f.cdf(r * (ra / sa) / (rb / sb), 2 * sa, 2 * sb), rel=1e-10, abs=1e-14)
+            stats.f.cdf(r * (ra / sa) / (rb / sb), 2 * sa, 2 * sb), rel=1e-10, abs=1e-14
+        )
         # the Beta form: P(RR <= r) = I_u(s_a, s_b), u = r r_a / (r r_a + r_b)
-        assert float(rr.cdf(r)) == pytest.approx(stats.beta.cdf(r * ra / (r * ra + rb), sa, sb), rel=1e-10)
+        assert float(rr.cdf(r)) == pytest.approx(
+            stats.beta.cdf(r * ra / (r * ra + rb), sa, sb), rel=1e-10
+        )
     q = np.array([0.025, 0.5, 0.975])
     np.testing.assert_allclose(rr.cdf(rr.ppf(q)), q, rtol=1e-10)
 
@@ -111,14 +115,18 @@ def test_rate_ratio_matches_monte_carlo():
     for r in (0.2, 0.5, 1.0):
         p = float(rr.cdf(r))
         assert abs((draws <= r).mean() - p) < 4 * math.sqrt(p * (1 - p) / draws.size)
-    assert draws.mean() == pytest.approx(rr.mean, rel=4 * draws.std() / rr.mean / math.sqrt(draws.size))
+    assert draws.mean() == pytest.approx(
+        rr.mean, rel=4 * draws.std() / rr.mean / math.sqrt(draws.size)
+    )
     # mean s_a / (s_b - 1) * r_b / r_a
     assert rr.mean == pytest.approx(6.5 / 39.5 * 27.0 / 15.75, rel=1e-12)
 
 
 def test_mixture_priors_give_a_mixture_of_ratios_checked_by_monte_carlo():
-    prior = TwoRatePrior(before=bt.Mixture([bt.Gamma(2, 1), bt.Gamma(0.5, 0.01)], [0.7, 0.3]),
-                         after=bt.Gamma(0.5, 1e-6))
+    prior = TwoRatePrior(
+        before=bt.Mixture([bt.Gamma(2, 1), bt.Gamma(0.5, 0.01)], [0.7, 0.3]),
+        after=bt.Gamma(0.5, 1e-6),
+    )
     ep = RateRatioEndpoint("x", DATA, target=0.5)
     before, after = ep.exact_rates(prior)
     assert before == bt.update(prior.before, DATA.before)
@@ -150,12 +158,17 @@ def test_log_linear_exact_posterior_matches_two_dimensional_quadrature():
     post = ep.exact_posterior(prior)
     yb, eb, ya, ea = 40, 27.0, 6, 15.75
 
-    x = np.linspace(-4.0, 3.0, 1401)[:, None]      # log lambda_b
-    t = np.linspace(-6.0, 4.0, 4001)[None, :]      # log RR
+    x = np.linspace(-4.0, 3.0, 1401)[:, None]  # log lambda_b
+    t = np.linspace(-6.0, 4.0, 4001)[None, :]  # log RR
     lam = np.exp(x)
-    logj = (stats.norm.logpdf(t, -0.3, 0.8) + stats.gamma.logpdf(lam, 2.0, scale=1 / 1.5) + x
-            + stats.poisson.logpmf(yb, lam * eb) + stats.poisson.logpmf(ya, lam * np.exp(t) * ea))
-    marginal = integrate.simpson(np.exp(logj - logj.max()), x=x[:, 0], axis=0)   # over lambda_b
+    logj = (
+        stats.norm.logpdf(t, -0.3, 0.8)
+        + stats.gamma.logpdf(lam, 2.0, scale=1 / 1.5)
+        + x
+        + stats.poisson.logpmf(yb, lam * eb)
+        + stats.poisson.logpmf(ya, lam * np.exp(t) * ea)
+    )
+    marginal = integrate.simpson(np.exp(logj - logj.max()), x=x[:, 0], axis=0)  # over lambda_b
     cum = integrate.cumulative_simpson(marginal, x=t[0], initial=0.0)
     for r in (0.2, 0.3, 0.5):
         cdf = np.interp(math.log(r), t[0], cum / cum[-1])
@@ -165,10 +178,13 @@ def test_log_linear_exact_posterior_matches_two_dimensional_quadrature():
 # --- MCMC vs exact ---------------------------------------------------------------------
 def test_two_rate_mcmc_matches_exact_and_compiles_once(model_cache):
     ep = RateRatioEndpoint("infection_hospitalizations", DATA, target=0.5)
-    priors = {"jeffreys": TwoRatePrior.jeffreys(),
-              "informative_mixture": TwoRatePrior(
-                  before=bt.Mixture([bt.Gamma(3.0, 2.0), bt.Gamma(0.5, 0.1)], [0.8, 0.2]),
-                  after=bt.Gamma(1.0, 1.0))}
+    priors = {
+        "jeffreys": TwoRatePrior.jeffreys(),
+        "informative_mixture": TwoRatePrior(
+            before=bt.Mixture([bt.Gamma(3.0, 2.0), bt.Gamma(0.5, 0.1)], [0.8, 0.2]),
+            after=bt.Gamma(1.0, 1.0),
+        ),
+    }
     for seed, prior in enumerate(priors.values()):
         tree = _fit_quietly(ep, prior, model_cache, seed)
         _assert_mcmc_matches_exact(ep, prior, tree, ep.exact_posterior(prior))
@@ -191,7 +207,9 @@ def test_log_linear_mcmc_matches_exact(model_cache):
         tree = _fit_quietly(ep, prior, model_cache, 100 + seed)
         _assert_mcmc_matches_exact(ep, prior, tree, ep.exact_posterior(prior))
     # the log-linear model is the independent-rate priors' compiled model, the family chosen by data
-    assert ep.structure(log_rr_priors()["sceptical"]) == RateRatioEndpoint("x", DATA).structure(TwoRatePrior.jeffreys())
+    assert ep.structure(log_rr_priors()["sceptical"]) == RateRatioEndpoint("x", DATA).structure(
+        TwoRatePrior.jeffreys()
+    )
     assert model_cache.compiles == 1
 
 
@@ -248,16 +266,21 @@ def test_aggregate_reference_against_statsmodels_and_closed_forms():
     assert ref.p_values["exact-cond"] == pytest.approx(stats.binomtest(6, 46, p0).pvalue, rel=1e-10)
     assert ref.p_values_less["exact-cond"] == pytest.approx(stats.binom.cdf(6, 46, p0), rel=1e-10)
     assert ref.intervals["score"] == pytest.approx(
-        sm_rates.confint_poisson_2indep(6, 15.75, 40, 27.0, method="score", compare="ratio"), rel=1e-12)
+        sm_rates.confint_poisson_2indep(6, 15.75, 40, 27.0, method="score", compare="ratio"),
+        rel=1e-12,
+    )
     # Poisson GLM (saturated): log RR and se sqrt(1/ya + 1/yb); its Wald interval is wald-log
     assert ref.glm["log_rr"] == pytest.approx(math.log(ref.estimate), rel=1e-6)
     assert ref.glm["se"] == pytest.approx(math.sqrt(1 / 6 + 1 / 40), rel=1e-6)  # IRLS tolerance
     assert ref.intervals["glm-wald"] == pytest.approx(
-        sm_rates.confint_poisson_2indep(6, 15.75, 40, 27.0, method="wald-log", compare="ratio"), rel=1e-6)
+        sm_rates.confint_poisson_2indep(6, 15.75, 40, 27.0, method="wald-log", compare="ratio"),
+        rel=1e-6,
+    )
     # exact conditional interval is Clopper-Pearson mapped to RR (R: poisson.test(c(6, 40), c(15.75, 27)))
     plo, phi = stats.binomtest(6, 46).proportion_ci(0.95, method="exact")
     assert ref.intervals["exact-cond"] == pytest.approx(
-        (plo / (1 - plo) * 27 / 15.75, phi / (1 - phi) * 27 / 15.75), rel=1e-6)
+        (plo / (1 - plo) * 27 / 15.75, phi / (1 - phi) * 27 / 15.75), rel=1e-6
+    )
     d = ref.as_dict()
     assert d["exact-cond95_low"] == ref.intervals["exact-cond"][0] and "p_value_score" in d
 
@@ -274,7 +297,9 @@ def test_zero_events_after_reports_no_infinite_mle():
     # score interval: lower end 0, upper end where the score test's p-value is 0.05 (duality)
     slo, shi = ref.intervals["score"]
     assert slo == 0.0 and np.isfinite(shi)
-    p_at = sm_rates.test_poisson_2indep(0, 15.75, 40, 27.0, value=shi, method="score", compare="ratio").pvalue
+    p_at = sm_rates.test_poisson_2indep(
+        0, 15.75, 40, 27.0, value=shi, method="score", compare="ratio"
+    ).pvalue
     assert p_at == pytest.approx(0.05, abs=1e-8)
     # the Bayesian side stays finite under every prior
     ep = LogRateRatioEndpoint("x", ZERO_AFTER, target=0.5)
@@ -298,8 +323,10 @@ def _simulated_patients(seed=3, n=9):
     rows = []
     for i in range(n):
         lam, eb = math.exp(rng.normal(0.5, 0.6)), rng.uniform(0.5, 6)
-        rows += [(f"P{i}", "before", rng.poisson(lam * eb), eb),
-                 (f"P{i}", "after", rng.poisson(lam * 0.25 * 1.75), 1.75)]
+        rows += [
+            (f"P{i}", "before", rng.poisson(lam * eb), eb),
+            (f"P{i}", "after", rng.poisson(lam * 0.25 * 1.75), 1.75),
+        ]
     return pd.DataFrame(rows, columns=["patient", "period", "events", "exposure"])
 
 
@@ -312,8 +339,12 @@ def test_conditional_poisson_equals_the_conditional_binomial_model():
     w = data.wide()
     ya, yb = w["events_after"].to_numpy(), w["events_before"].to_numpy()
     keep = ya + yb > 0
-    fit = sm.GLM(np.column_stack([ya, yb])[keep], np.ones((keep.sum(), 1)), family=sm.families.Binomial(),
-                 offset=np.log(w["exposure_after"] / w["exposure_before"]).to_numpy()[keep]).fit()
+    fit = sm.GLM(
+        np.column_stack([ya, yb])[keep],
+        np.ones((keep.sum(), 1)),
+        family=sm.families.Binomial(),
+        offset=np.log(w["exposure_after"] / w["exposure_before"]).to_numpy()[keep],
+    ).fit()
     cp = ref.conditional_poisson
     assert cp["log_rr"] == pytest.approx(float(fit.params[0]), abs=1e-7)
     assert cp["se"] == pytest.approx(float(fit.bse[0]), rel=1e-5)
@@ -321,14 +352,20 @@ def test_conditional_poisson_equals_the_conditional_binomial_model():
     nb = ref.negative_binomial
     t = data.table
     X = np.column_stack([np.ones(len(t)), (t["period"] == "after").to_numpy(float)])
-    glm = sm.GLM(t["events"].to_numpy(), X, family=sm.families.NegativeBinomial(alpha=nb["alpha"]),
-                 offset=np.log(t["exposure"].to_numpy())).fit()
+    glm = sm.GLM(
+        t["events"].to_numpy(),
+        X,
+        family=sm.families.NegativeBinomial(alpha=nb["alpha"]),
+        offset=np.log(t["exposure"].to_numpy()),
+    ).fit()
     assert nb["log_rr"] == pytest.approx(float(glm.params[1]), abs=1e-4)  # optimiser tolerance
     assert ref.totals.events_after == int(t.loc[t["period"] == "after", "events"].sum())
 
 
 def test_per_patient_zero_events_after_fits_no_glm():
-    df = _simulated_patients().assign(events=lambda d: np.where(d["period"] == "after", 0, d["events"]))
+    df = _simulated_patients().assign(
+        events=lambda d: np.where(d["period"] == "after", 0, d["events"])
+    )
     ref = patient_rates_reference(PerPatientRates(df))
     assert ref.conditional_poisson is None and ref.negative_binomial is None
     assert "infinite" in ref.notes[0] and ref.estimate == 0.0
@@ -354,9 +391,13 @@ def test_hierarchical_model_samples_and_agrees_with_conditional_poisson(model_ca
     assert math.log(row["median"]) == pytest.approx(cp["log_rr"], abs=0.15)
     assert ep.exact_posterior(prior) is None
     # the switches are part of the compile key; a new data set of the same shape is not
-    assert ep.structure(prior) != PatientRateRatioEndpoint("x", data, varying_effect=True).structure(prior)
+    assert ep.structure(prior) != PatientRateRatioEndpoint(
+        "x", data, varying_effect=True
+    ).structure(prior)
     other = PerPatientRates(_simulated_patients(seed=4))
-    assert PatientRateRatioEndpoint("y", other, overdispersion=False).structure(prior) == ep.structure(prior)
+    assert PatientRateRatioEndpoint("y", other, overdispersion=False).structure(
+        prior
+    ) == ep.structure(prior)
 
 
 # --- scenarios (assumed data) behind the LAD-I published reductions --------------------------
@@ -378,12 +419,18 @@ def test_scenario_counts_reproduce_the_published_reductions(name, published, adj
 
 
 def test_scenario_sweep_is_exact_and_labelled_assumed():
-    df = scenario_sweep(LAD1_PUBLISHED_REDUCTIONS, events_before=(5, 20, 80), exposure_before=(13.5, 27.0),
-                        exposure_after=(15.75,))
+    df = scenario_sweep(
+        LAD1_PUBLISHED_REDUCTIONS,
+        events_before=(5, 20, 80),
+        exposure_before=(13.5, 27.0),
+        exposure_after=(15.75,),
+    )
     assert len(df) == 3 * 3 * 2
     assert (df["data_status"] == "assumed").all()
     assert ((df["achieved_reduction"] - df["published_reduction"]).abs() < 0.005).all()
-    assert {"prob_reduction_gt_50", "rr_eti95_low", "rr_eti95_high", "exact_cond95_high"} <= set(df.columns)
+    assert {"prob_reduction_gt_50", "rr_eti95_low", "rr_eti95_high", "exact_cond95_high"} <= set(
+        df.columns
+    )
     # more events, more certainty that the reduction exceeds 50%
     for _, g in df.groupby(["endpoint", "exposure_before"]):
         g = g.sort_values("events_before")
@@ -392,23 +439,33 @@ def test_scenario_sweep_is_exact_and_labelled_assumed():
     r = df.iloc[1]
     u = 0.5 * r["exposure_after"] / (0.5 * r["exposure_after"] + r["exposure_before"])
     assert r["prob_reduction_gt_50"] == pytest.approx(
-        stats.beta.cdf(u, r["events_after"] + 0.5, r["events_before"] + 0.5), abs=1e-5)
+        stats.beta.cdf(u, r["events_after"] + 0.5, r["events_before"] + 0.5), abs=1e-5
+    )
 
 
 # --- bad input ----------------------------------------------------------------------------
-GOOD = pd.DataFrame({"patient": ["A", "A", "B", "B"], "period": ["before", "after"] * 2,
-                     "events": [4, 1, 6, 0], "exposure": [2.0, 1.75, 3.5, 1.75]})
+GOOD = pd.DataFrame(
+    {
+        "patient": ["A", "A", "B", "B"],
+        "period": ["before", "after"] * 2,
+        "events": [4, 1, 6, 0],
+        "exposure": [2.0, 1.75, 3.5, 1.75],
+    }
+)
 
 
-@pytest.mark.parametrize("col,value,field,words", [
-    ("events", -1, "events", "non-negative whole number"),
-    ("events", 2.5, "events", "non-negative whole number"),
-    ("events", np.nan, "events", "NaN"),
-    ("exposure", 0.0, "exposure", "> 0"),
-    ("exposure", -1.0, "exposure", "> 0"),
-    ("period", "post", "period", "must be one of"),
-    ("patient", None, "patient", "NaN"),
-])
+@pytest.mark.parametrize(
+    "col,value,field,words",
+    [
+        ("events", -1, "events", "non-negative whole number"),
+        ("events", 2.5, "events", "non-negative whole number"),
+        ("events", np.nan, "events", "NaN"),
+        ("exposure", 0.0, "exposure", "> 0"),
+        ("exposure", -1.0, "exposure", "> 0"),
+        ("period", "post", "period", "must be one of"),
+        ("patient", None, "patient", "NaN"),
+    ],
+)
 def test_bad_rows_are_named(col, value, field, words):
     df = GOOD.astype({col: object}).copy()
     df.loc[2, col] = value
@@ -427,8 +484,15 @@ def test_table_level_errors():
 
 
 def test_incomplete_patients_dropped_kept_or_refused():
-    df = pd.concat([GOOD, pd.DataFrame({"patient": ["C"], "period": ["before"], "events": [3],
-                                        "exposure": [1.0]})], ignore_index=True)
+    df = pd.concat(
+        [
+            GOOD,
+            pd.DataFrame(
+                {"patient": ["C"], "period": ["before"], "events": [3], "exposure": [1.0]}
+            ),
+        ],
+        ignore_index=True,
+    )
     with pytest.warns(StatisticalWarning, match="C"):
         dropped = PerPatientRates(df)
     assert dropped.dropped == ("C",) and dropped.n_patients == 2
@@ -480,10 +544,19 @@ def test_bad_aggregate_data_and_priors():
 def _quad_log_rr_cdf(data, mean, sd, r, a=0.5, rate=1e-6):
     """P(RR <= r) in the log-linear model by scipy quad, the baseline integrated out by hand:
     p(theta | y) ∝ N(theta; mean, sd) e^{theta y_a} (rate + E_b + e^theta E_a)^-(y_a + y_b + a)."""
-    ya, yb, ea, eb = data.after.events, data.before.events, data.after.exposure, data.before.exposure
+    ya, yb, ea, eb = (
+        data.after.events,
+        data.before.events,
+        data.after.exposure,
+        data.before.exposure,
+    )
 
     def log_dens(t):
-        return stats.norm.logpdf(t, mean, sd) + t * ya - (ya + yb + a) * np.log(rate + eb + np.exp(t) * ea)
+        return (
+            stats.norm.logpdf(t, mean, sd)
+            + t * ya
+            - (ya + yb + a) * np.log(rate + eb + np.exp(t) * ea)
+        )
 
     c = log_dens(math.log(max(data.rate_ratio, 1e-3)))
     dens = lambda t: np.exp(log_dens(t) - c)  # noqa: E731
@@ -508,7 +581,11 @@ def test_log_rate_ratio_endpoint_through_analyse(method):
     c = res.checks()
     assert not (c["passed"] == False).any(), c.loc[c["passed"] == False, "message"].tolist()  # noqa: E712
     bvf = c[c["kind"] == "Bayesian vs frequentist"]
-    assert len(bvf) == 2 and bvf["passed"].all() and bvf["name"].str.contains("conditional-likelihood").all()
+    assert (
+        len(bvf) == 2
+        and bvf["passed"].all()
+        and bvf["name"].str.contains("conditional-likelihood").all()
+    )
     if method == "mcmc":
         assert set(c["kind"]) == {"MCMC vs exact", "sampler diagnostics", "Bayesian vs frequentist"}
         assert abs(row["prob"] - row["exact_prob"]) <= 4 * row["prob_mcse"]
@@ -535,14 +612,25 @@ def test_wide_prior_bound_contains_the_posterior_and_has_power():
         assert lo <= g <= hi
     assert hi - lo < 0.01  # informative: the upper end's bound is a band of width < 0.01
     ref = rate_ratio_reference(DATA)
-    right = Fit(Analysis("r", "r", None, prior), {"rate_ratio": LogRateRatioEndpoint("x", DATA).exact_posterior(prior)}, {})
-    wrong = Fit(Analysis("w", "w", None, prior), {"rate_ratio": RateRatioEndpoint("x", DATA).exact_posterior(
-        TwoRatePrior.jeffreys())}, {})
+    right = Fit(
+        Analysis("r", "r", None, prior),
+        {"rate_ratio": LogRateRatioEndpoint("x", DATA).exact_posterior(prior)},
+        {},
+    )
+    wrong = Fit(
+        Analysis("w", "w", None, prior),
+        {"rate_ratio": RateRatioEndpoint("x", DATA).exact_posterior(TwoRatePrior.jeffreys())},
+        {},
+    )
     assert all(c.passed for c in log_linear_checks("x", DATA, ref, {"r": right}, 0.95))
     assert any(c.passed is False for c in log_linear_checks("x", DATA, ref, {"w": wrong}, 0.95))
     # a sceptical prior varies too much over the likelihood's range: no bound, no check
     sceptic = log_rr_priors()["sceptical"]
-    fit = Fit(Analysis("s", "s", None, sceptic), {"rate_ratio": LogRateRatioEndpoint("x", DATA).exact_posterior(sceptic)}, {})
+    fit = Fit(
+        Analysis("s", "s", None, sceptic),
+        {"rate_ratio": LogRateRatioEndpoint("x", DATA).exact_posterior(sceptic)},
+        {},
+    )
     assert log_linear_checks("x", DATA, ref, {"s": fit}, 0.95) == []
 
 
@@ -574,7 +662,9 @@ def test_zero_events_in_both_periods_are_reported_as_uninformative():
 
     import bayes_trials as bt
 
-    ep = bt.RateRatioEndpoint("nothing", bt.PrePostRates(bt.Rate(0, 12.0), bt.Rate(0, 9.0)), target=0.5)
+    ep = bt.RateRatioEndpoint(
+        "nothing", bt.PrePostRates(bt.Rate(0, 12.0), bt.Rate(0, 9.0)), target=0.5
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = bt.analyse(ep, draws=500, tune=500, chains=2, seed=3)
@@ -586,5 +676,7 @@ def test_zero_events_in_both_periods_are_reported_as_uninformative():
     checks = res.checks()
     assert not (checks["passed"] == False).any()  # noqa: E712
     mc = checks[checks["kind"] == "MCMC vs exact"]
-    assert len(mc) == 1 and mc["passed"].isna().all() and "restate the prior" in mc["message"].iloc[0]
+    assert (
+        len(mc) == 1 and mc["passed"].isna().all() and "restate the prior" in mc["message"].iloc[0]
+    )
     assert any("UNINFORMATIVE" in s for s in ep.sentences(res))

@@ -13,7 +13,13 @@ from scipy import integrate, optimize, stats
 from scipy.special import gammaln
 
 import bayes_trials as bt
-from bayes_trials.endpoints.rates import LogRateRatioEndpoint, LogRRPrior, RateRatioEndpoint, TwoRatePrior, grids
+from bayes_trials.endpoints.rates import (
+    LogRateRatioEndpoint,
+    LogRRPrior,
+    RateRatioEndpoint,
+    TwoRatePrior,
+    grids,
+)
 from bayes_trials.endpoints.rates.scenarios import ScenarioGrid
 from bayes_trials.errors import PriorError
 
@@ -28,14 +34,22 @@ def quad_log_rr(data, log_prior, r):
     The baseline rate is integrated out by hand: with a = 1/2, b = 1e-6,
     p(y | theta) ∝ e^{theta y_a} / (b + E_b + e^theta E_a)^(y_a + y_b + a); then quad over theta.
     """
-    y_b, e_b, y_a, e_a = data.before.events, data.before.exposure, data.after.events, data.after.exposure
+    y_b, e_b, y_a, e_a = (
+        data.before.events,
+        data.before.exposure,
+        data.after.events,
+        data.after.exposure,
+    )
     a, b = 0.5, 1e-6
 
     def log_lik(t):
-        return t * y_a - (y_a + y_b + a) * np.log(b + e_b + np.exp(t) * e_a) + gammaln(y_a + y_b + a)
+        return (
+            t * y_a - (y_a + y_b + a) * np.log(b + e_b + np.exp(t) * e_a) + gammaln(y_a + y_b + a)
+        )
 
-    mode = optimize.minimize_scalar(lambda t: -(log_lik(t) + log_prior(t)), bounds=(-10, 10),
-                                    method="bounded").x
+    mode = optimize.minimize_scalar(
+        lambda t: -(log_lik(t) + log_prior(t)), bounds=(-10, 10), method="bounded"
+    ).x
     c = log_lik(mode) + log_prior(mode)
     dens = lambda t: np.exp(log_lik(t) + log_prior(t) - c)  # noqa: E731
     lo, hi = mode - 30, mode + 30
@@ -46,13 +60,22 @@ def quad_log_rr(data, log_prior, r):
     return below, mean
 
 
-@pytest.mark.parametrize("mean,sd,w", [(-0.5, 0.3, 0.0), (-0.5, 2.0, 0.3), (0.0, 0.4214, 0.0), (0.5, 1.0, 0.5)])
+@pytest.mark.parametrize(
+    "mean,sd,w", [(-0.5, 0.3, 0.0), (-0.5, 2.0, 0.3), (0.0, 0.4214, 0.0), (0.5, 1.0, 0.5)]
+)
 def test_grid_prior_exact_summary_matches_quadrature(mean, sd, w):
     prior = grids.grid_prior(mean, sd, w)
-    comp, wide = stats.norm(mean, sd), stats.norm(mean, math.sqrt(2.0))  # unit-information component
+    comp, wide = (
+        stats.norm(mean, sd),
+        stats.norm(mean, math.sqrt(2.0)),
+    )  # unit-information component
 
     def log_prior(t):
-        return comp.logpdf(t) if w == 0 else np.logaddexp(np.log(1 - w) + comp.logpdf(t), np.log(w) + wide.logpdf(t))
+        return (
+            comp.logpdf(t)
+            if w == 0
+            else np.logaddexp(np.log(1 - w) + comp.logpdf(t), np.log(w) + wide.logpdf(t))
+        )
 
     out = grids.exact_summary(INF, prior)
     p_half, post_mean = quad_log_rr(INF_DATA, log_prior, 0.5)
@@ -61,7 +84,9 @@ def test_grid_prior_exact_summary_matches_quadrature(mean, sd, w):
     assert out["prob_null"] == pytest.approx(p_one, abs=2e-7)
     assert out["post_mean"] == pytest.approx(post_mean, rel=1e-6)
     if w == 0:  # the function of a bare Normal gives the same number
-        assert grids.log_rr_tail_probability(INF_DATA, bt.Normal(mean, sd), 0.5) == pytest.approx(p_half, abs=2e-7)
+        assert grids.log_rr_tail_probability(INF_DATA, bt.Normal(mean, sd), 0.5) == pytest.approx(
+            p_half, abs=2e-7
+        )
 
 
 def test_ess_axis_and_tipping_mixture():
@@ -95,7 +120,9 @@ def test_shifted_data_and_scenario_cases():
     assert grids.shifted_data(INF, 3).after.events == 9
     up = RateRatioEndpoint("g", INF_DATA, target=2.0, direction="greater")
     assert grids.shifted_data(up, 6).after.events == 0 and grids.shifted_data(up, 7) is None
-    grid = ScenarioGrid(events_before=(10, 40), exposure_before=(27.0,), exposure_after=(15.75,), source="t")
+    grid = ScenarioGrid(
+        events_before=(10, 40), exposure_before=(27.0,), exposure_after=(15.75,), source="t"
+    )
     cases = grids.scenario_cases(INF, 74.45, grid)
     assert len(cases) == 2
     for label, ep in cases:

@@ -55,8 +55,9 @@ def six_mp() -> TimeToEvent:
 
 def gehan() -> TimeToEvent:
     d = six_mp()
-    return TimeToEvent(np.r_[PLACEBO, d.time], np.r_[np.ones(21), d.event],
-                       ["placebo"] * 21 + ["6-MP"] * 21)
+    return TimeToEvent(
+        np.r_[PLACEBO, d.time], np.r_[np.ones(21), d.event], ["placebo"] * 21 + ["6-MP"] * 21
+    )
 
 
 def simulate_weibull(n, scale, shape, rng, cutoff=36.0, accrual=18.0):
@@ -68,15 +69,18 @@ def simulate_weibull(n, scale, shape, rng, cutoff=36.0, accrual=18.0):
 # --------------------------------------------------------------------------------------
 # data
 # --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("time,event,field,row", [
-    ([1.0, -2.0, 3.0], [1, 0, 1], "time", 1),
-    ([1.0, 0.0], [1, 0], "time", 1),
-    ([1.0, float("nan")], [1, 0], "time", 1),
-    ([1.0, 2.0, 3.0], [1, 2, 0], "event", 1),
-    ([1.0, 2.0, 3.0], [1, 0, float("nan")], "event", 2),
-    ([1.0, 2.0], [1, 0.5], "event", 1),
-    ([1.0, "x"], [1, 0], "time", 1),
-])
+@pytest.mark.parametrize(
+    "time,event,field,row",
+    [
+        ([1.0, -2.0, 3.0], [1, 0, 1], "time", 1),
+        ([1.0, 0.0], [1, 0], "time", 1),
+        ([1.0, float("nan")], [1, 0], "time", 1),
+        ([1.0, 2.0, 3.0], [1, 2, 0], "event", 1),
+        ([1.0, 2.0, 3.0], [1, 0, float("nan")], "event", 2),
+        ([1.0, 2.0], [1, 0.5], "event", 1),
+        ([1.0, "x"], [1, 0], "time", 1),
+    ],
+)
 def test_bad_patient_data_refused_with_row_and_field(time, event, field, row):
     with pytest.raises(DataError, match=f"row {row}") as err:
         TimeToEvent(time, event)
@@ -141,9 +145,18 @@ def test_mixture_weights_against_numerical_integration():
     d = six_mp()
     post = bt.update(prior, d)
     # independent: marginal likelihood of each component by quadrature of lambda^D e^{-lambda E}
-    ml = [integrate.quad(lambda x, c=c: c.pdf(x) * x**d.events * math.exp(-x * d.exposure),
-                         0, 0.3, points=[0.01, 0.025, 0.05], limit=400, epsabs=0,
-                         epsrel=1e-11)[0] for c in prior.components]
+    ml = [
+        integrate.quad(
+            lambda x, c=c: c.pdf(x) * x**d.events * math.exp(-x * d.exposure),
+            0,
+            0.3,
+            points=[0.01, 0.025, 0.05],
+            limit=400,
+            epsabs=0,
+            epsrel=1e-11,
+        )[0]
+        for c in prior.components
+    ]
     w = np.array([0.7, 0.3]) * ml
     np.testing.assert_allclose(post.weights, w / w.sum(), rtol=1e-6)
 
@@ -165,8 +178,11 @@ def test_exact_posteriors_against_monte_carlo_of_the_gamma():
     post = ep.exact_posterior(prior)
     lam = stats.gamma(post.shape, scale=1 / post.rate).rvs(2_000_000, random_state=1)
     ex = ep.exact(prior)
-    checks = {"survival[all]": np.exp(-12 * lam), "rmst[all]": -np.expm1(-20 * lam) / lam,
-              "median[all]": math.log(2) / lam}
+    checks = {
+        "survival[all]": np.exp(-12 * lam),
+        "rmst[all]": -np.expm1(-20 * lam) / lam,
+        "median[all]": math.log(2) / lam,
+    }
     assert set(ex) == set(checks) == {q.name for q in ep.quantities()}
     for q, draws in checks.items():
         d = ex[q]
@@ -178,13 +194,17 @@ def test_exact_posteriors_against_monte_carlo_of_the_gamma():
         # the cdf inverts the quantiles, and matches the draws in between (MC sd < 4e-4)
         x = np.quantile(draws, [0.1, 0.5, 0.9])
         np.testing.assert_allclose(d.cdf(x), [(draws <= xi).mean() for xi in x], atol=2e-3)
-        np.testing.assert_allclose(d.cdf(d.ppf([0.025, 0.5, 0.975])), [0.025, 0.5, 0.975], atol=1e-9)
+        np.testing.assert_allclose(
+            d.cdf(d.ppf([0.025, 0.5, 0.975])), [0.025, 0.5, 0.975], atol=1e-9
+        )
         # the density (through the inverse's derivative) integrates to 1 over the support
         a, b = d.ppf(1e-10), d.ppf(1 - 1e-10)
         assert integrate.quad(d.pdf, a, b, limit=200)[0] == pytest.approx(1.0, abs=1e-6)
     s12 = ex["survival[all]"]
     assert s12.sf(0.6) == pytest.approx((np.exp(-12 * lam) > 0.6).mean(), abs=2e-3)
-    assert ep.quantities()[0].tail_probability(s12) == pytest.approx(post.cdf(-math.log(0.6) / 12), rel=1e-12)
+    assert ep.quantities()[0].tail_probability(s12) == pytest.approx(
+        post.cdf(-math.log(0.6) / 12), rel=1e-12
+    )
 
 
 def test_exact_posteriors_under_a_gamma_mixture_against_monte_carlo():
@@ -195,12 +215,16 @@ def test_exact_posteriors_under_a_gamma_mixture_against_monte_carlo():
     post = ep.exact_posterior(prior)
     lam = post.rvs(2_000_000, seed=3)
     ex = ep.exact(prior)
-    for q, draws in {"survival[all]": np.exp(-12 * lam), "rmst[all]": -np.expm1(-20 * lam) / lam,
-                     "median[all]": math.log(2) / lam}.items():
+    for q, draws in {
+        "survival[all]": np.exp(-12 * lam),
+        "rmst[all]": -np.expm1(-20 * lam) / lam,
+        "median[all]": math.log(2) / lam,
+    }.items():
         d = ex[q]
         assert d.mean == pytest.approx(draws.mean(), rel=3e-3)
-        np.testing.assert_allclose(d.ppf([0.025, 0.5, 0.975]), np.quantile(draws, [0.025, 0.5, 0.975]),
-                                   rtol=5e-3)
+        np.testing.assert_allclose(
+            d.ppf([0.025, 0.5, 0.975]), np.quantile(draws, [0.025, 0.5, 0.975]), rtol=5e-3
+        )
     assert ex["survival[all]"].sf(0.6) == pytest.approx((np.exp(-12 * lam) > 0.6).mean(), abs=2e-3)
 
 
@@ -221,8 +245,9 @@ def test_exact_hazard_ratio_is_the_ratio_of_independent_gammas():
     posts = ep.exact_posterior(bt.Gamma(0.5, 1e-3))
     rng = np.random.default_rng(2)
     ratio = posts["6-MP"].rvs(1_000_000, rng) / posts["placebo"].rvs(1_000_000, rng)
-    np.testing.assert_allclose(hr.ppf([0.025, 0.5, 0.975]),
-                               np.quantile(ratio, [0.025, 0.5, 0.975]), rtol=5e-3)
+    np.testing.assert_allclose(
+        hr.ppf([0.025, 0.5, 0.975]), np.quantile(ratio, [0.025, 0.5, 0.975]), rtol=5e-3
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -230,27 +255,42 @@ def test_exact_hazard_ratio_is_the_ratio_of_independent_gammas():
 # --------------------------------------------------------------------------------------
 def test_weibull_rmst_and_median_formulas():
     ep = WeibullSurvival("x", TimeToEvent([1.0, 2.0], [1, 1], ["a", "b"]))
-    params = {"shape": np.array([0.7, 1.0, 1.8]), "scale": np.array([10.0, 20.0, 15.0]),
-              "log_hr": np.array([0.3, -0.5, 0.0])}
+    params = {
+        "shape": np.array([0.7, 1.0, 1.8]),
+        "scale": np.array([10.0, 20.0, 15.0]),
+        "log_hr": np.array([0.3, -0.5, 0.0]),
+    }
     for g in (0, 1):
         rmst, med = ep._rmst(params, 24.0, g), ep._median(params, g)
         for i in range(3):
-            surv = lambda t: math.exp(-ep._cumhaz({k: v[i:i + 1] for k, v in params.items()}, t, g)[0])  # noqa: E731
+            surv = lambda t: math.exp(
+                -ep._cumhaz({k: v[i : i + 1] for k, v in params.items()}, t, g)[0]
+            )  # noqa: E731
             assert rmst[i] == pytest.approx(integrate.quad(surv, 0, 24)[0], rel=1e-8)
-            assert med[i] == pytest.approx(optimize.brentq(lambda t: surv(t) - 0.5, 1e-9, 1e4), rel=1e-8)
+            assert med[i] == pytest.approx(
+                optimize.brentq(lambda t: surv(t) - 0.5, 1e-9, 1e4), rel=1e-8
+            )
 
 
 def test_piecewise_rmst_and_median_formulas():
-    ep = PiecewiseExponentialSurvival("x", TimeToEvent([1.0, 2.0, 8.0], [1, 1, 1], ["a", "a", "b"]),
-                                      cuts=(3.0, 10.0))
-    params = {"hazard": np.array([[0.05, 0.1, 0.02], [0.2, 0.01, 0.3]]), "log_hr": np.array([0.4, -0.2])}
+    ep = PiecewiseExponentialSurvival(
+        "x", TimeToEvent([1.0, 2.0, 8.0], [1, 1, 1], ["a", "a", "b"]), cuts=(3.0, 10.0)
+    )
+    params = {
+        "hazard": np.array([[0.05, 0.1, 0.02], [0.2, 0.01, 0.3]]),
+        "log_hr": np.array([0.4, -0.2]),
+    }
     for g in (0, 1):
         rmst, med = ep._rmst(params, 15.0, g), ep._median(params, g)
         for i in range(2):
-            sub = {k: v[i:i + 1] for k, v in params.items()}
+            sub = {k: v[i : i + 1] for k, v in params.items()}
             surv = lambda t: math.exp(-ep._cumhaz(sub, t, g)[0])  # noqa: E731
-            assert rmst[i] == pytest.approx(integrate.quad(surv, 0, 15, points=[3, 10])[0], rel=1e-8)
-            assert med[i] == pytest.approx(optimize.brentq(lambda t: surv(t) - 0.5, 1e-9, 1e5), rel=1e-8)
+            assert rmst[i] == pytest.approx(
+                integrate.quad(surv, 0, 15, points=[3, 10])[0], rel=1e-8
+            )
+            assert med[i] == pytest.approx(
+                optimize.brentq(lambda t: surv(t) - 0.5, 1e-9, 1e5), rel=1e-8
+            )
 
 
 # --------------------------------------------------------------------------------------
@@ -295,7 +335,9 @@ def test_nine_of_nine_at_twelve_months_matches_the_binary_endpoint_exactly():
     """9/9 followed to 12 months, no events. Exponential model, prior Gamma(1, 12) (the
     uniform prior on S(12)): posterior of S(12) is Beta(10, 1), exactly the binary
     endpoint's Beta(1, 1) posterior after 9/9. Tolerance 1e-12 on the cdf."""
-    ep = ExponentialSurvival("hsct_free", TimeToEvent([12.0] * 9, [0] * 9), landmark=12.0, target=0.39)
+    ep = ExponentialSurvival(
+        "hsct_free", TimeToEvent([12.0] * 9, [0] * 9), landmark=12.0, target=0.39
+    )
     post = ep.exact_posterior(bt.Gamma(1.0, 12.0))
     binary = bt.BinaryEndpoint("hsct_free_survival_1y", bt.Binary(9, 9), target=0.39)
     beta = binary.exact_posterior(bt.Beta(1, 1))
@@ -304,9 +346,12 @@ def test_nine_of_nine_at_twelve_months_matches_the_binary_endpoint_exactly():
     np.testing.assert_allclose(post.sf(-np.log(s) / 12), beta.cdf(s), atol=1e-12)
     s12 = ep.exact(bt.Gamma(1.0, 12.0))["survival[all]"]
     np.testing.assert_allclose(s12.cdf(s), beta.cdf(s), atol=1e-12)
-    assert s12.mean == pytest.approx(10 / 11, rel=1e-12) and s12.sd == pytest.approx(beta.sd, rel=1e-9)
+    assert s12.mean == pytest.approx(10 / 11, rel=1e-12) and s12.sd == pytest.approx(
+        beta.sd, rel=1e-9
+    )
     assert ep.quantities()[0].tail_probability(s12) == pytest.approx(
-        binary.tail_probability(beta), abs=1e-12)
+        binary.tail_probability(beta), abs=1e-12
+    )
 
 
 def test_followed_past_the_landmark_the_survival_model_is_at_least_as_sure():
@@ -354,7 +399,8 @@ def near(estimate, reference, tolerance, mcse):
     """|estimate - reference| within the modelling tolerance plus 4 MCSE of the estimate."""
     gap = abs(estimate - reference)
     assert gap <= tolerance + N_MCSE * mcse, (
-        f"|{estimate:.4f} - {reference:.4f}| = {gap:.4f} > {tolerance:g} + {N_MCSE} x {mcse:.4f}")
+        f"|{estimate:.4f} - {reference:.4f}| = {gap:.4f} > {tolerance:g} + {N_MCSE} x {mcse:.4f}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -434,7 +480,9 @@ def piecewise_fit():
     t0, e0 = simulate_weibull(150, 16.0, 1.2, rng)
     t1, e1 = simulate_weibull(150, 26.0, 1.2, rng)
     data = TimeToEvent(np.r_[t0, t1], np.r_[e0, e1], ["control"] * 150 + ["treated"] * 150)
-    ep = PiecewiseExponentialSurvival("efs", data, landmark=12.0, reference_group="control", n_pieces=6)
+    ep = PiecewiseExponentialSurvival(
+        "efs", data, landmark=12.0, reference_group="control", n_pieces=6
+    )
     return ep, _fit(ep, PiecewisePrior.vague(12.0), seed=4)
 
 
@@ -478,8 +526,12 @@ def test_piecewise_landmark_survival_agrees_with_cox_and_kaplan_meier(piecewise_
         greenwood_se = (ref.km_greenwood[g][1] - ref.km_greenwood[g][0]) / (2 * z)
         near(row["mean"], km, greenwood_se, row["mcse_mean"])
         for end, km_end in zip(("low", "high"), ref.km_loglog[g]):
-            near(row[f"eti95_{end}"] - row["mean"], km_end - km, 0.05,
-                 row[f"mcse_eti95_{end}"] + row["mcse_mean"])
+            near(
+                row[f"eti95_{end}"] - row["mean"],
+                km_end - km,
+                0.05,
+                row[f"mcse_eti95_{end}"] + row["mcse_mean"],
+            )
         med = rows[f"median[{g}]"]
         near(med["median"], ref.km_median[g], 0.10 * ref.km_median[g], med["mcse_median"])
 
@@ -496,8 +548,11 @@ def test_piecewise_hazard_ratio_agrees_with_cox(piecewise_fit):
     near(row["eti95_high"], ref.cox_hr_ci[1], 0.10 * ref.cox_hr_ci[1], row["mcse_eti95_high"])
     assert ref.logrank_p < 0.05
     # deterministic S(12) in the model equals the numpy estimand computed from the draws
-    np.testing.assert_allclose(np.asarray(tree["posterior"]["survival_landmark"])[..., 1].ravel(),
-                               ep.survival_draws(tree, 12.0, group=1), rtol=1e-10)
+    np.testing.assert_allclose(
+        np.asarray(tree["posterior"]["survival_landmark"])[..., 1].ravel(),
+        ep.survival_draws(tree, 12.0, group=1),
+        rtol=1e-10,
+    )
 
 
 def test_structures_and_inputs():
@@ -522,19 +577,37 @@ def test_structures_and_inputs():
 
 
 def test_quantities_and_analyses_of_two_groups():
-    ep = TimeToEventEndpoint("efs", gehan(), landmark=10.0, horizon=20.0, reference_group="placebo",
-                             models=("exponential", "weibull"))
+    ep = TimeToEventEndpoint(
+        "efs",
+        gehan(),
+        landmark=10.0,
+        horizon=20.0,
+        reference_group="placebo",
+        models=("exponential", "weibull"),
+    )
     names = [q.name for q in ep.submodels["weibull"].quantities()]
-    assert names == ["survival[placebo]", "survival[6-MP]", "rmst[placebo]", "rmst[6-MP]",
-                     "median[placebo]", "median[6-MP]", "hazard_ratio[6-MP / placebo]"]
+    assert names == [
+        "survival[placebo]",
+        "survival[6-MP]",
+        "rmst[placebo]",
+        "rmst[6-MP]",
+        "median[placebo]",
+        "median[6-MP]",
+        "hazard_ratio[6-MP / placebo]",
+    ]
     priors = {"vague": bt.SurvivalPrior.vague(10.0), "other": bt.SurvivalPrior.vague(5.0)}
     analyses = ep.analyses(priors)
     # the names the per-fit seeds derive from: "<model>-<prior>", model by model
-    assert [a.name for a in analyses] == ["exponential-vague", "exponential-other", "weibull-vague",
-                                          "weibull-other"]
+    assert [a.name for a in analyses] == [
+        "exponential-vague",
+        "exponential-other",
+        "weibull-vague",
+        "weibull-other",
+    ]
     assert [(a.prior_name, a.model_name) for a in analyses][1] == ("other", "exponential")
     assert set(ep.submodels["exponential"].exact(priors["vague"])) == set(
-        q.name for q in ep.submodels["exponential"].quantities())
+        q.name for q in ep.submodels["exponential"].quantities()
+    )
     with pytest.raises(PriorError):
         ep.check_prior(bt.Gamma(1, 1))
 

@@ -45,9 +45,11 @@ rationale = "vague"
 def write_spec(tmp_path, endpoint: str, extra_priors: str = "") -> Path:
     (tmp_path / "data").mkdir(exist_ok=True)
     path = tmp_path / "spec.toml"
-    path.write_text(HEAD + extra_priors + "\n[[endpoints]]\nid = \"efs\"\nkind = \"time_to_event\"\n"
-                    "tag = \"assumed\"\nsource = \"simulated, illustrative; not a published curve\"\n"
-                    + textwrap.dedent(endpoint))
+    path.write_text(
+        HEAD + extra_priors + '\n[[endpoints]]\nid = "efs"\nkind = "time_to_event"\n'
+        'tag = "assumed"\nsource = "simulated, illustrative; not a published curve"\n'
+        + textwrap.dedent(endpoint)
+    )
     return path
 
 
@@ -60,8 +62,12 @@ def patients_spec(tmp_path, frame=None, extra="landmark = 12\n"):
 
 def curve_spec(tmp_path, curve=None, at_risk=None, extra="landmark = 12\n"):
     (tmp_path / "data").mkdir(exist_ok=True)
-    (pd.read_csv(CURVE) if curve is None else curve).to_csv(tmp_path / "data" / "c.csv", index=False)
-    (pd.read_csv(AT_RISK) if at_risk is None else at_risk).to_csv(tmp_path / "data" / "r.csv", index=False)
+    (pd.read_csv(CURVE) if curve is None else curve).to_csv(
+        tmp_path / "data" / "c.csv", index=False
+    )
+    (pd.read_csv(AT_RISK) if at_risk is None else at_risk).to_csv(
+        tmp_path / "data" / "r.csv", index=False
+    )
     return write_spec(tmp_path, 'curve_csv = "data/c.csv"\nat_risk_csv = "data/r.csv"\n' + extra)
 
 
@@ -76,7 +82,9 @@ def test_curve_form_is_reconstructed(survival_spec):
     assert ep.reconstruction is not None and ep.models == ("exponential", "weibull", "piecewise")
     assert ep.landmarks == (6.0, 12.0, 24.0) and ep.horizon == 24.0 and ep.target == 0.5
     assert ep.submodels["piecewise"].cuts == (3.0, 6.0, 12.0)
-    assert all(q.tag == "assumed" and "not a published curve" in q.source for q in es.provenance.values())
+    assert all(
+        q.tag == "assumed" and "not a published curve" in q.source for q in es.provenance.values()
+    )
     assert "ILLUSTRATIVE" in survival_spec.trial["title"]
     assert all(isinstance(p, SurvivalPrior) for p in es.priors.values())
     assert es.priors["vague"].preset == "vague"
@@ -97,9 +105,16 @@ def test_patients_form_reads_csv_relative_to_spec(tmp_path, monkeypatch):
 def test_patients_form_two_groups(tmp_path):
     frame = pd.read_csv(PATIENTS).rename(columns={"time": "months", "event": "efs_event"})
     frame["dose"] = np.where(frame.patient % 2 == 0, "high", "low")
-    spec = bt.load_spec(patients_spec(tmp_path, frame, extra=(
-        'time_column = "months"\nevent_column = "efs_event"\ngroup_column = "dose"\n'
-        'reference_group = "low"\nlandmark = 12\nmodels = ["exponential"]\n')))
+    spec = bt.load_spec(
+        patients_spec(
+            tmp_path,
+            frame,
+            extra=(
+                'time_column = "months"\nevent_column = "efs_event"\ngroup_column = "dose"\n'
+                'reference_group = "low"\nlandmark = 12\nmodels = ["exponential"]\n'
+            ),
+        )
+    )
     ep = spec.endpoint("efs").endpoint
     assert ep.groups == ("low", "high") and "p_value" in ep.published_quantities()
     assert ep.interval_methods() == ("cox-wald",)
@@ -108,10 +123,21 @@ def test_patients_form_two_groups(tmp_path):
 def test_exact_method_two_groups_hazard_ratio_against_f(tmp_path):
     frame = pd.read_csv(PATIENTS)
     frame["dose"] = np.where(frame.patient % 2 == 0, "high", "low")
-    spec = bt.load_spec(patients_spec(tmp_path, frame, extra=(
-        'group_column = "dose"\nreference_group = "low"\nlandmark = 12\nmodels = ["exponential"]\n')))
+    spec = bt.load_spec(
+        patients_spec(
+            tmp_path,
+            frame,
+            extra=(
+                'group_column = "dose"\nreference_group = "low"\nlandmark = 12\nmodels = ["exponential"]\n'
+            ),
+        )
+    )
     res = bt.analyse(spec, method="exact")["efs"]
-    hr = res.table().set_index(["quantity", "model", "prior"]).loc[("hazard_ratio[high / low]", "exponential", "vague")]
+    hr = (
+        res.table()
+        .set_index(["quantity", "model", "prior"])
+        .loc[("hazard_ratio[high / low]", "exponential", "vague")]
+    )
     # exact: lambda_1/lambda_0 with independent Gamma(D_g + 1/2, E_g + 0.001) posteriors is a scaled F
     d = {g: frame[frame.dose == g] for g in ("low", "high")}
     s = {g: d[g].event.sum() + 0.5 for g in d}
@@ -129,10 +155,26 @@ def _bad_patients(change):
 
 
 BAD_PATIENTS = [
-    (lambda f: f.__setitem__("time", f.time.where(f.index != 3, -2.0)), "patients_csv.time", "row 3 (line 5"),
-    (lambda f: f.__setitem__("event", f.event.where(f.index != 7, 2)), "patients_csv.event", "row 7 (line 9"),
-    (lambda f: f.__setitem__("time", f.time.where(f.index != 4, np.nan)), "patients_csv.time", "row 4 (line 6"),
-    (lambda f: f.rename(columns={"event": "status"}, inplace=True), "patients_csv.event", "no column 'event'"),
+    (
+        lambda f: f.__setitem__("time", f.time.where(f.index != 3, -2.0)),
+        "patients_csv.time",
+        "row 3 (line 5",
+    ),
+    (
+        lambda f: f.__setitem__("event", f.event.where(f.index != 7, 2)),
+        "patients_csv.event",
+        "row 7 (line 9",
+    ),
+    (
+        lambda f: f.__setitem__("time", f.time.where(f.index != 4, np.nan)),
+        "patients_csv.time",
+        "row 4 (line 6",
+    ),
+    (
+        lambda f: f.rename(columns={"event": "status"}, inplace=True),
+        "patients_csv.event",
+        "no column 'event'",
+    ),
 ]
 
 
@@ -159,16 +201,36 @@ def _risk(change):
 
 
 BAD_CURVES = [
-    (dict(curve=_curve(lambda c: c.loc.__setitem__((10, "survival"), c.survival[8] + 0.05))),
-     "curve_csv.survival", "row 10 (line 12", "increases"),
-    (dict(curve=_curve(lambda c: c.loc.__setitem__((20, "time"), c.time[19] - 1.0))),
-     "curve_csv.time", "row 20 (line 22", "out of order"),
-    (dict(at_risk=_risk(lambda r: r.loc.__setitem__((4, "n_at_risk"), 60))),
-     "at_risk_csv.n_at_risk", "row 4 (line 6", "increase"),
-    (dict(at_risk=_risk(lambda r: r.loc.__setitem__((1, "n_at_risk"), 80))),
-     "at_risk_csv.n_at_risk", "row 1 (line 3", "exceeds the starting total"),
-    (dict(curve=_curve(lambda c: c.loc.__setitem__((2, "time"), -0.5))),
-     "curve_csv.time", "row 2 (line 4", ">= 0"),
+    (
+        dict(curve=_curve(lambda c: c.loc.__setitem__((10, "survival"), c.survival[8] + 0.05))),
+        "curve_csv.survival",
+        "row 10 (line 12",
+        "increases",
+    ),
+    (
+        dict(curve=_curve(lambda c: c.loc.__setitem__((20, "time"), c.time[19] - 1.0))),
+        "curve_csv.time",
+        "row 20 (line 22",
+        "out of order",
+    ),
+    (
+        dict(at_risk=_risk(lambda r: r.loc.__setitem__((4, "n_at_risk"), 60))),
+        "at_risk_csv.n_at_risk",
+        "row 4 (line 6",
+        "increase",
+    ),
+    (
+        dict(at_risk=_risk(lambda r: r.loc.__setitem__((1, "n_at_risk"), 80))),
+        "at_risk_csv.n_at_risk",
+        "row 1 (line 3",
+        "exceeds the starting total",
+    ),
+    (
+        dict(curve=_curve(lambda c: c.loc.__setitem__((2, "time"), -0.5))),
+        "curve_csv.time",
+        "row 2 (line 4",
+        ">= 0",
+    ),
 ]
 
 
@@ -186,10 +248,18 @@ BAD_FIELDS = [
     ('patients_csv = "data/missing.csv"\nlandmark = 12\n', "patients_csv", "no such file"),
     ('patients_csv = "data/p.csv"\nlandmark = 40\n', "landmark", "beyond the last follow-up"),
     ('patients_csv = "data/p.csv"\nlandmark = 12\ncuts = [3, 2]\n', "cuts[1]", "must increase"),
-    ('patients_csv = "data/p.csv"\nlandmark = 12\nmodels = ["gompertz"]\n', "models[0]", "gompertz"),
+    (
+        'patients_csv = "data/p.csv"\nlandmark = 12\nmodels = ["gompertz"]\n',
+        "models[0]",
+        "gompertz",
+    ),
     ('patients_csv = "data/p.csv"\nlandmark = 12\ntarget = 1.5\n', "target", "between 0 and 1"),
     ('patients_csv = "data/p.csv"\nlandmark = 12\nbenchmark = 0.5\n', "benchmark", "unknown field"),
-    ('patients_csv = "data/p.csv"\ncurve_csv = "data/p.csv"\nlandmark = 12\n', "patients_csv", "either"),
+    (
+        'patients_csv = "data/p.csv"\ncurve_csv = "data/p.csv"\nlandmark = 12\n',
+        "patients_csv",
+        "either",
+    ),
     ('patients_csv = "data/p.csv"\n', "landmark", "missing"),
     ('patients_csv = "data/p.csv"\nlandmark = 12\nlandmrk = 6\n', "landmrk", "unknown field"),
     ('curve_csv = "data/p.csv"\nlandmark = 12\n', "at_risk_csv", "both"),
@@ -198,7 +268,9 @@ BAD_FIELDS = [
 
 @pytest.mark.parametrize("endpoint, field, text", BAD_FIELDS)
 def test_bad_fields(tmp_path, endpoint, field, text):
-    pd.read_csv(PATIENTS).to_csv((tmp_path / "data").mkdir() or tmp_path / "data" / "p.csv", index=False)
+    pd.read_csv(PATIENTS).to_csv(
+        (tmp_path / "data").mkdir() or tmp_path / "data" / "p.csv", index=False
+    )
     path = write_spec(tmp_path, endpoint)
     with pytest.raises(SpecError) as err:
         bt.load_spec(path)
@@ -207,10 +279,16 @@ def test_bad_fields(tmp_path, endpoint, field, text):
 
 
 def test_explicit_prior_must_cover_every_model(tmp_path):
-    pd.read_csv(PATIENTS).to_csv((tmp_path / "data").mkdir() or tmp_path / "data" / "p.csv", index=False)
-    prior = ('\n[priors.partial]\nfamily = "survival"\nrole = "sceptical"\ntag = "assumed"\n'
-             'rationale = "x"\nexponential = { shape = 4, rate = 69 }\n')
-    path = write_spec(tmp_path, 'patients_csv = "data/p.csv"\nlandmark = 12\npriors = ["partial"]\n', prior)
+    pd.read_csv(PATIENTS).to_csv(
+        (tmp_path / "data").mkdir() or tmp_path / "data" / "p.csv", index=False
+    )
+    prior = (
+        '\n[priors.partial]\nfamily = "survival"\nrole = "sceptical"\ntag = "assumed"\n'
+        'rationale = "x"\nexponential = { shape = 4, rate = 69 }\n'
+    )
+    path = write_spec(
+        tmp_path, 'patients_csv = "data/p.csv"\nlandmark = 12\npriors = ["partial"]\n', prior
+    )
     with pytest.raises(SpecError, match="no prior given for weibull, piecewise") as err:
         bt.load_spec(path)
     assert err.value.field == "priors.partial.weibull"
@@ -232,18 +310,29 @@ def test_cli_bad_input_writes_nothing(tmp_path, capsys):
 
 
 def test_prior_family_registered_whatever_the_import_order():
-    for first in ("bayes_trials.spec", "bayes_trials.endpoints.survival", "bayes_trials.endpoints.registry"):
-        code = (f"import {first}; from bayes_trials.endpoints.registry import KINDS, prior_families; "
-                "import bayes_trials.endpoints.survival as m; "
-                "assert prior_families()['survival'].schema is m.SurvivalPriorTable; "
-                "assert KINDS['time_to_event'] is m.KIND")
-        subprocess.run([sys.executable, "-c", code], check=True, cwd=ILLUSTRATIVE_SURVIVAL.parents[2])
+    for first in (
+        "bayes_trials.spec",
+        "bayes_trials.endpoints.survival",
+        "bayes_trials.endpoints.registry",
+    ):
+        code = (
+            f"import {first}; from bayes_trials.endpoints.registry import KINDS, prior_families; "
+            "import bayes_trials.endpoints.survival as m; "
+            "assert prior_families()['survival'].schema is m.SurvivalPriorTable; "
+            "assert KINDS['time_to_event'] is m.KIND"
+        )
+        subprocess.run(
+            [sys.executable, "-c", code], check=True, cwd=ILLUSTRATIVE_SURVIVAL.parents[2]
+        )
 
 
 def test_exact_method_and_published_check_fails_when_it_should(tmp_path):
     """A 'printed' value the reconstructed data do not reproduce fails the check."""
-    path = curve_spec(tmp_path, extra='landmark = 12\ntotal_events = 47\n\n[[endpoints.published]]\n'
-                      'quantity = "estimate"\nvalue = 0.65\ntag = "assumed"\nsource = "wrong on purpose"\n')
+    path = curve_spec(
+        tmp_path,
+        extra="landmark = 12\ntotal_events = 47\n\n[[endpoints.published]]\n"
+        'quantity = "estimate"\nvalue = 0.65\ntag = "assumed"\nsource = "wrong on purpose"\n',
+    )
     res = bt.analyse(path, method="exact")["efs"]
     assert set(res.fits) == {"exponential-vague"}  # no closed form for the other models
     c = res.checks().set_index("name")
@@ -256,8 +345,12 @@ def test_pipeline_runs_and_every_check_passes(survival_result):
     res = survival_result["efs"]
     assert isinstance(res, EndpointResult)
     c = res.checks()
-    assert set(c["kind"]) == {"published vs recomputed", "MCMC vs exact", "Bayesian vs frequentist",
-                              "sampler diagnostics"}
+    assert set(c["kind"]) == {
+        "published vs recomputed",
+        "MCMC vs exact",
+        "Bayesian vs frequentist",
+        "sampler diagnostics",
+    }
     assert c["passed"].all(), c[c["passed"] != True][["name", "message"]]  # noqa: E712
     assert len(res.fits) == 6 and all(f.posterior is not None for f in res.fits.values())
     assert len(set(f.seed for f in res.fits.values())) == 6
@@ -271,7 +364,9 @@ def test_exponential_mcmc_matches_scipy_gamma(survival_result):
     post = stats.gamma(0.5 + ep.data.events, scale=1 / (1e-3 + ep.data.exposure))
     s12 = fit.rows["survival[all]"]
     # E S(12) = E exp(-12 lambda) by quadrature against the Gamma density
-    mean = integrate.quad(lambda x: math.exp(-12 * x) * post.pdf(x), 0, post.ppf(1 - 1e-14), limit=200)[0]
+    mean = integrate.quad(
+        lambda x: math.exp(-12 * x) * post.pdf(x), 0, post.ppf(1 - 1e-14), limit=200
+    )[0]
     assert s12["exact_mean"] == pytest.approx(mean, rel=1e-9)
     assert abs(s12["mean"] - mean) <= 4 * s12["mcse_mean"]
     assert s12["exact_median"] == pytest.approx(math.exp(-12 * post.median()), rel=1e-9)
@@ -307,7 +402,9 @@ def test_landmark_check_against_lifelines_and_greenwood(survival_result):
         assert np.quantile(draws, 0.025) <= s <= np.quantile(draws, 0.975)
     # the reconstruction reproduces the simulated truth's KM at the landmark to 2 decimals
     truth = pd.read_csv(PATIENTS)
-    s_true = float(KaplanMeierFitter().fit(truth.time, truth.event).survival_function_at_times(12.0).iloc[0])
+    s_true = float(
+        KaplanMeierFitter().fit(truth.time, truth.event).survival_function_at_times(12.0).iloc[0]
+    )
     assert round(s, 2) == round(s_true, 2)
 
 
@@ -317,7 +414,9 @@ def test_report_parts_tables_and_plot(survival_result):
     res = survival_result["efs"]
     ep = res.endpoint
     heads = [h for h, _ in ep.report_sections(res)]
-    assert any(h.startswith("Reconstruction") for h in heads) and any("landmarks" in h for h in heads)
+    assert any(h.startswith("Reconstruction") for h in heads) and any(
+        "landmarks" in h for h in heads
+    )
     lt = survival_report.landmark_table(res)
     assert set(lt.index.get_level_values("landmark")) == {6.0, 12.0, 24.0}
     # the landmark table's S(12) of each fit is the tidy table's (same draws, same quantiles)
@@ -325,7 +424,8 @@ def test_report_parts_tables_and_plot(survival_result):
     for name, fit in res.fits.items():
         a = fit.analysis
         assert lt.loc[(12.0, "all", f"posterior median: {name}"), "value"] == pytest.approx(
-            t.loc[("survival[all]", a.model_name, a.prior_name), "median"], rel=1e-12)
+            t.loc[("survival[all]", a.model_name, a.prior_name), "median"], rel=1e-12
+        )
     assert isinstance(res.plot(), matplotlib.figure.Figure)
     sentences = ep.sentences(res)
     assert sentences[0].startswith("ASSUMED") and sentences[-1].startswith("Checks:")

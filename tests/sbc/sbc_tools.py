@@ -44,8 +44,8 @@ import math
 import os
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 from scipy import stats
@@ -261,20 +261,25 @@ class Result:
         hist = rank_histogram(self.ranks[q], self.L)
         out = []
         if p["ecdf"] < alpha:
-            out.append(f"{self.case}/{q}: ranks not uniform, ECDF test p = {p['ecdf']:.2e} "
-                       f"(chi-square p = {p['chisq']:.2e}); rank histogram ({CHISQ_BINS} bins, "
-                       f"lowest first) {hist}")
+            out.append(
+                f"{self.case}/{q}: ranks not uniform, ECDF test p = {p['ecdf']:.2e} "
+                f"(chi-square p = {p['chisq']:.2e}); rank histogram ({CHISQ_BINS} bins, "
+                f"lowest first) {hist}"
+            )
         for level in LEVELS:
             key = f"cover{round(100 * level)}"
             if p[key] < alpha:
-                out.append(f"{self.case}/{q}: central {level:.0%} intervals cover "
-                           f"{self.coverage(q, level):.3f} of {self.n} (p = {p[key]:.2e}); "
-                           f"rank histogram {hist}")
+                out.append(
+                    f"{self.case}/{q}: central {level:.0%} intervals cover "
+                    f"{self.coverage(q, level):.3f} of {self.n} (p = {p[key]:.2e}); "
+                    f"rank histogram {hist}"
+                )
         return out
 
 
-def run(case: Case, reps: int | None = None, seed: int | None = None,
-        progress: Callable | None = None) -> Result:
+def run(
+    case: Case, reps: int | None = None, seed: int | None = None, progress: Callable | None = None
+) -> Result:
     """Simulate, fit and rank ``reps`` replicates of ``case`` (default ``case.reps``)."""
     reps = case.reps if reps is None else int(reps)
     seed = sbc_seed() if seed is None else int(seed)
@@ -296,10 +301,16 @@ def run(case: Case, reps: int | None = None, seed: int | None = None,
         draws = case.draws
         for attempt in range(3):
             fit = case.fit(data, fit_seed + attempt, draws)
-            kept = {q: (None, 0.0) if isinstance(fit.draws[q], PIT) else thinned(fit.draws[q])
-                    for q in case.quantities}
-            if all(isinstance(fit.draws[q], PIT) or kept[q][0] is not None
-                   for q in case.quantities) or attempt == 2:
+            kept = {
+                q: (None, 0.0) if isinstance(fit.draws[q], PIT) else thinned(fit.draws[q])
+                for q in case.quantities
+            }
+            if (
+                all(
+                    isinstance(fit.draws[q], PIT) or kept[q][0] is not None for q in case.quantities
+                )
+                or attempt == 2
+            ):
                 break
             res.refits += 1
             draws *= 2

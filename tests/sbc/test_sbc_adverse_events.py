@@ -14,7 +14,10 @@ from .sbc_tools import assert_calibrated, params
 
 pytestmark = pytest.mark.sbc
 
-CASES = (cases.ADVERSE_EVENTS, cases.ADVERSE_EVENTS_CAUCHY,)
+CASES = (
+    cases.ADVERSE_EVENTS,
+    cases.ADVERSE_EVENTS_CAUCHY,
+)
 
 
 @pytest.mark.parametrize(("case", "quantity"), params(CASES))

@@ -14,7 +14,10 @@ from .sbc_tools import assert_calibrated, params
 
 pytestmark = pytest.mark.sbc
 
-CASES = (cases.BINARY_ROBUST, cases.BINARY_JEFFREYS,)
+CASES = (
+    cases.BINARY_ROBUST,
+    cases.BINARY_JEFFREYS,
+)
 
 
 @pytest.mark.parametrize(("case", "quantity"), params(CASES))

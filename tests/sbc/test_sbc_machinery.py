@@ -82,8 +82,9 @@ def test_pvalues_reject_gross_departures():
 PRIOR_A, PRIOR_B = 3.51, 5.49
 
 
-def _beta_binomial_case(name, *, jacobian=True, phi=0.0, chains=1, draws=1000, reps=400,
-                        prior=(PRIOR_A, PRIOR_B)):
+def _beta_binomial_case(
+    name, *, jacobian=True, phi=0.0, chains=1, draws=1000, reps=400, prior=(PRIOR_A, PRIOR_B)
+):
     """Truth theta ~ Beta(a, b), events ~ Binomial(n, theta), n on 9..12; the 'fit' returns
     draws of the exact posterior Beta(a + y, b + n - y), independent (``phi = 0``) or as an
     AR(1) chain with lag-one correlation ``phi`` (mapped through the posterior quantile

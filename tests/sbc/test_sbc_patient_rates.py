@@ -14,7 +14,10 @@ from .sbc_tools import assert_calibrated, params
 
 pytestmark = pytest.mark.sbc
 
-CASES = (cases.PATIENT_RATES, cases.PATIENT_RATES_VARYING,)
+CASES = (
+    cases.PATIENT_RATES,
+    cases.PATIENT_RATES_VARYING,
+)
 
 
 @pytest.mark.parametrize(("case", "quantity"), params(CASES))

@@ -14,7 +14,10 @@ from .sbc_tools import assert_calibrated, params
 
 pytestmark = pytest.mark.sbc
 
-CASES = (cases.TWO_RATE, cases.LOG_RR,)
+CASES = (
+    cases.TWO_RATE,
+    cases.LOG_RR,
+)
 
 
 @pytest.mark.parametrize(("case", "quantity"), params(CASES))

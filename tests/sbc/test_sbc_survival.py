@@ -14,7 +14,12 @@ from .sbc_tools import assert_calibrated, params
 
 pytestmark = pytest.mark.sbc
 
-CASES = (cases.EXPONENTIAL, cases.EXPONENTIAL_MIXTURE, cases.WEIBULL, cases.PIECEWISE,)
+CASES = (
+    cases.EXPONENTIAL,
+    cases.EXPONENTIAL_MIXTURE,
+    cases.WEIBULL,
+    cases.PIECEWISE,
+)
 
 
 @pytest.mark.parametrize(("case", "quantity"), params(CASES))

@@ -9,7 +9,7 @@ from ..conftest import LAD1
 
 EVENTS = 'events = { value = 9, tag = "published"'
 N = 'n = { value = 9, tag = "published"'
-TARGET = 'target = { value = 0.39,'
+TARGET = "target = { value = 0.39,"
 
 
 def test_seed_specs_load_with_provenance(lad1_spec, meta_spec):
@@ -23,7 +23,9 @@ def test_seed_specs_load_with_provenance(lad1_spec, meta_spec):
     assert cr.priors["sceptical_ess6"] == bt.Beta.from_mean_ess(0.40, 6)
     assert len(lad1_spec.sha256) == 64
     names = [e.endpoint.name for e in meta_spec.endpoints]
-    assert {"cr_cri_1m", "cr_1m", "icans_any_grade", "crs_any_grade", "neutropenia_g3plus"} <= set(names)
+    assert {"cr_cri_1m", "cr_1m", "icans_any_grade", "crs_any_grade", "neutropenia_g3plus"} <= set(
+        names
+    )
 
 
 def _write(tmp_path, text):
@@ -33,17 +35,66 @@ def _write(tmp_path, text):
 
 
 CASES = {
-    "events > n": (lambda t: t.replace(EVENTS, EVENTS.replace("9", "10")), "hsct_free_survival_1y", "events"),
-    "negative count": (lambda t: t.replace(EVENTS, EVENTS.replace("9", "-1")), "hsct_free_survival_1y", "events"),
-    "non-integer count": (lambda t: t.replace(EVENTS, EVENTS.replace("9", "8.5")), "hsct_free_survival_1y", "events"),
+    "events > n": (
+        lambda t: t.replace(EVENTS, EVENTS.replace("9", "10")),
+        "hsct_free_survival_1y",
+        "events",
+    ),
+    "negative count": (
+        lambda t: t.replace(EVENTS, EVENTS.replace("9", "-1")),
+        "hsct_free_survival_1y",
+        "events",
+    ),
+    "non-integer count": (
+        lambda t: t.replace(EVENTS, EVENTS.replace("9", "8.5")),
+        "hsct_free_survival_1y",
+        "events",
+    ),
     "n = 0": (lambda t: t.replace(N, N.replace("9", "0")), "hsct_free_survival_1y", "n"),
-    "null outside (0, 1)": (lambda t: t.replace(TARGET, "target = { value = 1.39,"), "hsct_free_survival_1y", "target"),
-    "non-positive beta parameter": (lambda t: t + '\n[priors.bad]\nfamily = "beta"\na = 0\nb = 1\nrole = "reference"\ntag = "assumed"\nrationale = "x"\n', None, "priors.bad.a"),
-    "unknown endpoint kind": (lambda t: t.replace('kind = "binary"', 'kind = "survival_curve"'), "hsct_free_survival_1y", "kind"),
-    "missing field": (lambda t: "\n".join(line for line in t.splitlines() if not line.startswith("n = ")), "hsct_free_survival_1y", "n"),
-    "number without provenance": (lambda t: t.replace(EVENTS + ', source = "abstract: HSCT-free survival was 100% at 1 year after infusion in the nine treated children" }', "events = 9"), "hsct_free_survival_1y", "events"),
-    "unknown provenance tag": (lambda t: t.replace(EVENTS, 'events = { value = 9, tag = "guessed"'), "hsct_free_survival_1y", "events.tag"),
-    "unknown prior name": (lambda t: t.replace('design = "phase', 'design = "phase').replace('direction = "greater"', 'direction = "greater"\npriors = ["nope"]'), "hsct_free_survival_1y", "priors"),
+    "null outside (0, 1)": (
+        lambda t: t.replace(TARGET, "target = { value = 1.39,"),
+        "hsct_free_survival_1y",
+        "target",
+    ),
+    "non-positive beta parameter": (
+        lambda t: (
+            t
+            + '\n[priors.bad]\nfamily = "beta"\na = 0\nb = 1\nrole = "reference"\ntag = "assumed"\nrationale = "x"\n'
+        ),
+        None,
+        "priors.bad.a",
+    ),
+    "unknown endpoint kind": (
+        lambda t: t.replace('kind = "binary"', 'kind = "survival_curve"'),
+        "hsct_free_survival_1y",
+        "kind",
+    ),
+    "missing field": (
+        lambda t: "\n".join(line for line in t.splitlines() if not line.startswith("n = ")),
+        "hsct_free_survival_1y",
+        "n",
+    ),
+    "number without provenance": (
+        lambda t: t.replace(
+            EVENTS
+            + ', source = "abstract: HSCT-free survival was 100% at 1 year after infusion in the nine treated children" }',
+            "events = 9",
+        ),
+        "hsct_free_survival_1y",
+        "events",
+    ),
+    "unknown provenance tag": (
+        lambda t: t.replace(EVENTS, 'events = { value = 9, tag = "guessed"'),
+        "hsct_free_survival_1y",
+        "events.tag",
+    ),
+    "unknown prior name": (
+        lambda t: t.replace('design = "phase', 'design = "phase').replace(
+            'direction = "greater"', 'direction = "greater"\npriors = ["nope"]'
+        ),
+        "hsct_free_survival_1y",
+        "priors",
+    ),
 }
 
 

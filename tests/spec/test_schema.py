@@ -30,7 +30,7 @@ from ..conftest import LAD1, META, MODELS, ROOT
 TEMPLATES = ROOT / "bayes_trials" / "spec" / "templates"
 GRID = MODELS / "grids" / "lad1_grid.toml"
 
-REPORTED = '''[trial]
+REPORTED = """[trial]
 id = "andromeda_shock"
 title = "ANDROMEDA-SHOCK"
 citation = "Hernandez G et al. JAMA 2019;321(7):654-664. doi:10.1001/jama.2019.0071"
@@ -44,10 +44,12 @@ source = "JAMA 2019 abstract: hazard ratio 0.75 (95% CI 0.55 to 1.02)"
 estimate = 0.75
 ci_low = 0.55
 ci_high = 1.02
-'''
+"""
 
-AE_HIERARCHICAL = ('[priors.wide]\nfamily = "ae_hierarchical"\ntua = 0.5\nrole = "weakly-informative"\n'
-                   'tag = "assumed"\nrationale = "x"\n\n[[endpoints]]')
+AE_HIERARCHICAL = (
+    '[priors.wide]\nfamily = "ae_hierarchical"\ntua = 0.5\nrole = "weakly-informative"\n'
+    'tag = "assumed"\nrationale = "x"\n\n[[endpoints]]'
+)
 
 
 def _text(base: str) -> str:
@@ -62,75 +64,330 @@ def _text(base: str) -> str:
 
 #: one row per table type: (table, base file, old text, new text, endpoint, field, suggestion)
 STRICT = [
-    ("top level", "binary", "[sampling]", "[sampeling]", None, "sampeling", "unknown table; did you mean 'sampling'?"),
-    ("trial", "binary", "title = ", "titel = ", None, "trial.titel", "unknown field; did you mean 'title'?"),
-    ("sampling", "binary", "chains = 4", "chain = 4", None, "sampling.chain", "unknown field; did you mean 'chains'?"),
-    ("prior: reference", "binary", 'role = "reference"', 'rol = "reference"', None, "priors.uniform.rol",
-     "unknown field; did you mean 'role'?"),
-    ("prior: beta", "binary", "ess = 10", "eSS = 10", None, "priors.sceptical.eSS", "unknown field; did you mean 'ess'?"),
-    ("prior: mixture", "lad1", "weights = [0.5, 0.5]", "weight = [0.5, 0.5]", None,
-     "priors.sceptical_natural_history.weight", "unknown field; did you mean 'weights'?"),
-    ("prior: mixture component", "lad1", '{ mean = 0.325, ess = 9 }', '{ mean = 0.325, es = 9 }', None,
-     "priors.sceptical_natural_history.components[1].es", "unknown field; did you mean 'ess'?"),
-    ("prior: robustify", "lad1", 'robustify = "sceptical_natural_history"\nweight = 0.2',
-     'robustify = "sceptical_natural_history"\nwieght = 0.2', None, "priors.robust_sceptical.wieght",
-     "unknown field; did you mean 'weight'?"),
-    ("prior: map", "meta", "tau = { family = \"halfnormal\", scale = 0.5 }", "tua = { family = \"halfnormal\", scale = 0.5 }",
-     None, "priors.map_cart.map.tua", "unknown field; did you mean 'tau'?"),
-    ("prior: map study", "meta", '{ study = "ELIANA", n = 75', '{ stdy = "ELIANA", n = 75', None,
-     "priors.map_cart.map.studies[0].stdy", "unknown field; did you mean 'study'?"),
-    ("prior: dirichlet", "categorical", "alpha = 0.5", "alpah = 0.5", None, "priors.dirichlet_jeffreys.alpah",
-     "unknown field; did you mean 'alpha'?"),
-    ("prior: rates", "rate_ratio", "before = { shape", "befor = { shape", None, "priors.sceptical_rates.befor",
-     "unknown field; did you mean 'before'?"),
-    ("prior: log_rr", "rate_ratio", "rr_alt = 0.5", "rralt = 0.5", None, "priors.sceptical_log_rr.rralt",
-     "unknown field; did you mean 'rr_alt'?"),
-    ("prior: patient_rates", "rate_ratio_patients", "frailty_sd = 1.0", "frailty = 1.0", None,
-     "priors.sceptical.frailty", "unknown field; did you mean 'frailty_sd'?"),
-    ("prior: survival", "time_to_event", 'preset = "vague"', 'presets = "vague"', None, "priors.vague.presets",
-     "unknown field; did you mean 'preset'?"),
-    ("prior: ae_hierarchical", "adverse_events", "[[endpoints]]", AE_HIERARCHICAL, None, "priors.wide.tua",
-     "unknown field; did you mean 'tau'?"),
-    ("endpoint: binary", "binary", 'direction = "greater"', 'Direction = "greater"', "response", "Direction",
-     "unknown field; did you mean 'direction'?"),
-    ("endpoint: categorical", "categorical", "caveats = ", "caveat = ", "response_categories", "caveat",
-     "unknown field; did you mean 'caveats'?"),
-    ("endpoint: rate_ratio", "rate_ratio", "exposure_after = 12.0", "exposure_afer = 12.0", "infections",
-     "exposure_afer", "unknown field; did you mean 'exposure_after'?"),
-    ("endpoint: rate_ratio_patients", "rate_ratio_patients", "varying_effect = false", "varying_effects = false",
-     "infections_per_patient", "varying_effects", "unknown field; did you mean 'varying_effect'?"),
-    ("endpoint: time_to_event", "time_to_event", "horizon = 24", "horizn = 24", "efs", "horizn",
-     "unknown field; did you mean 'horizon'?"),
-    ("endpoint: adverse_events", "adverse_events", "caveats = ", "cavaets = ", "adverse_events", "cavaets",
-     "unknown field; did you mean 'caveats'?"),
-    ("number with provenance", "binary", 'events = { value = 6, tag = "assumed"', 'events = { value = 6, tga = "assumed"',
-     "response", "events.tga", "unknown field; did you mean 'tag'?"),
-    ("published", "binary", "decimals = 0 ", "decimal = 0 ", "response", "published[0].decimal",
-     "unknown field; did you mean 'decimals'?"),
-    ("benchmarks", "binary", 'value = 0.25 ', 'valeu = 0.25 ', "response", "benchmarks[0].valeu",
-     "unknown field; did you mean 'value'?"),
-    ("decision", "binary", "futility = 0.1", "futilty = 0.1", "response", "decision.futilty",
-     "unknown field; did you mean 'futility'?"),
-    ("categories", "categorical", "percent = 20", "percnt = 20", "response_categories", "categories[0].percnt",
-     "unknown field; did you mean 'percent'?"),
-    ("unions", "categorical", 'categories = ["CR", "PR"]', 'category = ["CR", "PR"]', "response_categories",
-     "unions[0].category", "unknown field; did you mean 'categories'?"),
-    ("categorical benchmarks", "categorical", 'union = "CR+PR"', 'unoin = "CR+PR"', "response_categories",
-     "benchmarks[0].unoin", "unknown field; did you mean 'union'?"),
-    ("events", "adverse_events", 'group = "infections"', 'grop = "infections"', "adverse_events", "events[2].grop",
-     "unknown field; did you mean 'group'?"),
-    ("hierarchical", "adverse_events", "sigma = {", "sigm = {", "adverse_events", "hierarchical.sigm",
-     "unknown field; did you mean 'sigma'?"),
-    ("scenarios", "lad1", "exposure_after = [15.75]", "exposure_aftr = [15.75]", "infection_hospitalizations",
-     "scenarios.exposure_aftr", "unknown field; did you mean 'exposure_after'?"),
-    ("reported", "reported", 'benefit = "lower"', 'benfit = "lower"', "mortality_28d", "benfit",
-     "unknown field; did you mean 'benefit'?"),
-    ("grid: settings", "grid", "seed = 20250501", "sed = 20250501", None, "settings.sed",
-     "unknown field; did you mean 'seed'?"),
-    ("grid: a kind's axes", "grid", "robust_weight = [0.0, 0.2, 0.5]", "robust_weights = [0.0, 0.2, 0.5]", None,
-     "binary.robust_weights", "unknown field; did you mean 'robust_weight'?"),
-    ("grid: tables", "grid", "[rate_ratio]", "[rate-ratio]", None, "rate-ratio",
-     "unknown table; did you mean 'rate_ratio'?"),
+    (
+        "top level",
+        "binary",
+        "[sampling]",
+        "[sampeling]",
+        None,
+        "sampeling",
+        "unknown table; did you mean 'sampling'?",
+    ),
+    (
+        "trial",
+        "binary",
+        "title = ",
+        "titel = ",
+        None,
+        "trial.titel",
+        "unknown field; did you mean 'title'?",
+    ),
+    (
+        "sampling",
+        "binary",
+        "chains = 4",
+        "chain = 4",
+        None,
+        "sampling.chain",
+        "unknown field; did you mean 'chains'?",
+    ),
+    (
+        "prior: reference",
+        "binary",
+        'role = "reference"',
+        'rol = "reference"',
+        None,
+        "priors.uniform.rol",
+        "unknown field; did you mean 'role'?",
+    ),
+    (
+        "prior: beta",
+        "binary",
+        "ess = 10",
+        "eSS = 10",
+        None,
+        "priors.sceptical.eSS",
+        "unknown field; did you mean 'ess'?",
+    ),
+    (
+        "prior: mixture",
+        "lad1",
+        "weights = [0.5, 0.5]",
+        "weight = [0.5, 0.5]",
+        None,
+        "priors.sceptical_natural_history.weight",
+        "unknown field; did you mean 'weights'?",
+    ),
+    (
+        "prior: mixture component",
+        "lad1",
+        "{ mean = 0.325, ess = 9 }",
+        "{ mean = 0.325, es = 9 }",
+        None,
+        "priors.sceptical_natural_history.components[1].es",
+        "unknown field; did you mean 'ess'?",
+    ),
+    (
+        "prior: robustify",
+        "lad1",
+        'robustify = "sceptical_natural_history"\nweight = 0.2',
+        'robustify = "sceptical_natural_history"\nwieght = 0.2',
+        None,
+        "priors.robust_sceptical.wieght",
+        "unknown field; did you mean 'weight'?",
+    ),
+    (
+        "prior: map",
+        "meta",
+        'tau = { family = "halfnormal", scale = 0.5 }',
+        'tua = { family = "halfnormal", scale = 0.5 }',
+        None,
+        "priors.map_cart.map.tua",
+        "unknown field; did you mean 'tau'?",
+    ),
+    (
+        "prior: map study",
+        "meta",
+        '{ study = "ELIANA", n = 75',
+        '{ stdy = "ELIANA", n = 75',
+        None,
+        "priors.map_cart.map.studies[0].stdy",
+        "unknown field; did you mean 'study'?",
+    ),
+    (
+        "prior: dirichlet",
+        "categorical",
+        "alpha = 0.5",
+        "alpah = 0.5",
+        None,
+        "priors.dirichlet_jeffreys.alpah",
+        "unknown field; did you mean 'alpha'?",
+    ),
+    (
+        "prior: rates",
+        "rate_ratio",
+        "before = { shape",
+        "befor = { shape",
+        None,
+        "priors.sceptical_rates.befor",
+        "unknown field; did you mean 'before'?",
+    ),
+    (
+        "prior: log_rr",
+        "rate_ratio",
+        "rr_alt = 0.5",
+        "rralt = 0.5",
+        None,
+        "priors.sceptical_log_rr.rralt",
+        "unknown field; did you mean 'rr_alt'?",
+    ),
+    (
+        "prior: patient_rates",
+        "rate_ratio_patients",
+        "frailty_sd = 1.0",
+        "frailty = 1.0",
+        None,
+        "priors.sceptical.frailty",
+        "unknown field; did you mean 'frailty_sd'?",
+    ),
+    (
+        "prior: survival",
+        "time_to_event",
+        'preset = "vague"',
+        'presets = "vague"',
+        None,
+        "priors.vague.presets",
+        "unknown field; did you mean 'preset'?",
+    ),
+    (
+        "prior: ae_hierarchical",
+        "adverse_events",
+        "[[endpoints]]",
+        AE_HIERARCHICAL,
+        None,
+        "priors.wide.tua",
+        "unknown field; did you mean 'tau'?",
+    ),
+    (
+        "endpoint: binary",
+        "binary",
+        'direction = "greater"',
+        'Direction = "greater"',
+        "response",
+        "Direction",
+        "unknown field; did you mean 'direction'?",
+    ),
+    (
+        "endpoint: categorical",
+        "categorical",
+        "caveats = ",
+        "caveat = ",
+        "response_categories",
+        "caveat",
+        "unknown field; did you mean 'caveats'?",
+    ),
+    (
+        "endpoint: rate_ratio",
+        "rate_ratio",
+        "exposure_after = 12.0",
+        "exposure_afer = 12.0",
+        "infections",
+        "exposure_afer",
+        "unknown field; did you mean 'exposure_after'?",
+    ),
+    (
+        "endpoint: rate_ratio_patients",
+        "rate_ratio_patients",
+        "varying_effect = false",
+        "varying_effects = false",
+        "infections_per_patient",
+        "varying_effects",
+        "unknown field; did you mean 'varying_effect'?",
+    ),
+    (
+        "endpoint: time_to_event",
+        "time_to_event",
+        "horizon = 24",
+        "horizn = 24",
+        "efs",
+        "horizn",
+        "unknown field; did you mean 'horizon'?",
+    ),
+    (
+        "endpoint: adverse_events",
+        "adverse_events",
+        "caveats = ",
+        "cavaets = ",
+        "adverse_events",
+        "cavaets",
+        "unknown field; did you mean 'caveats'?",
+    ),
+    (
+        "number with provenance",
+        "binary",
+        'events = { value = 6, tag = "assumed"',
+        'events = { value = 6, tga = "assumed"',
+        "response",
+        "events.tga",
+        "unknown field; did you mean 'tag'?",
+    ),
+    (
+        "published",
+        "binary",
+        "decimals = 0 ",
+        "decimal = 0 ",
+        "response",
+        "published[0].decimal",
+        "unknown field; did you mean 'decimals'?",
+    ),
+    (
+        "benchmarks",
+        "binary",
+        "value = 0.25 ",
+        "valeu = 0.25 ",
+        "response",
+        "benchmarks[0].valeu",
+        "unknown field; did you mean 'value'?",
+    ),
+    (
+        "decision",
+        "binary",
+        "futility = 0.1",
+        "futilty = 0.1",
+        "response",
+        "decision.futilty",
+        "unknown field; did you mean 'futility'?",
+    ),
+    (
+        "categories",
+        "categorical",
+        "percent = 20",
+        "percnt = 20",
+        "response_categories",
+        "categories[0].percnt",
+        "unknown field; did you mean 'percent'?",
+    ),
+    (
+        "unions",
+        "categorical",
+        'categories = ["CR", "PR"]',
+        'category = ["CR", "PR"]',
+        "response_categories",
+        "unions[0].category",
+        "unknown field; did you mean 'categories'?",
+    ),
+    (
+        "categorical benchmarks",
+        "categorical",
+        'union = "CR+PR"',
+        'unoin = "CR+PR"',
+        "response_categories",
+        "benchmarks[0].unoin",
+        "unknown field; did you mean 'union'?",
+    ),
+    (
+        "events",
+        "adverse_events",
+        'group = "infections"',
+        'grop = "infections"',
+        "adverse_events",
+        "events[2].grop",
+        "unknown field; did you mean 'group'?",
+    ),
+    (
+        "hierarchical",
+        "adverse_events",
+        "sigma = {",
+        "sigm = {",
+        "adverse_events",
+        "hierarchical.sigm",
+        "unknown field; did you mean 'sigma'?",
+    ),
+    (
+        "scenarios",
+        "lad1",
+        "exposure_after = [15.75]",
+        "exposure_aftr = [15.75]",
+        "infection_hospitalizations",
+        "scenarios.exposure_aftr",
+        "unknown field; did you mean 'exposure_after'?",
+    ),
+    (
+        "reported",
+        "reported",
+        'benefit = "lower"',
+        'benfit = "lower"',
+        "mortality_28d",
+        "benfit",
+        "unknown field; did you mean 'benefit'?",
+    ),
+    (
+        "grid: settings",
+        "grid",
+        "seed = 20250501",
+        "sed = 20250501",
+        None,
+        "settings.sed",
+        "unknown field; did you mean 'seed'?",
+    ),
+    (
+        "grid: a kind's axes",
+        "grid",
+        "robust_weight = [0.0, 0.2, 0.5]",
+        "robust_weights = [0.0, 0.2, 0.5]",
+        None,
+        "binary.robust_weights",
+        "unknown field; did you mean 'robust_weight'?",
+    ),
+    (
+        "grid: tables",
+        "grid",
+        "[rate_ratio]",
+        "[rate-ratio]",
+        None,
+        "rate-ratio",
+        "unknown table; did you mean 'rate_ratio'?",
+    ),
 ]
 
 
@@ -183,19 +440,27 @@ def test_a_kind_on_the_schema_refuses_what_it_does_not_take():
 
 def test_run_refuses_a_misspelled_key_and_writes_nothing(tmp_path, capsys):
     # the issue's case: control-arm counts added to a binary endpoint were ignored
-    text = _text("binary").replace('direction = "greater"', 'direction = "greater"\nevents_control = 2', 1)
+    text = _text("binary").replace(
+        'direction = "greater"', 'direction = "greater"\nevents_control = 2', 1
+    )
     path = _write(tmp_path, "binary", text)
     out = tmp_path / "report"
     assert main(["run", str(path), "--out", str(out), "--method", "exact"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"bayes-trials: error: {path}: endpoint 'response': field 'events_control': unknown field")
+    assert err.startswith(
+        f"bayes-trials: error: {path}: endpoint 'response': field 'events_control': unknown field"
+    )
     assert len(err.splitlines()) == 1 and not out.exists()
 
 
 def test_several_errors_are_reported_together(tmp_path, capsys):
-    text = (_text("binary").replace("title = ", "titel = ", 1).replace("ess = 10", "ess = -1", 1)
-            .replace('direction = "greater"', 'direction = "lesser"', 1)
-            .replace("value = 6,", "value = 26,", 1))
+    text = (
+        _text("binary")
+        .replace("title = ", "titel = ", 1)
+        .replace("ess = 10", "ess = -1", 1)
+        .replace('direction = "greater"', 'direction = "lesser"', 1)
+        .replace("value = 6,", "value = 26,", 1)
+    )
     path = _write(tmp_path, "binary", text)
     with pytest.raises(SpecErrors) as err:
         bt.load_spec(path)
@@ -204,18 +469,29 @@ def test_several_errors_are_reported_together(tmp_path, capsys):
     assert "did you mean 'less'?" in str(err.value.errors[2])
     assert main(["validate", str(path)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
-    assert len(lines) == 3 and all(line.startswith(f"bayes-trials: error: {path}: ") for line in lines)
+    assert len(lines) == 3 and all(
+        line.startswith(f"bayes-trials: error: {path}: ") for line in lines
+    )
     # a data error (events > n) comes once the table is valid, with the others of that stage
-    text = _text("binary").replace("value = 6,", "value = 26,", 1).replace("value = 30 ", "value = 31 ", 1)
+    text = (
+        _text("binary")
+        .replace("value = 6,", "value = 26,", 1)
+        .replace("value = 30 ", "value = 31 ", 1)
+    )
     with pytest.raises(SpecError) as one:
         bt.load_spec(_write(tmp_path, "binary", text))
     assert not isinstance(one.value, SpecErrors) and one.value.field == "events"
 
 
 def test_at_most_twenty_errors_are_shown(tmp_path):
-    spec = "\n".join(["[trial]", 'id = "t"', 'title = "t"', 'citation = "c"', ""] +
-                     [f'[[endpoints]]\nid = "e{i}"\nkind = "binary"\nevents = 1\nn = 2\ncolour = 3\n'
-                      f'tag = "assumed"\nsource = "s"\n' for i in range(25)])
+    spec = "\n".join(
+        ["[trial]", 'id = "t"', 'title = "t"', 'citation = "c"', ""]
+        + [
+            f'[[endpoints]]\nid = "e{i}"\nkind = "binary"\nevents = 1\nn = 2\ncolour = 3\n'
+            f'tag = "assumed"\nsource = "s"\n'
+            for i in range(25)
+        ]
+    )
     path = tmp_path / "many.toml"
     path.write_text(spec)
     with pytest.raises(SpecErrors) as err:
@@ -223,8 +499,11 @@ def test_at_most_twenty_errors_are_shown(tmp_path):
     assert len(err.value.errors) == 25
     lines = str(err.value).splitlines()
     assert len(lines) == 21 and lines[-1] == f"{path}: 5 more errors not shown"
-    assert lines[0] == f"{path}: endpoint 'e0': field 'colour': unknown field; allowed: " + ", ".join(
-        KINDS["binary"].schema.model_fields)
+    assert lines[
+        0
+    ] == f"{path}: endpoint 'e0': field 'colour': unknown field; allowed: " + ", ".join(
+        KINDS["binary"].schema.model_fields
+    )
 
 
 # --- the shipped schema, the reference, the directives -------------------------------------
@@ -232,8 +511,13 @@ def _generated(*args) -> str:
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "bayes_trials", "schema", *args], capture_output=True,
-                          text=True, check=True, cwd=ROOT).stdout
+    return subprocess.run(
+        [sys.executable, "-m", "bayes_trials", "schema", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
 
 
 def test_shipped_json_schemas_equal_the_generated_ones():
@@ -260,7 +544,9 @@ def test_docs_spec_md_is_generated_from_the_schema():
             assert f"| `{field}` |" in text
 
 
-SHIPPED = sorted([*MODELS.glob("*.toml"), *MODELS.glob("examples/*.toml"), *MODELS.glob("grids/*.toml")])
+SHIPPED = sorted(
+    [*MODELS.glob("*.toml"), *MODELS.glob("examples/*.toml"), *MODELS.glob("grids/*.toml")]
+)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[str(p.relative_to(MODELS)) for p in SHIPPED])
@@ -270,7 +556,9 @@ def test_shipped_specs_point_to_their_schema_and_validate_against_it(path):
     m = re.fullmatch(r"#:schema (\S+)", first)
     assert m, f"{path} does not start with a #:schema directive"
     schema_file = (path.parent / m.group(1)).resolve()
-    assert schema_file.name == ("grid.schema.json" if path.parent.name == "grids" else "spec.schema.json")
+    assert schema_file.name == (
+        "grid.schema.json" if path.parent.name == "grids" else "spec.schema.json"
+    )
     assert schema_file.is_file()
     validator = jsonschema.Draft202012Validator(json.loads(schema_file.read_text()))
     assert [e.message for e in validator.iter_errors(tomllib.loads(path.read_text()))] == []
@@ -278,7 +566,9 @@ def test_shipped_specs_point_to_their_schema_and_validate_against_it(path):
 
 def test_json_schema_refuses_what_the_loader_refuses():
     jsonschema = pytest.importorskip("jsonschema")
-    validator = jsonschema.Draft202012Validator(json.loads((MODELS / "spec.schema.json").read_text()))
+    validator = jsonschema.Draft202012Validator(
+        json.loads((MODELS / "spec.schema.json").read_text())
+    )
     for base, old, new in [r[1:4] for r in STRICT if r[1] not in ("grid",)]:
         doc = tomllib.loads(_text(base).replace(old, new, 1))
         assert list(validator.iter_errors(doc)), (base, new)
@@ -294,14 +584,28 @@ def test_validate_prints_a_line_per_endpoint_without_fitting_map_priors(capsys):
     docs = {p: tomllib.loads(p.read_text()) for p in (LAD1, META)}
     n_endpoints = sum(len(d["endpoints"]) for d in docs.values())
     assert len(out) == n_endpoints + 2
-    assert out[0] == ("hsct_free_survival_1y: binary, 9/9; priors: " + ", ".join(
-        n for n, p in docs[LAD1]["priors"].items() if p.get("family") in ("beta", "mixture")
-        or p.get("reference") in ("uniform", "jeffreys") or "robustify" in p))
+    assert out[0] == (
+        "hsct_free_survival_1y: binary, 9/9; priors: "
+        + ", ".join(
+            n
+            for n, p in docs[LAD1]["priors"].items()
+            if p.get("family") in ("beta", "mixture")
+            or p.get("reference") in ("uniform", "jeffreys")
+            or "robustify" in p
+        )
+    )
     lad1_end = len(docs[LAD1]["endpoints"])
-    assert out[lad1_end] == f"{LAD1}: valid ({lad1_end} endpoints, {len(docs[LAD1]['priors'])} priors)"
-    assert out[-1] == f"{META}: valid ({len(docs[META]['endpoints'])} endpoints, {len(docs[META]['priors'])} priors)"
-    assert "cr_cri_1m: binary, 9/12; priors: uniform, jeffreys, sceptical_ess2, sceptical_ess6, " \
-           "enthusiastic_zuma3, map_cart, map_cart_robust" in out
+    assert (
+        out[lad1_end] == f"{LAD1}: valid ({lad1_end} endpoints, {len(docs[LAD1]['priors'])} priors)"
+    )
+    assert (
+        out[-1]
+        == f"{META}: valid ({len(docs[META]['endpoints'])} endpoints, {len(docs[META]['priors'])} priors)"
+    )
+    assert (
+        "cr_cri_1m: binary, 9/12; priors: uniform, jeffreys, sceptical_ess2, sceptical_ess6, "
+        "enthusiastic_zuma3, map_cart, map_cart_robust" in out
+    )
     assert prior_module._MAP_CACHE == fitted_before  # MAP priors checked, not fitted
 
 
@@ -310,8 +614,10 @@ def test_validate_goes_on_after_an_invalid_spec(tmp_path, capsys):
     bad.write_text(_text("binary").replace("n = { value = 20", "n = { value = 2", 1))
     assert main(["validate", str(bad), str(LAD1)]) == 2
     captured = capsys.readouterr()
-    assert captured.err.strip() == f"bayes-trials: error: {bad}: endpoint 'response': field 'events': " \
-                                   "must not exceed n = 2, got 6"
+    assert (
+        captured.err.strip() == f"bayes-trials: error: {bad}: endpoint 'response': field 'events': "
+        "must not exceed n = 2, got 6"
+    )
     assert captured.out.strip().endswith(f"{LAD1}: valid (4 endpoints, 13 priors)")
 
 
@@ -321,7 +627,8 @@ def test_validate_reports_reported_effects(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "mortality_28d: reported hazard ratio 0.75 (0.55 to 1.02)",
-        f"{path}: valid (0 endpoints, 1 reported effect, 0 priors)"]
+        f"{path}: valid (0 endpoints, 1 reported effect, 0 priors)",
+    ]
 
 
 # --- init -------------------------------------------------------------------------------
@@ -365,7 +672,7 @@ TESTED = [*TEMPLATES.glob("*.toml"), *SHIPPED]
 def _is_excerpt(block: list[str], path: Path) -> bool:
     lines = path.read_text().splitlines()
     n = len(block)
-    return any(lines[i:i + n] == block for i in range(len(lines) - n + 1))
+    return any(lines[i : i + n] == block for i in range(len(lines) - n + 1))
 
 
 def test_readme_toml_blocks_are_tested():
@@ -377,7 +684,9 @@ def test_readme_toml_blocks_are_tested():
         if any(_is_excerpt(lines, p) for p in TESTED):
             continue  # an excerpt of a spec or template the tests validate and run
         doc = tomllib.loads(block)  # else a complete spec
-        assert "trial" in doc, f"a README block is neither an excerpt of a tested file nor a spec:\n{block}"
+        assert "trial" in doc, (
+            f"a README block is neither an excerpt of a tested file nor a spec:\n{block}"
+        )
         bt.spec.parse_spec(doc, path="README.md")
 
 
@@ -399,19 +708,29 @@ def test_a_kind_without_a_schema_still_loads(monkeypatch):
 
     def parse(raw, defaults, name, base_dir):
         events, n = sourced(raw, "events", defaults), sourced(raw, "n", defaults)
-        return (BinaryEndpoint(name, Binary(events.value, n.value), target=raw.get("null")),
-                {"events": events, "n": n})
+        return (
+            BinaryEndpoint(name, Binary(events.value, n.value), target=raw.get("null")),
+            {"events": events, "n": n},
+        )
 
     def parse_prior(raw, where):
         return {"a": raw["a"], "b": raw["b"]}
 
-    legacy = Kind("legacy_binary", BinaryEndpoint, parse, prior_family="legacy_beta",
-                  prior_families={"legacy_beta": PriorFamily(parse_prior, lambda p, ep: bt.Beta(p["a"], p["b"]),
-                                                             takes="beta")})
+    legacy = Kind(
+        "legacy_binary",
+        BinaryEndpoint,
+        parse,
+        prior_family="legacy_beta",
+        prior_families={
+            "legacy_beta": PriorFamily(
+                parse_prior, lambda p, ep: bt.Beta(p["a"], p["b"]), takes="beta"
+            )
+        },
+    )
     monkeypatch.setitem(KINDS, "legacy_binary", legacy)
     monkeypatch.setattr(loading, "EndpointUnion", schema._endpoint_union())
     monkeypatch.setattr(loading, "PriorUnion", priors._prior_union())
-    doc = tomllib.loads('''
+    doc = tomllib.loads("""
 [trial]
 id = "t"
 title = "t"
@@ -439,7 +758,7 @@ scale = 100
 decimals = 0
 tag = "assumed"
 source = "s"
-''')
+""")
     es = loading.parse_spec(doc).endpoint("old")
     assert es.endpoint.target == 0.2 and es.priors["flat"] == bt.Beta(1, 1)
     assert es.published[0].value == 30 and es.provenance["n"].value == 10

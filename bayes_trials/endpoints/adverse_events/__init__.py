@@ -29,6 +29,7 @@ Example
 """
 
 from ...data import AdverseEvent, AdverseEventTable
+from ..kind import Kind, PriorFamily
 from .endpoint import AdverseEventsEndpoint
 from .model import EventModel, HierarchicalModel
 from .priors import FAMILY as HIERARCHICAL_FAMILY
@@ -41,14 +42,20 @@ from .priors import (
 from .reference import AdverseEventReference
 from .report import forest_plot
 from .spec import AdverseEventsTable, adverse_events_from_spec
-from ..kind import Kind, PriorFamily
 
 #: the registry entry of the kind
-KIND = Kind("adverse_events", AdverseEventsEndpoint, adverse_events_from_spec, prior_family="beta",
-            prior_families={HIERARCHICAL_FAMILY: PriorFamily(HierarchicalPriorTable,
-                                                             resolve_hierarchical_prior,
-                                                             takes=HIERARCHICAL_FAMILY)},
-            schema=AdverseEventsTable)
+KIND = Kind(
+    "adverse_events",
+    AdverseEventsEndpoint,
+    adverse_events_from_spec,
+    prior_family="beta",
+    prior_families={
+        HIERARCHICAL_FAMILY: PriorFamily(
+            HierarchicalPriorTable, resolve_hierarchical_prior, takes=HIERARCHICAL_FAMILY
+        )
+    },
+    schema=AdverseEventsTable,
+)
 
 __all__ = [
     "KIND",

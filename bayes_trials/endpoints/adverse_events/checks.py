@@ -38,11 +38,19 @@ def printed_percent_checks(name: str, table, printed) -> list[Check]:
         ours = 100 * e.count / e.n
         shown = round(ours, decimals)
         ok = bool(np.isclose(shown, value))
-        out.append(Check(
-            name, KINDS[0], f"{term}: percentage", ours, value,
-            f"equal when rounded to {decimals} decimals (percent)", ok,
-            f"recomputed {e.count}/{e.n} = {ours:.4f}% rounds to {shown:g}; paper printed {value:g}",
-            provenance=tag))
+        out.append(
+            Check(
+                name,
+                KINDS[0],
+                f"{term}: percentage",
+                ours,
+                value,
+                f"equal when rounded to {decimals} decimals (percent)",
+                ok,
+                f"recomputed {e.count}/{e.n} = {ours:.4f}% rounds to {shown:g}; paper printed {value:g}",
+                provenance=tag,
+            )
+        )
     return out
 
 
@@ -76,23 +84,48 @@ def bounds_checks(name: str, table, reference, independent: dict, level: float) 
         cp = reference.rows[e.term]["cp_upper"]
         if e.count == 0:
             closed = 1 - (1 - level) ** (1 / e.n)
-            out.append(Check(
-                name, KINDS[2], f"{e.term}: one-sided CP {p}% bound = 1 - (1 - {level:g})^(1/n)",
-                cp, closed, f"{EXACT_TOL:g}", bool(abs(cp - closed) <= EXACT_TOL),
-                f"Beta(1, {e.n}) quantile {cp:.6f} vs closed form {closed:.6f}; rule of three "
-                f"{3 / e.n:.4f}"))
-            out.append(Check(
-                name, KINDS[2], f"{e.term}: rule of three above the exact bound",
-                3 / e.n, cp, "3/n >= CP bound", bool(3 / e.n >= cp),
-                f"3/{e.n} = {3 / e.n:.4f} vs one-sided CP {cp:.4f}"))
+            out.append(
+                Check(
+                    name,
+                    KINDS[2],
+                    f"{e.term}: one-sided CP {p}% bound = 1 - (1 - {level:g})^(1/n)",
+                    cp,
+                    closed,
+                    f"{EXACT_TOL:g}",
+                    bool(abs(cp - closed) <= EXACT_TOL),
+                    f"Beta(1, {e.n}) quantile {cp:.6f} vs closed form {closed:.6f}; rule of three "
+                    f"{3 / e.n:.4f}",
+                )
+            )
+            out.append(
+                Check(
+                    name,
+                    KINDS[2],
+                    f"{e.term}: rule of three above the exact bound",
+                    3 / e.n,
+                    cp,
+                    "3/n >= CP bound",
+                    bool(3 / e.n >= cp),
+                    f"3/{e.n} = {3 / e.n:.4f} vs one-sided CP {cp:.4f}",
+                )
+            )
         for pname, by_term in independent.items():
             fit = by_term[e.term]
             if not isinstance(fit.prior, Beta) or fit.prior.a > 1:
                 continue
             up = float(fit.exact[e.term].ppf(level))
             ok = up <= cp + 1e-12
-            out.append(Check(
-                name, KINDS[2], f"{e.term}: {p}% upper credible bound <= one-sided CP bound",
-                up, cp, "stochastic ordering (prior a <= 1)", bool(ok),
-                f"{pname}: {up:.4f} {'<=' if ok else '>'} Clopper-Pearson {cp:.4f}", prior=pname))
+            out.append(
+                Check(
+                    name,
+                    KINDS[2],
+                    f"{e.term}: {p}% upper credible bound <= one-sided CP bound",
+                    up,
+                    cp,
+                    "stochastic ordering (prior a <= 1)",
+                    bool(ok),
+                    f"{pname}: {up:.4f} {'<=' if ok else '>'} Clopper-Pearson {cp:.4f}",
+                    prior=pname,
+                )
+            )
     return out

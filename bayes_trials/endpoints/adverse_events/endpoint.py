@@ -94,15 +94,25 @@ class AdverseEventsEndpoint(EndpointBase):
 
     def __post_init__(self):
         if not isinstance(self.table, AdverseEventTable):
-            raise DataError(f"needs an AdverseEventTable, got {type(self.table).__name__}",
-                            endpoint=self.name, field="table")
+            raise DataError(
+                f"needs an AdverseEventTable, got {type(self.table).__name__}",
+                endpoint=self.name,
+                field="table",
+            )
         if not isinstance(self.independent_prior, Beta):
-            raise PriorError(f"the independent prior must be a Beta, got {self.independent_prior!r}",
-                             endpoint=self.name, field="independent_prior")
-        if self.hierarchical_prior is not None and not isinstance(self.hierarchical_prior,
-                                                                  HierarchicalAEPrior):
-            raise PriorError(f"needs a HierarchicalAEPrior, got {self.hierarchical_prior!r}",
-                             endpoint=self.name, field="hierarchical_prior")
+            raise PriorError(
+                f"the independent prior must be a Beta, got {self.independent_prior!r}",
+                endpoint=self.name,
+                field="independent_prior",
+            )
+        if self.hierarchical_prior is not None and not isinstance(
+            self.hierarchical_prior, HierarchicalAEPrior
+        ):
+            raise PriorError(
+                f"needs a HierarchicalAEPrior, got {self.hierarchical_prior!r}",
+                endpoint=self.name,
+                field="hierarchical_prior",
+            )
         if not self.label:
             object.__setattr__(self, "label", self.name)
 
@@ -133,8 +143,10 @@ class AdverseEventsEndpoint(EndpointBase):
             return
         _, comps = components_of(prior)
         if getattr(comps[0], "family", None) != "beta":
-            raise PriorError(f"the independent analyses take Beta (or Beta mixture) priors and the "
-                             f"hierarchical model a HierarchicalAEPrior, got {prior!r}")
+            raise PriorError(
+                f"the independent analyses take Beta (or Beta mixture) priors and the "
+                f"hierarchical model a HierarchicalAEPrior, got {prior!r}"
+            )
 
     # --- the models ---------------------------------------------------------------------
     @property
@@ -145,39 +157,66 @@ class AdverseEventsEndpoint(EndpointBase):
     def event_model(self, term: str) -> EventModel:
         """One event's independent analysis: the binary endpoint ``<name>/<term>`` of its count."""
         e = self.table.event(term)
-        return EventModel(e.term, BinaryEndpoint(f"{self.name}/{e.term}", Binary(e.count, e.n),
-                                                 direction="less", label=e.term))
+        return EventModel(
+            e.term,
+            BinaryEndpoint(
+                f"{self.name}/{e.term}", Binary(e.count, e.n), direction="less", label=e.term
+            ),
+        )
 
     def analyses(self, priors: dict) -> list[Analysis]:
         """Each event under each Beta prior, then each hierarchical analysis (module notes)."""
         out, hier = [], []
         if self.hierarchical_prior is not None:
-            hier.append(Analysis(HIERARCHICAL, HIERARCHICAL, self.hierarchical,
-                                 self.hierarchical_prior, HIERARCHICAL))
+            hier.append(
+                Analysis(
+                    HIERARCHICAL,
+                    HIERARCHICAL,
+                    self.hierarchical,
+                    self.hierarchical_prior,
+                    HIERARCHICAL,
+                )
+            )
         events = [self.event_model(t) for t in self.table.terms]
         for pname, prior in priors.items():
             if isinstance(prior, HierarchicalAEPrior):
                 if pname == HIERARCHICAL and self.hierarchical_prior is not None:
-                    raise PriorError(f"{HIERARCHICAL!r} names the endpoint's own hierarchical "
-                                     "analysis; give this prior another name",
-                                     endpoint=self.name, field=f"priors.{pname}")
+                    raise PriorError(
+                        f"{HIERARCHICAL!r} names the endpoint's own hierarchical "
+                        "analysis; give this prior another name",
+                        endpoint=self.name,
+                        field=f"priors.{pname}",
+                    )
                 hier.append(Analysis(pname, pname, self.hierarchical, prior, HIERARCHICAL))
                 continue
-            out += [Analysis(f"{pname}/{m.term}", pname, m, prior, INDEPENDENT,
-                             seed_names=(m.binary.name, pname)) for m in events]
+            out += [
+                Analysis(
+                    f"{pname}/{m.term}",
+                    pname,
+                    m,
+                    prior,
+                    INDEPENDENT,
+                    seed_names=(m.binary.name, pname),
+                )
+                for m in events
+            ]
         return out + hier
 
     # --- exact analysis, frequentist reference, checks ---------------------------------------
     def independent_posteriors(self, prior: Beta | None = None) -> dict[str, Beta]:
         """Term -> Beta(a + y, b + n - y), each event on its own (default the independent prior)."""
         try:
-            return independent_posteriors(self.table, self.independent_prior if prior is None else prior)
+            return independent_posteriors(
+                self.table, self.independent_prior if prior is None else prior
+            )
         except PriorError as err:
             raise err.located(endpoint=self.name) from None
 
     def independent_summary(self, prior: Beta | None = None, level: float = CRED_LEVEL):
         """One row per event: exact posterior, upper bounds (see :func:`.exact.independent_summary`)."""
-        return independent_summary(self.table, self.independent_prior if prior is None else prior, level)
+        return independent_summary(
+            self.table, self.independent_prior if prior is None else prior, level
+        )
 
     def reference(self, level: float = CRED_LEVEL) -> AdverseEventReference:
         """Clopper-Pearson intervals and one-sided upper bounds; rule of three for zero counts."""
@@ -197,8 +236,9 @@ class AdverseEventsEndpoint(EndpointBase):
         out = []
         for e in self.table.events:
             m = self.event_model(e.term)
-            out += event_binary_checks(self.name, e.term, m.binary,
-                                       {p: f[e.term] for p, f in by_prior.items()}, level)
+            out += event_binary_checks(
+                self.name, e.term, m.binary, {p: f[e.term] for p, f in by_prior.items()}, level
+            )
         return out + bounds_checks(self.name, self.table, reference, by_prior, level)
 
     def compare_with_benchmarks(self, term: str, benchmarks, prior: Beta | None = None, **kwargs):
@@ -213,8 +253,9 @@ class AdverseEventsEndpoint(EndpointBase):
     def hierarchical_summary(self, tree, level: float = CRED_LEVEL, prior: Beta | None = None):
         """The hierarchical posterior per event beside the independent one, with the shrinkage
         (:func:`.tables.hierarchical_summary`); ``tree``: the hierarchical model's draws."""
-        return tables.hierarchical_summary(self.hierarchical, tree, level,
-                                           self.independent_prior if prior is None else prior)
+        return tables.hierarchical_summary(
+            self.hierarchical, tree, level, self.independent_prior if prior is None else prior
+        )
 
     # --- report parts ------------------------------------------------------------------------
     def report_sections(self, result) -> list:

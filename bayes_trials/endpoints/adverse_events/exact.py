@@ -73,13 +73,20 @@ def independent_summary(table, prior: Beta = UNIFORM, level: float = CRED_LEVEL)
     rows = []
     for e, (term, post) in zip(table.events, independent_posteriors(table, prior).items()):
         r3 = rule_of_three(e.count, e.n)
-        rows.append({
-            "term": term, "group": e.group, "count": e.count, "n": e.n,
-            "mean": post.mean, "sd": post.sd,
-            f"eti{p}_low": float(post.ppf(tail)), f"eti{p}_high": float(post.ppf(1 - tail)),
-            f"upper{p}": float(post.ppf(level)),
-            f"cp_upper{p}": cp_upper(e.count, e.n, level),
-            "rule_of_three": np.nan if r3 is None else r3,
-            "mean_logit": float(special.digamma(post.a) - special.digamma(post.b)),
-        })
+        rows.append(
+            {
+                "term": term,
+                "group": e.group,
+                "count": e.count,
+                "n": e.n,
+                "mean": post.mean,
+                "sd": post.sd,
+                f"eti{p}_low": float(post.ppf(tail)),
+                f"eti{p}_high": float(post.ppf(1 - tail)),
+                f"upper{p}": float(post.ppf(level)),
+                f"cp_upper{p}": cp_upper(e.count, e.n, level),
+                "rule_of_three": np.nan if r3 is None else r3,
+                "mean_logit": float(special.digamma(post.a) - special.digamma(post.b)),
+            }
+        )
     return pd.DataFrame(rows).set_index("term")

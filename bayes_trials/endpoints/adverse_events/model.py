@@ -68,8 +68,6 @@ Example
 
 from __future__ import annotations
 
-from ..base import ModelBase
-
 import math
 from dataclasses import dataclass
 
@@ -81,6 +79,7 @@ from ...errors import PriorError
 from ...fit import Inputs
 from ...quantity import Quantity
 from ...summaries import prior_columns
+from ..base import ModelBase
 from ..binary import BinaryEndpoint
 from .priors import HierarchicalAEPrior, scale_code
 
@@ -88,9 +87,21 @@ from .priors import HierarchicalAEPrior, scale_code
 MIN_EVENTS, MIN_GROUPS = 8, 4
 #: the hierarchical model's one ``pm.Data`` array: per event (padded) its count, its number of
 #: patients and its group's index; then the hyperparameters, a row each
-INPUTS = Inputs(y=0.0, n=0.0, group=0.0, mu_mean=0.0, mu_sd=2.0,
-                tau_cauchy=0.0, tau_scale=1.0, tau_fixed=0.0, tau_value=1.0,
-                sigma_cauchy=0.0, sigma_scale=1.0, sigma_fixed=0.0, sigma_value=1.0)
+INPUTS = Inputs(
+    y=0.0,
+    n=0.0,
+    group=0.0,
+    mu_mean=0.0,
+    mu_sd=2.0,
+    tau_cauchy=0.0,
+    tau_scale=1.0,
+    tau_fixed=0.0,
+    tau_value=1.0,
+    sigma_cauchy=0.0,
+    sigma_scale=1.0,
+    sigma_fixed=0.0,
+    sigma_value=1.0,
+)
 #: the hierarchical model's compile key starts with this
 STRUCTURE = "adverse_events"
 
@@ -167,14 +178,19 @@ class HierarchicalModel(ModelBase):
 
     def check_prior(self, prior) -> None:
         if not isinstance(prior, HierarchicalAEPrior):
-            raise PriorError(f"the hierarchical model takes a HierarchicalAEPrior, got {prior!r}",
-                             field="prior")
+            raise PriorError(
+                f"the hierarchical model takes a HierarchicalAEPrior, got {prior!r}", field="prior"
+            )
 
     def quantities(self, prior) -> tuple[Quantity, ...]:
         """Each event's rate, then each group's rate."""
-        return (*(event_quantity(t) for t in self.table.terms),
-                *(Quantity(group_rate_name(g), label=f"group rate [{g}]", in_check_names=True)
-                  for g in self.table.groups))
+        return (
+            *(event_quantity(t) for t in self.table.terms),
+            *(
+                Quantity(group_rate_name(g), label=f"group rate [{g}]", in_check_names=True)
+                for g in self.table.groups
+            ),
+        )
 
     def exact(self, prior) -> dict:
         """Empty: the hierarchical posterior has no closed form."""
@@ -182,8 +198,11 @@ class HierarchicalModel(ModelBase):
 
     def structure(self, prior) -> tuple:
         """The compile key: the padded numbers of events and groups (size classes)."""
-        return (STRUCTURE, size_class(len(self.table), MIN_EVENTS),
-                size_class(len(self.table.groups), MIN_GROUPS))
+        return (
+            STRUCTURE,
+            size_class(len(self.table), MIN_EVENTS),
+            size_class(len(self.table.groups), MIN_GROUPS),
+        )
 
     @staticmethod
     def build_model(structure: tuple):
@@ -213,15 +232,16 @@ class HierarchicalModel(ModelBase):
             mu = pm.Deterministic("mu", mu_mean + mu_sd * mu_z)
             log_tau = pm.Flat("log_tau")
             pm.Potential("tau_prior", _scale_logp(pt, log_tau, tau_cauchy, tau_scale))
-            tau = pm.Deterministic("tau", pt.switch(pt.gt(tau_fixed, 0.5), tau_value,
-                                                    pt.exp(log_tau)))
+            tau = pm.Deterministic(
+                "tau", pt.switch(pt.gt(tau_fixed, 0.5), tau_value, pt.exp(log_tau))
+            )
             u = pm.Normal("group_z", 0.0, 1.0, shape=n_groups)
             gamma = pm.Deterministic("group_logit", mu + tau * u)
             log_sigma = pm.Flat("log_sigma", shape=n_groups)
-            pm.Potential("sigma_prior",
-                         _scale_logp(pt, log_sigma, sigma_cauchy, sigma_scale).sum())
-            sigma = pm.Deterministic("sigma", pt.switch(pt.gt(sigma_fixed, 0.5), sigma_value,
-                                                        pt.exp(log_sigma)))
+            pm.Potential("sigma_prior", _scale_logp(pt, log_sigma, sigma_cauchy, sigma_scale).sum())
+            sigma = pm.Deterministic(
+                "sigma", pt.switch(pt.gt(sigma_fixed, 0.5), sigma_value, pt.exp(log_sigma))
+            )
             z = pm.Normal("event_z", 0.0, 1.0, shape=n_events)
             x = pm.Deterministic("logit_theta", gamma[group] + sigma[group] * z)
             pm.Deterministic("theta", pt.sigmoid(x))
@@ -242,10 +262,20 @@ class HierarchicalModel(ModelBase):
         tc, ts, tf, tv = scale_code(prior.tau, "tau")
         sc, ss, sf, sv = scale_code(prior.sigma, "sigma")
         return INPUTS.pack(
-            y=pad(self.table.counts), n=pad(self.table.n), group=pad(self.table.group_index),
-            mu_mean=float(prior.mu.mean), mu_sd=float(prior.mu.sd),
-            tau_cauchy=tc, tau_scale=ts, tau_fixed=tf, tau_value=tv,
-            sigma_cauchy=sc, sigma_scale=ss, sigma_fixed=sf, sigma_value=sv)
+            y=pad(self.table.counts),
+            n=pad(self.table.n),
+            group=pad(self.table.group_index),
+            mu_mean=float(prior.mu.mean),
+            mu_sd=float(prior.mu.sd),
+            tau_cauchy=tc,
+            tau_scale=ts,
+            tau_fixed=tf,
+            tau_value=tv,
+            sigma_cauchy=sc,
+            sigma_scale=ss,
+            sigma_fixed=sf,
+            sigma_value=sv,
+        )
 
     def named(self, tree):
         """The posterior draws without padding, with named coordinates (an ``xarray.Dataset``).
@@ -261,11 +291,13 @@ class HierarchicalModel(ModelBase):
             return post.to_dataset() if hasattr(post, "to_dataset") else post
         k, g = len(self.table), len(self.table.groups)
         out = {}
-        for var, dim, size, coords in (("theta", "term", k, self.table.terms),
-                                       ("logit_theta", "term", k, self.table.terms),
-                                       ("group_rate", "group", g, self.table.groups),
-                                       ("group_logit", "group", g, self.table.groups),
-                                       ("sigma", "group", g, self.table.groups)):
+        for var, dim, size, coords in (
+            ("theta", "term", k, self.table.terms),
+            ("logit_theta", "term", k, self.table.terms),
+            ("group_rate", "group", g, self.table.groups),
+            ("group_logit", "group", g, self.table.groups),
+            ("sigma", "group", g, self.table.groups),
+        ):
             arr = np.asarray(post[var])[..., :size]
             out[var] = xr.DataArray(arr, dims=("chain", "draw", dim), coords={dim: list(coords)})
         for var in ("overall_rate", "mu", "tau"):
@@ -276,8 +308,12 @@ class HierarchicalModel(ModelBase):
         """Quantity name -> draws over (chain, draw): each event's and each group's rate."""
         ds = self.named(tree)
         out = {t: ds["theta"].sel(term=t, drop=True) for t in self.table.terms}
-        out.update({group_rate_name(g): ds["group_rate"].sel(group=g, drop=True)
-                    for g in self.table.groups})
+        out.update(
+            {
+                group_rate_name(g): ds["group_rate"].sel(group=g, drop=True)
+                for g in self.table.groups
+            }
+        )
         return out
 
     def tidy_posterior(self, tree):
@@ -287,8 +323,9 @@ class HierarchicalModel(ModelBase):
         groups = {"/posterior": self.named(tree)}
         if "sample_stats" in tree.children:
             st = tree["sample_stats"].to_dataset()
-            groups["/sample_stats"] = st[[k for k in ("diverging", "step_size", "n_steps", "energy")
-                                          if k in st]]
+            groups["/sample_stats"] = st[
+                [k for k in ("diverging", "step_size", "n_steps", "energy") if k in st]
+            ]
         return xr.DataTree.from_dict(groups)
 
     def target_accept(self, prior) -> float:

@@ -47,8 +47,9 @@ def scale_code(value, name: str) -> tuple[float, float, float, float]:
         return 1.0, value.scale, 0.0, 1.0
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return 0.0, 1.0, 1.0, v.positive(value, name, PriorError)
-    raise PriorError(f"must be HalfNormal, HalfCauchy or a fixed positive number, got {value!r}",
-                     field=name)
+    raise PriorError(
+        f"must be HalfNormal, HalfCauchy or a fixed positive number, got {value!r}", field=name
+    )
 
 
 @dataclass(frozen=True)
@@ -87,15 +88,21 @@ class HierarchicalAEPrior:
 
 # --- the spec forms ---------------------------------------------------------------------
 _MU = "Normal prior of mu, the overall mean logit rate (default mean 0, sd 2)."
-_SCALE = ("{ family = 'halfnormal' | 'halfcauchy', scale = ... }, or a positive number: the sd fixed "
-          "(default half-normal(1)).")
+_SCALE = (
+    "{ family = 'halfnormal' | 'halfcauchy', scale = ... }, or a positive number: the sd fixed "
+    "(default half-normal(1))."
+)
 ScaleField = forms(number=Positive, table=HalfScale)
 
 
 class _Hyperpriors(SpecModel):
     mu: NormalParams | None = Field(None, description=_MU)
-    tau: ScaleField | None = Field(None, description="Prior of tau, the between-group sd: " + _SCALE)
-    sigma: ScaleField | None = Field(None, description="Prior of sigma, the within-group sd: " + _SCALE)
+    tau: ScaleField | None = Field(
+        None, description="Prior of tau, the between-group sd: " + _SCALE
+    )
+    sigma: ScaleField | None = Field(
+        None, description="Prior of sigma, the within-group sd: " + _SCALE
+    )
 
     def prior(self) -> HierarchicalAEPrior:
         """The :class:`HierarchicalAEPrior` (omitted fields: its defaults)."""
@@ -139,6 +146,12 @@ def hierarchical_from_spec(table: HierarchicalTable | None) -> tuple[Hierarchica
     """``[endpoints.hierarchical]`` -> ``(prior, tag, rationale)``; absent: the defaults,
     tagged ``assumed``."""
     if table is None:
-        return HierarchicalAEPrior(), "assumed", ("default hyperpriors of HierarchicalAEPrior: "
-                                                  "mu ~ Normal(0, 2), tau, sigma ~ HalfNormal(1)")
+        return (
+            HierarchicalAEPrior(),
+            "assumed",
+            (
+                "default hyperpriors of HierarchicalAEPrior: "
+                "mu ~ Normal(0, 2), tau, sigma ~ HalfNormal(1)"
+            ),
+        )
     return table.prior(), table.tag, table.rationale

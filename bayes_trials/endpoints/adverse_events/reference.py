@@ -33,8 +33,10 @@ class AdverseEventReference:
 
     level: float
     rows: dict = field(default_factory=dict)
-    method: str = ("Clopper-Pearson (statsmodels proportion_confint, method='beta'); "
-                   "one-sided upper bound = Beta(k + 1, n - k) quantile; rule of three 3/n")
+    method: str = (
+        "Clopper-Pearson (statsmodels proportion_confint, method='beta'); "
+        "one-sided upper bound = Beta(k + 1, n - k) quantile; rule of three 3/n"
+    )
 
     def as_dict(self) -> dict:
         p = pct(self.level)
@@ -43,8 +45,9 @@ class AdverseEventReference:
             out[f"{term}_count"] = r["count"]
             out[f"{term}_n"] = r["n"]
             out[f"{term}_estimate"] = r["estimate"]
-            out[f"{term}_clopper-pearson{p}_low"], out[f"{term}_clopper-pearson{p}_high"] = (
-                r["clopper-pearson"])
+            out[f"{term}_clopper-pearson{p}_low"], out[f"{term}_clopper-pearson{p}_high"] = r[
+                "clopper-pearson"
+            ]
             out[f"{term}_cp_upper{p}"] = r["cp_upper"]
             out[f"{term}_rule_of_three"] = r["rule_of_three"]
         return out
@@ -56,8 +59,12 @@ def adverse_event_reference(table, level: float = CRED_LEVEL) -> AdverseEventRef
     rows = {}
     for e in table.events:
         lo, hi = proportion_confint(e.count, e.n, alpha=1 - level, method="beta")
-        rows[e.term] = {"count": e.count, "n": e.n, "estimate": e.proportion,
-                        "clopper-pearson": (float(lo), float(hi)),
-                        "cp_upper": cp_upper(e.count, e.n, level),
-                        "rule_of_three": rule_of_three(e.count, e.n)}
+        rows[e.term] = {
+            "count": e.count,
+            "n": e.n,
+            "estimate": e.proportion,
+            "clopper-pearson": (float(lo), float(hi)),
+            "cp_upper": cp_upper(e.count, e.n, level),
+            "rule_of_three": rule_of_three(e.count, e.n),
+        }
     return AdverseEventReference(level=level, rows=rows)

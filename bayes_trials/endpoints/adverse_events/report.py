@@ -20,8 +20,8 @@ import pandas as pd
 from ... import _style
 from ..._constants import CRED_LEVEL
 from ..._format import fmt_prob
-from ..base import Part
 from ...checks import pct
+from ..base import Part
 from .exact import UNIFORM, independent_summary
 from .tables import (
     benchmark_table,
@@ -73,15 +73,30 @@ def forest_plot(summary, ax=None, level: float = CRED_LEVEL, title: str | None =
         y += 0.6
     for t, yy in ypos.items():
         r = summary.loc[t]
-        ax.errorbar(r["independent_mean"], yy - 0.15,
-                    xerr=[[r["independent_mean"] - r[f"independent_eti{p}_low"]],
-                          [r[f"independent_eti{p}_high"] - r["independent_mean"]]],
-                    fmt="o", mfc="white", color="0.45", capsize=2, ms=4.5,
-                    label="independent (exact Beta posterior)" if yy == 0 else None)
-        ax.errorbar(r["mean"], yy + 0.15,
-                    xerr=[[r["mean"] - r[f"eti{p}_low"]], [r[f"eti{p}_high"] - r["mean"]]],
-                    fmt="o", color=_style.BAYES_COLOUR, capsize=2, ms=4.5,
-                    label="hierarchical (MCMC)" if yy == 0 else None)
+        ax.errorbar(
+            r["independent_mean"],
+            yy - 0.15,
+            xerr=[
+                [r["independent_mean"] - r[f"independent_eti{p}_low"]],
+                [r[f"independent_eti{p}_high"] - r["independent_mean"]],
+            ],
+            fmt="o",
+            mfc="white",
+            color="0.45",
+            capsize=2,
+            ms=4.5,
+            label="independent (exact Beta posterior)" if yy == 0 else None,
+        )
+        ax.errorbar(
+            r["mean"],
+            yy + 0.15,
+            xerr=[[r["mean"] - r[f"eti{p}_low"]], [r[f"eti{p}_high"] - r["mean"]]],
+            fmt="o",
+            color=_style.BAYES_COLOUR,
+            capsize=2,
+            ms=4.5,
+            label="hierarchical (MCMC)" if yy == 0 else None,
+        )
     ax.set_yticks([q for q, _ in labels], [lab for _, lab in labels])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -112,8 +127,16 @@ def figure(result, ax=None):
     indep = independent_summary(ep.table, ep.independent_prior, result.level)
     ax = ax or plt.figure(figsize=(_style.FULL_WIDTH, 0.38 * len(indep) + 1.2)).gca()
     for k, (_term, r) in enumerate(indep.iterrows()):
-        ax.errorbar(r["mean"], k, xerr=[[r["mean"] - r[f"eti{p}_low"]], [r[f"eti{p}_high"] - r["mean"]]],
-                    fmt="o", mfc="white", color="0.45", capsize=2, ms=4.5)
+        ax.errorbar(
+            r["mean"],
+            k,
+            xerr=[[r["mean"] - r[f"eti{p}_low"]], [r[f"eti{p}_high"] - r["mean"]]],
+            fmt="o",
+            mfc="white",
+            color="0.45",
+            capsize=2,
+            ms=4.5,
+        )
     ax.set_yticks(range(len(indep)), [f"{t} ({r['count']}/{r['n']})" for t, r in indep.iterrows()])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -125,13 +148,17 @@ def figure_caption(result) -> str:
     ep = result.endpoint
     p = pct(result.level)
     if result_hierarchical_summary(result) is not None:
-        return (f"{ep.label}: each event's rate, independent (open grey: exact Beta posterior under the "
-                f"{_prior_words(ep.independent_prior)}) and hierarchical (filled blue: Berry and Berry three-level "
-                f"model, MCMC), posterior mean and {p}% central CrI; dotted segments: each body system's posterior "
-                "mean rate, toward which the hierarchical estimates shrink.")
-    return (f"{ep.label}: each event's rate, independent exact Beta posterior under the "
-            f"{_prior_words(ep.independent_prior)} (posterior mean, {p}% central CrI); the hierarchical model "
-            "was not fitted (method exact).")
+        return (
+            f"{ep.label}: each event's rate, independent (open grey: exact Beta posterior under the "
+            f"{_prior_words(ep.independent_prior)}) and hierarchical (filled blue: Berry and Berry three-level "
+            f"model, MCMC), posterior mean and {p}% central CrI; dotted segments: each body system's posterior "
+            "mean rate, toward which the hierarchical estimates shrink."
+        )
+    return (
+        f"{ep.label}: each event's rate, independent exact Beta posterior under the "
+        f"{_prior_words(ep.independent_prior)} (posterior mean, {p}% central CrI); the hierarchical model "
+        "was not fitted (method exact)."
+    )
 
 
 def report_sections(result) -> list:
@@ -139,26 +166,57 @@ def report_sections(result) -> list:
     the benchmark comparisons (with the spec's caveats), as
     :class:`~bayes_trials.endpoints.base.Part` s."""
     p = pct(result.level)
-    sections = [Part("Hierarchical model (Berry and Berry 2004, three levels): hyperpriors and scales",
-                     model_table(result), place="data",
-                     caption="The hierarchical model's hyperpriors and scales with their tags and sources."),
-                Part(("Event rates: independent exact Beta posteriors per prior; hierarchical posterior (MCMC) "
-                      "with its shrinkage toward the group"), event_rates(result), place="posterior",
-                     compact=("analysis", "term", "count", "n", "exact_mean", f"exact_upper{p}", "mean",
-                              f"eti{p}_low", f"eti{p}_high", f"upper{p}", "shrinkage"),
-                     caption=(f"Per analysis and event: the count, the exact independent posterior (exact_*) with "
-                              f"its one-sided {p}% upper bound, the Clopper-Pearson bound, and the hierarchical "
-                              "posterior (MCMC) with its shrinkage toward the body system's mean.")),
-                Part("Frequentist reference (recomputed): Clopper-Pearson, one-sided upper bound, rule of three",
-                     frequentist_table(result), place="reference",
-                     caption=f"Per event: the Clopper-Pearson {p}% interval, the exact one-sided upper bound and "
-                             "the rule of three, recomputed from the counts.")]
+    sections = [
+        Part(
+            "Hierarchical model (Berry and Berry 2004, three levels): hyperpriors and scales",
+            model_table(result),
+            place="data",
+            caption="The hierarchical model's hyperpriors and scales with their tags and sources.",
+        ),
+        Part(
+            (
+                "Event rates: independent exact Beta posteriors per prior; hierarchical posterior (MCMC) "
+                "with its shrinkage toward the group"
+            ),
+            event_rates(result),
+            place="posterior",
+            compact=(
+                "analysis",
+                "term",
+                "count",
+                "n",
+                "exact_mean",
+                f"exact_upper{p}",
+                "mean",
+                f"eti{p}_low",
+                f"eti{p}_high",
+                f"upper{p}",
+                "shrinkage",
+            ),
+            caption=(
+                f"Per analysis and event: the count, the exact independent posterior (exact_*) with "
+                f"its one-sided {p}% upper bound, the Clopper-Pearson bound, and the hierarchical "
+                "posterior (MCMC) with its shrinkage toward the body system's mean."
+            ),
+        ),
+        Part(
+            "Frequentist reference (recomputed): Clopper-Pearson, one-sided upper bound, rule of three",
+            frequentist_table(result),
+            place="reference",
+            caption=f"Per event: the Clopper-Pearson {p}% interval, the exact one-sided upper bound and "
+            "the rule of three, recomputed from the counts.",
+        ),
+    ]
     bench = benchmark_table(result)
     if len(bench):
-        sections.append(Part("Benchmarks (external rates; see the caveats in the spec)",
-                             bench.set_index(["benchmark", "analysis"]),
-                             caption="The probability that each event's rate lies below an external benchmark "
-                                     "rate, with the benchmark's own uncertainty where its counts are given."))
+        sections.append(
+            Part(
+                "Benchmarks (external rates; see the caveats in the spec)",
+                bench.set_index(["benchmark", "analysis"]),
+                caption="The probability that each event's rate lies below an external benchmark "
+                "rate, with the benchmark's own uncertainty where its counts are given.",
+            )
+        )
     return sections
 
 
@@ -170,16 +228,23 @@ def sentences(result) -> list[str]:
     indep = independent_fits(result)
     primary = primary_hierarchical(result)
     h = result_hierarchical_summary(result)
-    out = [f"Observed {ep.describe_data()}: " + "; ".join(
-        f"{e.term} {e.count}/{e.n}" for e in ep.table.events) + "."]
+    out = [
+        f"Observed {ep.describe_data()}: "
+        + "; ".join(f"{e.term} {e.count}/{e.n}" for e in ep.table.events)
+        + "."
+    ]
     for e in ep.table.events:
         if e.count:
             continue
         r = result.reference.rows[e.term]
-        bounds = ", ".join(f"{pname} {float(by_term[e.term].exact[e.term].ppf(level)):.3f}"
-                           for pname, by_term in indep.items())
-        s = (f"{e.term} 0/{e.n}: one-sided {p}% upper bounds: Bayesian ({bounds}); "
-             f"Clopper-Pearson {r['cp_upper']:.3f}; rule of three {r['rule_of_three']:.3f}")
+        bounds = ", ".join(
+            f"{pname} {float(by_term[e.term].exact[e.term].ppf(level)):.3f}"
+            for pname, by_term in indep.items()
+        )
+        s = (
+            f"{e.term} 0/{e.n}: one-sided {p}% upper bounds: Bayesian ({bounds}); "
+            f"Clopper-Pearson {r['cp_upper']:.3f}; rule of three {r['rule_of_three']:.3f}"
+        )
         if h is not None:
             s += f"; {primary[0]} {h.loc[e.term, f'upper{p}']:.3f}"
         out.append(s + ".")
@@ -187,18 +252,22 @@ def sentences(result) -> list[str]:
         out.append("The hierarchical model was not fitted (method exact: it has no closed form).")
     else:
         sh = h["shrinkage"].dropna()
-        out.append(f"Hierarchical model (shrinkage relative to the independent analysis under "
-                   f"the {_prior_words(ep.independent_prior)}): each event's logit mean moved "
-                   + ", ".join(f"{t} {100 * s:.0f}%" for t, s in sh.items())
-                   + " of the way from its independent estimate toward its group's mean "
-                   "(about 100%: pooled with its group).")
+        out.append(
+            f"Hierarchical model (shrinkage relative to the independent analysis under "
+            f"the {_prior_words(ep.independent_prior)}): each event's logit mean moved "
+            + ", ".join(f"{t} {100 * s:.0f}%" for t, s in sh.items())
+            + " of the way from its independent estimate toward its group's mean "
+            "(about 100%: pooled with its group)."
+        )
         if any(e.count == 0 for e in ep.table.events):
-            out.append("The hierarchical bounds of events without any case borrow from the "
-                       "other events of their group: they hold only as far as those events "
-                       "are exchangeable and the (assumed) hyperpriors are right; the "
-                       "independent bounds do not depend on either.")
+            out.append(
+                "The hierarchical bounds of events without any case borrow from the "
+                "other events of their group: they hold only as far as those events "
+                "are exchangeable and the (assumed) hyperpriors are right; the "
+                "independent bounds do not depend on either."
+            )
     bench = benchmark_table(result)
-    for (bname, term), g in (bench.groupby(["benchmark", "term"], sort=False) if len(bench) else ()):
+    for (bname, term), g in bench.groupby(["benchmark", "term"], sort=False) if len(bench) else ():
         vals = []
         for r in g.itertuples():
             val = getattr(r, "exact_prob_vs_uncertain", None)
@@ -207,8 +276,10 @@ def sentences(result) -> list[str]:
             if not pd.isna(val):
                 vals.append(f"{r.analysis} {fmt_prob(val)}")
         if vals:
-            out.append(f"P(rate of {term} < rate of {bname}, the benchmark's own uncertainty "
-                       "included): " + ", ".join(vals) + ".")
+            out.append(
+                f"P(rate of {term} < rate of {bname}, the benchmark's own uncertainty "
+                "included): " + ", ".join(vals) + "."
+            )
     if len(bench) and ep.caveats:
         out.append(f"Caveat: {ep.caveats}")
     out.append(result.checks_sentence())

@@ -64,13 +64,21 @@ class EventRow(SpecModel):
     """``[[endpoints.events]]`` (or a row of ``events_csv``): one event term."""
 
     term: Text = Field(description="The event term (each appears once, case ignored).")
-    group: Text = Field(description="Its group (body system): events of a group borrow from each other.")
+    group: Text = Field(
+        description="Its group (body system): events of a group borrow from each other."
+    )
     count: SourcedNumber = Field(description="Patients with the event.")
     n: SourcedNumber = Field(description="Patients at risk.")
-    percent: Percent | None = Field(None, description="The printed percentage, recomputed and checked.")
+    percent: Percent | None = Field(
+        None, description="The printed percentage, recomputed and checked."
+    )
     decimals: Count = Field(0, description="Decimals of the printed percentage.")
-    tag: TagName | None = Field(None, description="Provenance of the counts (default: the endpoint's tag).")
-    source: Text | None = Field(None, description="Source of the counts (default: the endpoint's source).")
+    tag: TagName | None = Field(
+        None, description="Provenance of the counts (default: the endpoint's tag)."
+    )
+    source: Text | None = Field(
+        None, description="Source of the counts (default: the endpoint's source)."
+    )
 
 
 class AdverseEventsBenchmark(BenchmarkTable):
@@ -82,22 +90,34 @@ class AdverseEventsBenchmark(BenchmarkTable):
 class AdverseEventsTable(EndpointTable):
     """``kind = "adverse_events"``: a safety table of event counts out of n, grouped by body system."""
 
-    unknown_keys = {**EndpointTable.unknown_keys,
-                    "published": "an adverse-event endpoint states the printed percentages on its rows "
-                                 "(events[i].percent), not in [[endpoints.published]]"}
+    unknown_keys = {
+        **EndpointTable.unknown_keys,
+        "published": "an adverse-event endpoint states the printed percentages on its rows "
+        "(events[i].percent), not in [[endpoints.published]]",
+    }
 
     kind: Literal["adverse_events"] = Field(description='"adverse_events".')
-    events: list[EventRow] | None = Field(None, min_length=1, description=(
-        "The table, one row per event term (or events_csv)."))
-    events_csv: Text | None = Field(None, description=(
-        "The table as a CSV file, relative to the spec file: columns term, group, count, n, tag, "
-        "source (optionally percent, decimals)."))
-    hierarchical: HierarchicalTable | None = Field(None, description=(
-        "Hyperpriors of the three-level hierarchical model (default: mu ~ Normal(0, 2), tau, "
-        "sigma ~ HalfNormal(1), tagged assumed)."))
+    events: list[EventRow] | None = Field(
+        None, min_length=1, description=("The table, one row per event term (or events_csv).")
+    )
+    events_csv: Text | None = Field(
+        None,
+        description=(
+            "The table as a CSV file, relative to the spec file: columns term, group, count, n, tag, "
+            "source (optionally percent, decimals)."
+        ),
+    )
+    hierarchical: HierarchicalTable | None = Field(
+        None,
+        description=(
+            "Hyperpriors of the three-level hierarchical model (default: mu ~ Normal(0, 2), tau, "
+            "sigma ~ HalfNormal(1), tagged assumed)."
+        ),
+    )
     caveats: str = Field("", description="Printed with the benchmark comparisons.")
-    benchmarks: list[AdverseEventsBenchmark] = Field(default_factory=list, description=(
-        "External rates of an event term to compare with."))
+    benchmarks: list[AdverseEventsBenchmark] = Field(
+        default_factory=list, description=("External rates of an event term to compare with.")
+    )
     direction: Literal["less"] = Field("less", description='Adverse events are harms: "less".')
 
 
@@ -114,16 +134,21 @@ def _read_csv_rows(path: Path) -> list[dict]:
     try:
         fh = path.open(newline="")
     except OSError as err:
-        raise SpecError(f"cannot read the adverse-event table {str(path)!r}: {err.strerror}",
-                        field="events_csv") from None
+        raise SpecError(
+            f"cannot read the adverse-event table {str(path)!r}: {err.strerror}", field="events_csv"
+        ) from None
     keys = set(EventRow.model_fields)
     with fh:
         reader = csv.DictReader(fh)
         need = ("term", "group", "count", "n", "tag", "source")
         missing = [c for c in need if c not in (reader.fieldnames or [])]
         if missing:
-            raise SpecError(f"missing column(s) {missing}; the header needs {list(need)} "
-                            "(and optionally percent, decimals)", file=path, field="events_csv")
+            raise SpecError(
+                f"missing column(s) {missing}; the header needs {list(need)} "
+                "(and optionally percent, decimals)",
+                file=path,
+                field="events_csv",
+            )
         rows = []
         for r in reader:
             row = {k: (r.get(k) or "").strip() for k in reader.fieldnames if k in keys}
@@ -147,8 +172,11 @@ def _rows(table: AdverseEventsTable, base_dir) -> tuple[list, str, Path | None]:
     """The table's rows (EventRow, or dicts from the CSV), the field that names them, and the
     CSV file (None inline)."""
     if (table.events is None) == (table.events_csv is None):
-        raise SpecError("give the adverse-event table either inline ([[endpoints.events]]) or "
-                        "as events_csv = 'path relative to the spec'", field="events")
+        raise SpecError(
+            "give the adverse-event table either inline ([[endpoints.events]]) or "
+            "as events_csv = 'path relative to the spec'",
+            field="events",
+        )
     if table.events_csv is not None:
         base = Path(base_dir) if base_dir is not None else Path.cwd()
         file = (base / table.events_csv).resolve()
@@ -164,27 +192,35 @@ def _parse_row(i: int, row, prefix: str, defaults: Defaults, seen: dict):
         row, found = validate(EventRow, row)
         if found:
             parts, msg = found[0]
-            raise SpecError(f"{'term ' + repr(label) + ': ' if label else ''}{msg}",
-                            field=f"{where}.{'.'.join(map(str, parts))}")
+            raise SpecError(
+                f"{'term ' + repr(label) + ': ' if label else ''}{msg}",
+                field=f"{where}.{'.'.join(map(str, parts))}",
+            )
     row_defaults = Defaults(row.tag or defaults.tag, row.source or defaults.source)
     q = {}
     for key in ("count", "n"):
         try:
             q[key] = row_defaults.sourced(getattr(row, key), key)
         except SpecError as err:
-            raise SpecError(f"term {row.term!r}: {err.reason}", field=f"{where}.{err.field}") from None
+            raise SpecError(
+                f"term {row.term!r}: {err.reason}", field=f"{where}.{err.field}"
+            ) from None
     _check_row(row.term, row.group, q["count"].value, q["n"].value, where)
     term = row.term.strip()
     key = term.casefold()
     if key in seen:
-        raise SpecError(f"term {term!r} repeats {prefix}[{seen[key]}]: each event term "
-                        "appears once", field=f"{where}.term")
+        raise SpecError(
+            f"term {term!r} repeats {prefix}[{seen[key]}]: each event term appears once",
+            field=f"{where}.term",
+        )
     seen[key] = i
     printed = None if row.percent is None else (row.percent, row.decimals)
     return term, row.group.strip(), q["count"], q["n"], printed
 
 
-def adverse_events_from_spec(table: AdverseEventsTable, defaults: Defaults, name: str, base_dir=None):
+def adverse_events_from_spec(
+    table: AdverseEventsTable, defaults: Defaults, name: str, base_dir=None
+):
     """A validated ``kind = "adverse_events"`` table into ``(endpoint, provenance)``.
 
     The event table is inline (``[[endpoints.events]]``) or ``events_csv``, a CSV with the
@@ -216,16 +252,26 @@ def adverse_events_from_spec(table: AdverseEventsTable, defaults: Defaults, name
     events = AdverseEventTable(table_rows, source=file, endpoint=name)
     hprior, htag, hrationale = hierarchical_from_spec(table.hierarchical)
     for key in FIELDS:
-        provenance[f"model: {key}"] = Sourced(value=repr(getattr(hprior, key)), tag=htag, source=hrationale)
+        provenance[f"model: {key}"] = Sourced(
+            value=repr(getattr(hprior, key)), tag=htag, source=hrationale
+        )
     terms = {t.casefold(): t for t in events.terms}
     benchmark_terms = []
     for i, b in enumerate(table.benchmarks):
         if b.term.strip().casefold() not in terms:
-            raise SpecError(f"a benchmark of an adverse-event endpoint names the event term it "
-                            f"compares with; terms: {list(events.terms)}, got {b.term!r}",
-                            field=f"benchmarks[{i}].term")
+            raise SpecError(
+                f"a benchmark of an adverse-event endpoint names the event term it "
+                f"compares with; terms: {list(events.terms)}, got {b.term!r}",
+                field=f"benchmarks[{i}].term",
+            )
         benchmark_terms.append((b.name, terms[b.term.strip().casefold()]))
-    endpoint = AdverseEventsEndpoint(name=name, table=events, label=table.label or name,
-                                     hierarchical_prior=hprior, printed=tuple(printed.items()),
-                                     benchmark_terms=tuple(benchmark_terms), caveats=table.caveats.strip())
+    endpoint = AdverseEventsEndpoint(
+        name=name,
+        table=events,
+        label=table.label or name,
+        hierarchical_prior=hprior,
+        printed=tuple(printed.items()),
+        benchmark_terms=tuple(benchmark_terms),
+        caveats=table.caveats.strip(),
+    )
     return endpoint, provenance

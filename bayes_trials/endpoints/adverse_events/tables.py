@@ -45,8 +45,11 @@ def independent_fits(result) -> dict:
 
 def hierarchical_fits(result, sampled: bool = True) -> dict:
     """Analysis name -> fit of the hierarchical analyses (only those sampled, by default)."""
-    return {name: fit for name, fit in result.fits.items() if isinstance(fit.model, HierarchicalModel)
-            and (fit.posterior is not None or not sampled)}
+    return {
+        name: fit
+        for name, fit in result.fits.items()
+        if isinstance(fit.model, HierarchicalModel) and (fit.posterior is not None or not sampled)
+    }
 
 
 def primary_hierarchical(result):
@@ -60,8 +63,9 @@ def primary_hierarchical(result):
 
 
 # --- the hierarchical posterior beside the independent one ----------------------------------------
-def hierarchical_summary(model: HierarchicalModel, tree, level: float = CRED_LEVEL,
-                         prior: Beta = UNIFORM) -> pd.DataFrame:
+def hierarchical_summary(
+    model: HierarchicalModel, tree, level: float = CRED_LEVEL, prior: Beta = UNIFORM
+) -> pd.DataFrame:
     """One row per event: hierarchical posterior beside the independent one, and shrinkage.
 
     Columns: ``group, count, n``; ``mean, sd, mcse_mean, eti{pct}_low, eti{pct}_high,
@@ -92,18 +96,29 @@ def hierarchical_summary(model: HierarchicalModel, tree, level: float = CRED_LEV
         denom = i_row["mean_logit"] - g_mean
         flat = np.asarray(th).ravel()
         lo, hi, up = np.quantile(flat, [tail, 1 - tail, level])
-        rows.append({
-            "term": e.term, "group": e.group, "count": e.count, "n": e.n,
-            "mean": float(flat.mean()), "sd": float(flat.std(ddof=1)),
-            "mcse_mean": float(az.mcse(th, method="mean")),
-            f"eti{p}_low": float(lo), f"eti{p}_high": float(hi), f"upper{p}": float(up),
-            "independent_mean": i_row["mean"],
-            f"independent_eti{p}_low": i_row[f"eti{p}_low"],
-            f"independent_eti{p}_high": i_row[f"eti{p}_high"],
-            "group_rate_mean": float(ds["group_rate"].sel(group=e.group).mean()),
-            "shrinkage": (i_row["mean_logit"] - x_mean) / denom if abs(denom) > 0.05 else np.nan,
-            "r_hat": float(az.rhat(th)), "ess_bulk": float(az.ess(th, method="bulk")),
-        })
+        rows.append(
+            {
+                "term": e.term,
+                "group": e.group,
+                "count": e.count,
+                "n": e.n,
+                "mean": float(flat.mean()),
+                "sd": float(flat.std(ddof=1)),
+                "mcse_mean": float(az.mcse(th, method="mean")),
+                f"eti{p}_low": float(lo),
+                f"eti{p}_high": float(hi),
+                f"upper{p}": float(up),
+                "independent_mean": i_row["mean"],
+                f"independent_eti{p}_low": i_row[f"eti{p}_low"],
+                f"independent_eti{p}_high": i_row[f"eti{p}_high"],
+                "group_rate_mean": float(ds["group_rate"].sel(group=e.group).mean()),
+                "shrinkage": (i_row["mean_logit"] - x_mean) / denom
+                if abs(denom) > 0.05
+                else np.nan,
+                "r_hat": float(az.rhat(th)),
+                "ess_bulk": float(az.ess(th, method="bulk")),
+            }
+        )
     return pd.DataFrame(rows).set_index("term")
 
 
@@ -118,7 +133,9 @@ def result_hierarchical_summary(result, name: str | None = None) -> pd.DataFrame
     fit = hierarchical_fits(result).get(name)
     if fit is None:
         return None
-    return hierarchical_summary(fit.model, fit.posterior, result.level, result.endpoint.independent_prior)
+    return hierarchical_summary(
+        fit.model, fit.posterior, result.level, result.endpoint.independent_prior
+    )
 
 
 # --- report tables -------------------------------------------------------------------------
@@ -137,23 +154,45 @@ def event_rates(result) -> pd.DataFrame:
         for e in result.endpoint.table.events:
             fit = by_term[e.term]
             post, r = fit.exact[e.term], fit.rows[e.term]
-            rows.append({"analysis": pname, "term": e.term, "group": e.group, "count": e.count,
-                         "n": e.n, "exact_mean": post.mean,
-                         f"exact_eti{p}_low": float(post.ppf(tail)),
-                         f"exact_eti{p}_high": float(post.ppf(1 - tail)),
-                         f"exact_upper{p}": float(post.ppf(level)),
-                         "mean": r.get("mean"), "mcse_mean": r.get("mcse_mean"),
-                         "r_hat": r.get("r_hat"), "ess_bulk": r.get("ess_bulk"),
-                         f"cp_upper{p}": ref.rows[e.term]["cp_upper"]})
+            rows.append(
+                {
+                    "analysis": pname,
+                    "term": e.term,
+                    "group": e.group,
+                    "count": e.count,
+                    "n": e.n,
+                    "exact_mean": post.mean,
+                    f"exact_eti{p}_low": float(post.ppf(tail)),
+                    f"exact_eti{p}_high": float(post.ppf(1 - tail)),
+                    f"exact_upper{p}": float(post.ppf(level)),
+                    "mean": r.get("mean"),
+                    "mcse_mean": r.get("mcse_mean"),
+                    "r_hat": r.get("r_hat"),
+                    "ess_bulk": r.get("ess_bulk"),
+                    f"cp_upper{p}": ref.rows[e.term]["cp_upper"],
+                }
+            )
     for name in hierarchical_fits(result):
         h = result_hierarchical_summary(result, name)
         for term, r in h.iterrows():
-            rows.append({"analysis": name, "term": term, "group": r["group"],
-                         "count": r["count"], "n": r["n"], "mean": r["mean"],
-                         "mcse_mean": r["mcse_mean"], f"eti{p}_low": r[f"eti{p}_low"],
-                         f"eti{p}_high": r[f"eti{p}_high"], f"upper{p}": r[f"upper{p}"],
-                         "shrinkage": r["shrinkage"], "r_hat": r["r_hat"],
-                         "ess_bulk": r["ess_bulk"], f"cp_upper{p}": ref.rows[term]["cp_upper"]})
+            rows.append(
+                {
+                    "analysis": name,
+                    "term": term,
+                    "group": r["group"],
+                    "count": r["count"],
+                    "n": r["n"],
+                    "mean": r["mean"],
+                    "mcse_mean": r["mcse_mean"],
+                    f"eti{p}_low": r[f"eti{p}_low"],
+                    f"eti{p}_high": r[f"eti{p}_high"],
+                    f"upper{p}": r[f"upper{p}"],
+                    "shrinkage": r["shrinkage"],
+                    "r_hat": r["r_hat"],
+                    "ess_bulk": r["ess_bulk"],
+                    f"cp_upper{p}": ref.rows[term]["cp_upper"],
+                }
+            )
     return pd.DataFrame(rows).set_index(["analysis", "term"]).dropna(axis=1, how="all")
 
 
@@ -163,10 +202,18 @@ def frequentist_table(result) -> pd.DataFrame:
     rows = []
     for term, r in result.reference.rows.items():
         lo, hi = r["clopper-pearson"]
-        rows.append({"term": term, "count": r["count"], "n": r["n"], "estimate": r["estimate"],
-                     f"clopper-pearson{p}_low": lo, f"clopper-pearson{p}_high": hi,
-                     f"cp_upper{p} (one-sided)": r["cp_upper"],
-                     "rule_of_three": r["rule_of_three"]})
+        rows.append(
+            {
+                "term": term,
+                "count": r["count"],
+                "n": r["n"],
+                "estimate": r["estimate"],
+                f"clopper-pearson{p}_low": lo,
+                f"clopper-pearson{p}_high": hi,
+                f"cp_upper{p} (one-sided)": r["cp_upper"],
+                "rule_of_three": r["rule_of_three"],
+            }
+        )
     return pd.DataFrame(rows).set_index("term")
 
 
@@ -201,13 +248,23 @@ def model_table(result) -> pd.DataFrame:
 
     for name, fit in all_fits.items():
         pre = f"{name}: " if several else ""
-        for field, what in (("mu", "overall mean logit rate mu"), ("tau", "between-group sd tau"),
-                            ("sigma", "within-group sd sigma_g (one per group)")):
-            add(f"{pre}prior of {what}", repr(getattr(fit.prior, field)),
-                *_hyperprior_source(result, name, field))
+        for field, what in (
+            ("mu", "overall mean logit rate mu"),
+            ("tau", "between-group sd tau"),
+            ("sigma", "within-group sd sigma_g (one per group)"),
+        ):
+            add(
+                f"{pre}prior of {what}",
+                repr(getattr(fit.prior, field)),
+                *_hyperprior_source(result, name, field),
+            )
         if fit.posterior is None:
-            add(f"{pre}hierarchical model", "not fitted (method exact)", "",
-                "the three-level model has no closed form")
+            add(
+                f"{pre}hierarchical model",
+                "not fitted (method exact)",
+                "",
+                "the three-level model has no closed form",
+            )
             continue
         post = fit.posterior["posterior"]
         add(f"{pre}tau: mean [{p}% CrI]", txt(post["tau"]))
@@ -215,12 +272,20 @@ def model_table(result) -> pd.DataFrame:
             add(f"{pre}sigma[{g}]: mean [{p}% CrI]", txt(post["sigma"].sel(group=g)))
             add(f"{pre}group rate [{g}]: mean [{p}% CrI]", txt(post["group_rate"].sel(group=g)))
     if not all_fits:
-        add("hierarchical model", "not fitted (method exact)", "",
-            "the three-level model has no closed form; only the independent Beta posteriors are exact")
+        add(
+            "hierarchical model",
+            "not fitted (method exact)",
+            "",
+            "the three-level model has no closed form; only the independent Beta posteriors are exact",
+        )
     single = result.endpoint.table.singleton_groups
     if single and hierarchical_fits(result):
-        add("groups with one event", ", ".join(single), "",
-            "shrunk toward the overall mean, not toward a group")
+        add(
+            "groups with one event",
+            ", ".join(single),
+            "",
+            "shrunk toward the overall mean, not toward a group",
+        )
     return pd.DataFrame(rows).set_index("quantity")
 
 
@@ -238,7 +303,7 @@ def benchmark_table(result) -> pd.DataFrame:
     indep = independent_fits(result)
     hier = hierarchical_fits(result)
     rows = []
-    for bm in (result.spec.benchmarks if result.spec is not None else ()):
+    for bm in result.spec.benchmarks if result.spec is not None else ():
         term = terms.get(bm.name)
         if term is None:
             continue
@@ -247,16 +312,26 @@ def benchmark_table(result) -> pd.DataFrame:
         comparison = f"P(theta[{term}] < {bm.value:g})"
         for pname, by_term in indep.items():
             post = by_term[term].exact[term]
-            row = {**base, "analysis": pname, "comparison": comparison, "tag": bm.tag,
-                   "exact_prob": float(post.cdf(bm.value))}
+            row = {
+                **base,
+                "analysis": pname,
+                "comparison": comparison,
+                "tag": bm.tag,
+                "exact_prob": float(post.cdf(bm.value)),
+            }
             if bench is not None:
                 row["benchmark_counts"] = f"{bm.events}/{bm.n}"
                 row["exact_prob_vs_uncertain"] = float(prob_difference(bench, post, 0.0))
             rows.append(row)
         for name, fit in hier.items():
             draws = np.asarray(fit.posterior["posterior"]["theta"].sel(term=term)).ravel()
-            row = {**base, "analysis": name, "comparison": comparison, "tag": bm.tag,
-                   "prob": float((draws < bm.value).mean())}
+            row = {
+                **base,
+                "analysis": name,
+                "comparison": comparison,
+                "tag": bm.tag,
+                "prob": float((draws < bm.value).mean()),
+            }
             if bench is not None:
                 row["benchmark_counts"] = f"{bm.events}/{bm.n}"
                 row["prob_vs_uncertain"] = float(bench.sf(draws).mean())

@@ -12,27 +12,33 @@ Modules: :mod:`.endpoint` (the endpoint class), :mod:`.model` (PyMC), :mod:`.exa
 :mod:`.result` (report parts); :data:`KIND` is its registry entry.
 """
 
+from ..kind import Kind, PriorFamily
 from .endpoint import CategoricalEndpoint, cumulative_unions
 from .priors import DirichletPriorTable, resolve_dirichlet_prior
 from .reference import SIMULTANEOUS_METHODS, CategoricalReference, categorical_reference
 from .spec import CategoricalTable, categorical_from_spec
-from ..kind import Kind, PriorFamily
 
 #: the registry entry of the kind
-KIND = Kind("categorical", CategoricalEndpoint, categorical_from_spec, prior_family="dirichlet",
-            prior_families={"dirichlet": PriorFamily(DirichletPriorTable, resolve_dirichlet_prior,
-                                                     "dirichlet")},
-            schema=CategoricalTable)
+KIND = Kind(
+    "categorical",
+    CategoricalEndpoint,
+    categorical_from_spec,
+    prior_family="dirichlet",
+    prior_families={
+        "dirichlet": PriorFamily(DirichletPriorTable, resolve_dirichlet_prior, "dirichlet")
+    },
+    schema=CategoricalTable,
+)
 
 __all__ = [
-           "KIND",
-           "SIMULTANEOUS_METHODS",
-           "CategoricalEndpoint",
-           "CategoricalReference",
-           "CategoricalTable",
-           "DirichletPriorTable",
-           "categorical_from_spec",
-           "categorical_reference",
-           "cumulative_unions",
-           "resolve_dirichlet_prior",
+    "KIND",
+    "SIMULTANEOUS_METHODS",
+    "CategoricalEndpoint",
+    "CategoricalReference",
+    "CategoricalTable",
+    "DirichletPriorTable",
+    "categorical_from_spec",
+    "categorical_reference",
+    "cumulative_unions",
+    "resolve_dirichlet_prior",
 ]

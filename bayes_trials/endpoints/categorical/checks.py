@@ -44,18 +44,32 @@ def percentage_checks(endpoint_name: str, data, printed) -> list[Check]:
         shown = round(ours, decimals)
         ok = bool(np.isclose(shown, value))
         tol = f"equal when rounded to {decimals} decimals (percent)"
-        msg = (f"recomputed {data.counts[cat]}/{data.n} = {ours:.4f}% rounds to {shown:g}; "
-               f"paper printed {value:g}")
+        msg = (
+            f"recomputed {data.counts[cat]}/{data.n} = {ours:.4f}% rounds to {shown:g}; "
+            f"paper printed {value:g}"
+        )
         if tag == "assumed":
             tol += " (by construction)"
             msg += f"; {BY_CONSTRUCTION}"
-        out.append(Check(endpoint_name, KINDS[0], f"{cat}: percentage", ours, value, tol, ok,
-                         msg, provenance=tag))
+        out.append(
+            Check(
+                endpoint_name,
+                KINDS[0],
+                f"{cat}: percentage",
+                ours,
+                value,
+                tol,
+                ok,
+                msg,
+                provenance=tag,
+            )
+        )
     return out
 
 
-def union_reference_checks(endpoint_name: str, data, unions, reference, priors: dict,
-                           level: float) -> list[Check]:
+def union_reference_checks(
+    endpoint_name: str, data, unions, reference, priors: dict, level: float
+) -> list[Check]:
     """Each union's Clopper-Pearson interval as limiting Beta posteriors, and containment.
 
     - The Clopper-Pearson bounds of :math:`y_U` of :math:`n` are the :math:`\\alpha/2`
@@ -80,20 +94,35 @@ def union_reference_checks(endpoint_name: str, data, unions, reference, priors: 
         lo = 0.0 if y == 0 else float(stats.beta.ppf(alpha / 2, y, n - y + 1))
         hi = 1.0 if y == n else float(stats.beta.ppf(1 - alpha / 2, y + 1, n - y))
         diff = max(abs(lo - cl), abs(hi - ch))
-        out.append(Check(
-            endpoint_name, KINDS[2],
-            f"{label}: Clopper-Pearson {p}% CI = limiting Beta posteriors' quantiles", diff, 0.0,
-            f"{EXACT_TOL:g}", bool(diff <= EXACT_TOL),
-            f"statsmodels [{cl:.6f}, {ch:.6f}] vs Beta quantiles [{lo:.6f}, {hi:.6f}]"))
+        out.append(
+            Check(
+                endpoint_name,
+                KINDS[2],
+                f"{label}: Clopper-Pearson {p}% CI = limiting Beta posteriors' quantiles",
+                diff,
+                0.0,
+                f"{EXACT_TOL:g}",
+                bool(diff <= EXACT_TOL),
+                f"statsmodels [{cl:.6f}, {ch:.6f}] vs Beta quantiles [{lo:.6f}, {hi:.6f}]",
+            )
+        )
         for pname, prior in priors.items():
             agg = aggregated_prior(prior, members)
             if agg.a <= 1 and agg.b <= 1:
                 elo, ehi = binary_posterior(data, prior, members).interval(level)
                 inside = cl <= elo + 1e-12 and ehi <= ch + 1e-12
-                out.append(Check(
-                    endpoint_name, KINDS[2],
-                    f"{label}: {p}% ETI inside Clopper-Pearson (aggregated prior {agg!r})",
-                    None, None, "containment (stochastic ordering)", bool(inside),
-                    f"ETI [{elo:.4f}, {ehi:.4f}] {'within' if inside else 'not within'} "
-                    f"Clopper-Pearson [{cl:.4f}, {ch:.4f}]", prior=pname))
+                out.append(
+                    Check(
+                        endpoint_name,
+                        KINDS[2],
+                        f"{label}: {p}% ETI inside Clopper-Pearson (aggregated prior {agg!r})",
+                        None,
+                        None,
+                        "containment (stochastic ordering)",
+                        bool(inside),
+                        f"ETI [{elo:.4f}, {ehi:.4f}] {'within' if inside else 'not within'} "
+                        f"Clopper-Pearson [{cl:.4f}, {ch:.4f}]",
+                        prior=pname,
+                    )
+                )
     return out

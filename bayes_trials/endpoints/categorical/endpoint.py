@@ -107,8 +107,11 @@ class CategoricalEndpoint(EndpointBase):
 
     def __post_init__(self):
         if not isinstance(self.data, Categorical):
-            raise DataError(f"needs Categorical data, got {type(self.data).__name__}",
-                            endpoint=self.name, field="data")
+            raise DataError(
+                f"needs Categorical data, got {type(self.data).__name__}",
+                endpoint=self.name,
+                field="data",
+            )
         if self.data.k < 2:
             raise DataError("needs at least 2 categories", endpoint=self.name, field="data")
         unions = self.unions or cumulative_unions(self.data.names)
@@ -120,8 +123,9 @@ class CategoricalEndpoint(EndpointBase):
             try:
                 self.data.union(members)
             except DataError as err:
-                raise DataError(err.reason, endpoint=self.name,
-                                field=f"unions[{label!r}]") from None
+                raise DataError(
+                    err.reason, endpoint=self.name, field=f"unions[{label!r}]"
+                ) from None
             normalised.append((str(label), members))
         object.__setattr__(self, "unions", tuple(normalised))
         targets = self.targets
@@ -131,8 +135,11 @@ class CategoricalEndpoint(EndpointBase):
         checked = []
         for label, value in targets:
             if label not in known:
-                raise DataError(f"target for unknown union or category {label!r}; known: "
-                                f"{sorted(known)}", endpoint=self.name, field="targets")
+                raise DataError(
+                    f"target for unknown union or category {label!r}; known: {sorted(known)}",
+                    endpoint=self.name,
+                    field="targets",
+                )
             checked.append((label, v.open_unit(value, f"targets[{label!r}]")))
         object.__setattr__(self, "targets", tuple(checked))
         if not self.label:
@@ -160,8 +167,9 @@ class CategoricalEndpoint(EndpointBase):
                     return members
             if union in self.data.names:
                 return (union,)
-            raise DataError(f"unknown union or category {union!r}", endpoint=self.name,
-                            field="union")
+            raise DataError(
+                f"unknown union or category {union!r}", endpoint=self.name, field="union"
+            )
         return tuple(union)
 
     def items(self) -> list[tuple[str, str, tuple]]:
@@ -172,20 +180,28 @@ class CategoricalEndpoint(EndpointBase):
     # --- priors -------------------------------------------------------------------------
     def check_prior(self, prior) -> None:
         if not isinstance(prior, Dirichlet):
-            raise PriorError(f"a categorical endpoint takes a Dirichlet prior, got {prior!r}",
-                             endpoint=self.name, field="prior")
+            raise PriorError(
+                f"a categorical endpoint takes a Dirichlet prior, got {prior!r}",
+                endpoint=self.name,
+                field="prior",
+            )
         if set(prior.names) != set(self.data.names):
             missing = [n for n in self.data.names if n not in prior.names]
             extra = [n for n in prior.names if n not in self.data.names]
             raise PriorError(
                 f"the prior's categories {list(prior.names)} differ from the data's "
                 f"{list(self.data.names)} (missing from the prior: {missing}; not in the data: "
-                f"{extra})", endpoint=self.name, field="prior")
+                f"{extra})",
+                endpoint=self.name,
+                field="prior",
+            )
 
     def reference_priors(self) -> dict:
         """Jeffreys (1/2 per category) and uniform (1 per category) Dirichlet priors."""
-        return {"jeffreys": Dirichlet.reference(self.data.names, 0.5),
-                "uniform": Dirichlet.reference(self.data.names, 1.0)}
+        return {
+            "jeffreys": Dirichlet.reference(self.data.names, 0.5),
+            "uniform": Dirichlet.reference(self.data.names, 1.0),
+        }
 
     # --- the Model protocol ---------------------------------------------------------------
     def quantities(self, prior) -> tuple[Quantity, ...]:
@@ -194,10 +210,20 @@ class CategoricalEndpoint(EndpointBase):
         targets = dict(self.targets)
         out = []
         for what, label, members in self.items():
-            against = (ex.CATEGORY_LABEL if what == "category"
-                       else ex.union_label(self.data, prior, members))
-            out.append(Quantity(label, target=targets.get(label), direction="greater",
-                                exact_label=against, in_check_names=True))
+            against = (
+                ex.CATEGORY_LABEL
+                if what == "category"
+                else ex.union_label(self.data, prior, members)
+            )
+            out.append(
+                Quantity(
+                    label,
+                    target=targets.get(label),
+                    direction="greater",
+                    exact_label=against,
+                    in_check_names=True,
+                )
+            )
         return tuple(out)
 
     def exact(self, prior) -> dict:
@@ -206,8 +232,12 @@ class CategoricalEndpoint(EndpointBase):
 
     def prior_summary(self, prior, exact: dict) -> dict:
         """The prior and its effective sample size :math:`\\alpha_0 = \\sum_k \\alpha_k`."""
-        return {"prior_distribution": repr(prior), "prior_mean": None, "prior_ess": prior.ess,
-                "prior_ess_method": "sum of concentrations"}
+        return {
+            "prior_distribution": repr(prior),
+            "prior_mean": None,
+            "prior_ess": prior.ess,
+            "prior_ess_method": "sum of concentrations",
+        }
 
     def structure(self, prior) -> tuple:
         """The compile key: the numbers of categories and of unions (free-parameter shapes)."""
@@ -240,8 +270,7 @@ class CategoricalEndpoint(EndpointBase):
     def tail_probabilities(self, prior) -> dict[str, float]:
         """:math:`P(p_U > \\text{target})` for each target, exact."""
         post = self.exact_posterior(prior)
-        return {label: float(post.marginal(self.members(label)).sf(t))
-                for label, t in self.targets}
+        return {label: float(post.marginal(self.members(label)).sf(t)) for label, t in self.targets}
 
     def compare_with_benchmarks(self, prior, union, benchmarks, **kwargs):
         """:math:`P(p_U > \\theta_b)` for each :class:`~bayes_trials.benchmarks.BenchmarkRate`,

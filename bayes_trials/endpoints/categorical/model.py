@@ -52,8 +52,11 @@ def build_model(structure: tuple):
         d = rows.declare(width=k)
         alpha = d["prior_alpha"]
         counts = rows.counts(d["counts"])
-        membership_ = (pt.stack([d[f"membership_{j}"] for j in range(n_unions)]) if n_unions
-                       else pt.zeros((0, k)))
+        membership_ = (
+            pt.stack([d[f"membership_{j}"] for j in range(n_unions)])
+            if n_unions
+            else pt.zeros((0, k))
+        )
         p = pm.Dirichlet("p", a=alpha)
         pm.Deterministic("p_union", pm.math.dot(membership_, p))
         pm.Multinomial("y", n=counts.sum(), p=p, observed=counts)
@@ -74,8 +77,11 @@ def model_inputs(data, unions, prior) -> dict:
     the counts and the membership matrix's rows."""
     conc = prior.concentrations
     m = membership(data, unions)
-    return layout(len(unions)).pack(prior_alpha=[conc[name] for name in data.names], counts=data.values,
-                                    **{f"membership_{j}": m[j] for j in range(len(unions))})
+    return layout(len(unions)).pack(
+        prior_alpha=[conc[name] for name in data.names],
+        counts=data.values,
+        **{f"membership_{j}": m[j] for j in range(len(unions))},
+    )
 
 
 def draws(data, unions, tree) -> dict:
@@ -86,8 +92,13 @@ def draws(data, unions, tree) -> dict:
     post = tree["posterior"]
     p = np.asarray(post["p"])
     pu = np.asarray(post["p_union"])
-    out = {name: xr.DataArray(p[:, :, i], dims=("chain", "draw"))
-           for i, name in enumerate(data.names)}
-    out.update({label: xr.DataArray(pu[:, :, j], dims=("chain", "draw"))
-                for j, (label, _) in enumerate(unions)})
+    out = {
+        name: xr.DataArray(p[:, :, i], dims=("chain", "draw")) for i, name in enumerate(data.names)
+    }
+    out.update(
+        {
+            label: xr.DataArray(pu[:, :, j], dims=("chain", "draw"))
+            for j, (label, _) in enumerate(unions)
+        }
+    )
     return out

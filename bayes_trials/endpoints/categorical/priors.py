@@ -43,21 +43,35 @@ class DirichletPriorTable(PriorTable):
     ``alpha``, ``mean`` with ``ess``, ``counts`` with ``ess``)."""
 
     family: Literal["dirichlet"] = Field(description='"dirichlet".')
-    alpha: forms(number=Positive, table=dict[str, Positive]) | None = Field(None, description=(
-        "The concentrations: one number for every category (1/2 Jeffreys, 1 uniform), or "
-        "{ CR = a1, ... }, one per category."))
-    mean: dict[str, Probability] | None = Field(None, description=(
-        "The prior means { CR = m1, ... }, summing to 1 (with ess)."))
-    counts: dict[str, Positive] | None = Field(None, description=(
-        "A benchmark's category split { CR = y1, ... }, discounted to ess patients (with ess)."))
-    ess: Positive | None = Field(None, description="The prior's weight in patients (with mean or counts).")
+    alpha: forms(number=Positive, table=dict[str, Positive]) | None = Field(
+        None,
+        description=(
+            "The concentrations: one number for every category (1/2 Jeffreys, 1 uniform), or "
+            "{ CR = a1, ... }, one per category."
+        ),
+    )
+    mean: dict[str, Probability] | None = Field(
+        None, description=("The prior means { CR = m1, ... }, summing to 1 (with ess).")
+    )
+    counts: dict[str, Positive] | None = Field(
+        None,
+        description=(
+            "A benchmark's category split { CR = y1, ... }, discounted to ess patients (with ess)."
+        ),
+    )
+    ess: Positive | None = Field(
+        None, description="The prior's weight in patients (with mean or counts)."
+    )
 
     @field_validator("alpha", "mean", "counts")
     @classmethod
     def _not_empty(cls, value):
         if isinstance(value, dict) and not value:
-            raise PydanticCustomError("empty", "{reason}", {"reason": "must name the categories: "
-                                                             "{ category = number, ... }"})
+            raise PydanticCustomError(
+                "empty",
+                "{reason}",
+                {"reason": "must name the categories: { category = number, ... }"},
+            )
         return value
 
     @field_validator("mean")
@@ -65,23 +79,37 @@ class DirichletPriorTable(PriorTable):
     def _sums_to_one(cls, mean):
         total = sum(mean.values())
         if abs(total - 1) > 1e-8:
-            raise PydanticCustomError("mean_sum", "{reason}", {
-                "reason": f"category means must sum to 1, they sum to {total:.6g}"})
+            raise PydanticCustomError(
+                "mean_sum",
+                "{reason}",
+                {"reason": f"category means must sum to 1, they sum to {total:.6g}"},
+            )
         return mean
 
     @model_validator(mode="after")
     def _one_form(self):
         forms_given = [k for k in ("alpha", "mean", "counts") if getattr(self, k) is not None]
         if len(forms_given) != 1:
-            raise PydanticCustomError("dirichlet_form", "{reason}", {
-                "reason": "a dirichlet prior needs exactly one of alpha, mean (+ ess) or counts (+ ess)"
-                          + (f"; got {forms_given}" if forms_given else "")})
+            raise PydanticCustomError(
+                "dirichlet_form",
+                "{reason}",
+                {
+                    "reason": "a dirichlet prior needs exactly one of alpha, mean (+ ess) or counts (+ ess)"
+                    + (f"; got {forms_given}" if forms_given else "")
+                },
+            )
         if forms_given == ["alpha"] and self.ess is not None:
-            raise PydanticCustomError("dirichlet_form", "{reason}", {
-                "reason": "ess goes with mean or counts, not with alpha"})
+            raise PydanticCustomError(
+                "dirichlet_form",
+                "{reason}",
+                {"reason": "ess goes with mean or counts, not with alpha"},
+            )
         if forms_given != ["alpha"] and self.ess is None:
-            raise PydanticCustomError("dirichlet_form", "{reason}", {
-                "reason": f"{forms_given[0]} needs ess, the prior's weight in patients"})
+            raise PydanticCustomError(
+                "dirichlet_form",
+                "{reason}",
+                {"reason": f"{forms_given[0]} needs ess, the prior's weight in patients"},
+            )
         return self
 
 

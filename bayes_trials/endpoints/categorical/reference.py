@@ -70,8 +70,10 @@ class CategoricalReference:
     estimates: dict
     simultaneous: dict = field(default_factory=dict)
     unions: dict = field(default_factory=dict)
-    method: str = ("simultaneous multinomial intervals (statsmodels "
-                   "multinomial_proportions_confint); Clopper-Pearson per union")
+    method: str = (
+        "simultaneous multinomial intervals (statsmodels "
+        "multinomial_proportions_confint); Clopper-Pearson per union"
+    )
 
     def as_dict(self) -> dict:
         pct = round(100 * self.level)
@@ -98,14 +100,24 @@ def categorical_reference(data, unions, level: float = CRED_LEVEL) -> Categorica
     simultaneous = {}
     for ours, method in SIMULTANEOUS_METHODS.items():
         region = multinomial_proportions_confint(counts, alpha=1 - level, method=method)
-        simultaneous[ours] = {name: (float(lo), float(hi))
-                              for name, (lo, hi) in zip(data.names, region)}
+        simultaneous[ours] = {
+            name: (float(lo), float(hi)) for name, (lo, hi) in zip(data.names, region)
+        }
     out_unions = {}
     for label, members in unions:
         b = data.union(members)
         lo, hi = proportion_confint(b.events, b.n, alpha=1 - level, method="beta")
-        out_unions[label] = {"events": b.events, "n": b.n, "estimate": b.proportion,
-                             "clopper-pearson": (float(lo), float(hi))}
-    return CategoricalReference(counts=data.counts, n=data.n, level=level,
-                                estimates=data.proportions, simultaneous=simultaneous,
-                                unions=out_unions)
+        out_unions[label] = {
+            "events": b.events,
+            "n": b.n,
+            "estimate": b.proportion,
+            "clopper-pearson": (float(lo), float(hi)),
+        }
+    return CategoricalReference(
+        counts=data.counts,
+        n=data.n,
+        level=level,
+        estimates=data.proportions,
+        simultaneous=simultaneous,
+        unions=out_unions,
+    )

@@ -50,8 +50,10 @@ from ...provenance import BenchmarkTable, Defaults, SourcedNumber
 from ..table import EndpointTable
 from .endpoint import CategoricalEndpoint
 
-_TARGET = ("A rate P(probability > target) is taken against, in (0, 1) (its tag and source default "
-           "to the endpoint's).")
+_TARGET = (
+    "A rate P(probability > target) is taken against, in (0, 1) (its tag and source default "
+    "to the endpoint's)."
+)
 
 
 class CategoryRow(SpecModel):
@@ -59,10 +61,16 @@ class CategoryRow(SpecModel):
 
     name: Text = Field(description="The category's name (CR, CRi, ...).")
     count: SourcedNumber = Field(description="Patients in the category.")
-    percent: Percent | None = Field(None, description="The printed percentage, recomputed and checked.")
+    percent: Percent | None = Field(
+        None, description="The printed percentage, recomputed and checked."
+    )
     decimals: Count = Field(0, description="Decimals of the printed percentage.")
-    tag: TagName | None = Field(None, description="Provenance of the count (default: the endpoint's tag).")
-    source: Text | None = Field(None, description="Source of the count (default: the endpoint's source).")
+    tag: TagName | None = Field(
+        None, description="Provenance of the count (default: the endpoint's tag)."
+    )
+    source: Text | None = Field(
+        None, description="Source of the count (default: the endpoint's source)."
+    )
     target: SourcedNumber | None = Field(None, description=_TARGET)
 
 
@@ -83,21 +91,35 @@ class CategoricalBenchmark(BenchmarkTable):
 class CategoricalTable(EndpointTable):
     """``kind = "categorical"``: counts in ordered categories (Dirichlet-multinomial), with unions."""
 
-    unknown_keys = {**EndpointTable.unknown_keys,
-                    "published": "a categorical endpoint states the printed percentages on its "
-                                 "categories (categories[i].percent), not in [[endpoints.published]]"}
+    unknown_keys = {
+        **EndpointTable.unknown_keys,
+        "published": "a categorical endpoint states the printed percentages on its "
+        "categories (categories[i].percent), not in [[endpoints.published]]",
+    }
 
     kind: Literal["categorical"] = Field(description='"categorical".')
-    n: SourcedNumber | None = Field(None, description="The stated total; the counts must sum to it.")
-    categories: list[CategoryRow] = Field(min_length=2, description="The categories, best first (at "
-                                          "least two; a category with 0 patients counts).")
-    unions: list[UnionRow] = Field(default_factory=list, description=(
-        "Unions of categories (default: none besides the categories; each union's probability "
-        "has an exact Beta posterior)."))
+    n: SourcedNumber | None = Field(
+        None, description="The stated total; the counts must sum to it."
+    )
+    categories: list[CategoryRow] = Field(
+        min_length=2,
+        description="The categories, best first (at least two; a category with 0 patients counts).",
+    )
+    unions: list[UnionRow] = Field(
+        default_factory=list,
+        description=(
+            "Unions of categories (default: none besides the categories; each union's probability "
+            "has an exact Beta posterior)."
+        ),
+    )
     caveats: str = Field("", description="Shown with every comparison with a benchmark.")
-    benchmarks: list[CategoricalBenchmark] = Field(default_factory=list, description=(
-        "External rates of a union (or category) to compare with."))
-    direction: Literal["greater"] = Field("greater", description='Response categories are benefits: "greater".')
+    benchmarks: list[CategoricalBenchmark] = Field(
+        default_factory=list,
+        description=("External rates of a union (or category) to compare with."),
+    )
+    direction: Literal["greater"] = Field(
+        "greater", description='Response categories are benefits: "greater".'
+    )
 
 
 def _sourced_at(defaults: Defaults, number, key: str, where: str, required: bool = True):
@@ -115,17 +137,25 @@ def _categories(table: CategoricalTable, defaults: Defaults, stated):
         where = f"categories[{i}]"
         cname = row.name.strip()
         if cname in seen:
-            raise SpecError(f"category {cname!r} repeats categories[{seen[cname]}]", field=f"{where}.name")
+            raise SpecError(
+                f"category {cname!r} repeats categories[{seen[cname]}]", field=f"{where}.name"
+            )
         seen[cname] = i
-        q = _sourced_at(Defaults(row.tag or defaults.tag, row.source or defaults.source), row.count,
-                        "count", where)
+        q = _sourced_at(
+            Defaults(row.tag or defaults.tag, row.source or defaults.source),
+            row.count,
+            "count",
+            where,
+        )
         try:
             count = v.count(q.value, f"{where}.count", SpecError)
         except SpecError as err:
             raise SpecError(f"category {cname!r}: {err.reason}", field=err.field) from None
         if stated is not None and count > stated:
-            raise SpecError(f"category {cname!r}: must not exceed n = {stated}, got {count}",
-                            field=f"{where}.count")
+            raise SpecError(
+                f"category {cname!r}: must not exceed n = {stated}, got {count}",
+                field=f"{where}.count",
+            )
         counts[cname] = count
         provenance[f"count[{cname}]"] = q
         if row.percent is not None:
@@ -144,16 +174,23 @@ def _unions(table: CategoricalTable, defaults: Defaults, data, targets, provenan
         where = f"unions[{i}]"
         unknown = [m for m in u.categories if m not in data.names]
         if unknown:
-            raise SpecError(f"unknown categor{'ies' if len(unknown) > 1 else 'y'} {unknown}; "
-                            f"the endpoint has {list(data.names)}", field=f"{where}.categories")
+            raise SpecError(
+                f"unknown categor{'ies' if len(unknown) > 1 else 'y'} {unknown}; "
+                f"the endpoint has {list(data.names)}",
+                field=f"{where}.categories",
+            )
         if len(set(u.categories)) != len(u.categories):
             raise SpecError("a category appears twice", field=f"{where}.categories")
         if len(u.categories) == data.k:
-            raise SpecError("the union of all categories has probability 1; leave it out",
-                            field=f"{where}.categories")
+            raise SpecError(
+                "the union of all categories has probability 1; leave it out",
+                field=f"{where}.categories",
+            )
         if u.name in [lab for lab, _ in unions] or u.name in data.names:
-            raise SpecError(f"union name {u.name!r} is already used by a union or category",
-                            field=f"{where}.name")
+            raise SpecError(
+                f"union name {u.name!r} is already used by a union or category",
+                field=f"{where}.name",
+            )
         unions.append((u.name, tuple(u.categories)))
         tq = _sourced_at(defaults, u.target, "target", where, required=False)
         if tq is not None:
@@ -194,11 +231,20 @@ def categorical_from_spec(table: CategoricalTable, defaults: Defaults, name: str
     benchmark_unions = []
     for i, b in enumerate(table.benchmarks):
         if b.union not in known:
-            raise SpecError(f"a benchmark of a categorical endpoint names the union (or category) "
-                            f"it compares with; known: {sorted(known)}, got {b.union!r}",
-                            field=f"benchmarks[{i}].union")
+            raise SpecError(
+                f"a benchmark of a categorical endpoint names the union (or category) "
+                f"it compares with; known: {sorted(known)}, got {b.union!r}",
+                field=f"benchmarks[{i}].union",
+            )
         benchmark_unions.append((b.name, b.union))
-    endpoint = CategoricalEndpoint(name=name, data=data, unions=tuple(unions), targets=tuple(targets),
-                                   label=table.label or name, printed=tuple(printed.items()),
-                                   benchmark_unions=tuple(benchmark_unions), caveats=table.caveats)
+    endpoint = CategoricalEndpoint(
+        name=name,
+        data=data,
+        unions=tuple(unions),
+        targets=tuple(targets),
+        label=table.label or name,
+        printed=tuple(printed.items()),
+        benchmark_unions=tuple(benchmark_unions),
+        caveats=table.caveats,
+    )
     return endpoint, provenance

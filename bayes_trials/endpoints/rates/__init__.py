@@ -34,19 +34,25 @@ J R Stat Soc A 1994;157:357-416. doi:10.2307/2983527
 """
 
 from ...distributions.derived import LogScalePosterior, RateRatioPosterior, ratio_of_rates
+from ..kind import Kind, PriorFamily
 from . import grids
 from .endpoint import LogRateRatioEndpoint, RateRatioEndpoint
-from .exact import conditional_log_likelihood, log_linear_posterior, no_pooling_posterior, two_rate_posterior
+from .exact import (
+    conditional_log_likelihood,
+    log_linear_posterior,
+    no_pooling_posterior,
+    two_rate_posterior,
+)
 from .patients import PatientRateRatioEndpoint
 from .priors import (
     REFERENCE_LOG_RR_SD,
     VAGUE_RATE,
     LogRRPrior,
-    PatientRatePrior,
-    TwoRatePrior,
     LogRRPriorTable,
+    PatientRatePrior,
     PatientRatesPriorTable,
     RatesPriorTable,
+    TwoRatePrior,
     log_rr_priors,
     resolve_log_rr_prior,
     resolve_patient_rates_prior,
@@ -60,33 +66,90 @@ from .reference import (
 )
 from .reference_checks import INTERVAL_TOL_SE, MEDIAN_TOL_SE
 from .report import trial_report
-from .scenarios import ScenarioCounts, ScenarioGrid, rr_from_reduction, scenario_counts, scenario_sweep
-from .spec import PatientRatesTable, RateRatioTable, ScenarioTable, patient_rates_from_spec, rate_ratio_from_spec
-from ..kind import Kind, PriorFamily
+from .scenarios import (
+    ScenarioCounts,
+    ScenarioGrid,
+    rr_from_reduction,
+    scenario_counts,
+    scenario_sweep,
+)
+from .spec import (
+    PatientRatesTable,
+    RateRatioTable,
+    ScenarioTable,
+    patient_rates_from_spec,
+    rate_ratio_from_spec,
+)
 
 #: the registry entries of the kinds: aggregate counts, and per-patient tables
 RATE_RATIO_KIND = Kind(
-    "rate_ratio", RateRatioEndpoint, rate_ratio_from_spec, prior_family="rates",
-    prior_families={"rates": PriorFamily(RatesPriorTable, resolve_rates_prior, takes="rates"),
-                    "log_rr": PriorFamily(LogRRPriorTable, resolve_log_rr_prior, takes="rates")},
+    "rate_ratio",
+    RateRatioEndpoint,
+    rate_ratio_from_spec,
+    prior_family="rates",
+    prior_families={
+        "rates": PriorFamily(RatesPriorTable, resolve_rates_prior, takes="rates"),
+        "log_rr": PriorFamily(LogRRPriorTable, resolve_log_rr_prior, takes="rates"),
+    },
     references={"jeffreys_rates": (TwoRatePrior.jeffreys, "rates")},
-    sensitivity=grids.LogRRGrid(), trial_report=trial_report, schema=RateRatioTable)
+    sensitivity=grids.LogRRGrid(),
+    trial_report=trial_report,
+    schema=RateRatioTable,
+)
 PATIENT_RATES_KIND = Kind(
-    "rate_ratio_patients", PatientRateRatioEndpoint, patient_rates_from_spec, prior_family="patient_rates",
-    prior_families={"patient_rates": PriorFamily(PatientRatesPriorTable, resolve_patient_rates_prior,
-                                                 takes="patient_rates")},
-    schema=PatientRatesTable)
+    "rate_ratio_patients",
+    PatientRateRatioEndpoint,
+    patient_rates_from_spec,
+    prior_family="patient_rates",
+    prior_families={
+        "patient_rates": PriorFamily(
+            PatientRatesPriorTable, resolve_patient_rates_prior, takes="patient_rates"
+        )
+    },
+    schema=PatientRatesTable,
+)
 
 __all__ = [
-    "RATE_RATIO_KIND", "PATIENT_RATES_KIND",
-    "RateRatioEndpoint", "LogRateRatioEndpoint", "PatientRateRatioEndpoint",
-    "TwoRatePrior", "LogRRPrior", "PatientRatePrior", "log_rr_priors", "VAGUE_RATE", "REFERENCE_LOG_RR_SD",
-    "RateRatioPosterior", "LogScalePosterior", "ratio_of_rates", "two_rate_posterior",
-    "log_linear_posterior", "conditional_log_likelihood", "no_pooling_posterior",
-    "RateRatioReference", "PatientRatesReference", "rate_ratio_reference", "patient_rates_reference",
-    "MEDIAN_TOL_SE", "INTERVAL_TOL_SE",
-    "ScenarioCounts", "ScenarioGrid", "rr_from_reduction", "scenario_counts", "scenario_sweep",
-    "rate_ratio_from_spec", "patient_rates_from_spec", "trial_report", "grids",
-    "RateRatioTable", "PatientRatesTable", "ScenarioTable", "RatesPriorTable", "LogRRPriorTable",
-    "PatientRatesPriorTable", "resolve_rates_prior", "resolve_log_rr_prior", "resolve_patient_rates_prior",
+    "RATE_RATIO_KIND",
+    "PATIENT_RATES_KIND",
+    "RateRatioEndpoint",
+    "LogRateRatioEndpoint",
+    "PatientRateRatioEndpoint",
+    "TwoRatePrior",
+    "LogRRPrior",
+    "PatientRatePrior",
+    "log_rr_priors",
+    "VAGUE_RATE",
+    "REFERENCE_LOG_RR_SD",
+    "RateRatioPosterior",
+    "LogScalePosterior",
+    "ratio_of_rates",
+    "two_rate_posterior",
+    "log_linear_posterior",
+    "conditional_log_likelihood",
+    "no_pooling_posterior",
+    "RateRatioReference",
+    "PatientRatesReference",
+    "rate_ratio_reference",
+    "patient_rates_reference",
+    "MEDIAN_TOL_SE",
+    "INTERVAL_TOL_SE",
+    "ScenarioCounts",
+    "ScenarioGrid",
+    "rr_from_reduction",
+    "scenario_counts",
+    "scenario_sweep",
+    "rate_ratio_from_spec",
+    "patient_rates_from_spec",
+    "trial_report",
+    "grids",
+    "RateRatioTable",
+    "PatientRatesTable",
+    "ScenarioTable",
+    "RatesPriorTable",
+    "LogRRPriorTable",
+    "PatientRatesPriorTable",
+    "resolve_rates_prior",
+    "resolve_log_rr_prior",
+    "resolve_patient_rates_prior",
 ]

@@ -32,7 +32,14 @@ from ...data import PrePostRates
 from ...errors import DataError, PriorError
 from ..scalar import ScalarEndpoint
 from .exact import exact_rates, log_linear_log_density, log_linear_posterior, two_rate_posterior
-from .model import AGGREGATE, RatesBatch, aggregate_inputs, build_aggregate_model, heavy_tailed, tidy_aggregate
+from .model import (
+    AGGREGATE,
+    RatesBatch,
+    aggregate_inputs,
+    build_aggregate_model,
+    heavy_tailed,
+    tidy_aggregate,
+)
 from .priors import LogRRPrior, TwoRatePrior, log_rr_priors
 from .reference import INTERVAL_METHODS, RateRatioReference, rate_ratio_reference
 from .reference_checks import log_linear_checks, two_rate_checks
@@ -51,8 +58,11 @@ class _PrePostEndpoint(ScalarEndpoint):
 
     def __post_init__(self):
         if not isinstance(self.data, PrePostRates):
-            raise DataError(f"needs PrePostRates data, got {type(self.data).__name__}",
-                            endpoint=self.name, field="data")
+            raise DataError(
+                f"needs PrePostRates data, got {type(self.data).__name__}",
+                endpoint=self.name,
+                field="data",
+            )
         if self.target is not None:
             object.__setattr__(self, "target", v.positive(self.target, "target"))
         v.one_of(self.direction, DIRECTIONS, "direction")
@@ -74,9 +84,11 @@ class _PrePostEndpoint(ScalarEndpoint):
         split, so the conditional likelihood of the rate ratio is constant and the data say
         nothing about it; what any posterior says of RR is its prior's."""
         if self.data.before.events == 0 and self.data.after.events == 0:
-            return ("no events in either period: the data carry no information on the rate ratio "
-                    "(its conditional likelihood given the total is constant), so every result "
-                    "about it restates the prior")
+            return (
+                "no events in either period: the data carry no information on the rate ratio "
+                "(its conditional likelihood given the total is constant), so every result "
+                "about it restates the prior"
+            )
         return None
 
     # --- PyMC model (one compile for both prior families and every data set) ------------
@@ -193,14 +205,18 @@ class RateRatioEndpoint(_PrePostEndpoint):
 
     def check_prior(self, prior) -> None:
         if not isinstance(prior, (TwoRatePrior, LogRRPrior)):
-            raise PriorError(f"a rate-ratio endpoint takes a TwoRatePrior(before, after) or a "
-                             f"LogRRPrior(log_rr, baseline), got {prior!r}", endpoint=self.name, field="prior")
+            raise PriorError(
+                f"a rate-ratio endpoint takes a TwoRatePrior(before, after) or a "
+                f"LogRRPrior(log_rr, baseline), got {prior!r}",
+                endpoint=self.name,
+                field="prior",
+            )
 
     @staticmethod
     def reference_priors() -> dict:
         return {"jeffreys": TwoRatePrior.jeffreys()}
 
-    def log_linear(self) -> "LogRateRatioEndpoint":
+    def log_linear(self) -> LogRateRatioEndpoint:
         """The same data under the log-linear model (what a :class:`LogRRPrior` asks for)."""
         return LogRateRatioEndpoint(self.name, self.data, self.target, self.direction, self.label)
 
@@ -222,8 +238,9 @@ class RateRatioEndpoint(_PrePostEndpoint):
         """The Jeffreys-prior identities (:func:`~bayes_trials.endpoints.rates.reference_checks.two_rate_checks`)
         and, for fits under a wide log-RR prior, the log-linear model's bounds
         (:func:`~bayes_trials.endpoints.rates.reference_checks.log_linear_checks`)."""
-        return (two_rate_checks(self.name, self.data, reference, fits, level)
-                + log_linear_checks(self.name, self.data, reference, fits, level))
+        return two_rate_checks(self.name, self.data, reference, fits, level) + log_linear_checks(
+            self.name, self.data, reference, fits, level
+        )
 
 
 @dataclass(frozen=True)
@@ -281,8 +298,11 @@ class LogRateRatioEndpoint(_PrePostEndpoint):
 
     def check_prior(self, prior) -> None:
         if not isinstance(prior, LogRRPrior):
-            raise PriorError(f"a log-rate-ratio endpoint takes a LogRRPrior(log_rr, baseline), got {prior!r}",
-                             endpoint=self.name, field="prior")
+            raise PriorError(
+                f"a log-rate-ratio endpoint takes a LogRRPrior(log_rr, baseline), got {prior!r}",
+                endpoint=self.name,
+                field="prior",
+            )
 
     @staticmethod
     def reference_priors() -> dict:

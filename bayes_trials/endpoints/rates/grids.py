@@ -39,16 +39,26 @@ def log_rr_endpoint(endpoint) -> LogRateRatioEndpoint:
     """The log-linear (:class:`~bayes_trials.LogRateRatioEndpoint`) twin of a rate-ratio endpoint."""
     if isinstance(endpoint, LogRateRatioEndpoint):
         return endpoint
-    return LogRateRatioEndpoint(endpoint.name, endpoint.data, target=endpoint.target,
-                                direction=endpoint.direction, label=endpoint.label)
+    return LogRateRatioEndpoint(
+        endpoint.name,
+        endpoint.data,
+        target=endpoint.target,
+        direction=endpoint.direction,
+        label=endpoint.label,
+    )
 
 
 def two_rate_endpoint(endpoint) -> RateRatioEndpoint:
     """The two-rate (:class:`~bayes_trials.RateRatioEndpoint`) twin of a rate-ratio endpoint."""
     if isinstance(endpoint, RateRatioEndpoint):
         return endpoint
-    return RateRatioEndpoint(endpoint.name, endpoint.data, target=endpoint.target,
-                             direction=endpoint.direction, label=endpoint.label)
+    return RateRatioEndpoint(
+        endpoint.name,
+        endpoint.data,
+        target=endpoint.target,
+        direction=endpoint.direction,
+        label=endpoint.label,
+    )
 
 
 def as_rate_prior(prior):
@@ -64,11 +74,16 @@ def endpoint_for(endpoint, prior):
         return log_rr_endpoint(endpoint)
     if isinstance(prior, TwoRatePrior):
         return two_rate_endpoint(endpoint)
-    raise PriorError(f"a rate-ratio endpoint takes a LogRRPrior or a TwoRatePrior, got {prior!r}",
-                     endpoint=endpoint.name, field="priors")
+    raise PriorError(
+        f"a rate-ratio endpoint takes a LogRRPrior or a TwoRatePrior, got {prior!r}",
+        endpoint=endpoint.name,
+        field="priors",
+    )
 
 
-def grid_prior(mean: float, strength: float, robust_weight: float = 0.0, strength_axis: str = "sd") -> LogRRPrior:
+def grid_prior(
+    mean: float, strength: float, robust_weight: float = 0.0, strength_axis: str = "sd"
+) -> LogRRPrior:
     """The log-RR prior of one grid point: location ``mean`` (log scale), sd ``strength``
     (or, with ``strength_axis="ess"``, :math:`s = 2/\\sqrt{e}` for :math:`e` events split
     evenly), robust weight ``w`` on the unit-information component.
@@ -81,8 +96,10 @@ def grid_prior(mean: float, strength: float, robust_weight: float = 0.0, strengt
     sd = strength if strength_axis == "sd" else 2.0 / math.sqrt(strength)
     base = Normal(mean, sd)
     if robust_weight > 0:
-        base = Mixture([base, Normal(mean, math.sqrt(UNIT_INFO_VAR_LOG_RR))],
-                       [1 - robust_weight, robust_weight])
+        base = Mixture(
+            [base, Normal(mean, math.sqrt(UNIT_INFO_VAR_LOG_RR))],
+            [1 - robust_weight, robust_weight],
+        )
     return LogRRPrior(base)
 
 
@@ -90,8 +107,12 @@ def tipping_prior(centre: float, weight: float, sceptic_events: float) -> LogRRP
     """The sceptical mixture of a weight tipping point: weight ``weight`` on
     :math:`N(\\text{centre}, 4/e)` (the information of ``sceptic_events`` events :math:`e`),
     the rest on the wide reference :math:`N(\\text{centre}, 10^2)`."""
-    return LogRRPrior(Mixture([Normal(centre, 2.0 / math.sqrt(sceptic_events)),
-                               Normal(centre, REFERENCE_LOG_RR_SD)], [weight, 1 - weight]))
+    return LogRRPrior(
+        Mixture(
+            [Normal(centre, 2.0 / math.sqrt(sceptic_events)), Normal(centre, REFERENCE_LOG_RR_SD)],
+            [weight, 1 - weight],
+        )
+    )
 
 
 def exact_summary(endpoint, prior, level: float = CRED_LEVEL) -> dict:
@@ -106,13 +127,18 @@ def exact_summary(endpoint, prior, level: float = CRED_LEVEL) -> dict:
     ep = endpoint_for(endpoint, as_rate_prior(prior))
     post = ep.exact_posterior(as_rate_prior(prior))
     tail = (1 - level) / 2
-    return {"post_mean": float(post.mean), "eti_low": float(post.ppf(tail)),
-            "eti_high": float(post.ppf(1 - tail)), "prob": float(ep.tail_probability(post)),
-            "prob_null": float(post.cdf(1.0) if ep.direction == "less" else post.sf(1.0))}
+    return {
+        "post_mean": float(post.mean),
+        "eti_low": float(post.ppf(tail)),
+        "eti_high": float(post.ppf(1 - tail)),
+        "prob": float(ep.tail_probability(post)),
+        "prob_null": float(post.cdf(1.0) if ep.direction == "less" else post.sf(1.0)),
+    }
 
 
-def log_rr_tail_probability(data: PrePostRates, log_rr, target: float, direction: str = "less",
-                            baseline=None) -> float:
+def log_rr_tail_probability(
+    data: PrePostRates, log_rr, target: float, direction: str = "less", baseline=None
+) -> float:
     """:math:`P(\\text{RR} < \\text{target} \\mid y)` (``>`` for ``"greater"``) in the log-linear
     model with the prior ``log_rr`` (a Normal or Normal mixture) on log RR, exactly (quadrature).
 
@@ -148,8 +174,12 @@ def scenario_cases(endpoint, published_reduction: float, grid=None) -> list:
         for e_a in grid.exposure_after:
             for y_b in grid.events_before:
                 sc = scenario_counts(published_reduction, e_b, e_a, y_b, adjust="exposure_after")
-                out.append((f"scenario y_b={sc.events_before}, E_b={e_b:g}, E_a={sc.exposure_after:g}",
-                            replace(endpoint, data=sc.data)))
+                out.append(
+                    (
+                        f"scenario y_b={sc.events_before}, E_b={e_b:g}, E_a={sc.exposure_after:g}",
+                        replace(endpoint, data=sc.data),
+                    )
+                )
     return out
 
 
@@ -160,8 +190,12 @@ class LogRRGrid(PriorGrid):
 
     name = "rate_ratio"
     families = ("normal",)
-    default_grid = {"family": ["normal"], "mean": [round(x, 2) for x in np.linspace(-1, 1, 9)],
-                    "sd": [0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0], "robust_weight": [0.0, 0.2, 0.5]}
+    default_grid = {
+        "family": ["normal"],
+        "mean": [round(x, 2) for x in np.linspace(-1, 1, 9)],
+        "sd": [0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0],
+        "robust_weight": [0.0, 0.2, 0.5],
+    }
     default_threshold = 0.9
     default_over = "sd"
     overs = ("ess", "sd", "weight")
@@ -206,7 +240,9 @@ class LogRRGrid(PriorGrid):
     def tipping_cases(self, endpoint_spec, settings: dict | None = None) -> list:
         """The endpoint's scenario grid (``settings`` may replace ``events_before``,
         ``exposure_before``, ``exposure_after``), for a published percent reduction."""
-        reduction = next((p.value for p in endpoint_spec.published if p.quantity == "percent_reduction"), None)
+        reduction = next(
+            (p.value for p in endpoint_spec.published if p.quantity == "percent_reduction"), None
+        )
         grid = getattr(endpoint_spec.endpoint, "scenarios", None)
         if reduction is None or grid is None:
             return []
@@ -219,9 +255,12 @@ class LogRRGrid(PriorGrid):
         prior's own :math:`P(\\text{RR} < \\text{target})`."""
         if tipping_point.over != "sd" or not np.isfinite(tipping_point.value):
             return {}
-        return {"ess_events": 4.0 / tipping_point.value**2,
-                "prior_prob_target": float(stats.norm.cdf(math.log(endpoint.target), tipping_point.centre,
-                                                          tipping_point.value))}
+        return {
+            "ess_events": 4.0 / tipping_point.value**2,
+            "prior_prob_target": float(
+                stats.norm.cdf(math.log(endpoint.target), tipping_point.centre, tipping_point.value)
+            ),
+        }
 
     def shifted(self, endpoint, changes):
         return shifted_data(endpoint, changes)

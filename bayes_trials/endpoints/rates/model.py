@@ -40,10 +40,20 @@ TOTALS_MODEL = "aggregate totals, two independent rates (exact)"
 #: family switch (1: independent rate priors, 0: log-linear), the Gamma (mixture) prior of the
 #: rate before, the Gamma (mixture) prior of the rate after and the Normal (mixture) prior of
 #: log RR (the family not in use gets a placeholder, finite everywhere)
-AGGREGATE_INPUTS = Inputs(events=0.0, exposure=1.0, two_rates=0.0,
-                          prior_before_w=0.0, prior_before_shape=1.0, prior_before_rate=1.0,
-                          prior_after_w=0.0, prior_after_shape=1.0, prior_after_rate=1.0,
-                          prior_log_rr_w=0.0, prior_log_rr_mean=0.0, prior_log_rr_sd=1.0)
+AGGREGATE_INPUTS = Inputs(
+    events=0.0,
+    exposure=1.0,
+    two_rates=0.0,
+    prior_before_w=0.0,
+    prior_before_shape=1.0,
+    prior_before_rate=1.0,
+    prior_after_w=0.0,
+    prior_after_shape=1.0,
+    prior_after_rate=1.0,
+    prior_log_rr_w=0.0,
+    prior_log_rr_mean=0.0,
+    prior_log_rr_sd=1.0,
+)
 _PLACEHOLDER_GAMMA = {"w": [1.0], "shape": [1.0], "rate": [1.0]}
 _PLACEHOLDER_NORMAL = {"w": [1.0], "mean": [0.0], "sd": [1.0]}
 
@@ -54,14 +64,23 @@ def frailty_model_name(varying_effect: bool, overdispersion: bool) -> str:
     >>> frailty_model_name(True, False)
     'Poisson, patient-varying effect, log-normal frailty'
     """
-    return (("negative-binomial" if overdispersion else "Poisson") + ", "
-            + ("patient-varying effect" if varying_effect else "common effect") + ", log-normal frailty")
+    return (
+        ("negative-binomial" if overdispersion else "Poisson")
+        + ", "
+        + ("patient-varying effect" if varying_effect else "common effect")
+        + ", log-normal frailty"
+    )
 
 
 def frailty_hyper(varying_effect: bool, overdispersion: bool) -> tuple:
     """The hyperparameters of the frailty model with these switches, in :data:`HYPER` order."""
-    return tuple(h for h in HYPER if h == "frailty_sd" or (h == "effect_sd" and varying_effect)
-                 or (h == "overdispersion" and overdispersion))
+    return tuple(
+        h
+        for h in HYPER
+        if h == "frailty_sd"
+        or (h == "effect_sd" and varying_effect)
+        or (h == "overdispersion" and overdispersion)
+    )
 
 
 # --- pytensor helpers (log densities on the log scale, mixtures of any size) --------------
@@ -85,7 +104,8 @@ def mix_arrays(prior, *attrs) -> list[np.ndarray]:
     """``[weights, attr_1 per component, ...]`` of a distribution or mixture, as float arrays."""
     w, comps = components_of(prior)
     return [np.asarray(w, dtype=float)] + [
-        np.array([getattr(c, a) for c in comps], dtype=float) for a in attrs]
+        np.array([getattr(c, a) for c in comps], dtype=float) for a in attrs
+    ]
 
 
 # --- the aggregate model: independent rate priors or the log-linear model ---------------------
@@ -94,14 +114,26 @@ def aggregate_values(data, prior) -> dict:
     or :class:`LogRRPrior`."""
     log_linear = isinstance(prior, LogRRPrior)
     before = prior.baseline if log_linear else prior.before
-    rows = {"events": [data.before.events, data.after.events],
-            "exposure": [data.before.exposure, data.after.exposure],
-            "two_rates": [0.0 if log_linear else 1.0]}
-    for name, values in (("before", dict(zip(("w", "shape", "rate"), mix_arrays(before, "shape", "rate")))),
-                         ("after", _PLACEHOLDER_GAMMA if log_linear else
-                          dict(zip(("w", "shape", "rate"), mix_arrays(prior.after, "shape", "rate")))),
-                         ("log_rr", dict(zip(("w", "mean", "sd"), mix_arrays(prior.log_rr, "loc", "scale")))
-                          if log_linear else _PLACEHOLDER_NORMAL)):
+    rows = {
+        "events": [data.before.events, data.after.events],
+        "exposure": [data.before.exposure, data.after.exposure],
+        "two_rates": [0.0 if log_linear else 1.0],
+    }
+    for name, values in (
+        ("before", dict(zip(("w", "shape", "rate"), mix_arrays(before, "shape", "rate")))),
+        (
+            "after",
+            _PLACEHOLDER_GAMMA
+            if log_linear
+            else dict(zip(("w", "shape", "rate"), mix_arrays(prior.after, "shape", "rate"))),
+        ),
+        (
+            "log_rr",
+            dict(zip(("w", "mean", "sd"), mix_arrays(prior.log_rr, "loc", "scale")))
+            if log_linear
+            else _PLACEHOLDER_NORMAL,
+        ),
+    ):
         rows.update({f"prior_{name}_{k}": v for k, v in values.items()})
     return rows
 
@@ -147,8 +179,10 @@ def build_aggregate_model(structure: tuple = (AGGREGATE,)):
         x_b = pm.Flat("log_rate_before")
         x_2 = pm.Flat(SECOND)
         pm.Potential("prior_before", gamma_mix_on_log_scale(x_b, *pb))
-        pm.Potential("prior_second", pt.switch(pt.gt(two, 0.5), gamma_mix_on_log_scale(x_2, *pa),
-                                               normal_mix(x_2, *pr)))
+        pm.Potential(
+            "prior_second",
+            pt.switch(pt.gt(two, 0.5), gamma_mix_on_log_scale(x_2, *pa), normal_mix(x_2, *pr)),
+        )
         x_a = x_2 + (1.0 - two) * x_b
         pm.Poisson("y_before", mu=pt.exp(x_b) * e[0], observed=y[0])
         pm.Poisson("y_after", mu=pt.exp(x_a) * e[1], observed=y[1])
@@ -177,15 +211,35 @@ def tidy_aggregate(tree):
 #: switch, and for each Gamma component its constant :math:`\\log w + s \\log r - \\log\\Gamma(s)`,
 #: shape and rate (before; after), for each Normal component of log RR its log weight, mean and
 #: sd (the constants computed once, not at every gradient)
-BATCH_INPUTS = Inputs(events=0.0, exposure=1.0, two_rates=0.0,
-                      before_const=-np.inf, before_shape=1.0, before_rate=1.0,
-                      after_const=-np.inf, after_shape=1.0, after_rate=1.0,
-                      log_rr_log_w=-np.inf, log_rr_mean=0.0, log_rr_sd=1.0)
+BATCH_INPUTS = Inputs(
+    events=0.0,
+    exposure=1.0,
+    two_rates=0.0,
+    before_const=-np.inf,
+    before_shape=1.0,
+    before_rate=1.0,
+    after_const=-np.inf,
+    after_shape=1.0,
+    after_rate=1.0,
+    log_rr_log_w=-np.inf,
+    log_rr_mean=0.0,
+    log_rr_sd=1.0,
+)
 #: what pads a batch: Gamma(1, 1) priors on both rates and no events in a unit of exposure
-BATCH_PADDING = {"events": [0, 0], "exposure": [1.0, 1.0], "two_rates": [1.0],
-                 "before_const": [0.0], "before_shape": [1.0], "before_rate": [1.0],
-                 "after_const": [0.0], "after_shape": [1.0], "after_rate": [1.0],
-                 "log_rr_log_w": [0.0], "log_rr_mean": [0.0], "log_rr_sd": [1.0]}
+BATCH_PADDING = {
+    "events": [0, 0],
+    "exposure": [1.0, 1.0],
+    "two_rates": [1.0],
+    "before_const": [0.0],
+    "before_shape": [1.0],
+    "before_rate": [1.0],
+    "after_const": [0.0],
+    "after_shape": [1.0],
+    "after_rate": [1.0],
+    "log_rr_log_w": [0.0],
+    "log_rr_mean": [0.0],
+    "log_rr_sd": [1.0],
+}
 
 
 def _batch_values(data, prior) -> dict:
@@ -196,11 +250,21 @@ def _batch_values(data, prior) -> dict:
     out = {k: rows[k] for k in ("events", "exposure", "two_rates")}
     with np.errstate(divide="ignore"):
         for period in ("before", "after"):
-            w, sh, r = (np.asarray(rows[f"prior_{period}_{k}"], float) for k in ("w", "shape", "rate"))
-            out.update({f"{period}_const": np.log(w) + sh * np.log(r) - gammaln(sh),
-                        f"{period}_shape": sh, f"{period}_rate": r})
-        out.update(log_rr_log_w=np.log(np.asarray(rows["prior_log_rr_w"], float)),
-                   log_rr_mean=rows["prior_log_rr_mean"], log_rr_sd=rows["prior_log_rr_sd"])
+            w, sh, r = (
+                np.asarray(rows[f"prior_{period}_{k}"], float) for k in ("w", "shape", "rate")
+            )
+            out.update(
+                {
+                    f"{period}_const": np.log(w) + sh * np.log(r) - gammaln(sh),
+                    f"{period}_shape": sh,
+                    f"{period}_rate": r,
+                }
+            )
+        out.update(
+            log_rr_log_w=np.log(np.asarray(rows["prior_log_rr_w"], float)),
+            log_rr_mean=rows["prior_log_rr_mean"],
+            log_rr_sd=rows["prior_log_rr_sd"],
+        )
     return out
 
 
@@ -211,8 +275,10 @@ def heavy_tailed(data, prior) -> bool:
     y_b, y_a = data.before.events, data.after.events
     if isinstance(prior, LogRRPrior):
         return y_a == 0 or min(mix_arrays(prior.baseline, "shape")[1]) + y_b < 1
-    return (min(mix_arrays(prior.before, "shape")[1]) + y_b < 1
-            or min(mix_arrays(prior.after, "shape")[1]) + y_a < 1)
+    return (
+        min(mix_arrays(prior.before, "shape")[1]) + y_b < 1
+        or min(mix_arrays(prior.after, "shape")[1]) + y_a < 1
+    )
 
 
 @dataclass(frozen=True)
@@ -261,23 +327,32 @@ class RatesBatch:
 
             def gamma_post(x, period, col):
                 xc = x[:, None]
-                return pt.logsumexp(d[f"{period}_const"] + (d[f"{period}_shape"] + y[:, col][:, None]) * xc
-                                    - (d[f"{period}_rate"] + e[:, col][:, None]) * pt.exp(xc), axis=1)
+                return pt.logsumexp(
+                    d[f"{period}_const"]
+                    + (d[f"{period}_shape"] + y[:, col][:, None]) * xc
+                    - (d[f"{period}_rate"] + e[:, col][:, None]) * pt.exp(xc),
+                    axis=1,
+                )
 
             z = (x_2[:, None] - d["log_rr_mean"]) / d["log_rr_sd"]
             normal = pt.logsumexp(d["log_rr_log_w"] - 0.5 * z**2 - pt.log(d["log_rr_sd"]), axis=1)
             x_a = x_b + x_2
             log_linear_after = normal + y[:, 1] * x_a - e[:, 1] * pt.exp(x_a)
-            pm.Potential("posterior", (gamma_post(x_b, "before", 0)
-                                       + pt.switch(pt.gt(two, 0.5), gamma_post(x_2, "after", 1),
-                                                   log_linear_after)).sum())
+            pm.Potential(
+                "posterior",
+                (
+                    gamma_post(x_b, "before", 0)
+                    + pt.switch(pt.gt(two, 0.5), gamma_post(x_2, "after", 1), log_linear_after)
+                ).sum(),
+            )
             pm.Deterministic("rate_ratio", pt.exp(x_2 - two * x_b))
         return model
 
     def model_inputs(self, points: list) -> dict:
         """The ``pm.Data`` value for ``points`` (``[(endpoint, prior), ...]``, at most ``size``)."""
-        return BATCH_INPUTS.pack_batch([_batch_values(ep.data, prior) for ep, prior in points],
-                                       self.size, BATCH_PADDING)
+        return BATCH_INPUTS.pack_batch(
+            [_batch_values(ep.data, prior) for ep, prior in points], self.size, BATCH_PADDING
+        )
 
     def draws(self, tree, n: int) -> dict:
         """``{"rate_ratio": DataArray (chain, draw, point)}`` of the first ``n`` points."""
@@ -289,11 +364,20 @@ class RatesBatch:
 #: the frailty model's one ``pm.Data`` array: per row of the table (patient index, after
 #: indicator, log exposure, events), the Normal (mixture) prior of log RR and the scalar
 #: hyperparameters (a row each; the scales of switched-off parts are unused)
-FRAILTY_INPUTS = Inputs(patient_idx=0.0, after=0.0, log_exposure=0.0, events=0.0,
-                        prior_log_rr_w=0.0, prior_log_rr_mean=0.0, prior_log_rr_sd=1.0,
-                        prior_mean_log_rate_mean=0.0, prior_mean_log_rate_sd=1.0,
-                        prior_frailty_sd_scale=1.0, prior_effect_sd_scale=1.0,
-                        prior_overdispersion_scale=1.0)
+FRAILTY_INPUTS = Inputs(
+    patient_idx=0.0,
+    after=0.0,
+    log_exposure=0.0,
+    events=0.0,
+    prior_log_rr_w=0.0,
+    prior_log_rr_mean=0.0,
+    prior_log_rr_sd=1.0,
+    prior_mean_log_rate_mean=0.0,
+    prior_mean_log_rate_sd=1.0,
+    prior_frailty_sd_scale=1.0,
+    prior_effect_sd_scale=1.0,
+    prior_overdispersion_scale=1.0,
+)
 
 
 def build_frailty_model(structure: tuple):
@@ -320,7 +404,9 @@ def build_frailty_model(structure: tuple):
         log_e = d["log_exposure"][:n_rows]
         y = FRAILTY_INPUTS.counts(d["events"][:n_rows])
         pt_ = [d[f"prior_log_rr_{k}"] for k in ("w", "mean", "sd")]
-        mu = pm.Normal("mean_log_rate", d["prior_mean_log_rate_mean"][0], d["prior_mean_log_rate_sd"][0])
+        mu = pm.Normal(
+            "mean_log_rate", d["prior_mean_log_rate_mean"][0], d["prior_mean_log_rate_sd"][0]
+        )
         sigma = pm.HalfNormal("frailty_sd", d["prior_frailty_sd_scale"][0])
         z = pm.Normal("z", 0.0, 1.0, dims="patient")
         theta = pm.Flat("log_rate_ratio")
@@ -356,9 +442,12 @@ def frailty_inputs(data, prior, varying: bool, overdispersed: bool) -> dict:
         after=(t["period"] == "after").to_numpy(dtype=float),
         log_exposure=np.log(t["exposure"].to_numpy(dtype=float)),
         events=t["events"].to_numpy(dtype=float),
-        prior_log_rr_w=w, prior_log_rr_mean=m, prior_log_rr_sd=sd,
+        prior_log_rr_w=w,
+        prior_log_rr_mean=m,
+        prior_log_rr_sd=sd,
         prior_mean_log_rate_mean=prior.mean_log_rate.loc,
         prior_mean_log_rate_sd=prior.mean_log_rate.scale,
         prior_frailty_sd_scale=prior.frailty_sd.scale,
         prior_effect_sd_scale=prior.effect_sd.scale if varying else 1.0,
-        prior_overdispersion_scale=prior.overdispersion.scale if overdispersed else 1.0)
+        prior_overdispersion_scale=prior.overdispersion.scale if overdispersed else 1.0,
+    )

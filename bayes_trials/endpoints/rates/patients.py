@@ -15,8 +15,6 @@ in :mod:`bayes_trials.endpoints.rates.patients_report`.
 
 from __future__ import annotations
 
-from ..base import ModelBase
-
 import dataclasses
 from dataclasses import dataclass
 
@@ -26,10 +24,16 @@ from ...data import PerPatientRates
 from ...errors import DataError, PriorError
 from ...quantity import Quantity
 from ...summaries import prior_columns
-from ..base import Analysis, EndpointBase
+from ..base import Analysis, EndpointBase, ModelBase
 from . import patients_report as report
 from .endpoint import RateRatioEndpoint
-from .model import TOTALS_MODEL, build_frailty_model, frailty_hyper, frailty_inputs, frailty_model_name
+from .model import (
+    TOTALS_MODEL,
+    build_frailty_model,
+    frailty_hyper,
+    frailty_inputs,
+    frailty_model_name,
+)
 from .priors import WIDE_LOG_RR_SD, PatientRatePrior, TwoRatePrior
 from .reference import PATIENT_INTERVAL_METHODS, PatientRatesReference, patient_rates_reference
 from .reference_checks import patient_checks
@@ -165,8 +169,11 @@ class PatientRateRatioEndpoint(EndpointBase):
 
     def __post_init__(self):
         if not isinstance(self.data, PerPatientRates):
-            raise DataError(f"needs PerPatientRates data, got {type(self.data).__name__}",
-                            endpoint=self.name, field="data")
+            raise DataError(
+                f"needs PerPatientRates data, got {type(self.data).__name__}",
+                endpoint=self.name,
+                field="data",
+            )
         if self.target is not None:
             object.__setattr__(self, "target", v.positive(self.target, "target"))
         v.one_of(self.direction, DIRECTIONS, "direction")
@@ -174,14 +181,20 @@ class PatientRateRatioEndpoint(EndpointBase):
             object.__setattr__(self, "label", self.name)
         for name in ("varying_effect", "overdispersion"):
             if not isinstance(getattr(self, name), bool):
-                raise DataError(f"must be True or False, got {getattr(self, name)!r}",
-                                endpoint=self.name, field=name)
+                raise DataError(
+                    f"must be True or False, got {getattr(self, name)!r}",
+                    endpoint=self.name,
+                    field=name,
+                )
 
     # --- priors and analyses -------------------------------------------------------------
     def check_prior(self, prior) -> None:
         if not isinstance(prior, PatientRatePrior):
-            raise PriorError(f"a per-patient rate endpoint takes a PatientRatePrior, got {prior!r}",
-                             endpoint=self.name, field="prior")
+            raise PriorError(
+                f"a per-patient rate endpoint takes a PatientRatePrior, got {prior!r}",
+                endpoint=self.name,
+                field="prior",
+            )
 
     @staticmethod
     def reference_priors() -> dict:
@@ -191,7 +204,7 @@ class PatientRateRatioEndpoint(EndpointBase):
     def model_name(self) -> str:
         return frailty_model_name(self.varying_effect, self.overdispersion)
 
-    def comparison_model(self) -> "PatientRateRatioEndpoint":
+    def comparison_model(self) -> PatientRateRatioEndpoint:
         """The Poisson, common-effect frailty model of the same data (the model the
         Bayesian-vs-frequentist checks use)."""
         return dataclasses.replace(self, varying_effect=False, overdispersion=False)
@@ -199,7 +212,9 @@ class PatientRateRatioEndpoint(EndpointBase):
     def totals_endpoint(self) -> RateRatioEndpoint:
         """The aggregate totals as a :class:`~bayes_trials.RateRatioEndpoint` (who had the
         events ignored)."""
-        return RateRatioEndpoint(f"{self.name}_totals", self.data.totals(), self.target, self.direction)
+        return RateRatioEndpoint(
+            f"{self.name}_totals", self.data.totals(), self.target, self.direction
+        )
 
     def analyses(self, priors: dict) -> list[Analysis]:
         """The hierarchical model under each prior; the comparison model under the reference
@@ -208,17 +223,34 @@ class PatientRateRatioEndpoint(EndpointBase):
         ref = reference_prior_name(priors)
         if ref is not None and (self.varying_effect or self.overdispersion):
             cmp = self.comparison_model()
-            out.append(Analysis(f"{ref}/{COMPARISON}", ref, cmp, priors[ref], cmp.model_name + " (comparison)",
-                                seed_names=(self.name, ref, COMPARISON)))
-        out.append(Analysis(f"jeffreys/{TOTALS}", "jeffreys", _ExactOnly(self.totals_endpoint()),
-                            TwoRatePrior.jeffreys(), TOTALS_MODEL))
+            out.append(
+                Analysis(
+                    f"{ref}/{COMPARISON}",
+                    ref,
+                    cmp,
+                    priors[ref],
+                    cmp.model_name + " (comparison)",
+                    seed_names=(self.name, ref, COMPARISON),
+                )
+            )
+        out.append(
+            Analysis(
+                f"jeffreys/{TOTALS}",
+                "jeffreys",
+                _ExactOnly(self.totals_endpoint()),
+                TwoRatePrior.jeffreys(),
+                TOTALS_MODEL,
+            )
+        )
         return out
 
     # --- the model protocol (this endpoint is the model of its own analyses) -----------
     def quantities(self, prior) -> tuple:
         hyper = frailty_hyper(self.varying_effect, self.overdispersion)
-        return (Quantity("rate_ratio", target=self.target, direction=self.direction),
-                *(Quantity(h, label=h.replace("_", " "), in_check_names=True) for h in hyper))
+        return (
+            Quantity("rate_ratio", target=self.target, direction=self.direction),
+            *(Quantity(h, label=h.replace("_", " "), in_check_names=True) for h in hyper),
+        )
 
     def exact(self, prior) -> dict:
         return {}
@@ -230,8 +262,13 @@ class PatientRateRatioEndpoint(EndpointBase):
 
     def structure(self, prior) -> tuple:
         """Compile key: the numbers of rows and patients and the two model switches."""
-        return (self.kind, len(self.data.table), self.data.n_patients,
-                self.varying_effect, self.overdispersion)
+        return (
+            self.kind,
+            len(self.data.table),
+            self.data.n_patients,
+            self.varying_effect,
+            self.overdispersion,
+        )
 
     @staticmethod
     def build_model(structure: tuple):
@@ -274,7 +311,9 @@ class PatientRateRatioEndpoint(EndpointBase):
 
     def reference_prior(self, fits: dict) -> str | None:
         """The name of the reference prior among the fits' priors (:func:`reference_prior_name`)."""
-        return reference_prior_name({f.analysis.prior_name: f.prior for f in self.own_fits(fits).values()})
+        return reference_prior_name(
+            {f.analysis.prior_name: f.prior for f in self.own_fits(fits).values()}
+        )
 
     def comparison_fit(self, fits: dict):
         """``(fit, why)``: the fit the Bayesian-vs-frequentist checks use (the Poisson,
@@ -283,8 +322,10 @@ class PatientRateRatioEndpoint(EndpointBase):
             return None, "method exact: the hierarchical model needs MCMC"
         ref = self.reference_prior(fits)
         if ref is None:
-            return None, (f"no reference prior (a single Normal on log RR with sd >= {REFERENCE_MIN_SD:g}) "
-                          "among the priors")
+            return None, (
+                f"no reference prior (a single Normal on log RR with sd >= {REFERENCE_MIN_SD:g}) "
+                "among the priors"
+            )
         return fits.get(f"{ref}/{COMPARISON}", fits.get(ref)), ""
 
     def totals_fit(self, fits: dict):
@@ -301,20 +342,28 @@ class PatientRateRatioEndpoint(EndpointBase):
     def describe_data(self) -> str:
         d = self.data
         tot = d.totals()
-        how = {"drop": "patients seen in one period only are dropped",
-               "keep": "patients seen in one period only are used",
-               "error": "patients seen in one period only are refused"}[d.incomplete]
+        how = {
+            "drop": "patients seen in one period only are dropped",
+            "keep": "patients seen in one period only are used",
+            "error": "patients seen in one period only are refused",
+        }[d.incomplete]
         dropped = f" (dropped: {', '.join(map(str, d.dropped))})" if d.dropped else ""
-        return (f"{d.n_patients} patients, {tot.before.events} events / {tot.before.exposure:g} "
-                f"patient-years before, {tot.after.events} / {tot.after.exposure:g} after; "
-                f"{how}{dropped}")
+        return (
+            f"{d.n_patients} patients, {tot.before.events} events / {tot.before.exposure:g} "
+            f"patient-years before, {tot.after.events} / {tot.after.exposure:g} after; "
+            f"{how}{dropped}"
+        )
 
     def tail_probability(self, dist) -> float | None:
         """:math:`P(\\text{RR} < \\text{target})` (``direction="less"``) or ``>`` under ``dist``."""
-        return Quantity("rate_ratio", target=self.target, direction=self.direction).tail_probability(dist)
+        return Quantity(
+            "rate_ratio", target=self.target, direction=self.direction
+        ).tail_probability(dist)
 
     def describe_target(self) -> str:
-        return Quantity("rate_ratio", target=self.target, direction=self.direction).describe_target()
+        return Quantity(
+            "rate_ratio", target=self.target, direction=self.direction
+        ).describe_target()
 
     def report_sections(self, result) -> list:
         return report.report_sections(self, result)

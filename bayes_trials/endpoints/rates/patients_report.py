@@ -39,19 +39,40 @@ def fit_summary(fit, level) -> dict:
     intervals, and the worst diagnostics over all of them."""
     p = pct(level)
     r = fit.rows["rate_ratio"]
-    keep = ["mean", "sd", "median", f"eti{p}_low", f"eti{p}_high", f"hdi{p}_low", f"hdi{p}_high",
-            "prob", "prob_mcse"]
+    keep = [
+        "mean",
+        "sd",
+        "median",
+        f"eti{p}_low",
+        f"eti{p}_high",
+        f"hdi{p}_low",
+        f"hdi{p}_high",
+        "prob",
+        "prob_mcse",
+    ]
     row = {k: r.get(k) for k in keep}
     for var in HYPER:
         if var in fit.rows:
             h = fit.rows[var]
-            row.update({f"{var}_median": h["median"], f"{var}_eti{p}_low": h[f"eti{p}_low"],
-                        f"{var}_eti{p}_high": h[f"eti{p}_high"]})
+            row.update(
+                {
+                    f"{var}_median": h["median"],
+                    f"{var}_eti{p}_low": h[f"eti{p}_low"],
+                    f"{var}_eti{p}_high": h[f"eti{p}_high"],
+                }
+            )
     if fit.diagnostics is not None:
         d = fit.diagnostics
-        row.update(r_hat=d["r_hat"], ess_bulk=d["ess_bulk"], ess_tail=d["ess_tail"],
-                   divergences=d["divergences"], draws=d["draws"], target_accept=r.get("target_accept"),
-                   attempts=fit.attempts, seed=fit.seed)
+        row.update(
+            r_hat=d["r_hat"],
+            ess_bulk=d["ess_bulk"],
+            ess_tail=d["ess_tail"],
+            divergences=d["divergences"],
+            draws=d["draws"],
+            target_accept=r.get("target_accept"),
+            attempts=fit.attempts,
+            seed=fit.seed,
+        )
     return row
 
 
@@ -62,18 +83,34 @@ def summary_table(endpoint, result) -> pd.DataFrame:
     posterior for context."""
     p = pct(result.level)
     rows = []
-    for name, fit in result.fits.items():
+    for fit in result.fits.values():
         a = fit.analysis
         if fit.posterior is not None:
-            rows.append({"model": a.model_name, "prior_name": a.prior_name, "prior": repr(fit.prior),
-                         **fit_summary(fit, result.level)})
+            rows.append(
+                {
+                    "model": a.model_name,
+                    "prior_name": a.prior_name,
+                    "prior": repr(fit.prior),
+                    **fit_summary(fit, result.level),
+                }
+            )
         elif "rate_ratio" in fit.exact:
             r = fit.rows["rate_ratio"]
-            rows.append({"model": a.model_name, "prior_name": a.prior_name, "prior": repr(fit.prior),
-                         "mean": r["exact_mean"], "sd": r["exact_sd"], "median": r["exact_median"],
-                         f"eti{p}_low": r[f"exact_eti{p}_low"], f"eti{p}_high": r[f"exact_eti{p}_high"],
-                         f"hdi{p}_low": r[f"exact_hdi{p}_low"], f"hdi{p}_high": r[f"exact_hdi{p}_high"],
-                         "prob": r["exact_prob"]})
+            rows.append(
+                {
+                    "model": a.model_name,
+                    "prior_name": a.prior_name,
+                    "prior": repr(fit.prior),
+                    "mean": r["exact_mean"],
+                    "sd": r["exact_sd"],
+                    "median": r["exact_median"],
+                    f"eti{p}_low": r[f"exact_eti{p}_low"],
+                    f"eti{p}_high": r[f"exact_eti{p}_high"],
+                    f"hdi{p}_low": r[f"exact_hdi{p}_low"],
+                    f"hdi{p}_high": r[f"exact_hdi{p}_high"],
+                    "prob": r["exact_prob"],
+                }
+            )
     df = pd.DataFrame(rows)
     return df.dropna(axis=1, how="all").set_index(["model", "prior_name"])
 
@@ -100,14 +137,22 @@ def patient_table(endpoint, result) -> pd.DataFrame:
         for i, pid in enumerate(endpoint.data.patients):
             lo, med, hi = _quantiles(arr[:, i], result.level)
             r = w.loc[pid]
-            row = {"prior_name": name, "patient": pid,
-                   "events_before": r["events_before"], "exposure_before": r["exposure_before"],
-                   "events_after": r["events_after"], "exposure_after": r["exposure_after"],
-                   "median": med, f"eti{p}_low": lo, f"eti{p}_high": hi}
+            row = {
+                "prior_name": name,
+                "patient": pid,
+                "events_before": r["events_before"],
+                "exposure_before": r["exposure_before"],
+                "events_after": r["events_after"],
+                "exposure_after": r["exposure_after"],
+                "median": med,
+                f"eti{p}_low": lo,
+                f"eti{p}_high": hi,
+            }
             if endpoint.target is not None:
                 below = arr[:, i] < endpoint.target
-                row[f"prob_rr_{'lt' if endpoint.direction == 'less' else 'gt'}_{endpoint.target:g}"] = float(
-                    below.mean() if endpoint.direction == "less" else 1 - below.mean())
+                row[
+                    f"prob_rr_{'lt' if endpoint.direction == 'less' else 'gt'}_{endpoint.target:g}"
+                ] = float(below.mean() if endpoint.direction == "less" else 1 - below.mean())
             rows.append(row)
     return pd.DataFrame(rows).set_index(["prior_name", "patient"])
 
@@ -138,56 +183,121 @@ def comparison_table(endpoint, result) -> pd.DataFrame:
     rows = []
 
     def add(analysis, kind, est, lo, hi, prob=None, p_value=None, note=""):
-        rows.append({"analysis": analysis, "kind": kind, "estimate": est, f"low{p}": lo,
-                     f"high{p}": hi, prob_col: prob, "p_value": p_value, "note": note})
+        rows.append(
+            {
+                "analysis": analysis,
+                "kind": kind,
+                "estimate": est,
+                f"low{p}": lo,
+                f"high{p}": hi,
+                prob_col: prob,
+                "p_value": p_value,
+                "note": note,
+            }
+        )
 
     for name, fit in ep.own_fits(result.fits).items():
         if fit.posterior is None:
             continue
         r = fit.rows["rate_ratio"]
-        add(f"hierarchical ({ep.model_name}), prior {name}", "Bayesian: posterior median, ETI",
-            r["median"], r[f"eti{p}_low"], r[f"eti{p}_high"], r["prob"], note=f"MCMC, {r['draws']} draws")
+        add(
+            f"hierarchical ({ep.model_name}), prior {name}",
+            "Bayesian: posterior median, ETI",
+            r["median"],
+            r[f"eti{p}_low"],
+            r[f"eti{p}_high"],
+            r["prob"],
+            note=f"MCMC, {r['draws']} draws",
+        )
     cmp = _comparison_separate(ep, result)
     if cmp is not None:
         r = cmp.rows["rate_ratio"]
-        add(f"{cmp.analysis.model_name.removesuffix(' (comparison)')}, prior {cmp.analysis.prior_name} "
-            "(comparison model)", "Bayesian: posterior median, ETI",
-            r["median"], r[f"eti{p}_low"], r[f"eti{p}_high"], r["prob"], note=f"MCMC, {r['draws']} draws")
+        add(
+            f"{cmp.analysis.model_name.removesuffix(' (comparison)')}, prior {cmp.analysis.prior_name} "
+            "(comparison model)",
+            "Bayesian: posterior median, ETI",
+            r["median"],
+            r[f"eti{p}_low"],
+            r[f"eti{p}_high"],
+            r["prob"],
+            note=f"MCMC, {r['draws']} draws",
+        )
     ref_name, npool = no_pooling(ep, result)
     if npool is not None:
         lo, hi = npool.interval(result.level, "eti")
-        add(f"no pooling: conditional likelihood x prior {ref_name}'s log RR",
-            "Bayesian: posterior median, ETI", float(npool.median), lo, hi,
-            ep.tail_probability(npool), note="exact (quadrature)")
-    for key, label in (("conditional_poisson", "conditional Poisson GLM (patient fixed effects)"),
-                       ("negative_binomial", "negative-binomial GLM (NB2)")):
+        add(
+            f"no pooling: conditional likelihood x prior {ref_name}'s log RR",
+            "Bayesian: posterior median, ETI",
+            float(npool.median),
+            lo,
+            hi,
+            ep.tail_probability(npool),
+            note="exact (quadrature)",
+        )
+    for key, label in (
+        ("conditional_poisson", "conditional Poisson GLM (patient fixed effects)"),
+        ("negative_binomial", "negative-binomial GLM (NB2)"),
+    ):
         res = getattr(ref, key)
         if res is None:
-            add(label, "frequentist: MLE, Wald CI", None, None, None,
-                note="not fitted: " + ("; ".join(ref.notes) or "no information"))
+            add(
+                label,
+                "frequentist: MLE, Wald CI",
+                None,
+                None,
+                None,
+                note="not fitted: " + ("; ".join(ref.notes) or "no information"),
+            )
         else:
-            extra = f"alpha = {res['alpha']:.3g}" if "alpha" in res else f"{res['n_patients']} patients"
-            add(label, "frequentist: MLE, Wald CI", res["rate_ratio"], *res["ci"], p_value=res["p_value"],
-                note=f"statsmodels; {extra}")
+            extra = (
+                f"alpha = {res['alpha']:.3g}" if "alpha" in res else f"{res['n_patients']} patients"
+            )
+            add(
+                label,
+                "frequentist: MLE, Wald CI",
+                res["rate_ratio"],
+                *res["ci"],
+                p_value=res["p_value"],
+                note=f"statsmodels; {extra}",
+            )
     totals = ep.totals_fit(result.fits)
     if totals is not None:
         post = totals.exact["rate_ratio"]
         lo, hi = post.interval(result.level, "eti")
-        add("aggregate totals, Jeffreys priors on both rates", "Bayesian: posterior median, ETI",
-            float(post.median), lo, hi, ep.tail_probability(post), note="exact (beta-prime)")
+        add(
+            "aggregate totals, Jeffreys priors on both rates",
+            "Bayesian: posterior median, ETI",
+            float(post.median),
+            lo,
+            hi,
+            ep.tail_probability(post),
+            note="exact (beta-prime)",
+        )
     tot = ref.totals
     clo, chi = tot.intervals["exact-cond"]
     boundary = tot.events_after == 0 or tot.events_before == 0
-    add("aggregate totals, exact conditional (binomial) test and interval", "frequentist: MLE, exact CI",
-        None if boundary else tot.estimate, clo, None if not math.isfinite(chi) else chi,
+    add(
+        "aggregate totals, exact conditional (binomial) test and interval",
+        "frequentist: MLE, exact CI",
+        None if boundary else tot.estimate,
+        clo,
+        None if not math.isfinite(chi) else chi,
         p_value=tot.p_values.get("exact-cond"),
-        note="MLE on the boundary (no events in a period): not shown" if boundary else "statsmodels")
+        note="MLE on the boundary (no events in a period): not shown"
+        if boundary
+        else "statsmodels",
+    )
     return pd.DataFrame(rows).set_index("analysis")
 
 
 def frequentist_table(result) -> pd.DataFrame:
-    return pd.DataFrame([{"quantity": k, "value": val} for k, val in result.reference.as_dict().items()
-                         if val is not None and val != ""]).set_index("quantity")
+    return pd.DataFrame(
+        [
+            {"quantity": k, "value": val}
+            for k, val in result.reference.as_dict().items()
+            if val is not None and val != ""
+        ]
+    ).set_index("quantity")
 
 
 def report_sections(endpoint, result) -> list:
@@ -197,27 +307,64 @@ def report_sections(endpoint, result) -> list:
     p = pct(result.level)
     inc = {"drop": "dropped", "keep": "used", "error": "refused"}[endpoint.data.incomplete]
     assumed = "ASSUMED / " if result.assumed_fields() else ""
-    sections = [Part(f"Per-patient data ({assumed}{endpoint.data_source or 'in memory'}); "
-                     f"patients seen in one period only: {inc}", data_table(endpoint), place="data",
-                     caption="Events and patient-years of each patient before and after treatment."),
-                Part(f"Rate ratio after / before by every analysis ({p}% intervals)", comparison_table(endpoint, result),
-                     place="posterior", caption=(
-                         "The common rate ratio by every analysis, Bayesian (posterior median and equal-tailed "
-                         "CrI; MCMC or exact as the note says) and frequentist (MLE with its CI), side by side.")),
-                Part("Posterior summary (common rate ratio; hyperparameters; diagnostics)", summary_table(endpoint, result),
-                     place="posterior", compact=("model", "prior_name", "median", f"eti{p}_low", f"eti{p}_high",
-                                                 "prob", "prob_mcse", "r_hat"),
-                     caption=("Per model and prior: the common rate ratio, the hyperparameters' medians and "
-                              f"{p}% intervals and the sampler diagnostics (MCMC), and the exact aggregate "
-                              "two-rate posterior for context."))]
+    sections = [
+        Part(
+            f"Per-patient data ({assumed}{endpoint.data_source or 'in memory'}); "
+            f"patients seen in one period only: {inc}",
+            data_table(endpoint),
+            place="data",
+            caption="Events and patient-years of each patient before and after treatment.",
+        ),
+        Part(
+            f"Rate ratio after / before by every analysis ({p}% intervals)",
+            comparison_table(endpoint, result),
+            place="posterior",
+            caption=(
+                "The common rate ratio by every analysis, Bayesian (posterior median and equal-tailed "
+                "CrI; MCMC or exact as the note says) and frequentist (MLE with its CI), side by side."
+            ),
+        ),
+        Part(
+            "Posterior summary (common rate ratio; hyperparameters; diagnostics)",
+            summary_table(endpoint, result),
+            place="posterior",
+            compact=(
+                "model",
+                "prior_name",
+                "median",
+                f"eti{p}_low",
+                f"eti{p}_high",
+                "prob",
+                "prob_mcse",
+                "r_hat",
+            ),
+            caption=(
+                "Per model and prior: the common rate ratio, the hyperparameters' medians and "
+                f"{p}% intervals and the sampler diagnostics (MCMC), and the exact aggregate "
+                "two-rate posterior for context."
+            ),
+        ),
+    ]
     pt_ = patient_table(endpoint, result)
     if len(pt_):
-        sections.append(Part(f"Each patient's rate ratio (posterior median, {p}% ETI; patient-varying effect)", pt_,
-                             place="posterior", caption="Each patient's own rate ratio under the patient-varying "
-                                                        "effect, per prior (MCMC)."))
-    sections.append(Part("Frequentist reference (statsmodels; all numbers)", frequentist_table(result),
-                         place="reference", caption="The conditional Poisson and negative-binomial GLMs and the "
-                                                    "aggregate totals' exact tests, as statsmodels gives them."))
+        sections.append(
+            Part(
+                f"Each patient's rate ratio (posterior median, {p}% ETI; patient-varying effect)",
+                pt_,
+                place="posterior",
+                caption="Each patient's own rate ratio under the patient-varying "
+                "effect, per prior (MCMC).",
+            )
+        )
+    sections.append(
+        Part(
+            "Frequentist reference (statsmodels; all numbers)",
+            frequentist_table(result),
+            place="reference",
+            caption="The conditional Poisson and negative-binomial GLMs and the "
+            "aggregate totals' exact tests, as statsmodels gives them.",
+        )
+    )
     return sections
 
 
@@ -227,39 +374,58 @@ def sentences(endpoint, result) -> list[str]:
     ep, ref = endpoint, result.reference
     out = result.assumed_sentences()
     out.append(f"Data: {ep.describe_data()}.")
-    out.append(f"Model: {ep.model_name}; log rate = log exposure + patient's log rate before "
-               "(Normal(mu, sigma^2)) + log RR after treatment; the common rate ratio is the median "
-               "patient's" + (" (patients' log RRs vary with sd tau)." if ep.varying_effect else "."))
+    out.append(
+        f"Model: {ep.model_name}; log rate = log exposure + patient's log rate before "
+        "(Normal(mu, sigma^2)) + log RR after treatment; the common rate ratio is the median "
+        "patient's" + (" (patients' log RRs vary with sd tau)." if ep.varying_effect else ".")
+    )
     tgt = ep.describe_target()
     sampled = {n: f for n, f in ep.own_fits(result.fits).items() if f.posterior is not None}
     for name, fit in sampled.items():
         r = fit.rows["rate_ratio"]
-        s = (f"Prior {name}: common rate ratio posterior median {r['median']:.3g} ({p}% CrI "
-             f"{r[f'eti{p}_low']:.3g} to {r[f'eti{p}_high']:.3g}), reduction "
-             f"{100 * (1 - r['median']):.1f}%")
+        s = (
+            f"Prior {name}: common rate ratio posterior median {r['median']:.3g} ({p}% CrI "
+            f"{r[f'eti{p}_low']:.3g} to {r[f'eti{p}_high']:.3g}), reduction "
+            f"{100 * (1 - r['median']):.1f}%"
+        )
         if r.get("prob") is not None:
             s += f"; {tgt} = {r['prob']:.3f}"
-        hyper = [f"{var.replace('_', ' ')} {fit.rows[var]['median']:.3g}" for var in HYPER if var in fit.rows]
+        hyper = [
+            f"{var.replace('_', ' ')} {fit.rows[var]['median']:.3g}"
+            for var in HYPER
+            if var in fit.rows
+        ]
         out.append(s + "; posterior medians: " + ", ".join(hyper) + ".")
     if not sampled:
-        out.append("Method exact: the hierarchical model has no closed form and was not fitted "
-                   "(method mcmc fits it); the frequentist and aggregate exact analyses are shown.")
+        out.append(
+            "Method exact: the hierarchical model has no closed form and was not fitted "
+            "(method mcmc fits it); the frequentist and aggregate exact analyses are shown."
+        )
     cp, nb = ref.conditional_poisson, ref.negative_binomial
     if cp is not None:
-        out.append(f"Conditional Poisson (patient fixed effects): RR {cp['rate_ratio']:.3g} ({p}% Wald CI "
-                   f"{cp['ci'][0]:.3g} to {cp['ci'][1]:.3g}), p = {cp['p_value']:.3g}.")
+        out.append(
+            f"Conditional Poisson (patient fixed effects): RR {cp['rate_ratio']:.3g} ({p}% Wald CI "
+            f"{cp['ci'][0]:.3g} to {cp['ci'][1]:.3g}), p = {cp['p_value']:.3g}."
+        )
     if nb is not None:
-        out.append(f"Negative binomial: RR {nb['rate_ratio']:.3g} ({p}% Wald CI {nb['ci'][0]:.3g} to "
-                   f"{nb['ci'][1]:.3g}), overdispersion alpha {nb['alpha']:.3g}.")
+        out.append(
+            f"Negative binomial: RR {nb['rate_ratio']:.3g} ({p}% Wald CI {nb['ci'][0]:.3g} to "
+            f"{nb['ci'][1]:.3g}), overdispersion alpha {nb['alpha']:.3g}."
+        )
     if cp is None or nb is None:
-        out.append("Frequentist GLMs not (all) fitted: " + ("; ".join(ref.notes) or "no information")
-                   + ". No maximum-likelihood rate ratio is reported; the posteriors above stay finite.")
+        out.append(
+            "Frequentist GLMs not (all) fitted: "
+            + ("; ".join(ref.notes) or "no information")
+            + ". No maximum-likelihood rate ratio is reported; the posteriors above stay finite."
+        )
     totals = ep.totals_fit(result.fits)
     if totals is not None:
         post = totals.exact["rate_ratio"]
         lo, hi = post.interval(result.level, "eti")
-        out.append(f"For context, the aggregate totals under Jeffreys priors on both rates (exact): median "
-                   f"{post.median:.3g} ({p}% CrI {lo:.3g} to {hi:.3g}); this ignores who had the events.")
+        out.append(
+            f"For context, the aggregate totals under Jeffreys priors on both rates (exact): median "
+            f"{post.median:.3g} ({p}% CrI {lo:.3g} to {hi:.3g}); this ignores who had the events."
+        )
     out.append(result.checks_sentence())
     return out
 
@@ -278,18 +444,39 @@ def figure(endpoint, result):
     if len(pt_):
         first = pt_.index.get_level_values("prior_name")[0]
         for pid, r in pt_.loc[first].iterrows():
-            rows.append((f"patient {pid} ({first})", r["median"], r[f"eti{p}_low"], r[f"eti{p}_high"], "0.45", "s"))
+            rows.append(
+                (
+                    f"patient {pid} ({first})",
+                    r["median"],
+                    r[f"eti{p}_low"],
+                    r[f"eti{p}_high"],
+                    "0.45",
+                    "s",
+                )
+            )
     colours = {"Bayesian": _style.BAYES_COLOUR, "frequentist": _style.FREQUENTIST_COLOUR}
     for label, r in comparison_table(ep, result).iterrows():
         col = colours[r["kind"].split(":")[0]]
-        rows.append((_style.wrap(label, 60), r["estimate"], r[f"low{p}"], r[f"high{p}"], col,
-                     "o" if col == _style.BAYES_COLOUR else "D"))
+        rows.append(
+            (
+                _style.wrap(label, 60),
+                r["estimate"],
+                r[f"low{p}"],
+                r[f"high{p}"],
+                col,
+                "o" if col == _style.BAYES_COLOUR else "D",
+            )
+        )
     fig, ax = plt.subplots(figsize=(_style.FULL_WIDTH, 0.3 * len(rows) + 1.2))
-    finite = [x for _, e, lo, hi, *_ in rows for x in (e, lo, hi)
-              if x is not None and not pd.isna(x) and 0 < x < math.inf]
+    finite = [
+        x
+        for _, e, lo, hi, *_ in rows
+        for x in (e, lo, hi)
+        if x is not None and not pd.isna(x) and 0 < x < math.inf
+    ]
     xmin = max(min(finite) / 2, 1e-4) if finite else 1e-3
     xmax = max(finite) * 2 if finite else 10.0
-    for k, (label, est, lo, hi, col, mk) in enumerate(rows):
+    for k, (_label, est, lo, hi, col, mk) in enumerate(rows):
         y = len(rows) - k
         lo_ = xmin if lo is None or pd.isna(lo) or lo <= xmin else lo
         hi_ = xmax if hi is None or pd.isna(hi) or hi >= xmax else hi
@@ -315,7 +502,9 @@ def figure_caption(endpoint, result) -> str:
     p = pct(result.level)
     tag = " The data are ASSUMED / ILLUSTRATIVE." if result.assumed_fields() else ""
     target = "" if endpoint.target is None else f"; dashed: the target {endpoint.target:g}"
-    return (f"{endpoint.label}: rate ratios after / before on a log scale, each with its {p}% interval: each "
-            "patient's own (grey squares, patient-varying effect, first prior), the common rate ratio by every "
-            "Bayesian analysis (blue circles: posterior median and equal-tailed CrI) and frequentist analysis "
-            f"(vermillion diamonds: MLE and CI); dotted: no change{target}.{tag}")
+    return (
+        f"{endpoint.label}: rate ratios after / before on a log scale, each with its {p}% interval: each "
+        "patient's own (grey squares, patient-varying effect, first prior), the common rate ratio by every "
+        "Bayesian analysis (blue circles: posterior median and equal-tailed CrI) and frequentist analysis "
+        f"(vermillion diamonds: MLE and CI); dotted: no change{target}.{tag}"
+    )

@@ -54,8 +54,10 @@ def check_family(prior, family: str, field_name: str):
         if comps[0].family == family:
             return prior
     names = {"gamma": "Gamma", "normal": "Normal", "halfnormal": "HalfNormal"}
-    raise PriorError(f"must be a {names[family]}{' (mixture)' if family != 'halfnormal' else ''}, "
-                     f"got {prior!r}", field=field_name)
+    raise PriorError(
+        f"must be a {names[family]}{' (mixture)' if family != 'halfnormal' else ''}, got {prior!r}",
+        field=field_name,
+    )
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class TwoRatePrior:
         check_family(self.after, "gamma", "after")
 
     @classmethod
-    def jeffreys(cls) -> "TwoRatePrior":
+    def jeffreys(cls) -> TwoRatePrior:
         """Gamma(1/2, 1e-6) on each rate: the Jeffreys prior :math:`\\lambda^{-1/2}`, made proper."""
         g = Gamma(0.5, VAGUE_RATE)
         return cls(g, g)
@@ -120,8 +122,12 @@ class LogRRPrior:
         check_family(self.baseline, "gamma", "baseline")
 
 
-def log_rr_priors(rr_alt: float = 0.5, tail: float = 0.05, reference_sd: float = REFERENCE_LOG_RR_SD,
-                  baseline=None) -> dict:
+def log_rr_priors(
+    rr_alt: float = 0.5,
+    tail: float = 0.05,
+    reference_sd: float = REFERENCE_LOG_RR_SD,
+    baseline=None,
+) -> dict:
     """Reference, sceptical and enthusiastic priors for the log rate ratio.
 
     Parameters
@@ -165,7 +171,9 @@ def log_rr_priors(rr_alt: float = 0.5, tail: float = 0.05, reference_sd: float =
     sd = abs(delta) / float(stats.norm.isf(tail))
     base = {} if baseline is None else {"baseline": baseline}
     return {
-        "reference": LogRRPrior(Normal(0.0, v.positive(reference_sd, "reference_sd", PriorError)), **base),
+        "reference": LogRRPrior(
+            Normal(0.0, v.positive(reference_sd, "reference_sd", PriorError)), **base
+        ),
         "sceptical": LogRRPrior(Normal(0.0, sd), **base),
         "enthusiastic": LogRRPrior(Normal(delta, sd), **base),
     }
@@ -221,7 +229,9 @@ class RatesPriorTable(PriorTable):
     (:class:`TwoRatePrior`)."""
 
     family: Literal["rates"] = Field(description='"rates".')
-    before: GammaParams = Field(description="Gamma prior of the rate before (events per patient-year).")
+    before: GammaParams = Field(
+        description="Gamma prior of the rate before (events per patient-year)."
+    )
     after: GammaParams = Field(description="Gamma prior of the rate after.")
 
 
@@ -233,13 +243,17 @@ def resolve_rates_prior(table: RatesPriorTable, endpoint=None) -> TwoRatePrior:
     >>> resolve_rates_prior(t).before
     Gamma(shape=3, rate=2)
     """
-    return TwoRatePrior(before=Gamma(table.before.shape, table.before.rate),
-                        after=Gamma(table.after.shape, table.after.rate))
+    return TwoRatePrior(
+        before=Gamma(table.before.shape, table.before.rate),
+        after=Gamma(table.after.shape, table.after.rate),
+    )
 
 
-_LOG_RR = ('Prior of log RR: { mean, sd }, or a Spiegelhalter preset "reference" (sd 10), "sceptical" '
-           '(centred on no effect, P(RR < rr_alt) = tail) or "enthusiastic" (centred on rr_alt, '
-           'P(RR > 1) = tail).')
+_LOG_RR = (
+    'Prior of log RR: { mean, sd }, or a Spiegelhalter preset "reference" (sd 10), "sceptical" '
+    '(centred on no effect, P(RR < rr_alt) = tail) or "enthusiastic" (centred on rr_alt, '
+    "P(RR > 1) = tail)."
+)
 LogRRField = forms(text=Literal[LOG_RR_PRESETS], table=NormalParams)
 
 
@@ -267,8 +281,10 @@ class LogRRPriorTable(_LogRRFields):
     (:class:`LogRRPrior`)."""
 
     family: Literal["log_rr"] = Field(description='"log_rr".')
-    baseline: GammaParams = Field(GammaParams(shape=0.5, rate=VAGUE_RATE), description=(
-        "Gamma prior of the rate before (default Gamma(1/2, 1e-6), nearly Jeffreys)."))
+    baseline: GammaParams = Field(
+        GammaParams(shape=0.5, rate=VAGUE_RATE),
+        description=("Gamma prior of the rate before (default Gamma(1/2, 1e-6), nearly Jeffreys)."),
+    )
 
 
 def resolve_log_rr_prior(table: LogRRPriorTable, endpoint=None) -> LogRRPrior:
@@ -281,13 +297,17 @@ class PatientRatesPriorTable(_LogRRFields):
     (:class:`PatientRatePrior`); ``log_rr`` as for ``family = "log_rr"``."""
 
     family: Literal["patient_rates"] = Field(description='"patient_rates".')
-    mean_log_rate: NormalParams = Field(NormalParams(mean=0.0, sd=2.5), description=(
-        "Normal prior of the mean log rate before (default mean 0, sd 2.5)."))
+    mean_log_rate: NormalParams = Field(
+        NormalParams(mean=0.0, sd=2.5),
+        description=("Normal prior of the mean log rate before (default mean 0, sd 2.5)."),
+    )
     frailty_sd: Positive = Field(1.0, description="HalfNormal scale of the patients' log-rate sd.")
-    effect_sd: Positive = Field(0.5, description="HalfNormal scale of the patient-specific log RR sd "
-                                "(with varying_effect).")
-    overdispersion: Positive = Field(1.0, description="HalfNormal scale of the overdispersion "
-                                     "(with overdispersion).")
+    effect_sd: Positive = Field(
+        0.5, description="HalfNormal scale of the patient-specific log RR sd (with varying_effect)."
+    )
+    overdispersion: Positive = Field(
+        1.0, description="HalfNormal scale of the overdispersion (with overdispersion)."
+    )
 
 
 def resolve_patient_rates_prior(table: PatientRatesPriorTable, endpoint=None) -> PatientRatePrior:
@@ -299,7 +319,10 @@ def resolve_patient_rates_prior(table: PatientRatesPriorTable, endpoint=None) ->
     >>> round(p.log_rr.scale, 4), p.frailty_sd, p.effect_sd
     (0.4214, HalfNormal(scale=0.8), HalfNormal(scale=0.5))
     """
-    return PatientRatePrior(log_rr=table.log_rr_normal(),
-                            mean_log_rate=Normal(table.mean_log_rate.mean, table.mean_log_rate.sd),
-                            frailty_sd=HalfNormal(table.frailty_sd), effect_sd=HalfNormal(table.effect_sd),
-                            overdispersion=HalfNormal(table.overdispersion))
+    return PatientRatePrior(
+        log_rr=table.log_rr_normal(),
+        mean_log_rate=Normal(table.mean_log_rate.mean, table.mean_log_rate.sd),
+        frailty_sd=HalfNormal(table.frailty_sd),
+        effect_sd=HalfNormal(table.effect_sd),
+        overdispersion=HalfNormal(table.overdispersion),
+    )

@@ -99,9 +99,14 @@ class RateRatioReference:
 
     def as_dict(self) -> dict:
         p = pct(self.level)
-        out = {"events_before": self.events_before, "exposure_before": self.exposure_before,
-               "events_after": self.events_after, "exposure_after": self.exposure_after,
-               "estimate": self.estimate, "percent_reduction": self.percent_reduction}
+        out = {
+            "events_before": self.events_before,
+            "exposure_before": self.exposure_before,
+            "events_after": self.events_after,
+            "exposure_after": self.exposure_after,
+            "estimate": self.estimate,
+            "percent_reduction": self.percent_reduction,
+        }
         for m, val in self.p_values.items():
             out[f"p_value_{m}"] = val
         for m, val in self.p_values_less.items():
@@ -116,13 +121,16 @@ def _score_interval(y_a, e_a, y_b, e_b, level):
     """statsmodels' score interval; with a zero count, its test inverted numerically."""
     alpha = 1 - level
     if y_a > 0 and y_b > 0:
-        lo, hi = confint_poisson_2indep(y_a, e_a, y_b, e_b, method="score", compare="ratio", alpha=alpha)
+        lo, hi = confint_poisson_2indep(
+            y_a, e_a, y_b, e_b, method="score", compare="ratio", alpha=alpha
+        )
         return float(lo), float(hi)
 
     def gap(log_r):
         with np.errstate(all="ignore"):
-            res = test_poisson_2indep(y_a, e_a, y_b, e_b, value=math.exp(log_r), method="score",
-                                      compare="ratio")
+            res = test_poisson_2indep(
+                y_a, e_a, y_b, e_b, value=math.exp(log_r), method="score", compare="ratio"
+            )
         return float(res.pvalue) - alpha
 
     if y_a == 0:  # RR = 0 is the MLE: lower end 0, upper end where p falls to alpha
@@ -174,7 +182,12 @@ def rate_ratio_reference(data: PrePostRates, level: float = CRED_LEVEL) -> RateR
     if not isinstance(data, PrePostRates):
         raise DataError(f"needs PrePostRates, got {type(data).__name__}", field="data")
     level = v.open_unit(level, "level")
-    y_b, e_b, y_a, e_a = data.before.events, data.before.exposure, data.after.events, data.after.exposure
+    y_b, e_b, y_a, e_a = (
+        data.before.events,
+        data.before.exposure,
+        data.after.events,
+        data.after.exposure,
+    )
     n = y_a + y_b
     notes = []
     p_values, p_less = {}, {}
@@ -188,18 +201,36 @@ def rate_ratio_reference(data: PrePostRates, level: float = CRED_LEVEL) -> RateR
     else:
         for m in TEST_METHODS:
             with np.errstate(all="ignore"):
-                p_values[m] = float(test_poisson_2indep(y_a, e_a, y_b, e_b, value=1.0, method=m,
-                                                        compare="ratio").pvalue)
-                p_less[m] = float(test_poisson_2indep(y_a, e_a, y_b, e_b, value=1.0, method=m,
-                                                      compare="ratio", alternative="smaller").pvalue)
+                p_values[m] = float(
+                    test_poisson_2indep(
+                        y_a, e_a, y_b, e_b, value=1.0, method=m, compare="ratio"
+                    ).pvalue
+                )
+                p_less[m] = float(
+                    test_poisson_2indep(
+                        y_a,
+                        e_a,
+                        y_b,
+                        e_b,
+                        value=1.0,
+                        method=m,
+                        compare="ratio",
+                        alternative="smaller",
+                    ).pvalue
+                )
         plo, phi = (float(x) for x in proportion_confint(y_a, n, alpha=1 - level, method="beta"))
-        intervals["exact-cond"] = (conditional_to_rr(plo, e_b, e_a), conditional_to_rr(phi, e_b, e_a))
+        intervals["exact-cond"] = (
+            conditional_to_rr(plo, e_b, e_a),
+            conditional_to_rr(phi, e_b, e_a),
+        )
         intervals["score"] = _score_interval(y_a, e_a, y_b, e_b, level)
         if y_a == 0 or y_b == 0:
             which = "after" if y_a == 0 else "before"
-            notes.append(f"no events {which}: the Poisson GLM's MLE of log RR is "
-                         f"{'-' if y_a == 0 else '+'}infinity; GLM estimate and Wald interval not "
-                         f"reported (exact-cond and score intervals are)")
+            notes.append(
+                f"no events {which}: the Poisson GLM's MLE of log RR is "
+                f"{'-' if y_a == 0 else '+'}infinity; GLM estimate and Wald interval not "
+                f"reported (exact-cond and score intervals are)"
+            )
             intervals["glm-wald"] = None
             glm = None
         else:
@@ -208,17 +239,28 @@ def rate_ratio_reference(data: PrePostRates, level: float = CRED_LEVEL) -> RateR
                 # saturated (two counts, two parameters): statsmodels warns of "perfect
                 # prediction" and divides by zero residual df in a scale it does not use
                 warnings.simplefilter("ignore")
-                fit = GLM(np.array([y_b, y_a]), X, family=families.Poisson(),
-                             offset=np.log([e_b, e_a])).fit()
+                fit = GLM(
+                    np.array([y_b, y_a]), X, family=families.Poisson(), offset=np.log([e_b, e_a])
+                ).fit()
             b, se = float(fit.params[1]), float(fit.bse[1])
             ci = fit.conf_int(alpha=1 - level)[1]
             intervals["glm-wald"] = (float(math.exp(ci[0])), float(math.exp(ci[1])))
             glm = {"log_rr": b, "se": se, "p_value": float(fit.pvalues[1])}
     est = data.rate_ratio
     return RateRatioReference(
-        events_before=y_b, exposure_before=e_b, events_after=y_a, exposure_after=e_a,
-        estimate=est, percent_reduction=100 * (1 - est), level=level, p_values=p_values,
-        p_values_less=p_less, intervals=intervals, glm=glm, notes=tuple(notes))
+        events_before=y_b,
+        exposure_before=e_b,
+        events_after=y_a,
+        exposure_after=e_a,
+        estimate=est,
+        percent_reduction=100 * (1 - est),
+        level=level,
+        p_values=p_values,
+        p_values_less=p_less,
+        intervals=intervals,
+        glm=glm,
+        notes=tuple(notes),
+    )
 
 
 @dataclass(frozen=True)
@@ -271,16 +313,22 @@ class PatientRatesReference:
     def intervals(self) -> dict:
         """``{"conditional-poisson": (lo, hi), "negative-binomial": (lo, hi)}``, Wald, on the RR
         scale; ``(None, None)`` for a model not fitted."""
-        return {"conditional-poisson": (None, None) if self.conditional_poisson is None
-                else self.conditional_poisson["ci"],
-                "negative-binomial": (None, None) if self.negative_binomial is None
-                else self.negative_binomial["ci"]}
+        return {
+            "conditional-poisson": (None, None)
+            if self.conditional_poisson is None
+            else self.conditional_poisson["ci"],
+            "negative-binomial": (None, None)
+            if self.negative_binomial is None
+            else self.negative_binomial["ci"],
+        }
 
     def as_dict(self) -> dict:
         p = pct(self.level)
         out = {"estimate": self.estimate}
-        for name, res in (("conditional_poisson", self.conditional_poisson),
-                          ("negative_binomial", self.negative_binomial)):
+        for name, res in (
+            ("conditional_poisson", self.conditional_poisson),
+            ("negative_binomial", self.negative_binomial),
+        ):
             if res is None:
                 out[f"{name}_rate_ratio"] = None
                 out[f"{name}{p}_low"] = out[f"{name}{p}_high"] = None
@@ -298,11 +346,19 @@ class PatientRatesReference:
 def _glm_record(fit, index, level, **extra) -> dict:
     b, se = float(fit.params[index]), float(fit.bse[index])
     ci = np.asarray(fit.conf_int(alpha=1 - level))[index]
-    return {"rate_ratio": math.exp(b), "log_rr": b, "se": se, "p_value": float(fit.pvalues[index]),
-            "ci": (float(math.exp(ci[0])), float(math.exp(ci[1]))), **extra}
+    return {
+        "rate_ratio": math.exp(b),
+        "log_rr": b,
+        "se": se,
+        "p_value": float(fit.pvalues[index]),
+        "ci": (float(math.exp(ci[0])), float(math.exp(ci[1]))),
+        **extra,
+    }
 
 
-def patient_rates_reference(data: PerPatientRates, level: float = CRED_LEVEL) -> PatientRatesReference:
+def patient_rates_reference(
+    data: PerPatientRates, level: float = CRED_LEVEL
+) -> PatientRatesReference:
     """Conditional Poisson (patient fixed effects) and negative-binomial analyses.
 
     Notes
@@ -339,17 +395,24 @@ def patient_rates_reference(data: PerPatientRates, level: float = CRED_LEVEL) ->
     cp = nb = None
     if by_period.get("after", 0) == 0 or by_period.get("before", 0) == 0:
         which = "after" if by_period.get("after", 0) == 0 else "before"
-        notes.append(f"no events {which} in any patient: the MLE of log RR is infinite; "
-                     f"conditional Poisson and negative-binomial GLMs not fitted")
+        notes.append(
+            f"no events {which} in any patient: the MLE of log RR is infinite; "
+            f"conditional Poisson and negative-binomial GLMs not fitted"
+        )
     else:
         n_per = t.groupby("patient", sort=False)["period"].transform("size")
         tot = t.groupby("patient", sort=False)["events"].transform("sum")
         use = ((n_per == 2) & (tot > 0)).to_numpy()
         sub = t[use]
-        if sub.empty or sub.loc[sub["period"] == "after", "events"].sum() == 0 \
-                or sub.loc[sub["period"] == "before", "events"].sum() == 0:
-            notes.append("no informative patient (events in a period of a patient seen in both): "
-                         "conditional Poisson not fitted")
+        if (
+            sub.empty
+            or sub.loc[sub["period"] == "after", "events"].sum() == 0
+            or sub.loc[sub["period"] == "before", "events"].sum() == 0
+        ):
+            notes.append(
+                "no informative patient (events in a period of a patient seen in both): "
+                "conditional Poisson not fitted"
+            )
         else:
             dummies = pd.get_dummies(sub["patient"].astype(str), dtype=float).to_numpy()
             X = np.column_stack([dummies, after[use]])
@@ -357,15 +420,29 @@ def patient_rates_reference(data: PerPatientRates, level: float = CRED_LEVEL) ->
             cp = _glm_record(fit, X.shape[1] - 1, level, n_patients=int(dummies.shape[1]))
             left = data.n_patients - dummies.shape[1]
             if left:
-                notes.append(f"conditional Poisson: {left} patient(s) without events (or seen in "
-                             f"one period) carry no information and were left out")
+                notes.append(
+                    f"conditional Poisson: {left} patient(s) without events (or seen in "
+                    f"one period) carry no information and were left out"
+                )
         X = np.column_stack([np.ones_like(after), after])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fit = NegativeBinomial(y, X, offset=offset, loglike_method="nb2").fit(disp=0, maxiter=200)
-        nb = _glm_record(fit, 1, level, alpha=float(fit.params[2]),
-                         converged=bool(fit.mle_retvals.get("converged", True)))
+            fit = NegativeBinomial(y, X, offset=offset, loglike_method="nb2").fit(
+                disp=0, maxiter=200
+            )
+        nb = _glm_record(
+            fit,
+            1,
+            level,
+            alpha=float(fit.params[2]),
+            converged=bool(fit.mle_retvals.get("converged", True)),
+        )
         if caught or not nb["converged"]:
-            notes.append("negative binomial: " + ("; ".join(sorted({str(w.message)[:80] for w in caught}))
-                                                   or "optimizer did not converge"))
+            notes.append(
+                "negative binomial: "
+                + (
+                    "; ".join(sorted({str(w.message)[:80] for w in caught}))
+                    or "optimizer did not converge"
+                )
+            )
     return PatientRatesReference(cp, nb, rate_ratio_reference(totals, level), level, tuple(notes))

@@ -65,32 +65,82 @@ def two_rate_checks(endpoint: str, data, ref, fits: dict, level: float) -> list[
     jeffreys = TwoRatePrior.jeffreys()
     exact = two_rate_posterior(jeffreys, data).interval(level, "eti")
     out = []
-    for end, ours, theirs, convention in (("lower", exact[0], jl, ya == 0), ("upper", exact[1], jh, yb == 0)):
+    for end, ours, theirs, convention in (
+        ("lower", exact[0], jl, ya == 0),
+        ("upper", exact[1], jh, yb == 0),
+    ):
         name = f"Jeffreys-prior {p}% ETI of RR, {end} end (exact) vs conditional Jeffreys interval"
         if convention:
-            out.append(Check(endpoint, KINDS[2], name, ours, theirs, "relative 1e-6", None,
-                             f"not applicable: with no events {'after' if ya == 0 else 'before'}, "
-                             f"statsmodels sets this end to {theirs:g} by convention; the Beta "
-                             f"quantile mapped to RR is {ours:.4g}", prior="jeffreys"))
+            out.append(
+                Check(
+                    endpoint,
+                    KINDS[2],
+                    name,
+                    ours,
+                    theirs,
+                    "relative 1e-6",
+                    None,
+                    f"not applicable: with no events {'after' if ya == 0 else 'before'}, "
+                    f"statsmodels sets this end to {theirs:g} by convention; the Beta "
+                    f"quantile mapped to RR is {ours:.4g}",
+                    prior="jeffreys",
+                )
+            )
             continue
         diff = abs(ours - theirs) / max(abs(theirs), 1e-12)
-        out.append(Check(endpoint, KINDS[2], name, ours, theirs, "relative 1e-6", bool(diff <= 1e-6),
-                         f"relative difference {diff:.2g}", prior="jeffreys"))
-    jeffreys_row = next((f.rows["rate_ratio"] for f in fits.values()
-                         if f.prior == jeffreys and f.posterior is not None), None)
+        out.append(
+            Check(
+                endpoint,
+                KINDS[2],
+                name,
+                ours,
+                theirs,
+                "relative 1e-6",
+                bool(diff <= 1e-6),
+                f"relative difference {diff:.2g}",
+                prior="jeffreys",
+            )
+        )
+    jeffreys_row = next(
+        (
+            f.rows["rate_ratio"]
+            for f in fits.values()
+            if f.prior == jeffreys and f.posterior is not None
+        ),
+        None,
+    )
     if jeffreys_row is not None:
         tail = (1 - level) / 2
         for end, prob, theirs in (("low", tail, jl), ("high", 1 - tail, jh)):
-            out.append(quantile_check(
-                endpoint, "jeffreys", KINDS[2],
-                f"Jeffreys-prior {p}% ETI of RR, {'lower' if end == 'low' else 'upper'} end (MCMC) "
-                "vs conditional Jeffreys interval", jeffreys_row, end, prob, theirs, level))
+            out.append(
+                quantile_check(
+                    endpoint,
+                    "jeffreys",
+                    KINDS[2],
+                    f"Jeffreys-prior {p}% ETI of RR, {'lower' if end == 'low' else 'upper'} end (MCMC) "
+                    "vs conditional Jeffreys interval",
+                    jeffreys_row,
+                    end,
+                    prob,
+                    theirs,
+                    level,
+                )
+            )
     cl, ch = ref.intervals["exact-cond"]
     inside = cl <= jl * (1 + 1e-9) and jh <= ch * (1 + 1e-9)
-    out.append(Check(endpoint, KINDS[2], f"Jeffreys {p}% interval of RR inside the exact conditional interval",
-                     None, None, "containment", bool(inside),
-                     f"Jeffreys [{jl:.4f}, {jh:.4f}] {'within' if inside else 'not within'} exact conditional "
-                     f"[{cl:.4f}, {ch:.4f}]"))
+    out.append(
+        Check(
+            endpoint,
+            KINDS[2],
+            f"Jeffreys {p}% interval of RR inside the exact conditional interval",
+            None,
+            None,
+            "containment",
+            bool(inside),
+            f"Jeffreys [{jl:.4f}, {jh:.4f}] {'within' if inside else 'not within'} exact conditional "
+            f"[{cl:.4f}, {ch:.4f}]",
+        )
+    )
     return out
 
 
@@ -176,11 +226,20 @@ def log_linear_checks(endpoint: str, data, ref, fits: dict, level: float) -> lis
         what = f"wide-prior ({normal!r}) {p}% ETI of RR"
         if data.after.events == 0:
             if normal.scale >= WIDE_LOG_RR_SD:
-                out.append(Check(endpoint, KINDS[2], f"{what} vs the conditional-likelihood limit",
-                                 None, None, "-", None,
-                                 "not applicable: no events after, the conditional likelihood is flat "
-                                 "as RR -> 0 and has no limit interval; the prior bounds the left tail",
-                                 prior=prior_name))
+                out.append(
+                    Check(
+                        endpoint,
+                        KINDS[2],
+                        f"{what} vs the conditional-likelihood limit",
+                        None,
+                        None,
+                        "-",
+                        None,
+                        "not applicable: no events after, the conditional likelihood is flat "
+                        "as RR -> 0 and has no limit interval; the prior bounds the left tail",
+                        prior=prior_name,
+                    )
+                )
             continue
         post = fit.exact["rate_ratio"]
         ya, yb, a = data.after.events, data.before.events, base.shape
@@ -191,14 +250,25 @@ def log_linear_checks(endpoint: str, data, ref, fits: dict, level: float) -> lis
         tilt = min(b[3] for b in bounds)
         if tilt > MAX_TILT:
             continue
-        for end, x, (F, lo_b, hi_b, d), prob in zip(("lower", "upper"), ends, bounds, (tail, 1 - tail)):
+        for end, x, (F, lo_b, hi_b, d), prob in zip(
+            ("lower", "upper"), ends, bounds, (tail, 1 - tail)
+        ):
             g = float(post.cdf(x))
             passed = lo_b - 1e-8 <= g <= hi_b + 1e-8
-            out.append(Check(
-                endpoint, KINDS[2], f"{what}, {end} end vs the conditional-likelihood limit Beta({ya}, {yb} + {a:g})",
-                g, prob, f"cdf within [{lo_b:.4g}, {hi_b:.4g}] (prior tilt {d:.3g})", bool(passed),
-                f"exact posterior P(RR <= {x:.4g}) = {g:.4f}; the limit gives {F:g}; "
-                f"{'within' if passed else 'outside'} the bound", prior=prior_name))
+            out.append(
+                Check(
+                    endpoint,
+                    KINDS[2],
+                    f"{what}, {end} end vs the conditional-likelihood limit Beta({ya}, {yb} + {a:g})",
+                    g,
+                    prob,
+                    f"cdf within [{lo_b:.4g}, {hi_b:.4g}] (prior tilt {d:.3g})",
+                    bool(passed),
+                    f"exact posterior P(RR <= {x:.4g}) = {g:.4f}; the limit gives {F:g}; "
+                    f"{'within' if passed else 'outside'} the bound",
+                    prior=prior_name,
+                )
+            )
     return out
 
 
@@ -226,9 +296,11 @@ def patient_checks(endpoint: str, ref, comparison, level: float, why_none: str =
 
     cp = ref.conditional_poisson
     p = pct(level)
-    names = ("reference-prior posterior median of RR vs conditional Poisson MLE",
-             f"reference-prior {p}% ETI of RR, lower end vs conditional Poisson Wald interval",
-             f"reference-prior {p}% ETI of RR, upper end vs conditional Poisson Wald interval")
+    names = (
+        "reference-prior posterior median of RR vs conditional Poisson MLE",
+        f"reference-prior {p}% ETI of RR, lower end vs conditional Poisson Wald interval",
+        f"reference-prior {p}% ETI of RR, upper end vs conditional Poisson Wald interval",
+    )
     if comparison is None or comparison.posterior is None:
         return [Check(endpoint, KINDS[2], n, None, None, "-", None, why_none) for n in names]
     prior = comparison.analysis.prior_name
@@ -241,22 +313,36 @@ def patient_checks(endpoint: str, ref, comparison, level: float, why_none: str =
     if cp is None:
         why = "; ".join(ref.notes) or "conditional Poisson not fitted"
         med, lo, hi = (math.exp(x) for x in ours)
-        msg = (f"not applicable: {why}. The posterior stays finite: median RR {med:.3g} ({p}% CrI "
-               f"{lo:.3g} to {hi:.3g}), its lower tail set by the prior")
-        return [Check(endpoint, KINDS[2], n + model, None, None, "-", None, msg, prior=prior) for n in names]
+        msg = (
+            f"not applicable: {why}. The posterior stays finite: median RR {med:.3g} ({p}% CrI "
+            f"{lo:.3g} to {hi:.3g}), its lower tail set by the prior"
+        )
+        return [
+            Check(endpoint, KINDS[2], n + model, None, None, "-", None, msg, prior=prior)
+            for n in names
+        ]
     se, b = cp["se"], cp["log_rr"]
     wl, wh = (math.log(x) for x in cp["ci"])
     out = []
-    for name, mine, mcse, theirs, k in zip(names, ours, mcses, (b, wl, wh),
-                                           (MEDIAN_TOL_SE, INTERVAL_TOL_SE, INTERVAL_TOL_SE)):
+    for name, mine, mcse, theirs, k in zip(
+        names, ours, mcses, (b, wl, wh), (MEDIAN_TOL_SE, INTERVAL_TOL_SE, INTERVAL_TOL_SE)
+    ):
         tol = k * se + N_MCSE * mcse
         diff = abs(mine - theirs)
         passed = diff <= tol
-        out.append(Check(
-            endpoint, KINDS[2], name + model, math.exp(mine), math.exp(theirs),
-            f"|log difference| <= {k:g} SE + {N_MCSE:g} MCSE = {tol:.3g}", bool(passed),
-            f"{math.exp(mine):.4g} vs {math.exp(theirs):.4g}: log difference {diff:.3g} = "
-            f"{diff / se:.2f} SE of the conditional Poisson log RR (SE {se:.3g}); "
-            f"{'within' if passed else 'outside'} the tolerance", prior=prior))
+        out.append(
+            Check(
+                endpoint,
+                KINDS[2],
+                name + model,
+                math.exp(mine),
+                math.exp(theirs),
+                f"|log difference| <= {k:g} SE + {N_MCSE:g} MCSE = {tol:.3g}",
+                bool(passed),
+                f"{math.exp(mine):.4g} vs {math.exp(theirs):.4g}: log difference {diff:.3g} = "
+                f"{diff / se:.2f} SE of the conditional Poisson log RR (SE {se:.3g}); "
+                f"{'within' if passed else 'outside'} the tolerance",
+                prior=prior,
+            )
+        )
     return out
-

@@ -36,7 +36,11 @@ def _forest_data(results, level):
     import xarray as xr
 
     endpoints = [r.name for r in results]
-    priors = list(dict.fromkeys(name for r in results for name, f in r.fits.items() if "rate_ratio" in f.exact))
+    priors = list(
+        dict.fromkeys(
+            name for r in results for name, f in r.fits.items() if "rate_ratio" in f.exact
+        )
+    )
     shape = (len(endpoints), len(priors))
     med = np.full(shape, np.nan)
     inner = np.full(shape + (2,), np.nan)
@@ -57,8 +61,12 @@ def _forest_data(results, level):
         return xr.Dataset({"rate_ratio": (dims + extra, values)}, coords=coords)
 
     bounds = {"ci_bound": ["lower", "upper"]}
-    return (ds(med[..., None, None], ("chain", "draw")), ds(med),
-            ds(inner, ("ci_bound",)).assign_coords(bounds), ds(outer, ("ci_bound",)).assign_coords(bounds))
+    return (
+        ds(med[..., None, None], ("chain", "draw")),
+        ds(med),
+        ds(inner, ("ci_bound",)).assign_coords(bounds),
+        ds(outer, ("ci_bound",)).assign_coords(bounds),
+    )
 
 
 @_style.styled
@@ -83,12 +91,21 @@ def plot_rate_forest(results, level: float | None = None):
     med, inner, outer = (d.assign_coords(endpoint=dist["endpoint"]) for d in (med, inner, outer))
     n_rows = dist.sizes["endpoint"] * dist.sizes["prior"]
     pc = azp.plot_forest(
-        xr.DataTree.from_dict({"/posterior": dist}), combined=True, backend="matplotlib",
-        labels=["endpoint", "prior"], shade_label="endpoint", aes={"color": ["prior"]},
+        xr.DataTree.from_dict({"/posterior": dist}),
+        combined=True,
+        backend="matplotlib",
+        labels=["endpoint", "prior"],
+        shade_label="endpoint",
+        aes={"color": ["prior"]},
         color=[styles[p]["color"] for p in dist["prior"].values],
-        stats={"twig": outer, "trunk": inner, "point_estimate": med}, alpha=[0, 0.1],
-        figure_kwargs={"figsize": (_style.FULL_WIDTH, 0.24 * n_rows + 1.0), "figsize_units": "inches",
-                       "width_ratios": [1.7, 2]})
+        stats={"twig": outer, "trunk": inner, "point_estimate": med},
+        alpha=[0, 0.1],
+        figure_kwargs={
+            "figsize": (_style.FULL_WIDTH, 0.24 * n_rows + 1.0),
+            "figsize_units": "inches",
+            "width_ratios": [1.7, 2],
+        },
+    )
     fig = pc.viz.ds["figure"].item()
     ax = pc.viz.ds["plot"].sel(column="forest").item()
     lab = pc.viz.ds["plot"].sel(column="labels").item()
@@ -101,8 +118,13 @@ def plot_rate_forest(results, level: float | None = None):
     targets = sorted({r.endpoint.target for r in results if r.endpoint.target not in (None, 1.0)})
     for t in targets:
         ax.axvline(t, color=_style.TARGET_COLOUR, ls="--", lw=1)
-    ax.set_xlabel(_style.wrap(f"rate ratio after / before (exact posterior median, 50% and {pct(level)}% "
-                              "equal-tailed CrI; log scale)", 70))
+    ax.set_xlabel(
+        _style.wrap(
+            f"rate ratio after / before (exact posterior median, 50% and {pct(level)}% "
+            "equal-tailed CrI; log scale)",
+            70,
+        )
+    )
     lab.set_xticks([])
     lab.spines["bottom"].set_visible(False)
     for text in lab.texts:
@@ -115,12 +137,17 @@ def rate_forest_caption(results, level: float | None = None) -> str:
     level = results[0].level if level is None else level
     targets = sorted({r.endpoint.target for r in results if r.endpoint.target not in (None, 1.0)})
     tgt = "" if not targets else "; dashed: the target " + ", ".join(f"{t:g}" for t in targets)
-    assumed = (" The counts of the endpoints marked ASSUMED in their sections are an assumed scenario."
-               if any(_assumed(r) for r in results) else "")
-    return (f"The rate ratio (after / before) of every rate endpoint under each prior: exact posterior median "
-            f"(circle), 50% (thick) and {pct(level)}% (thin) equal-tailed credible intervals, drawn with "
-            f"arviz-plots; colour by the prior's role (black/grey reference, blue sceptical, vermillion "
-            f"enthusiastic); dotted: no change{tgt}.{assumed}")
+    assumed = (
+        " The counts of the endpoints marked ASSUMED in their sections are an assumed scenario."
+        if any(_assumed(r) for r in results)
+        else ""
+    )
+    return (
+        f"The rate ratio (after / before) of every rate endpoint under each prior: exact posterior median "
+        f"(circle), 50% (thick) and {pct(level)}% (thin) equal-tailed credible intervals, drawn with "
+        f"arviz-plots; colour by the prior's role (black/grey reference, blue sceptical, vermillion "
+        f"enthusiastic); dotted: no change{tgt}.{assumed}"
+    )
 
 
 def scenario_sweep_table(results, level: float | None = None) -> pd.DataFrame | None:
@@ -140,9 +167,16 @@ def scenario_sweep_table(results, level: float | None = None) -> pd.DataFrame | 
         if grid is None or red is None:
             continue
         threshold = _reduction(res.endpoint)
-        frames.append(scenario_sweep({res.name: red}, grid.events_before, grid.exposure_before,
-                                     grid.exposure_after, reduction=50.0 if threshold is None else threshold,
-                                     level=level))
+        frames.append(
+            scenario_sweep(
+                {res.name: red},
+                grid.events_before,
+                grid.exposure_before,
+                grid.exposure_after,
+                reduction=50.0 if threshold is None else threshold,
+                level=level,
+            )
+        )
     if not frames:
         return None
     return pd.concat(frames, ignore_index=True)
@@ -155,15 +189,26 @@ def plot_scenario_sweep(sweep: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     prob_cols = [c for c in sweep.columns if c.startswith("prob_reduction_gt_")]
-    fig, axes = plt.subplots(1, len(prob_cols), figsize=(_style.FULL_WIDTH * (0.6 + 0.4 * len(prob_cols)), 3.2),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(prob_cols),
+        figsize=(_style.FULL_WIDTH * (0.6 + 0.4 * len(prob_cols)), 3.2),
+        squeeze=False,
+    )
     for ax, col in zip(axes[0], prob_cols):
         part = sweep[sweep[col].notna()]
         for i, (name, grp) in enumerate(part.groupby("endpoint", sort=False)):
             for j, (eb, g) in enumerate(grp.groupby("exposure_before")):
-                ax.plot(g["events_before"], g[col], marker="os^"[j % 3], ms=3.5, lw=1.3,
-                        color=_style.PALETTE[i % len(_style.PALETTE)], ls=("-", "--", ":")[j % 3],
-                        label=f"{name.replace('_', ' ')}, {eb:g} patient-years before")
+                ax.plot(
+                    g["events_before"],
+                    g[col],
+                    marker="os^"[j % 3],
+                    ms=3.5,
+                    lw=1.3,
+                    color=_style.PALETTE[i % len(_style.PALETTE)],
+                    ls=("-", "--", ":")[j % 3],
+                    label=f"{name.replace('_', ' ')}, {eb:g} patient-years before",
+                )
         ax.set_xlabel("total events before infusion (ASSUMED; not published)")
         ax.set_ylabel(f"P(reduction > {col.removeprefix('prob_reduction_gt_')}%)")
         ax.set_ylim(0, 1.02)
@@ -178,22 +223,55 @@ def trial_report(results) -> list:
     results = list(results.values()) if isinstance(results, dict) else list(results)
     if not results:
         return []
-    out = [Part("Rate ratios across endpoints and priors", plot_rate_forest(results),
-                caption=rate_forest_caption(results), stem="rate_ratios_forest")]
+    out = [
+        Part(
+            "Rate ratios across endpoints and priors",
+            plot_rate_forest(results),
+            caption=rate_forest_caption(results),
+            stem="rate_ratios_forest",
+        )
+    ]
     sweep = scenario_sweep_table(results)
     if sweep is not None:
         p = pct(results[0].level)
         head = "Scenario sweep: what the unpublished counts would have to be"
-        about = ("Every row's assumed counts reproduce the published reduction exactly; the exact posterior "
-                 "(Jeffreys priors on both rates) depends on how many events and patient-years lie behind it. ")
+        about = (
+            "Every row's assumed counts reproduce the published reduction exactly; the exact posterior "
+            "(Jeffreys priors on both rates) depends on how many events and patient-years lie behind it. "
+        )
         prob = next(c for c in sweep.columns if c.startswith("prob_reduction_gt_"))
-        out += [Part(head, sweep, stem="scenario_sweep", caption=about + (
+        out += [
+            Part(
+                head,
+                sweep,
+                stem="scenario_sweep",
+                caption=about
+                + (
                     f"Per endpoint and assumed scenario: the counts, the posterior probability of a reduction "
                     f"above the endpoint's threshold, the rate ratio's median and {p}% CrI, and the exact "
-                    f"conditional {p}% CI."),
-                     compact=("endpoint", "events_before", "events_after", "exposure_before", "exposure_after",
-                              prob, "rr_median", f"rr_eti{p}_low", f"rr_eti{p}_high")),
-                Part(head, plot_scenario_sweep(sweep), stem="scenario_sweep", caption=about + (
+                    f"conditional {p}% CI."
+                ),
+                compact=(
+                    "endpoint",
+                    "events_before",
+                    "events_after",
+                    "exposure_before",
+                    "exposure_after",
+                    prob,
+                    "rr_median",
+                    f"rr_eti{p}_low",
+                    f"rr_eti{p}_high",
+                ),
+            ),
+            Part(
+                head,
+                plot_scenario_sweep(sweep),
+                stem="scenario_sweep",
+                caption=about
+                + (
                     "The posterior probability of a reduction above the threshold against the assumed total events "
-                    "before infusion, one line per endpoint and assumed exposure before."))]
+                    "before infusion, one line per endpoint and assumed exposure before."
+                ),
+            ),
+        ]
     return out

@@ -61,13 +61,17 @@ class ScenarioCounts:
 
     @property
     def data(self) -> PrePostRates:
-        return PrePostRates(Rate(self.events_before, self.exposure_before),
-                            Rate(self.events_after, self.exposure_after))
+        return PrePostRates(
+            Rate(self.events_before, self.exposure_before),
+            Rate(self.events_after, self.exposure_after),
+        )
 
     @property
     def reproduces(self) -> bool:
         """True when the achieved reduction, rounded to ``decimals``, equals the published one."""
-        return round(self.achieved_reduction, self.decimals) == round(self.published_reduction, self.decimals)
+        return round(self.achieved_reduction, self.decimals) == round(
+            self.published_reduction, self.decimals
+        )
 
     def as_dict(self) -> dict:
         return {**asdict(self), "reproduces": self.reproduces}
@@ -77,9 +81,16 @@ def _reduction(y_b, e_b, y_a, e_a) -> float:
     return 100.0 * (1.0 - (y_a / e_a) / (y_b / e_b))
 
 
-def scenario_counts(published_reduction: float, exposure_before: float, exposure_after: float,
-                    events_before: int, *, adjust: str = "events", decimals: int = 2,
-                    max_events_before: int = 100_000) -> ScenarioCounts:
+def scenario_counts(
+    published_reduction: float,
+    exposure_before: float,
+    exposure_after: float,
+    events_before: int,
+    *,
+    adjust: str = "events",
+    decimals: int = 2,
+    max_events_before: int = 100_000,
+) -> ScenarioCounts:
     """Assumed integer counts whose point reduction reproduces a published percentage.
 
     Parameters
@@ -132,13 +143,16 @@ def scenario_counts(published_reduction: float, exposure_before: float, exposure
     """
     red = v.finite_real(published_reduction, "published_reduction")
     if not 0 < red < 100:
-        raise DataError(f"must lie strictly between 0 and 100 percent, got {red:g}",
-                        field="published_reduction")
+        raise DataError(
+            f"must lie strictly between 0 and 100 percent, got {red:g}", field="published_reduction"
+        )
     e_b = v.positive(exposure_before, "exposure_before")
     e_a = v.positive(exposure_after, "exposure_after")
     y_b0 = v.count(events_before, "events_before")
     if y_b0 == 0:
-        raise DataError("must be at least 1 (a reduction needs events before)", field="events_before")
+        raise DataError(
+            "must be at least 1 (a reduction needs events before)", field="events_before"
+        )
     v.one_of(adjust, ADJUST, "adjust")
     decimals = int(decimals)
     rr = 1.0 - red / 100.0
@@ -162,14 +176,27 @@ def scenario_counts(published_reduction: float, exposure_before: float, exposure
             for y_a in {math.floor(q * y_b), math.ceil(q * y_b)}:
                 achieved = _reduction(y_b, e_b, y_a, e_a)
                 if round(achieved, decimals) == target:
-                    return ScenarioCounts(red, y_b, e_b, y_a, e_a, achieved, y_b0, e_a, adjust, decimals)
-    raise DataError(f"no integer counts up to {max_events_before} events before reproduce "
-                    f"{red:g}% with these exposures", field="events_before")
+                    return ScenarioCounts(
+                        red, y_b, e_b, y_a, e_a, achieved, y_b0, e_a, adjust, decimals
+                    )
+    raise DataError(
+        f"no integer counts up to {max_events_before} events before reproduce "
+        f"{red:g}% with these exposures",
+        field="events_before",
+    )
 
 
-def scenario_sweep(reductions: dict, events_before, exposure_before, exposure_after, *,
-                   prior: TwoRatePrior | None = None, reduction: float | None = None,
-                   level: float = CRED_LEVEL, threshold: float | None = None) -> pd.DataFrame:
+def scenario_sweep(
+    reductions: dict,
+    events_before,
+    exposure_before,
+    exposure_after,
+    *,
+    prior: TwoRatePrior | None = None,
+    reduction: float | None = None,
+    level: float = CRED_LEVEL,
+    threshold: float | None = None,
+) -> pd.DataFrame:
     """How the posterior of each published reduction depends on the unpublished numbers.
 
     For each published reduction and every combination of the assumed total events before
@@ -219,8 +246,11 @@ def scenario_sweep(reductions: dict, events_before, exposure_before, exposure_af
     1             40             8                 0.715
     """
     if threshold is not None:
-        warnings.warn("scenario_sweep(threshold=) is deprecated; use reduction=", DeprecationWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "scenario_sweep(threshold=) is deprecated; use reduction=",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         if reduction is None:
             reduction = threshold
     reduction = 50.0 if reduction is None else reduction
@@ -243,19 +273,33 @@ def scenario_sweep(reductions: dict, events_before, exposure_before, exposure_af
                     post = two_rate_posterior(prior, d)
                     n = d.total_events
                     plo, phi = proportion_confint(d.after.events, n, alpha=1 - level, method="beta")
-                    rows.append({
-                        "endpoint": name, "published_reduction": red,
-                        "events_before": sc.events_before, "events_after": sc.events_after,
-                        "total_events": n, "exposure_before": sc.exposure_before,
-                        "exposure_after": sc.exposure_after, "exposure_after_assumed": sc.exposure_after_assumed,
-                        "achieved_reduction": sc.achieved_reduction,
-                        f"prob_reduction_gt_{red_thr:g}": float(post.cdf(rr_from_reduction(red_thr))),
-                        "rr_median": float(post.ppf(0.5)),
-                        f"rr_eti{p}_low": float(post.ppf(tail)), f"rr_eti{p}_high": float(post.ppf(1 - tail)),
-                        f"exact_cond{p}_low": conditional_to_rr(float(plo), d.before.exposure, d.after.exposure),
-                        f"exact_cond{p}_high": conditional_to_rr(float(phi), d.before.exposure, d.after.exposure),
-                        "prior": repr(prior), "data_status": "assumed",
-                    })
+                    rows.append(
+                        {
+                            "endpoint": name,
+                            "published_reduction": red,
+                            "events_before": sc.events_before,
+                            "events_after": sc.events_after,
+                            "total_events": n,
+                            "exposure_before": sc.exposure_before,
+                            "exposure_after": sc.exposure_after,
+                            "exposure_after_assumed": sc.exposure_after_assumed,
+                            "achieved_reduction": sc.achieved_reduction,
+                            f"prob_reduction_gt_{red_thr:g}": float(
+                                post.cdf(rr_from_reduction(red_thr))
+                            ),
+                            "rr_median": float(post.ppf(0.5)),
+                            f"rr_eti{p}_low": float(post.ppf(tail)),
+                            f"rr_eti{p}_high": float(post.ppf(1 - tail)),
+                            f"exact_cond{p}_low": conditional_to_rr(
+                                float(plo), d.before.exposure, d.after.exposure
+                            ),
+                            f"exact_cond{p}_high": conditional_to_rr(
+                                float(phi), d.before.exposure, d.after.exposure
+                            ),
+                            "prior": repr(prior),
+                            "data_status": "assumed",
+                        }
+                    )
     return pd.DataFrame(rows)
 
 

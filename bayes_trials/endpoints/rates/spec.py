@@ -31,8 +31,10 @@ from .scenarios import ScenarioGrid
 #: ``incomplete`` in a spec -> :class:`PerPatientRates` ``incomplete``
 SPEC_INCOMPLETE = {"drop": "drop", "use": "keep", "error": "error"}
 
-_TARGET = ("The rate ratio after / before that P(RR beyond target) is taken against (default 1: "
-           "any reduction).")
+_TARGET = (
+    "The rate ratio after / before that P(RR beyond target) is taken against (default 1: "
+    "any reduction)."
+)
 _DIRECTION = '"less" (default): P(RR < target), a reduction; "greater": an increase.'
 
 
@@ -40,16 +42,24 @@ class ScenarioTable(SpecModel):
     """``[endpoints.scenarios]``: the grid of assumed numbers behind a published reduction that
     the report's scenario sweep covers (:class:`~bayes_trials.endpoints.rates.scenarios.ScenarioGrid`)."""
 
-    events_before: list[PositiveCount] = Field(min_length=1, description="Assumed events before "
-                                               "treatment (whole numbers >= 1).")
-    exposure_before: list[Positive] = Field(min_length=1, description="Assumed patient-years before.")
+    events_before: list[PositiveCount] = Field(
+        min_length=1, description="Assumed events before treatment (whole numbers >= 1)."
+    )
+    exposure_before: list[Positive] = Field(
+        min_length=1, description="Assumed patient-years before."
+    )
     exposure_after: list[Positive] = Field(min_length=1, description="Assumed patient-years after.")
     tag: TagName = Field(description="Provenance of the ranges (normally assumed).")
     source: Text = Field(description="The reasoning behind the ranges.")
 
     def grid(self) -> ScenarioGrid:
-        return ScenarioGrid(events_before=tuple(self.events_before), exposure_before=tuple(self.exposure_before),
-                            exposure_after=tuple(self.exposure_after), tag=self.tag, source=self.source)
+        return ScenarioGrid(
+            events_before=tuple(self.events_before),
+            exposure_before=tuple(self.exposure_before),
+            exposure_after=tuple(self.exposure_after),
+            tag=self.tag,
+            source=self.source,
+        )
 
 
 class RateRatioTable(EndpointTable):
@@ -64,26 +74,35 @@ class RateRatioTable(EndpointTable):
     direction: Direction = Field("less", description=_DIRECTION)
     published: Published
     benchmarks: Benchmarks
-    scenarios: ScenarioTable | None = Field(None, description="When the counts are an assumed scenario: "
-                                            "the grid of assumed numbers the report sweeps over.")
+    scenarios: ScenarioTable | None = Field(
+        None,
+        description="When the counts are an assumed scenario: "
+        "the grid of assumed numbers the report sweeps over.",
+    )
 
 
 class PatientRatesTable(EndpointTable):
     """``kind = "rate_ratio_patients"``: per-patient counts and exposures in a CSV file."""
 
-    unknown_keys = {**EndpointTable.unknown_keys,
-                    "benchmarks": "per-patient rate endpoints take no benchmarks"}
+    unknown_keys = {
+        **EndpointTable.unknown_keys,
+        "benchmarks": "per-patient rate endpoints take no benchmarks",
+    }
 
     kind: Literal["rate_ratio_patients"] = Field(description='"rate_ratio_patients".')
     tag: TagName = Field(description="Provenance of the data file (published, derived or assumed).")
     source: Text = Field(description="Where the data file comes from.")
-    patients_csv: Text = Field(description="The per-patient table, relative to the spec file: columns "
-                               "patient, period (before or after), events, exposure (patient-years); "
-                               "other columns are kept but unused.")
+    patients_csv: Text = Field(
+        description="The per-patient table, relative to the spec file: columns "
+        "patient, period (before or after), events, exposure (patient-years); "
+        "other columns are kept but unused."
+    )
     incomplete: Literal[tuple(SPEC_INCOMPLETE)] = Field(
-        "drop", description='A patient seen in one period only: "drop" (left out of every analysis), '
-                            '"use" (informs the hierarchical model\'s baseline and frailty and the totals, '
-                            'not the conditional Poisson analysis) or "error".')
+        "drop",
+        description='A patient seen in one period only: "drop" (left out of every analysis), '
+        '"use" (informs the hierarchical model\'s baseline and frailty and the totals, '
+        'not the conditional Poisson analysis) or "error".',
+    )
     varying_effect: bool = Field(False, description="Let the log rate ratio vary by patient.")
     overdispersion: bool = Field(True, description="Negative-binomial (gamma-Poisson) counts.")
     target: SourcedNumber | None = Field(None, description=_TARGET)
@@ -121,23 +140,33 @@ def rate_ratio_from_spec(table: RateRatioTable, defaults, name: str, base_dir=No
         except BayesTrialsError as err:
             raise SpecError(err.reason, field=f"{err.field}_{period}") from None
     endpoint = RateRatioEndpoint(
-        name=name, data=PrePostRates(periods["before"], periods["after"]),
-        target=1.0 if target is None else target.value, direction=table.direction,
-        label=table.label or name, scenarios=None if table.scenarios is None else table.scenarios.grid())
+        name=name,
+        data=PrePostRates(periods["before"], periods["after"]),
+        target=1.0 if target is None else target.value,
+        direction=table.direction,
+        label=table.label or name,
+        scenarios=None if table.scenarios is None else table.scenarios.grid(),
+    )
     return endpoint, provenance
 
 
 def _read_patients_csv(base: Path, rel):
     if not isinstance(rel, str) or not rel.strip():
-        raise SpecError(f"must be a path (relative to the spec file), got {rel!r}", field="patients_csv")
+        raise SpecError(
+            f"must be a path (relative to the spec file), got {rel!r}", field="patients_csv"
+        )
     path = Path(rel) if Path(rel).is_absolute() else Path(base) / rel
     try:
         blob = path.read_bytes()
     except FileNotFoundError:
-        raise SpecError(f"no such file {str(path)!r} (paths are relative to the spec file)",
-                        field="patients_csv") from None
+        raise SpecError(
+            f"no such file {str(path)!r} (paths are relative to the spec file)",
+            field="patients_csv",
+        ) from None
     except OSError as err:
-        raise SpecError(f"cannot read {str(path)!r}: {err.strerror}", field="patients_csv") from None
+        raise SpecError(
+            f"cannot read {str(path)!r}: {err.strerror}", field="patients_csv"
+        ) from None
     try:
         frame = pd.read_csv(io.BytesIO(blob))
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
@@ -175,21 +204,36 @@ def patient_rates_from_spec(table: PatientRatesTable, defaults, name: str, base_
         shown = path.resolve().relative_to(base.resolve())
     except ValueError:
         shown = path
-    how = {"drop": "patients seen in one period only dropped", "use": "patients seen in one period only used",
-           "error": "patients seen in one period only refused"}[incomplete]
-    dropped = f" ({len(data.dropped)} dropped: {', '.join(map(str, data.dropped))})" if data.dropped else ""
+    how = {
+        "drop": "patients seen in one period only dropped",
+        "use": "patients seen in one period only used",
+        "error": "patients seen in one period only refused",
+    }[incomplete]
+    dropped = (
+        f" ({len(data.dropped)} dropped: {', '.join(map(str, data.dropped))})"
+        if data.dropped
+        else ""
+    )
     data_source = f"{table.source} [file {shown}, sha256 {digest[:12]}; {how}{dropped}]"
     tot = data.totals()
     tag = table.tag
-    provenance = {"patients": Sourced(data.n_patients, tag, data_source),
-                  "events_before": Sourced(tot.before.events, tag, data_source),
-                  "exposure_before": Sourced(round(tot.before.exposure, 6), tag, data_source),
-                  "events_after": Sourced(tot.after.events, tag, data_source),
-                  "exposure_after": Sourced(round(tot.after.exposure, 6), tag, data_source)}
+    provenance = {
+        "patients": Sourced(data.n_patients, tag, data_source),
+        "events_before": Sourced(tot.before.events, tag, data_source),
+        "exposure_before": Sourced(round(tot.before.exposure, 6), tag, data_source),
+        "events_after": Sourced(tot.after.events, tag, data_source),
+        "exposure_after": Sourced(round(tot.after.exposure, 6), tag, data_source),
+    }
     if target is not None:
         provenance["target"] = target
     endpoint = PatientRateRatioEndpoint(
-        name=name, data=data, target=1.0 if target is None else target.value, direction=table.direction,
-        label=table.label or name, data_source=data_source, varying_effect=table.varying_effect,
-        overdispersion=table.overdispersion)
+        name=name,
+        data=data,
+        target=1.0 if target is None else target.value,
+        direction=table.direction,
+        label=table.label or name,
+        data_source=data_source,
+        varying_effect=table.varying_effect,
+        overdispersion=table.overdispersion,
+    )
     return endpoint, provenance

@@ -49,14 +49,33 @@ from .spec import TimeToEventTable, time_to_event_from_spec
 from .weibull import WeibullSurvival
 
 __all__ = [
-    "ExponentialSurvival", "WeibullSurvival", "PiecewiseExponentialSurvival", "SurvivalModel",
-    "WeibullPrior", "PiecewisePrior", "SurvivalPrior", "SurvivalReference", "TimeToEventEndpoint",
-    "quantile_cuts", "piece_statistics", "SurvivalPriorTable", "resolve_survival_prior",
-    "TimeToEventTable", "time_to_event_from_spec", "MODELS", "KIND",
+    "ExponentialSurvival",
+    "WeibullSurvival",
+    "PiecewiseExponentialSurvival",
+    "SurvivalModel",
+    "WeibullPrior",
+    "PiecewisePrior",
+    "SurvivalPrior",
+    "SurvivalReference",
+    "TimeToEventEndpoint",
+    "quantile_cuts",
+    "piece_statistics",
+    "SurvivalPriorTable",
+    "resolve_survival_prior",
+    "TimeToEventTable",
+    "time_to_event_from_spec",
+    "MODELS",
+    "KIND",
 ]
 
 #: the registry entry of the spec kind ``time_to_event`` and its prior family ``survival``
-KIND = Kind("time_to_event", TimeToEventEndpoint, time_to_event_from_spec, prior_family="survival",
-            prior_families={"survival": PriorFamily(SurvivalPriorTable, resolve_survival_prior,
-                                                    takes="survival")},
-            schema=TimeToEventTable)
+KIND = Kind(
+    "time_to_event",
+    TimeToEventEndpoint,
+    time_to_event_from_spec,
+    prior_family="survival",
+    prior_families={
+        "survival": PriorFamily(SurvivalPriorTable, resolve_survival_prior, takes="survival")
+    },
+    schema=TimeToEventTable,
+)

@@ -37,8 +37,10 @@ TIME_UNITS = ("days", "weeks", "months", "years")
 #: patient's step 1/n(t), that is put down to read-off error
 READ_OFF_TOL = 0.01
 
-ASSUMED_PRINTED = ("the 'printed' number is itself assumed (simulated): this tests the curve "
-                   "reconstruction, not a paper")
+ASSUMED_PRINTED = (
+    "the 'printed' number is itself assumed (simulated): this tests the curve "
+    "reconstruction, not a paper"
+)
 
 
 @renamed_keywords(benchmark="target", reference="reference_group")
@@ -134,19 +136,33 @@ class TimeToEventEndpoint(EndpointBase):
         object.__setattr__(self, "landmarks", tuple(sorted(set(marks) | {self.landmark})))
         last = float(self.data.time.max())
         for fld, t in [("landmark", self.landmark), *(("landmarks", t) for t in self.landmarks)] + (
-                [("horizon", self.horizon)] if self.horizon is not None else []):
+            [("horizon", self.horizon)] if self.horizon is not None else []
+        ):
             if t > last:
-                raise DataError(f"{t:g} {self.time_unit} is beyond the last follow-up time {last:g}; "
-                                "the Kaplan-Meier reference is undefined there", field=fld)
+                raise DataError(
+                    f"{t:g} {self.time_unit} is beyond the last follow-up time {last:g}; "
+                    "the Kaplan-Meier reference is undefined there",
+                    field=fld,
+                )
         if not self.label:
             object.__setattr__(self, "label", self.name)
         # the models are built now: their validation (cuts, groups, target) runs here
-        common = dict(name=self.name, data=self.data, landmark=self.landmark, target=self.target,
-                      horizon=self.horizon, reference_group=self.reference_group, label=self.label)
-        build = {"exponential": lambda: ExponentialSurvival(**common),
-                 "weibull": lambda: WeibullSurvival(**common),
-                 "piecewise": lambda: PiecewiseExponentialSurvival(**common, cuts=self.cuts,
-                                                                   n_pieces=self.n_pieces)}
+        common = dict(
+            name=self.name,
+            data=self.data,
+            landmark=self.landmark,
+            target=self.target,
+            horizon=self.horizon,
+            reference_group=self.reference_group,
+            label=self.label,
+        )
+        build = {
+            "exponential": lambda: ExponentialSurvival(**common),
+            "weibull": lambda: WeibullSurvival(**common),
+            "piecewise": lambda: PiecewiseExponentialSurvival(
+                **common, cuts=self.cuts, n_pieces=self.n_pieces
+            ),
+        }
         subs = {m: build[m]() for m in self.models}
         object.__setattr__(self, "_subs", subs)
         object.__setattr__(self, "horizon", next(iter(subs.values())).horizon)
@@ -171,21 +187,27 @@ class TimeToEventEndpoint(EndpointBase):
         return len(self.groups)
 
     def describe_target(self) -> str:
-        return (f"P(S({self.landmark:g}) > {self.target:g})" if self.target is not None
-                else f"S({self.landmark:g})")
+        return (
+            f"P(S({self.landmark:g}) > {self.target:g})"
+            if self.target is not None
+            else f"S({self.landmark:g})"
+        )
 
     def describe_data(self) -> str:
         d = self.data
         g = "" if d.group is None else f", groups {list(self.groups)}"
         how = ", reconstructed from a digitised Kaplan-Meier curve" if self.reconstruction else ""
-        return (f"{d.n} patients, {d.events} events, {d.exposure:.4g} patient-{self.time_unit} at risk"
-                f"{g}{how}")
+        return (
+            f"{d.n} patients, {d.events} events, {d.exposure:.4g} patient-{self.time_unit} at risk"
+            f"{g}{how}"
+        )
 
     # --- priors and analyses ------------------------------------------------------------
     def check_prior(self, prior) -> None:
         if not isinstance(prior, SurvivalPrior):
-            raise PriorError(f"a time_to_event endpoint takes a SurvivalPrior, got {prior!r}",
-                             field="prior")
+            raise PriorError(
+                f"a time_to_event endpoint takes a SurvivalPrior, got {prior!r}", field="prior"
+            )
 
     def reference_priors(self) -> dict:
         return {"vague": SurvivalPrior.vague(self.landmark)}
@@ -193,8 +215,11 @@ class TimeToEventEndpoint(EndpointBase):
     def analyses(self, priors: dict) -> list[Analysis]:
         """One analysis per (model, prior), model by model, named ``"<model>-<prior>"``: the
         name the per-fit seed has always been derived from."""
-        return [Analysis(f"{m}-{pname}", pname, sub, prior, m)
-                for m, sub in self._subs.items() for pname, prior in priors.items()]
+        return [
+            Analysis(f"{m}-{pname}", pname, sub, prior, m)
+            for m, sub in self._subs.items()
+            for pname, prior in priors.items()
+        ]
 
     # --- frequentist reference and checks ------------------------------------------------
     def published_quantities(self) -> tuple:
@@ -212,7 +237,9 @@ class TimeToEventEndpoint(EndpointBase):
 
     def frequentist(self, level: float = CRED_LEVEL) -> SurvivalReference:
         """Deprecated name of :meth:`reference`."""
-        warnings.warn("frequentist() is deprecated; use reference()", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "frequentist() is deprecated; use reference()", DeprecationWarning, stacklevel=2
+        )
         return self.reference(level)
 
     def published_checks(self, reference, published, assumed_data: bool = False) -> list[Check]:
@@ -242,9 +269,14 @@ class TimeToEventEndpoint(EndpointBase):
         at = rec["at_risk"]
         t = self.data.time
         last = float(rec["curve"]["time"].max())
-        rows = [{"time": float(a), "n_at_risk_printed": int(n),
-                 "n_at_risk_reconstructed": int((t >= a).sum()) if a <= last else None}
-                for a, n in zip(at["time"], at["n_at_risk"])]
+        rows = [
+            {
+                "time": float(a),
+                "n_at_risk_printed": int(n),
+                "n_at_risk_reconstructed": int((t >= a).sum()) if a <= last else None,
+            }
+            for a, n in zip(at["time"], at["n_at_risk"])
+        ]
         return pd.DataFrame(rows).set_index("time")
 
     def reconstruction_fit(self, level: float = CRED_LEVEL) -> tuple[float, float, float]:
@@ -271,15 +303,32 @@ class TimeToEventEndpoint(EndpointBase):
         worst, excess, at = self.reconstruction_fit(level)
         ok = excess <= READ_OFF_TOL
         return [
-            Check(self.name, KINDS[0], "numbers at risk: printed vs reconstructed patients", None, None,
-                  "equal at every at-risk time within the curve", same,
-                  f"{len(shown)} at-risk times, {'all equal' if same else 'some differ'}: "
-                  + ", ".join(f"t={t:g}: {int(r.n_at_risk_printed)} vs {int(r.n_at_risk_reconstructed)}"
-                              for t, r in shown.iterrows())),
-            Check(self.name, KINDS[0], "digitised curve vs Kaplan-Meier of the reconstructed patients",
-                  worst, None, f"|difference| <= one patient's step 1/n(t) + {READ_OFF_TOL:g} read-off error",
-                  ok, f"largest difference {worst:.4f}; beyond one step by at most {max(excess, 0):.4f} "
-                  f"(at t={at:g})")]
+            Check(
+                self.name,
+                KINDS[0],
+                "numbers at risk: printed vs reconstructed patients",
+                None,
+                None,
+                "equal at every at-risk time within the curve",
+                same,
+                f"{len(shown)} at-risk times, {'all equal' if same else 'some differ'}: "
+                + ", ".join(
+                    f"t={t:g}: {int(r.n_at_risk_printed)} vs {int(r.n_at_risk_reconstructed)}"
+                    for t, r in shown.iterrows()
+                ),
+            ),
+            Check(
+                self.name,
+                KINDS[0],
+                "digitised curve vs Kaplan-Meier of the reconstructed patients",
+                worst,
+                None,
+                f"|difference| <= one patient's step 1/n(t) + {READ_OFF_TOL:g} read-off error",
+                ok,
+                f"largest difference {worst:.4f}; beyond one step by at most {max(excess, 0):.4f} "
+                f"(at t={at:g})",
+            ),
+        ]
 
     def reference_checks(self, ref, fits: dict, level: float = CRED_LEVEL) -> list[Check]:
         """Each model under the vague preset against the frequentist reference.
@@ -307,13 +356,25 @@ class TimeToEventEndpoint(EndpointBase):
                 glo, ghi = ref.km_greenwood[g]
                 ok = bool(lo <= km_s <= hi and glo <= med <= ghi)
                 gl = "" if g is None else f" [{g}]"
-                out.append(Check(
-                    self.name, KINDS[2], f"S({L:g}){gl}, {model} under the vague prior vs Kaplan-Meier (Greenwood)",
-                    float(med), km_s, f"KM inside the {p}% CrI and posterior median inside the {p}% Greenwood CI",
-                    ok, f"posterior median {med:.3f} ({p}% CrI {lo:.3f} to {hi:.3f}); Kaplan-Meier {km_s:.3f} "
-                    f"(Greenwood {glo:.3f} to {ghi:.3f})"
-                    + ("" if ok else f": the {model} model does not describe the data at the landmark"),
-                    prior=name))
+                out.append(
+                    Check(
+                        self.name,
+                        KINDS[2],
+                        f"S({L:g}){gl}, {model} under the vague prior vs Kaplan-Meier (Greenwood)",
+                        float(med),
+                        km_s,
+                        f"KM inside the {p}% CrI and posterior median inside the {p}% Greenwood CI",
+                        ok,
+                        f"posterior median {med:.3f} ({p}% CrI {lo:.3f} to {hi:.3f}); Kaplan-Meier {km_s:.3f} "
+                        f"(Greenwood {glo:.3f} to {ghi:.3f})"
+                        + (
+                            ""
+                            if ok
+                            else f": the {model} model does not describe the data at the landmark"
+                        ),
+                        prior=name,
+                    )
+                )
                 if model == "exponential":
                     post = sub.hazard_posteriors(fit.prior)[g]
                     if not isinstance(post, Gamma):
@@ -321,21 +382,39 @@ class TimeToEventEndpoint(EndpointBase):
                     elo, ehi = post.interval(level, "eti")
                     flo, fhi = ref.exp_hazard_ci[g]
                     inside = bool(flo <= elo and ehi <= fhi)
-                    out.append(Check(
-                        self.name, KINDS[2], f"hazard{gl}: exact {p}% ETI under the vague prior inside the "
-                        "exact Poisson (Garwood) interval", None, None, "containment", inside,
-                        f"Bayes [{elo:.4g}, {ehi:.4g}] {'within' if inside else 'not within'} Garwood "
-                        f"[{flo:.4g}, {fhi:.4g}] (Gamma(D + 1/2, E) lies between Gamma(D, E) and "
-                        "Gamma(D + 1, E), the Garwood ends)", prior=name))
+                    out.append(
+                        Check(
+                            self.name,
+                            KINDS[2],
+                            f"hazard{gl}: exact {p}% ETI under the vague prior inside the "
+                            "exact Poisson (Garwood) interval",
+                            None,
+                            None,
+                            "containment",
+                            inside,
+                            f"Bayes [{elo:.4g}, {ehi:.4g}] {'within' if inside else 'not within'} Garwood "
+                            f"[{flo:.4g}, {fhi:.4g}] (Gamma(D + 1/2, E) lies between Gamma(D, E) and "
+                            "Gamma(D + 1, E), the Garwood ends)",
+                            prior=name,
+                        )
+                    )
             if self.n_groups == 2 and fit.posterior is not None and ref.cox_hr is not None:
                 row = fit.rows[f"hazard_ratio[{sub.hr_name()}]"]
                 lo, med, hi = row[f"eti{p}_low"], row["median"], row[f"eti{p}_high"]
                 ok = bool(lo <= ref.cox_hr <= hi)
-                out.append(Check(
-                    self.name, KINDS[2], f"hazard ratio, {model} under the vague prior vs Cox",
-                    float(med), ref.cox_hr, f"Cox HR inside the {p}% CrI", ok,
-                    f"posterior median {med:.3f} ({p}% CrI {lo:.3f} to {hi:.3f}); Cox {ref.cox_hr:.3f}",
-                    prior=name))
+                out.append(
+                    Check(
+                        self.name,
+                        KINDS[2],
+                        f"hazard ratio, {model} under the vague prior vs Cox",
+                        float(med),
+                        ref.cox_hr,
+                        f"Cox HR inside the {p}% CrI",
+                        ok,
+                        f"posterior median {med:.3f} ({p}% CrI {lo:.3f} to {hi:.3f}); Cox {ref.cox_hr:.3f}",
+                        prior=name,
+                    )
+                )
         return out
 
     # --- report parts ---------------------------------------------------------------------

@@ -62,8 +62,19 @@ class MonotoneTransform(Distribution):
 
     family = "transformed"
 
-    def __init__(self, base, g, g_inv, g_prime, *, decreasing: bool, mean: float, sd: float,
-                 support=(0.0, np.inf), label: str = ""):
+    def __init__(
+        self,
+        base,
+        g,
+        g_inv,
+        g_prime,
+        *,
+        decreasing: bool,
+        mean: float,
+        sd: float,
+        support=(0.0, np.inf),
+        label: str = "",
+    ):
         self.base, self._g, self._g_inv, self._g_prime = base, g, g_inv, g_prime
         self.decreasing = bool(decreasing)
         self._mean, self._sd = float(mean), float(sd)
@@ -112,7 +123,9 @@ class MonotoneTransform(Distribution):
 
     def ppf(self, q):
         q = np.asarray(q, dtype=float)
-        out = np.asarray(self._g(np.asarray(self.base.ppf(1 - q if self.decreasing else q), dtype=float)))
+        out = np.asarray(
+            self._g(np.asarray(self.base.ppf(1 - q if self.decreasing else q), dtype=float))
+        )
         return out if out.ndim else float(out)
 
     def rvs(self, size=None, seed=None):
@@ -134,9 +147,16 @@ def survival_at(post, t: float) -> MonotoneTransform:
     m1 = sum(wk * (c.rate / (c.rate + t)) ** c.shape for wk, c in zip(w, comps))
     m2 = sum(wk * (c.rate / (c.rate + 2 * t)) ** c.shape for wk, c in zip(w, comps))
     return MonotoneTransform(
-        post, lambda x: np.exp(-x * t), lambda s: -np.log(s) / t, lambda x: -t * np.exp(-x * t),
-        decreasing=True, mean=m1, sd=math.sqrt(max(m2 - m1**2, 0.0)), support=(0.0, 1.0),
-        label=f"S({t:g})")
+        post,
+        lambda x: np.exp(-x * t),
+        lambda s: -np.log(s) / t,
+        lambda x: -t * np.exp(-x * t),
+        decreasing=True,
+        mean=m1,
+        sd=math.sqrt(max(m2 - m1**2, 0.0)),
+        support=(0.0, 1.0),
+        label=f"S({t:g})",
+    )
 
 
 def _rmst(x, tau):
@@ -155,7 +175,9 @@ def _rmst_inverse(y, tau):
     out = np.empty(y.shape)
     for i, yi in np.ndenumerate(y):
         lo, hi = (tau - yi) / tau**2, 1.0 / yi
-        out[i] = optimize.brentq(lambda x, yi=yi: _rmst(x, tau) - yi, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps)
+        out[i] = optimize.brentq(
+            lambda x, yi=yi: _rmst(x, tau) - yi, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps
+        )
     return out if out.ndim else float(out)
 
 
@@ -185,9 +207,17 @@ def rmst_to(post, tau: float) -> MonotoneTransform:
         return (tau * x * np.exp(-x * tau) + np.expm1(-x * tau)) / x**2
 
     mean, sd = _quad_moments(post, lambda x: _rmst(x, tau))
-    return MonotoneTransform(post, lambda x: _rmst(x, tau), lambda y: _rmst_inverse(y, tau), g_prime,
-                             decreasing=True, mean=mean, sd=sd, support=(0.0, tau),
-                             label=f"RMST({tau:g})")
+    return MonotoneTransform(
+        post,
+        lambda x: _rmst(x, tau),
+        lambda y: _rmst_inverse(y, tau),
+        g_prime,
+        decreasing=True,
+        mean=mean,
+        sd=sd,
+        support=(0.0, tau),
+        label=f"RMST({tau:g})",
+    )
 
 
 def median_of(post) -> MonotoneTransform:
@@ -200,8 +230,10 @@ def median_of(post) -> MonotoneTransform:
     """
     w, comps = components_of(post)
     m1 = sum(wk * (c.rate / (c.shape - 1) if c.shape > 1 else np.inf) for wk, c in zip(w, comps))
-    m2 = sum(wk * (c.rate**2 / ((c.shape - 1) * (c.shape - 2)) if c.shape > 2 else np.inf)
-             for wk, c in zip(w, comps))
+    m2 = sum(
+        wk * (c.rate**2 / ((c.shape - 1) * (c.shape - 2)) if c.shape > 2 else np.inf)
+        for wk, c in zip(w, comps)
+    )
     ln2 = math.log(2)
     sd = ln2 * math.sqrt(m2 - m1**2) if np.isfinite(m2) else float("inf")
 
@@ -209,9 +241,16 @@ def median_of(post) -> MonotoneTransform:
         with np.errstate(divide="ignore"):
             return ln2 / np.asarray(x)
 
-    return MonotoneTransform(post, g, lambda m: ln2 / m,
-                             lambda x: -ln2 / x**2, decreasing=True, mean=ln2 * m1, sd=sd,
-                             label="median")
+    return MonotoneTransform(
+        post,
+        g,
+        lambda m: ln2 / m,
+        lambda x: -ln2 / x**2,
+        decreasing=True,
+        mean=ln2 * m1,
+        sd=sd,
+        label="median",
+    )
 
 
 def hazard_ratio(post_other, post_reference):

@@ -47,12 +47,15 @@ from .reference import SurvivalReference, compute_reference
 
 #: the model's one ``pm.Data`` array: per group its events and exposure, the prior's
 #: Gamma components, the landmark
-EXPONENTIAL_INPUTS = Inputs(events=0.0, exposure=1.0, prior_w=0.0, prior_shape=1.0, prior_rate=1.0, landmark=1.0)
+EXPONENTIAL_INPUTS = Inputs(
+    events=0.0, exposure=1.0, prior_w=0.0, prior_shape=1.0, prior_rate=1.0, landmark=1.0
+)
 
 
 def renamed_keywords(**renames):
     """Class decorator: accept each old keyword (``benchmark=``) for its new name (``target=``)
     for one release, with a :class:`DeprecationWarning`."""
+
     def wrap(cls):
         init = cls.__init__
 
@@ -62,13 +65,17 @@ def renamed_keywords(**renames):
                 if old in kwargs:
                     if new in kwargs:
                         raise TypeError(f"{cls.__name__}: give {new}=, not both {old}= and {new}=")
-                    warnings.warn(f"{cls.__name__}({old}=...) is deprecated; use {new}=...",
-                                  DeprecationWarning, stacklevel=2)
+                    warnings.warn(
+                        f"{cls.__name__}({old}=...) is deprecated; use {new}=...",
+                        DeprecationWarning,
+                        stacklevel=2,
+                    )
                     kwargs[new] = kwargs.pop(old)
             init(self, *args, **kwargs)
 
         cls.__init__ = __init__
         return cls
+
     return wrap
 
 
@@ -88,7 +95,9 @@ def _as_draws(tree, values):
     """Flat per-draw values as a DataArray over (chain, draw), shaped like the posterior."""
     da = next(iter(tree["posterior"].data_vars.values()))
     da = da.isel({d: 0 for d in da.dims if d not in ("chain", "draw")}, drop=True)
-    return da.copy(data=np.asarray(values, dtype=float).reshape(da.sizes["chain"], da.sizes["draw"]))
+    return da.copy(
+        data=np.asarray(values, dtype=float).reshape(da.sizes["chain"], da.sizes["draw"])
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,8 +149,10 @@ class SurvivalModel(EndpointBase):
         labels = self.data.groups
         if self.reference_group is not None:
             if self.reference_group not in labels:
-                raise DataError(f"reference group {self.reference_group!r} not among {list(labels)}",
-                                field="reference_group")
+                raise DataError(
+                    f"reference group {self.reference_group!r} not among {list(labels)}",
+                    field="reference_group",
+                )
             labels = (self.reference_group,) + tuple(x for x in labels if x != self.reference_group)
         object.__setattr__(self, "_groups", labels)
         if not self.label:
@@ -176,17 +187,37 @@ class SurvivalModel(EndpointBase):
         out = []
         suffix = {g: "" if g is None else f" [{g}]" for g in self.groups}
         if self.landmark is not None:
-            out += [Quantity(f"survival[{group_name(g)}]", f"S({self.landmark:g}){suffix[g]}",
-                             target=self.target, direction="greater", in_check_names=True)
-                    for g in self.groups]
+            out += [
+                Quantity(
+                    f"survival[{group_name(g)}]",
+                    f"S({self.landmark:g}){suffix[g]}",
+                    target=self.target,
+                    direction="greater",
+                    in_check_names=True,
+                )
+                for g in self.groups
+            ]
         if self.horizon is not None:
-            out += [Quantity(f"rmst[{group_name(g)}]", f"RMST({self.horizon:g}){suffix[g]}",
-                             in_check_names=True) for g in self.groups]
-        out += [Quantity(f"median[{group_name(g)}]", f"median{suffix[g]}", in_check_names=True)
-                for g in self.groups]
+            out += [
+                Quantity(
+                    f"rmst[{group_name(g)}]",
+                    f"RMST({self.horizon:g}){suffix[g]}",
+                    in_check_names=True,
+                )
+                for g in self.groups
+            ]
+        out += [
+            Quantity(f"median[{group_name(g)}]", f"median{suffix[g]}", in_check_names=True)
+            for g in self.groups
+        ]
         if self.n_groups == 2:
-            out.append(Quantity(f"hazard_ratio[{self.hr_name()}]", f"hazard ratio {self.hr_name()}",
-                                in_check_names=True))
+            out.append(
+                Quantity(
+                    f"hazard_ratio[{self.hr_name()}]",
+                    f"hazard ratio {self.hr_name()}",
+                    in_check_names=True,
+                )
+            )
         return tuple(out)
 
     def draws(self, tree) -> dict:
@@ -196,7 +227,9 @@ class SurvivalModel(EndpointBase):
         for gi, g in enumerate(self.groups):
             gn = group_name(g)
             if self.landmark is not None:
-                out[f"survival[{gn}]"] = _as_draws(tree, np.exp(-self._cumhaz(params, self.landmark, gi)))
+                out[f"survival[{gn}]"] = _as_draws(
+                    tree, np.exp(-self._cumhaz(params, self.landmark, gi))
+                )
             if self.horizon is not None:
                 out[f"rmst[{gn}]"] = _as_draws(tree, self._rmst(params, self.horizon, gi))
             out[f"median[{gn}]"] = _as_draws(tree, self._median(params, gi))
@@ -211,7 +244,9 @@ class SurvivalModel(EndpointBase):
     # --- priors -------------------------------------------------------------------------
     def analyses(self, priors: dict) -> list[Analysis]:
         """On its own, a model has one analysis per prior, named after the prior."""
-        return [Analysis(name, name, self, prior, self.model_name) for name, prior in priors.items()]
+        return [
+            Analysis(name, name, self, prior, self.model_name) for name, prior in priors.items()
+        ]
 
     def part(self, prior):
         """This model's prior: the part of a :class:`SurvivalPrior` bundle, or ``prior`` itself."""
@@ -241,7 +276,9 @@ class SurvivalModel(EndpointBase):
 
     def frequentist(self, level: float = CRED_LEVEL) -> SurvivalReference:
         """Deprecated name of :meth:`reference`."""
-        warnings.warn("frequentist() is deprecated; use reference()", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "frequentist() is deprecated; use reference()", DeprecationWarning, stacklevel=2
+        )
         return self.reference(level)
 
 
@@ -297,7 +334,9 @@ class ExponentialSurvival(SurvivalModel):
     def reference_priors(self) -> dict:
         """``uniform_landmark``: Gamma(1, landmark), uniform on S(landmark) (with a landmark);
         ``vague``: Gamma(1/2, 0.001)."""
-        out = {} if self.landmark is None else {"uniform_landmark": Gamma(1.0, float(self.landmark))}
+        out = (
+            {} if self.landmark is None else {"uniform_landmark": Gamma(1.0, float(self.landmark))}
+        )
         out["vague"] = VAGUE_HAZARD
         return out
 
@@ -326,8 +365,11 @@ class ExponentialSurvival(SurvivalModel):
             w, s, r = d["prior_w"], d["prior_shape"], d["prior_rate"]
             landmark = d["landmark"][0]
             x = pm.Flat("log_hazard", shape=n_groups)
-            log_comp = (pt.log(w) + s * pt.log(r) - pt.gammaln(s))[None, :] \
-                + s[None, :] * x[:, None] - r[None, :] * pt.exp(x)[:, None]
+            log_comp = (
+                (pt.log(w) + s * pt.log(r) - pt.gammaln(s))[None, :]
+                + s[None, :] * x[:, None]
+                - r[None, :] * pt.exp(x)[:, None]
+            )
             pm.Potential("prior", pt.logsumexp(log_comp, axis=1).sum())
             lam = pt.exp(x)
             pm.Poisson("events_obs", mu=exposure * lam, observed=events)
@@ -344,9 +386,14 @@ class ExponentialSurvival(SurvivalModel):
         self.check_prior(prior)
         w, comps = components_of(self.part(prior))
         subs = [self.data.subset(g) for g in self.groups]
-        return EXPONENTIAL_INPUTS.pack(events=[s.events for s in subs], exposure=[s.exposure for s in subs],
-                                prior_w=w, prior_shape=[c.shape for c in comps],
-                                prior_rate=[c.rate for c in comps], landmark=self._landmark_value())
+        return EXPONENTIAL_INPUTS.pack(
+            events=[s.events for s in subs],
+            exposure=[s.exposure for s in subs],
+            prior_w=w,
+            prior_shape=[c.shape for c in comps],
+            prior_rate=[c.rate for c in comps],
+            landmark=self._landmark_value(),
+        )
 
     # --- exact --------------------------------------------------------------------------
     def hazard_posteriors(self, prior) -> dict:
@@ -373,7 +420,9 @@ class ExponentialSurvival(SurvivalModel):
                 out[f"rmst[{gn}]"] = ex.rmst_to(post, self.horizon)
             out[f"median[{gn}]"] = ex.median_of(post)
         if self.n_groups == 2:
-            out[f"hazard_ratio[{self.hr_name()}]"] = ex.hazard_ratio(posts[self.groups[1]], posts[self.groups[0]])
+            out[f"hazard_ratio[{self.hr_name()}]"] = ex.hazard_ratio(
+                posts[self.groups[1]], posts[self.groups[0]]
+            )
         return out
 
     # --- estimands from draws -----------------------------------------------------------

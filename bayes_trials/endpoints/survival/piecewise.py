@@ -17,7 +17,20 @@ from .priors import PiecewisePrior
 
 #: the model's one ``pm.Data`` array: per piece the events and exposure of each group, the
 #: pieces' lower ends and widths; the priors and the landmark (a row each)
-PIECEWISE_INPUTS = Inputs(events_0=0.0, events_1=0.0, exposure_0=1.0, exposure_1=1.0, lower=0.0, width=1.0, log_hazard_mean=0.0, log_hazard_sd=1.0, smoothing=0.5, log_hr_mean=0.0, log_hr_sd=1.0, landmark=1.0)
+PIECEWISE_INPUTS = Inputs(
+    events_0=0.0,
+    events_1=0.0,
+    exposure_0=1.0,
+    exposure_1=1.0,
+    lower=0.0,
+    width=1.0,
+    log_hazard_mean=0.0,
+    log_hazard_sd=1.0,
+    smoothing=0.5,
+    log_hr_mean=0.0,
+    log_hr_sd=1.0,
+    landmark=1.0,
+)
 
 
 def quantile_cuts(data: TimeToEvent, n_pieces: int) -> tuple[float, ...]:
@@ -112,8 +125,9 @@ class PiecewiseExponentialSurvival(SurvivalModel):
 
     def check_prior(self, prior) -> None:
         if not isinstance(self.part(prior), PiecewisePrior):
-            raise PriorError(f"a piecewise endpoint takes a PiecewisePrior, got {prior!r}",
-                             field="prior")
+            raise PriorError(
+                f"a piecewise endpoint takes a PiecewisePrior, got {prior!r}", field="prior"
+            )
 
     def reference_priors(self) -> dict:
         """``vague``: :meth:`PiecewisePrior.vague` at the landmark (else the median time)."""
@@ -176,12 +190,19 @@ class PiecewiseExponentialSurvival(SurvivalModel):
         events = [np.asarray(d, dtype=float) for d, _ in stats_]
         exposure = [np.asarray(e, dtype=float) for _, e in stats_]
         return PIECEWISE_INPUTS.pack(
-            events_0=events[0], events_1=events[1] if two else 0.0,
-            exposure_0=exposure[0], exposure_1=exposure[1] if two else 1.0,
-            lower=edges[:-1], width=np.diff(edges), landmark=self._landmark_value(),
-            log_hazard_mean=prior.log_hazard.mean, log_hazard_sd=prior.log_hazard.sd,
+            events_0=events[0],
+            events_1=events[1] if two else 0.0,
+            exposure_0=exposure[0],
+            exposure_1=exposure[1] if two else 1.0,
+            lower=edges[:-1],
+            width=np.diff(edges),
+            landmark=self._landmark_value(),
+            log_hazard_mean=prior.log_hazard.mean,
+            log_hazard_sd=prior.log_hazard.sd,
             smoothing=float(prior.smoothing.scale) if self.n_pieces > 1 else 0.5,
-            log_hr_mean=prior.log_hr.mean if two else 0.0, log_hr_sd=prior.log_hr.sd if two else 1.0)
+            log_hr_mean=prior.log_hr.mean if two else 0.0,
+            log_hr_sd=prior.log_hr.sd if two else 1.0,
+        )
 
     # --- estimands from draws -----------------------------------------------------------
     def _params(self, tree) -> dict:
@@ -206,9 +227,13 @@ class PiecewiseExponentialSurvival(SurvivalModel):
         lam = self._group_hazard(params, g)
         lo = edges[:-1]
         width = np.clip(tau - lo, 0.0, np.diff(edges))  # time spent in each piece before tau
-        h_start = np.concatenate([np.zeros((lam.shape[0], 1)),
-                                  np.cumsum(lam * np.diff(edges)[None, :].clip(max=1e300), axis=1)[:, :-1]],
-                                 axis=1)
+        h_start = np.concatenate(
+            [
+                np.zeros((lam.shape[0], 1)),
+                np.cumsum(lam * np.diff(edges)[None, :].clip(max=1e300), axis=1)[:, :-1],
+            ],
+            axis=1,
+        )
         contrib = np.exp(-h_start) * -np.expm1(-lam * width) / lam
         return contrib.sum(axis=1)
 

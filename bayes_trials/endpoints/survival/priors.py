@@ -37,8 +37,9 @@ def check_gamma(prior) -> None:
     """Raise :class:`PriorError` unless ``prior`` is a Gamma or a mixture of Gammas."""
     _, comps = components_of(prior)
     if getattr(comps[0], "family", None) != "gamma":
-        raise PriorError(f"the exponential hazard takes a Gamma (mixture) prior, got {prior!r}",
-                         field="prior")
+        raise PriorError(
+            f"the exponential hazard takes a Gamma (mixture) prior, got {prior!r}", field="prior"
+        )
 
 
 def _normal(x, name) -> Normal:
@@ -77,7 +78,7 @@ class WeibullPrior:
             _normal(getattr(self, name), name)
 
     @classmethod
-    def vague(cls, typical_time: float) -> "WeibullPrior":
+    def vague(cls, typical_time: float) -> WeibullPrior:
         """log scale ~ Normal(log typical_time, 2), log shape ~ Normal(0, 1), log HR ~ Normal(0, 2)."""
         t = v.positive(typical_time, "typical_time", PriorError)
         return cls(log_scale=Normal(math.log(t), 2.0))
@@ -115,7 +116,7 @@ class PiecewisePrior:
             raise PriorError(f"must be a HalfNormal, got {self.smoothing!r}", field="smoothing")
 
     @classmethod
-    def vague(cls, typical_time: float) -> "PiecewisePrior":
+    def vague(cls, typical_time: float) -> PiecewisePrior:
         """log hazard ~ Normal(-log typical_time, 2), smoothing HalfNormal(0.5), log HR ~ Normal(0, 2)."""
         t = v.positive(typical_time, "typical_time", PriorError)
         return cls(log_hazard=Normal(-math.log(t), 2.0))
@@ -156,13 +157,17 @@ class SurvivalPrior:
             raise PriorError(f"must be a PiecewisePrior, got {self.piecewise!r}", field="piecewise")
 
     @classmethod
-    def vague(cls, typical_time: float) -> "SurvivalPrior":
+    def vague(cls, typical_time: float) -> SurvivalPrior:
         """Gamma(1/2, 0.001) on the hazard (:data:`VAGUE_HAZARD`: nearly
         :math:`\\lambda^{-1/2}`, the Jeffreys prior of :math:`\\lambda^D e^{-\\lambda E}` at
         fixed time at risk, proper so that it can be sampled), :meth:`WeibullPrior.vague`
         and :meth:`PiecewisePrior.vague` at ``typical_time``."""
-        return cls(VAGUE_HAZARD, WeibullPrior.vague(typical_time),
-                   PiecewisePrior.vague(typical_time), preset="vague")
+        return cls(
+            VAGUE_HAZARD,
+            WeibullPrior.vague(typical_time),
+            PiecewisePrior.vague(typical_time),
+            preset="vague",
+        )
 
     def for_model(self, model: str):
         """The part of the bundle that ``model`` (one of :data:`MODELS`) uses."""
@@ -171,9 +176,11 @@ class SurvivalPrior:
 
     def __repr__(self) -> str:
         w, p = self.weibull, self.piecewise
-        text = (f"exponential hazard ~ {self.exponential!r}; Weibull log scale ~ {w.log_scale!r}, "
-                f"log shape ~ {w.log_shape!r}; piecewise first log hazard ~ {p.log_hazard!r}, "
-                f"random-walk sd ~ {p.smoothing!r}; log HR ~ {w.log_hr!r}")
+        text = (
+            f"exponential hazard ~ {self.exponential!r}; Weibull log scale ~ {w.log_scale!r}, "
+            f"log shape ~ {w.log_shape!r}; piecewise first log hazard ~ {p.log_hazard!r}, "
+            f"random-walk sd ~ {p.smoothing!r}; log HR ~ {w.log_hr!r}"
+        )
         return f"{self.preset} ({text})" if self.preset else text
 
 
@@ -181,16 +188,21 @@ class SurvivalPrior:
 class WeibullParams(SpecModel):
     """The Weibull model's priors: Normal priors on log scale and log shape."""
 
-    log_scale: NormalParams = Field(description="Normal prior of log sigma (sigma in the data's time unit).")
-    log_shape: NormalParams | None = Field(None, description="Normal prior of log k (default mean 0, sd 1).")
+    log_scale: NormalParams = Field(
+        description="Normal prior of log sigma (sigma in the data's time unit)."
+    )
+    log_shape: NormalParams | None = Field(
+        None, description="Normal prior of log k (default mean 0, sd 1)."
+    )
 
 
 class PiecewiseParams(SpecModel):
     """The piecewise-exponential model's priors."""
 
     log_hazard: NormalParams = Field(description="Normal prior of the first piece's log hazard.")
-    smoothing: Positive | None = Field(None, description="HalfNormal scale of the random-walk step sd "
-                                       "(default 0.5).")
+    smoothing: Positive | None = Field(
+        None, description="HalfNormal scale of the random-walk step sd (default 0.5)."
+    )
 
 
 class SurvivalPriorTable(PriorTable):
@@ -202,19 +214,30 @@ class SurvivalPriorTable(PriorTable):
     """
 
     family: Literal["survival"] = Field(description='"survival".')
-    preset: Literal["vague"] | None = Field(None, description='"vague": Gamma(1/2, 0.001) on the hazard, '
-                                            "vague Weibull and piecewise priors at the landmark.")
-    exponential: GammaParams | None = Field(None, description="Gamma prior of the hazard per time unit.")
+    preset: Literal["vague"] | None = Field(
+        None,
+        description='"vague": Gamma(1/2, 0.001) on the hazard, '
+        "vague Weibull and piecewise priors at the landmark.",
+    )
+    exponential: GammaParams | None = Field(
+        None, description="Gamma prior of the hazard per time unit."
+    )
     weibull: WeibullParams | None = Field(None, description="The Weibull model's priors.")
     piecewise: PiecewiseParams | None = Field(None, description="The piecewise model's priors.")
-    log_hr: NormalParams | None = Field(None, description="Normal prior of the log hazard ratio (two "
-                                        "groups; default mean 0, sd 2).")
+    log_hr: NormalParams | None = Field(
+        None, description="Normal prior of the log hazard ratio (two groups; default mean 0, sd 2)."
+    )
 
     @model_validator(mode="after")
     def _something(self):
         if self.preset is None and all(getattr(self, m) is None for m in MODELS):
-            raise PydanticCustomError("survival_prior", "{reason}", {
-                "reason": 'needs preset = "vague" or explicit exponential / weibull / piecewise parts'})
+            raise PydanticCustomError(
+                "survival_prior",
+                "{reason}",
+                {
+                    "reason": 'needs preset = "vague" or explicit exponential / weibull / piecewise parts'
+                },
+            )
         return self
 
 
@@ -236,27 +259,37 @@ def resolve_survival_prior(table: SurvivalPriorTable, endpoint) -> SurvivalPrior
     if not table.preset:
         missing = [m for m in models if getattr(table, m) is None]
         if missing:
-            raise PriorError(f"the endpoint fits {', '.join(models)}; no prior given for "
-                             f"{', '.join(missing)} (add it, or preset = \"vague\")", field=missing[0])
+            raise PriorError(
+                f"the endpoint fits {', '.join(models)}; no prior given for "
+                f'{", ".join(missing)} (add it, or preset = "vague")',
+                field=missing[0],
+            )
     base = SurvivalPrior.vague(typical)
 
     def normal(p: NormalParams) -> Normal:
         return Normal(p.mean, p.sd)
 
     log_hr = normal(table.log_hr) if table.log_hr is not None else base.weibull.log_hr
-    expo = Gamma(table.exponential.shape, table.exponential.rate) if table.exponential is not None \
+    expo = (
+        Gamma(table.exponential.shape, table.exponential.rate)
+        if table.exponential is not None
         else base.exponential
+    )
     wb = base.weibull
     if table.weibull is not None:
         wp = table.weibull
-        wb = WeibullPrior(log_scale=normal(wp.log_scale),
-                          log_shape=normal(wp.log_shape) if wp.log_shape is not None else wb.log_shape)
+        wb = WeibullPrior(
+            log_scale=normal(wp.log_scale),
+            log_shape=normal(wp.log_shape) if wp.log_shape is not None else wb.log_shape,
+        )
     wb = WeibullPrior(log_scale=wb.log_scale, log_shape=wb.log_shape, log_hr=log_hr)
     pw = base.piecewise
     if table.piecewise is not None:
         pp = table.piecewise
-        pw = PiecewisePrior(log_hazard=normal(pp.log_hazard),
-                            smoothing=HalfNormal(pp.smoothing) if pp.smoothing is not None else pw.smoothing)
+        pw = PiecewisePrior(
+            log_hazard=normal(pp.log_hazard),
+            smoothing=HalfNormal(pp.smoothing) if pp.smoothing is not None else pw.smoothing,
+        )
     pw = PiecewisePrior(log_hazard=pw.log_hazard, smoothing=pw.smoothing, log_hr=log_hr)
     explicit = any(getattr(table, k) is not None for k in (*MODELS, "log_hr"))
     return SurvivalPrior(expo, wb, pw, preset="" if explicit else (table.preset or ""))

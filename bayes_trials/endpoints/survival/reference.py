@@ -92,7 +92,9 @@ class SurvivalReference:
             out[f"{p}events"] = self.events[g]
             out[f"{p}exposure"] = self.exposure[g]
             out[f"{p}km_survival"] = self.km_survival[g]
-            out[f"{p}km_greenwood{pct}_low"], out[f"{p}km_greenwood{pct}_high"] = self.km_greenwood[g]
+            out[f"{p}km_greenwood{pct}_low"], out[f"{p}km_greenwood{pct}_high"] = self.km_greenwood[
+                g
+            ]
             out[f"{p}km_loglog{pct}_low"], out[f"{p}km_loglog{pct}_high"] = self.km_loglog[g]
             out[f"{p}km_median"] = self.km_median[g]
             out[f"{p}km_rmst"] = self.km_rmst[g]
@@ -125,10 +127,12 @@ class PublishedRecord:
     percent_reduction: float | None = None
 
     @classmethod
-    def of(cls, ref: SurvivalReference) -> "PublishedRecord":
+    def of(cls, ref: SurvivalReference) -> PublishedRecord:
         if len(ref.groups) == 1:
             g = ref.groups[0]
-            return cls(ref.km_survival[g], {"greenwood": ref.km_greenwood[g], "loglog": ref.km_loglog[g]})
+            return cls(
+                ref.km_survival[g], {"greenwood": ref.km_greenwood[g], "loglog": ref.km_loglog[g]}
+            )
         return cls(ref.cox_hr, {"cox-wald": ref.cox_hr_ci}, ref.logrank_p)
 
 
@@ -160,16 +164,33 @@ def _km_ci_at(kmf, t: float) -> tuple[float, float]:
     return float(row.iloc[0]), float(row.iloc[1])
 
 
-def compute_reference(data: TimeToEvent, groups: tuple, landmark, horizon, level) -> SurvivalReference:
+def compute_reference(
+    data: TimeToEvent, groups: tuple, landmark, horizon, level
+) -> SurvivalReference:
     """The :class:`SurvivalReference` of ``data`` (groups in model order, reference first)."""
     from lifelines import CoxPHFitter, WeibullAFTFitter, WeibullFitter
     from lifelines.statistics import logrank_test
     from lifelines.utils import restricted_mean_survival_time
 
     alpha = 1 - level
-    rec = {k: {} for k in ("n", "events", "exposure", "km_survival", "km_greenwood", "km_loglog",
-                           "km_median", "km_rmst", "exp_hazard", "exp_hazard_ci",
-                           "weibull_scale", "weibull_shape", "weibull_survival")}
+    rec = {
+        k: {}
+        for k in (
+            "n",
+            "events",
+            "exposure",
+            "km_survival",
+            "km_greenwood",
+            "km_loglog",
+            "km_median",
+            "km_rmst",
+            "exp_hazard",
+            "exp_hazard_ci",
+            "weibull_scale",
+            "weibull_shape",
+            "weibull_survival",
+        )
+    }
     nan2 = (float("nan"), float("nan"))
     for g in groups:
         sub = data.subset(g)
@@ -182,8 +203,9 @@ def compute_reference(data: TimeToEvent, groups: tuple, landmark, horizon, level
         else:
             rec["km_survival"][g], rec["km_greenwood"][g], rec["km_loglog"][g] = None, nan2, nan2
         rec["km_median"][g] = float(kmf.median_survival_time_)
-        rec["km_rmst"][g] = (float(restricted_mean_survival_time(kmf, t=horizon))
-                             if horizon is not None else None)
+        rec["km_rmst"][g] = (
+            float(restricted_mean_survival_time(kmf, t=horizon)) if horizon is not None else None
+        )
         d, e = sub.events, sub.exposure
         lo = stats.chi2.ppf(alpha / 2, 2 * d) / (2 * e) if d > 0 else 0.0
         hi = stats.chi2.ppf(1 - alpha / 2, 2 * d + 2) / (2 * e)
@@ -192,15 +214,21 @@ def compute_reference(data: TimeToEvent, groups: tuple, landmark, horizon, level
             wf = WeibullFitter(alpha=alpha).fit(sub.time, sub.event)
             rec["weibull_scale"][g], rec["weibull_shape"][g] = float(wf.lambda_), float(wf.rho_)
             rec["weibull_survival"][g] = (
-                float(math.exp(-((landmark / wf.lambda_) ** wf.rho_))) if landmark else None)
+                float(math.exp(-((landmark / wf.lambda_) ** wf.rho_))) if landmark else None
+            )
         else:
             rec["weibull_scale"][g] = rec["weibull_shape"][g] = rec["weibull_survival"][g] = None
     two = {}
     if len(groups) == 2:
         ref, other = groups
         a, b = data.subset(ref), data.subset(other)
-        frame = pd.DataFrame({"time": np.r_[a.time, b.time], "event": np.r_[a.event, b.event],
-                              "x": np.r_[np.zeros(a.n), np.ones(b.n)]})
+        frame = pd.DataFrame(
+            {
+                "time": np.r_[a.time, b.time],
+                "event": np.r_[a.event, b.event],
+                "x": np.r_[np.zeros(a.n), np.ones(b.n)],
+            }
+        )
         cph = CoxPHFitter(alpha=alpha).fit(frame, "time", "event")
         ci = np.exp(cph.confidence_intervals_.loc["x"].to_numpy())
         two["cox_hr"] = float(cph.hazard_ratios_["x"])
@@ -213,5 +241,6 @@ def compute_reference(data: TimeToEvent, groups: tuple, landmark, horizon, level
         aft = WeibullAFTFitter(alpha=alpha).fit(frame, "time", "event")
         rho = math.exp(float(aft.params_.loc[("rho_", "Intercept")]))
         two["weibull_aft_hr"] = math.exp(-float(aft.params_.loc[("lambda_", "x")]) * rho)
-    return SurvivalReference(level=level, landmark=landmark, horizon=horizon, groups=groups,
-                             **rec, **two)
+    return SurvivalReference(
+        level=level, landmark=landmark, horizon=horizon, groups=groups, **rec, **two
+    )

@@ -16,7 +16,18 @@ from .priors import WeibullPrior
 
 #: the model's one ``pm.Data`` array: per patient the time, the event indicator and the
 #: group indicator; the priors' means and sds and the landmark (a row each)
-WEIBULL_INPUTS = Inputs(time=1.0, event=0.0, group_x=0.0, log_shape_mean=0.0, log_shape_sd=1.0, log_scale_mean=0.0, log_scale_sd=1.0, log_hr_mean=0.0, log_hr_sd=1.0, landmark=1.0)
+WEIBULL_INPUTS = Inputs(
+    time=1.0,
+    event=0.0,
+    group_x=0.0,
+    log_shape_mean=0.0,
+    log_shape_sd=1.0,
+    log_scale_mean=0.0,
+    log_scale_sd=1.0,
+    log_hr_mean=0.0,
+    log_hr_sd=1.0,
+    landmark=1.0,
+)
 
 
 @renamed_keywords(benchmark="target", reference="reference_group")
@@ -63,7 +74,9 @@ class WeibullSurvival(SurvivalModel):
 
     def check_prior(self, prior) -> None:
         if not isinstance(self.part(prior), WeibullPrior):
-            raise PriorError(f"a Weibull endpoint takes a WeibullPrior, got {prior!r}", field="prior")
+            raise PriorError(
+                f"a Weibull endpoint takes a WeibullPrior, got {prior!r}", field="prior"
+            )
 
     def reference_priors(self) -> dict:
         """``vague``: :meth:`WeibullPrior.vague` at the landmark (else the median time)."""
@@ -106,8 +119,9 @@ class WeibullSurvival(SurvivalModel):
             pm.Potential("loglik", pt.sum(delta * log_h - cum_h))
             h_land = pt.exp(k * (pt.log(landmark) - log_s))
             if n_groups == 2:
-                pm.Deterministic("survival_landmark",
-                                 pt.exp(-h_land * pt.exp(pt.stack([0.0 * beta, beta]))))
+                pm.Deterministic(
+                    "survival_landmark", pt.exp(-h_land * pt.exp(pt.stack([0.0 * beta, beta])))
+                )
             else:
                 pm.Deterministic("survival_landmark", pt.exp(-h_land))
         return model
@@ -126,10 +140,17 @@ class WeibullSurvival(SurvivalModel):
         t, e, x = self._xg()
         two = self.n_groups == 2
         return WEIBULL_INPUTS.pack(
-            time=t, event=e, group_x=x, landmark=self._landmark_value(),
-            log_shape_mean=prior.log_shape.mean, log_shape_sd=prior.log_shape.sd,
-            log_scale_mean=prior.log_scale.mean, log_scale_sd=prior.log_scale.sd,
-            log_hr_mean=prior.log_hr.mean if two else 0.0, log_hr_sd=prior.log_hr.sd if two else 1.0)
+            time=t,
+            event=e,
+            group_x=x,
+            landmark=self._landmark_value(),
+            log_shape_mean=prior.log_shape.mean,
+            log_shape_sd=prior.log_shape.sd,
+            log_scale_mean=prior.log_scale.mean,
+            log_scale_sd=prior.log_scale.sd,
+            log_hr_mean=prior.log_hr.mean if two else 0.0,
+            log_hr_sd=prior.log_hr.sd if two else 1.0,
+        )
 
     # --- estimands from draws -----------------------------------------------------------
     def _params(self, tree) -> dict:
