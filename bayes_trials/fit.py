@@ -45,6 +45,7 @@ from ._constants import (
     DEFAULT_TARGET_ACCEPT,
     DEFAULT_TUNE,
     RETRIES,
+    RETRY_MIN_CHAINS,
 )
 from .checks import diagnostics_pass
 from .summaries import fit_diagnostics, mcmc_columns, stratified_columns
@@ -60,6 +61,7 @@ __all__ = [
     "DEFAULT_TARGET_ACCEPT",
     "DEFAULT_TUNE",
     "RETRIES",
+    "RETRY_MIN_CHAINS",
     "TIMINGS",
     "Inputs",
     "ModelCache",
@@ -383,8 +385,8 @@ def sample_until_diagnostics_pass(
     """Sample; if R-hat, ESS or divergences fail, refit with the settings in ``RETRIES``.
 
     The first attempt runs at the model's target acceptance; each retry at
-    ``max(retry target, that)`` with more draws and the next seed, on the same compiled
-    model. Returns ``(tree, rows, diagnostics, attempts, target_accept)``: ``rows`` maps each
+    ``max(retry target, that)`` with more draws, at least ``RETRY_MIN_CHAINS`` chains and the
+    next seed, on the same compiled model. Returns ``(tree, rows, diagnostics, attempts, target_accept)``: ``rows`` maps each
     quantity to its MCMC summary (:func:`bayes_trials.summaries.mcmc_columns`), with the
     exact posterior's cdf at the interval ends where ``exact`` has the quantity.
     """
@@ -410,7 +412,7 @@ def sample_until_diagnostics_pass(
             prior,
             draws=draws * mult,
             tune=tune,
-            chains=chains,
+            chains=chains if attempt == 1 else max(chains, RETRY_MIN_CHAINS),
             seed=seed + attempt - 1,
             target_accept=target_accept,
         )
@@ -601,7 +603,9 @@ def _alone(model, prior, summarise, settings: dict, seed: int) -> dict:
             prior,
             draws=settings["draws"] * mult,
             tune=settings["tune"],
-            chains=settings["chains"],
+            chains=settings["chains"]
+            if attempt == 1
+            else max(settings["chains"], RETRY_MIN_CHAINS),
             seed=seed + attempt - 1,
             target_accept=target_accept,
         )

@@ -253,3 +253,31 @@ def test_rate_points_of_both_families_share_one_batch_and_match_exact():
         se = max(r["prob_mcse"], np.sqrt(p * (1 - p) / r["ess_bulk"]))
         assert abs(z_score(r["post_mean"], post.mean, r["mcse_mean"])) < 4
         assert abs(z_score(r["prob"], p, se)) < 4
+
+
+def test_refits_run_at_least_four_chains(monkeypatch):
+    """The retry policy: a fit failing its diagnostics is refitted with more draws, the next
+    seed and at least ``RETRY_MIN_CHAINS`` chains (R-hat from two chains is too noisy to
+    judge 1.01). The sampler is replaced by a recorder; every attempt is made to fail."""
+    calls = []
+
+    def record(model, prior, *, draws, tune, chains, seed, target_accept):
+        calls.append((draws, chains, seed))
+        return "tree"
+
+    class Model:
+        def draws(self, tree):
+            return {}
+
+    monkeypatch.setattr(fit, "sample", record)
+    monkeypatch.setattr(fit, "fit_diagnostics", lambda tree, rows: {})
+    monkeypatch.setattr(fit, "diagnostics_pass", lambda diag: False)
+    *_, attempts, _ = fit.sample_until_diagnostics_pass(
+        Model(), None, [], {}, draws=500, tune=500, chains=2, seed=7
+    )
+    mults = [1] + [m for _, m in fit.RETRIES]
+    assert attempts == len(mults)
+    assert calls == [
+        (500 * m, 2 if i == 0 else max(2, fit.RETRY_MIN_CHAINS), 7 + i) for i, m in enumerate(mults)
+    ]
+    assert fit.RETRY_MIN_CHAINS >= 4
