@@ -16,11 +16,14 @@ from scipy.special import betaln, gammaln, logsumexp
 
 from ._kernels.counts import lgamma_diff, log_beta_ratio
 from .data import Binary, Categorical, NormalData, Rate, TimeToEvent
-from .distributions import Beta, Dirichlet, Gamma, Mixture, Normal, components_of
+from .distributions import Beta, Dirichlet, Distribution, Gamma, Mixture, Normal, components_of
 from .errors import DataError, PriorError
 
 
-def update(prior, data):
+def update(
+    prior: Distribution | Dirichlet,
+    data: Binary | Rate | TimeToEvent | NormalData | Categorical,
+) -> Distribution | Dirichlet:
     """Exact posterior of a (mixture) prior given conjugate data.
 
     Parameters

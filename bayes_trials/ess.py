@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import integrate, optimize
@@ -22,6 +23,9 @@ from scipy.special import logsumexp
 from . import _validate as v
 from .distributions import Mixture, components_of
 from .errors import PriorError, StatisticalWarning
+
+if TYPE_CHECKING:
+    from .distributions import Distribution
 
 METHODS = ("elir", "moment", "morita")
 
@@ -196,7 +200,9 @@ def _morita(prior, family: str, sigma: float | None, s: float) -> float:
     return float((info_prior - info_flat) / expected_info)
 
 
-def ess(prior, method: str = "elir", sigma: float | None = None, *, s: float = MORITA_S) -> float:
+def ess(
+    prior: Distribution, method: str = "elir", sigma: float | None = None, *, s: float = MORITA_S
+) -> float:
     """Effective sample size of a Beta, Gamma or Normal (mixture) prior.
 
     Parameters

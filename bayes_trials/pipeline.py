@@ -20,6 +20,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import _validate as v
 from . import progress
@@ -31,6 +32,9 @@ from .reported import analyse_reported, reported_checks
 from .results import EndpointResult, Fit, TrialResult
 from .spec import TrialSpec, load_spec
 from .summaries import exact_columns
+
+if TYPE_CHECKING:
+    from .endpoints.base import Endpoint
 
 __all__ = ["analyse", "analyse_endpoint", "check_analysis_inputs"]
 
@@ -249,7 +253,7 @@ def judge_family_wise(results) -> None:
 
 
 def analyse(
-    endpoint_or_spec,
+    endpoint_or_spec: TrialSpec | Endpoint,
     priors: dict | None = None,
     *,
     method: str = "mcmc",
@@ -258,9 +262,9 @@ def analyse(
     chains: int | None = None,
     seed: int | None = None,
     level: float | None = None,
-    client=None,
+    client: Any = None,
     workers: int = 1,
-):
+) -> TrialResult | EndpointResult:
     """Re-analyse a spec (every endpoint) or a single endpoint.
 
     Parameters

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from . import _validate as v
@@ -79,7 +80,7 @@ class ReportedEffect:
     mean: float
     se: float
 
-    def to_natural(self, x):
+    def to_natural(self, x: ArrayLike) -> float | np.ndarray:
         """From the analysis scale back to the reported scale (exp for ratios)."""
         return np.exp(x) if self.scale == "ratio" else np.asarray(x, dtype=float)
 
@@ -186,7 +187,7 @@ def _mcid_effect(mcid, scale: str, benefit: str) -> float:
 
 
 def sceptical_prior(
-    mcid, scale: str = "ratio", benefit: str = "lower", tail: float = SCEPTICAL_TAIL
+    mcid: float, scale: str = "ratio", benefit: str = "lower", tail: float = SCEPTICAL_TAIL
 ) -> Normal:
     """Spiegelhalter's sceptical prior: centred on no effect, ``tail`` probability beyond the MCID.
 
@@ -214,7 +215,10 @@ def sceptical_prior(
 
 
 def zampieri_priors(
-    mcid=None, scale: str = "ratio", benefit: str = "lower", neutral_limits=None
+    mcid: float | None = None,
+    scale: str = "ratio",
+    benefit: str = "lower",
+    neutral_limits: tuple[float, float] | None = None,
 ) -> dict[str, Normal]:
     """The standardised grid of Normal priors: neutral / optimistic / pessimistic x strong /
     moderate / weak, on the analysis scale (log ratio or difference).
@@ -398,15 +402,15 @@ def _row(
 
 
 def reanalyse_reported(
-    estimate,
-    ci_low,
-    ci_high,
+    estimate: float,
+    ci_low: float,
+    ci_high: float,
     scale: str = "ratio",
     ci_level: float = 0.95,
-    priors=None,
-    mcid=None,
+    priors: dict[str, Normal] | None = None,
+    mcid: float | None = None,
     benefit: str = "lower",
-    prior=None,
+    prior: Normal | None = None,
     *,
     level: float = CRED_LEVEL,
     method: str = "exact",

@@ -16,11 +16,16 @@ The report renders from this table and from the endpoint's own report parts
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from . import checks as chk
 from ._constants import CRED_LEVEL
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
 
 KEYS = ["endpoint", "prior", "model", "quantity"]
 
@@ -140,7 +145,7 @@ class EndpointResult:
             self.__dict__["_design"] = self.endpoint.design(self)
         return self.__dict__["_design"]
 
-    def plot(self):
+    def plot(self) -> Figure:
         """The endpoint's figure."""
         return self.endpoint.figure(self)
 
@@ -197,7 +202,7 @@ class TrialResult:
 
     summary = table
 
-    def to_dataset(self):
+    def to_dataset(self) -> xr.Dataset:
         """The numeric columns of :meth:`table` as an ``xarray.Dataset`` over
         (endpoint, prior, model, quantity)."""
         t = self.table()
@@ -226,7 +231,7 @@ class TrialResult:
             c.passed is not False for c in self.reported_checks
         )
 
-    def plot(self):
+    def plot(self) -> dict[str, Figure]:
         return {name: res.plot() for name, res in self.endpoints.items()}
 
     def __repr__(self) -> str:

@@ -10,11 +10,15 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import _validate as v
 from ..errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ("term", "group", "count", "n")
 
@@ -218,7 +222,7 @@ class AdverseEventTable:
                 return e
         raise DataError(f"no event term {term!r}; terms: {list(self.terms)}", field="term")
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame([e.__dict__ for e in self.events], columns=list(COLUMNS))

@@ -12,6 +12,7 @@ Binary(events=9, n=12)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import _validate as v
@@ -96,7 +97,7 @@ class Categorical:
     def proportions(self) -> dict[str, float]:
         return {name: c / self.n for name, c in zip(self.names, self.values)}
 
-    def union(self, names) -> Binary:
+    def union(self, names: str | Sequence[str]) -> Binary:
         """The binary data of a union of categories: its patients out of all ``n``."""
         idx = v.union_index(self.names, names, DataError)
         return Binary(int(sum(self.values[i] for i in idx)), self.n)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,7 +160,7 @@ class TimeToEvent:
             return (None,)
         return tuple(dict.fromkeys(self.group.tolist()))
 
-    def subset(self, label) -> TimeToEvent:
+    def subset(self, label: Hashable) -> TimeToEvent:
         """The patients of one group (``label=None`` without groups: all of them)."""
         if self.group is None:
             if label is not None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from .. import _validate as v
@@ -17,6 +18,7 @@ from .._kernels.counts import (
     first_true,
     last_true,
 )
+from ..distributions import Distribution
 from ..errors import DataError, StatisticalWarning
 from .rules import (
     DIRECTIONS,
@@ -67,16 +69,16 @@ class Calibration:
 
 
 def calibrate_threshold(
-    prior,
-    n=None,
-    target=None,
+    prior: Distribution,
+    n: int | None = None,
+    target: float | None = None,
     alpha: float = 0.025,
-    truth=None,
-    alternatives=None,
+    truth: float | None = None,
+    alternatives: ArrayLike | None = None,
     direction: str = "greater",
     *,
-    exposure=None,
-):
+    exposure: float | None = None,
+) -> Calibration:
     """The smallest posterior-probability threshold whose type I error is at most ``alpha``.
 
     Parameters

@@ -10,6 +10,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize, signal, stats
 from scipy.special import betaln, logsumexp
 
@@ -25,7 +26,7 @@ from .._kernels.counts import (
 )
 from ..conjugate import update
 from ..data import Binary
-from ..distributions import components_of
+from ..distributions import Distribution, components_of
 from ..errors import DataError
 from .rules import (
     DIRECTIONS,
@@ -248,13 +249,13 @@ def _futility_oc_at(theta: float, looks, stops: dict, n_max: int, final) -> dict
 
 
 def interim_futility_oc(
-    prior,
-    n_interim,
+    prior: Distribution,
+    n_interim: int,
     n_max: int,
     threshold: float,
     target: float,
     futility: float,
-    truths,
+    truths: ArrayLike,
     direction: str = "greater",
 ) -> pd.DataFrame:
     """Operating characteristics of a predictive-probability futility rule (Lee & Liu 2008).

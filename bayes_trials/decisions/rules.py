@@ -6,10 +6,13 @@ Part of :mod:`bayes_trials.decisions` (see its docstring for the maths and the v
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.special import betaln, gammaln, logsumexp
 
@@ -25,7 +28,7 @@ from .._kernels.counts import (
 from .._validate import MAX_COUNT
 from ..conjugate import update
 from ..data import Binary, Rate
-from ..distributions import Mixture, components_of
+from ..distributions import Distribution, Mixture, components_of
 from ..errors import DataError, PriorError
 
 DIRECTIONS = ("greater", "less")
@@ -71,13 +74,13 @@ class Criterion:
         object.__setattr__(self, "target", v.finite_real(self.target, "target", DataError))
         v.one_of(self.direction, DIRECTIONS, "direction", DataError)
 
-    def prob(self, posterior):
+    def prob(self, posterior: Distribution) -> float | np.ndarray:
         """:math:`P(\\theta > q)` (``"greater"``) or :math:`P(\\theta < q)` (``"less"``)."""
         if self.direction == "greater":
             return posterior.sf(self.target)
         return posterior.cdf(self.target)
 
-    def met_by(self, prob):
+    def met_by(self, prob: ArrayLike) -> np.bool_ | np.ndarray:
         """Whether posterior probabilities ``prob`` exceed the threshold (vectorised)."""
         return np.asarray(prob) > self.threshold
 
@@ -131,7 +134,7 @@ class DecisionRule:
     def __call__(self, posterior) -> bool:
         return bool(self._combine({c: c(posterior) for c in self.criteria}))
 
-    def probabilities(self, posterior) -> dict[str, float]:
+    def probabilities(self, posterior: Distribution) -> dict[str, float]:
         """Each criterion's posterior probability, keyed by the criterion in words."""
         return {repr(c): float(c.prob(posterior)) for c in self.criteria}
 
@@ -172,7 +175,7 @@ class GoNoGoRule:
     def __call__(self, posterior) -> str:
         return str(self._combine({c: c(posterior) for c in self.criteria})[()])
 
-    def probabilities(self, posterior) -> dict[str, float]:
+    def probabilities(self, posterior: Distribution) -> dict[str, float]:
         return {repr(c): float(c.prob(posterior)) for c in self.criteria}
 
     def __repr__(self) -> str:
@@ -180,14 +183,14 @@ class GoNoGoRule:
 
 
 def decision(
-    threshold=None,
-    target=None,
+    threshold: float | Sequence[float] | None = None,
+    target: float | Sequence[float] | None = None,
     direction: str = "greater",
     *,
-    go=None,
-    no_go=None,
+    go: Criterion | DecisionRule | tuple | list | None = None,
+    no_go: Criterion | DecisionRule | tuple | list | None = None,
     outcome: str = "success",
-):
+) -> DecisionRule | GoNoGoRule:
     """Build a decision rule from posterior-probability criteria (RBesT's ``decision1S``).
 
     Parameters
@@ -496,15 +499,15 @@ def _resolve_rule(rule, threshold, target, direction):
 
 
 def decision_boundary(
-    prior,
-    n=None,
-    threshold=None,
-    target=None,
+    prior: Distribution,
+    n: int | None = None,
+    threshold: float | None = None,
+    target: float | None = None,
     direction: str = "greater",
     *,
-    exposure=None,
-    rule=None,
-):
+    exposure: float | None = None,
+    rule: DecisionRule | None = None,
+) -> int | None:
     """The count at which the decision switches: the smallest count that succeeds
     (``direction="greater"``) or the largest (``"less"``).
 
@@ -632,20 +635,20 @@ def _simulate(prior, rule, kind, size, truths, n_sim, random_seed, client=None):
 
 
 def operating_characteristics(
-    prior,
-    n=None,
-    threshold=None,
-    target=None,
-    truths=None,
+    prior: Distribution,
+    n: int | None = None,
+    threshold: float | None = None,
+    target: float | None = None,
+    truths: ArrayLike | None = None,
     direction: str = "greater",
     *,
-    exposure=None,
-    rule=None,
+    exposure: float | None = None,
+    rule: DecisionRule | GoNoGoRule | None = None,
     method: str = "exact",
     n_sim: int = 100_000,
-    random_seed=None,
-    client=None,
-):
+    random_seed: int | np.random.Generator | None = None,
+    client: Any = None,
+) -> pd.DataFrame:
     """Probability that the rule says success (or each zone) if the true parameter is ``truth``.
 
     Parameters

@@ -17,16 +17,22 @@ Beta(a=10, b=4)
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from .. import _validate as v
 from .._constants import CRED_LEVEL
 from ..errors import PriorError
 from .families import Beta
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: reference Dirichlet concentrations per category: Jeffreys (1/2) and uniform (Bayes-Laplace, 1)
 REFERENCE_ALPHAS = {"jeffreys": 0.5, "uniform": 1.0}
@@ -166,7 +172,7 @@ class Dirichlet:
         a, a0 = self.alpha, self.ess
         return dict(zip(self.names, np.sqrt(a * (a0 - a) / (a0**2 * (a0 + 1))).tolist()))
 
-    def marginal(self, names) -> Beta:
+    def marginal(self, names: str | Sequence[str]) -> Beta:
         """The Beta distribution of the probability of a union of categories.
 
         Parameters
@@ -193,7 +199,7 @@ class Dirichlet:
         inside = float(self.alpha[idx].sum())
         return Beta(inside, self.ess - inside)
 
-    def merge(self, groups) -> Dirichlet:
+    def merge(self, groups: Mapping[str, Sequence[str]]) -> Dirichlet:
         """The Dirichlet of merged categories (aggregation property).
 
         Parameters
@@ -223,7 +229,7 @@ class Dirichlet:
             }
         )
 
-    def logpdf(self, p):
+    def logpdf(self, p: ArrayLike) -> float | np.ndarray:
         """Log density at points of the simplex (last axis: the categories, in order)."""
         p = np.asarray(p, dtype=float)
         if p.ndim == 1:
@@ -232,10 +238,15 @@ class Dirichlet:
             p.shape[:-1]
         )
 
-    def pdf(self, p):
+    def pdf(self, p: ArrayLike) -> float | np.ndarray:
         return np.exp(self.logpdf(p))
 
-    def rvs(self, size=None, seed=None, **deprecated) -> np.ndarray:
+    def rvs(
+        self,
+        size: int | tuple[int, ...] | None = None,
+        seed: int | np.random.Generator | None = None,
+        **deprecated,
+    ) -> np.ndarray:
         """Random draws, shape ``(size, K)`` (``(K,)`` for ``size=None``).
 
         ``seed`` is a seed or a ``numpy.random.Generator`` (``random_state=`` the old name).
@@ -248,7 +259,7 @@ class Dirichlet:
         level = v.renamed(deprecated, "prob", "level", level)
         return {name: self.marginal([name]).interval(level) for name in self.names}
 
-    def summary(self, level: float = CRED_LEVEL, **deprecated):
+    def summary(self, level: float = CRED_LEVEL, **deprecated) -> pd.DataFrame:
         """A DataFrame, one row per category: alpha, mean, sd and the central interval."""
         import pandas as pd
 

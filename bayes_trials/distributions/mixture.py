@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import optimize
 
 from .. import _validate as v
@@ -92,10 +93,10 @@ class Mixture(Distribution):
         x = np.asarray(x, dtype=float)
         return sum(w * getattr(c, method)(x) for w, c in zip(self.weights, self.components))
 
-    def pdf(self, x):
+    def pdf(self, x: ArrayLike) -> float | np.ndarray:
         return self._weighted("pdf", x)
 
-    def logpdf(self, x):
+    def logpdf(self, x: ArrayLike) -> float | np.ndarray:
         comp = np.stack([c.logpdf(np.asarray(x, dtype=float)) for c in self.components])
         with np.errstate(divide="ignore"):
             logw = np.log(self.w).reshape((-1,) + (1,) * (comp.ndim - 1))
@@ -103,13 +104,13 @@ class Mixture(Distribution):
 
         return logsumexp(comp + logw, axis=0)
 
-    def cdf(self, x):
+    def cdf(self, x: ArrayLike) -> float | np.ndarray:
         return self._weighted("cdf", x)
 
-    def sf(self, x):
+    def sf(self, x: ArrayLike) -> float | np.ndarray:
         return self._weighted("sf", x)
 
-    def ppf(self, q):
+    def ppf(self, q: ArrayLike) -> float | np.ndarray:
         """Quantiles by root finding on the mixture cdf, bracketed by the components'."""
         q = np.asarray(q, dtype=float)
         out = np.empty_like(q)
@@ -133,7 +134,12 @@ class Mixture(Distribution):
                 )
         return out if out.ndim else float(out)
 
-    def rvs(self, size=None, seed=None, **deprecated):
+    def rvs(
+        self,
+        size: int | tuple[int, ...] | None = None,
+        seed: int | np.random.Generator | None = None,
+        **deprecated,
+    ) -> float | np.ndarray:
         rng = np.random.default_rng(v.renamed(deprecated, "random_state", "seed", seed))
         n = 1 if size is None else int(np.prod(size))
         which = rng.choice(len(self.components), size=n, p=self.w)
@@ -157,7 +163,7 @@ def components_of(dist) -> tuple[np.ndarray, tuple]:
 
 
 def robustify(
-    prior, weight: float, mean: float | None = None, sigma: float | None = None
+    prior: Distribution, weight: float, mean: float | None = None, sigma: float | None = None
 ) -> Mixture:
     """Add a weakly informative component of the given weight (a robust mixture prior).
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ from .binary_grid import BetaGrid
 from .kind import Kind
 from .scalar import ScalarEndpoint
 from .table import Benchmarks, DecisionTable, EndpointTable, Published
+
+if TYPE_CHECKING:
+    from ..design import Design
 
 #: frequentist interval methods: our name -> statsmodels ``proportion_confint`` method
 INTERVAL_METHODS = {"clopper-pearson": "beta", "wilson": "wilson", "jeffreys": "jeffreys"}
@@ -237,7 +240,7 @@ class BinaryEndpoint(ScalarEndpoint):
             object.__setattr__(self, "label", self.name)
 
     # --- priors -----------------------------------------------------------------------
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         _, comps = components_of(prior)
         if getattr(comps[0], "family", None) != self.prior_family:
             raise PriorError(
@@ -261,7 +264,7 @@ class BinaryEndpoint(ScalarEndpoint):
         return f"{self.data.events}/{self.data.n}"
 
     # --- PyMC model ---------------------------------------------------------------------
-    def structure(self, prior) -> tuple:
+    def structure(self, prior: Beta | Mixture) -> tuple:
         """The compile key: one compiled model serves every Beta (mixture) prior."""
         return (self.kind,)
 
@@ -295,7 +298,7 @@ class BinaryEndpoint(ScalarEndpoint):
             pm.Binomial("y", n=n, logit_p=x, observed=events)
         return model
 
-    def input_values(self, prior) -> dict:
+    def input_values(self, prior: Beta | Mixture) -> dict:
         """The rows of :data:`INPUTS` for this prior and these data."""
         self.check_prior(prior)
         w, comps = components_of(prior)
@@ -306,11 +309,11 @@ class BinaryEndpoint(ScalarEndpoint):
             "counts": [self.data.n, self.data.events],
         }
 
-    def model_inputs(self, prior) -> dict:
+    def model_inputs(self, prior: Beta | Mixture) -> dict:
         """The value of the model's ``pm.Data`` for this prior and these data."""
         return INPUTS.pack(**self.input_values(prior))
 
-    def batch(self, prior) -> BinaryBatch:
+    def batch(self, prior: Beta | Mixture) -> BinaryBatch:
         """The batched model that samples this endpoint under any Beta (mixture) prior as
         one point of many (:class:`BinaryBatch`; ``tail="heavy"`` when a posterior component
         has a Beta parameter below 1)."""
@@ -319,7 +322,7 @@ class BinaryEndpoint(ScalarEndpoint):
         heavy = any(c.a + y < 1 or c.b + n - y < 1 for c in comps)
         return BinaryBatch(tail="heavy" if heavy else "light")
 
-    def strata(self, prior) -> list | None:
+    def strata(self, prior: Beta | Mixture) -> list | None:
         """A Beta mixture's components with their exact posterior weights (see
         :meth:`bayes_trials.endpoints.base.Model.strata`); None for one Beta."""
         if not isinstance(prior, Mixture) or len(prior.components) < 2:
@@ -328,7 +331,7 @@ class BinaryEndpoint(ScalarEndpoint):
         return list(zip(post.weights, prior.components))
 
     # --- exact and frequentist --------------------------------------------------------
-    def exact_posterior(self, prior):
+    def exact_posterior(self, prior: Beta | Mixture) -> Beta | Mixture:
         """Beta-binomial conjugate posterior (a Beta, or a reweighted Beta mixture)."""
         self.check_prior(prior)
         return update(prior, self.data)
@@ -355,7 +358,9 @@ class BinaryEndpoint(ScalarEndpoint):
         )
 
     # --- checks and report parts -------------------------------------------------------
-    def reference_checks(self, ref, fits: dict, level: float = CRED_LEVEL) -> list[Check]:
+    def reference_checks(
+        self, ref: BinomialReference, fits: dict, level: float = CRED_LEVEL
+    ) -> list[Check]:
         """Reference-prior posterior against frequentist intervals and the exact test.
 
         - the exact Jeffreys-prior Beta(k + 1/2, n - k + 1/2) ETI equals statsmodels' Jeffreys
@@ -515,7 +520,7 @@ class BinaryEndpoint(ScalarEndpoint):
             )
         return out
 
-    def frequentist_table(self, result) -> pd.DataFrame:
+    def frequentist_table(self, result: Any) -> pd.DataFrame:
         ref = result.reference
         rows = [{"quantity": "estimate (events / n)", "value": ref.estimate}]
         if ref.p_value is not None:
@@ -532,7 +537,7 @@ class BinaryEndpoint(ScalarEndpoint):
             )
         return pd.DataFrame(rows).set_index("quantity")
 
-    def observed_sentences(self, result) -> list[str]:
+    def observed_sentences(self, result: Any) -> list[str]:
         ref = result.reference
         out = [f"Observed {self.data.events} of {self.data.n} ({100 * ref.estimate:.1f}%)."]
         if ref.p_value is not None:
@@ -541,10 +546,10 @@ class BinaryEndpoint(ScalarEndpoint):
             )
         return out
 
-    def plot_range(self, result) -> tuple[float, float]:
+    def plot_range(self, result: Any) -> tuple[float, float]:
         return 0.0, 1.0
 
-    def benchmark_table(self, result) -> pd.DataFrame:
+    def benchmark_table(self, result: Any) -> pd.DataFrame:
         """Each benchmark of the spec against the posterior, per prior, in the endpoint's direction.
 
         ``exact_prob``: P(theta beyond the benchmark rate) taken as a fixed number (exact;
@@ -583,7 +588,7 @@ class BinaryEndpoint(ScalarEndpoint):
                 rows.append(row)
         return pd.DataFrame(rows)
 
-    def design(self, result):
+    def design(self, result: Any) -> Design | None:
         """The decision rule of the spec, with its exact boundaries and OCs (None without one)."""
         if result.spec is None or result.spec.decision is None:
             return None
@@ -591,7 +596,7 @@ class BinaryEndpoint(ScalarEndpoint):
             self, {n: f.prior for n, f in result.fits.items()}, result.spec.decision
         )
 
-    def report_sections(self, result) -> list:
+    def report_sections(self, result: Any) -> list:
         """The scalar parts, then the decision rule, its calibrated threshold and the interim
         futility look (exact operating characteristics) where the spec states a rule."""
         sections = super().report_sections(result)

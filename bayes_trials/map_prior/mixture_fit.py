@@ -10,10 +10,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 from .. import _validate as v
@@ -184,7 +186,11 @@ def _em(x, family: str, k: int, gt1: bool, max_iter: int = 300, tol: float = 1e-
 
 
 def fit_mixture(
-    draws, family: str, components=(1, 2, 3, 4), criterion: str = "aic", constrain_gt1: bool = True
+    draws: ArrayLike,
+    family: str,
+    components: Sequence[int] = (1, 2, 3, 4),
+    criterion: str = "aic",
+    constrain_gt1: bool = True,
 ) -> MixtureFit:
     """Approximate draws by a Beta, Gamma or Normal mixture (EM), choosing its size by AIC/BIC.
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,6 +23,11 @@ from .mixture_fit import MixtureFit, fit_mixture
 from .model import RandomEffectsModel
 from .predictive import PREDICTIVE_POINTS, approximation, conditional, predictive
 from .table import FAMILIES, LINKS, MIXTURE_FAMILY, inverse_link, observed_summary, validate_table
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from ..distributions import Distribution
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,7 @@ class MAPPrior:
         return pd.DataFrame(rows).set_index("quantity")
 
     @_style.styled
-    def plot_forest(self, ax=None):
+    def plot_forest(self, ax: Axes | None = None) -> Axes:
         """Forest plot: each study's observed estimate and shrunken estimate, and the MAP.
 
         Intervals are at the toolkit's credible level (``CRED_LEVEL``, 95%): exact
@@ -199,18 +207,18 @@ def _divergences(tree) -> int:
 
 
 def map_prior(
-    table,
+    table: pd.DataFrame,
     family: str = "binomial",
-    tau_prior=HalfNormal(1.0),
-    intercept_prior=Normal(0.0, 2.0),
+    tau_prior: Distribution = HalfNormal(1.0),
+    intercept_prior: Distribution = Normal(0.0, 2.0),
     seed: int = 0,
     draws: int = 1000,
     chains: int = 4,
     tune: int = 1000,
     target_accept: float = 0.95,
-    components=(1, 2, 3, 4),
+    components: Sequence[int] = (1, 2, 3, 4),
     criterion: str = "aic",
-    cache=None,
+    cache: str | os.PathLike | None = None,
     **deprecated,
 ) -> MAPPrior:
     """Meta-analytic-predictive prior from a table of historical studies.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import optimize
@@ -28,6 +29,10 @@ from .distributions import (
     PredictiveDistribution,
     predictive,
 )
+
+if TYPE_CHECKING:
+    from ..data import TimeToEvent
+    from ..distributions import Distribution
 
 # --------------------------------------------------------------------------------------
 # prior-data conflict (Box 1980)
@@ -179,7 +184,13 @@ def _box_continuous(pred, y) -> float:
     return float(np.clip(1.0 - mass, 0.0, 1.0))
 
 
-def prior_data_conflict(prior, data, method: str = "box", alpha: float = 0.05, warn: bool = True):
+def prior_data_conflict(
+    prior: Distribution,
+    data: Binary | Rate | TimeToEvent | NormalData,
+    method: str = "box",
+    alpha: float = 0.05,
+    warn: bool = True,
+) -> PriorDataConflict:
     """Box's prior-predictive check: are the observed data surprising under the prior?
 
     Parameters

@@ -6,6 +6,7 @@ Part of :mod:`bayes_trials.predictive`.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ from ..conjugate import update
 from ..data import Binary
 from ..distributions import Mixture, Normal, components_of
 from ..errors import DataError, PriorError
+
+if TYPE_CHECKING:
+    from ..distributions import Distribution
 
 #: numerical tolerance for "equal" probabilities (ties in Box's p-value, cdf inversion)
 _TIE = 1e-9
@@ -305,7 +309,9 @@ class PredictiveDistribution:
         return f"PredictiveDistribution({self.family}, {what}: {parts})"
 
 
-def predictive(dist, n: int | None = None, exposure: float | None = None, se: float | None = None):
+def predictive(
+    dist: Distribution, n: int | None = None, exposure: float | None = None, se: float | None = None
+) -> PredictiveDistribution | Normal | Mixture:
     """Predictive distribution of future data under a (mixture) prior or posterior.
 
     Parameters
@@ -436,7 +442,9 @@ class PredictiveProbability(float):
         return f"PredictiveProbability({float(self):.6g}; {need})"
 
 
-def predictive_probability(prior, data: Binary, n_max: int, threshold: float, target: float):
+def predictive_probability(
+    prior: Distribution, data: Binary, n_max: int, threshold: float, target: float
+) -> PredictiveProbability:
     """Predictive probability that the trial, continued to ``n_max`` patients, succeeds.
 
     Success at the end means :math:`P(\\theta > \\text{target} \\mid \\text{all data}) >
@@ -703,7 +711,7 @@ class Difference:
         return f"Difference({self.dist1!r} - {self.dist2!r})"
 
 
-def difference(dist1, dist2) -> Difference:
+def difference(dist1: Distribution, dist2: Distribution) -> Difference:
     """Distribution of :math:`\\theta_1 - \\theta_2` for independent (mixture) distributions.
 
     See :class:`Difference` for the integrals.
@@ -718,7 +726,7 @@ def difference(dist1, dist2) -> Difference:
     return Difference(dist1, dist2)
 
 
-def prob_difference(dist1, dist2, delta: float = 0.0) -> float:
+def prob_difference(dist1: Distribution, dist2: Distribution, delta: float = 0.0) -> float:
     """P(theta1 - theta2 > delta) for two independent (mixture) distributions.
 
     Parameters

@@ -54,6 +54,7 @@ from __future__ import annotations
 import sys
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -67,6 +68,11 @@ from ..quantity import Quantity
 from ..spec import EndpointSpec, TrialSpec
 from ..summaries import tail_probability
 from .grid import Grid, grid_hooks, make_grid
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..endpoints.base import Endpoint
 
 METHODS = ("exact", "mcmc", "auto")
 
@@ -264,17 +270,17 @@ class SensitivityResult:
     def _repr_html_(self) -> str:
         return f"<p>{self!r}</p>" + self.table.head(50).to_html(index=False, float_format="%.4g")
 
-    def plot_decision_curves(self, **kw):
+    def plot_decision_curves(self, **kw) -> Figure:
         from .plots import plot_decision_curves
 
         return plot_decision_curves(self, **kw)
 
-    def plot_heatmap(self, **kw):
+    def plot_heatmap(self, **kw) -> Figure:
         from .plots import plot_heatmap
 
         return plot_heatmap(self, **kw)
 
-    def plot_tornado(self, **kw):
+    def plot_tornado(self, **kw) -> Figure:
         from .plots import plot_tornado
 
         return plot_tornado(self, **kw)
@@ -301,9 +307,9 @@ def _targets(spec_or_endpoint):
 
 
 def sensitivity(
-    spec_or_endpoint,
+    spec_or_endpoint: TrialSpec | Endpoint,
     grid: dict | None = "default",
-    priors=None,
+    priors: dict | None = None,
     *,
     method: str = "auto",
     threshold: float | None = None,
@@ -312,12 +318,12 @@ def sensitivity(
     chains: int = 4,
     seed: int = 0,
     level: float = CRED_LEVEL,
-    client=None,
+    client: Any = None,
     workers: int = 1,
     batched: bool = True,
-    progress=None,
+    progress: Any = None,
     **deprecated,
-):
+) -> SensitivityResult | dict[str, SensitivityResult]:
     """The posterior of an endpoint over a grid of priors, plus named or explicit priors.
 
     Parameters

@@ -4,6 +4,7 @@ the conclusion, the Bayesian counterpart of a fragility index."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -14,9 +15,13 @@ from ..spec import EndpointSpec
 from .analysis import spec_threshold
 from .grid import grid_hooks
 
+if TYPE_CHECKING:
+    from ..endpoints.base import Endpoint
+    from ..spec import TrialSpec
+
 
 def fragility(
-    spec_or_endpoint,
+    spec_or_endpoint: TrialSpec | Endpoint,
     priors: dict | None = None,
     *,
     threshold: float | None = None,

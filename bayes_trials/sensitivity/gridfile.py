@@ -9,10 +9,11 @@ are refused with a suggestion, as in specs; the axes' values are then checked by
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, create_model
@@ -33,6 +34,9 @@ from .._schema import (
 from ..errors import PriorError, SpecError
 from .analysis import METHODS
 from .grid import grid_hooks, hooks_by_name, make_grid
+
+if TYPE_CHECKING:
+    from ..spec import TrialSpec
 
 # =====================================================================================
 # grid files (TOML) for the command line
@@ -160,7 +164,7 @@ class GridFile:
         return self.kinds.get(grid_hooks(endpoint).name, "default")
 
 
-def load_grid(path, spec=None) -> GridFile:
+def load_grid(path: str | os.PathLike, spec: TrialSpec | None = None) -> GridFile:
     """Read and validate a grid file (TOML); errors name the file and the field, all of them
     together.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,10 @@ from ..errors import PriorError, SpecError
 from ..spec import EndpointSpec
 from .analysis import mcmc_point, spec_threshold
 from .grid import grid_hooks
+
+if TYPE_CHECKING:
+    from ..endpoints.base import Endpoint
+    from ..spec import TrialSpec
 
 OVERS = ("ess", "sd", "weight")
 
@@ -55,7 +60,7 @@ class TippingPoint:
 
 
 def tipping_point(
-    endpoint,
+    endpoint: Endpoint,
     *,
     over: str | None = None,
     centre: float | None = None,
@@ -265,7 +270,7 @@ def tipping_point(
     )
 
 
-def tipping_points(spec, *, scenarios: bool | dict = True, **kwargs) -> pd.DataFrame:
+def tipping_points(spec: TrialSpec, *, scenarios: bool | dict = True, **kwargs) -> pd.DataFrame:
     """Tipping points of every endpoint of a spec with prior grids, as a table.
 
     Binary endpoints: the ESS of a Beta prior centred on the target. Rate-ratio endpoints:

@@ -23,6 +23,7 @@ Example
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -420,7 +421,7 @@ def parse_spec(doc: dict, path="<spec>", sha256: str = "") -> TrialSpec:
     )
 
 
-def load_spec(path) -> TrialSpec:
+def load_spec(path: str | os.PathLike) -> TrialSpec:
     """Read and validate a TOML re-analysis spec.
 
     Raises

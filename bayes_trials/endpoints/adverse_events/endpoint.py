@@ -20,6 +20,9 @@ In the result table each row is ``prior`` (the prior's or hierarchical analysis'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from ..._constants import CRED_LEVEL
 from ...benchmarks import compare_with_benchmarks
@@ -34,6 +37,9 @@ from .exact import UNIFORM, independent_posteriors, independent_summary
 from .model import EventModel, HierarchicalModel
 from .priors import HierarchicalAEPrior
 from .reference import AdverseEventReference, adverse_event_reference
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: the model column of the result table
 INDEPENDENT, HIERARCHICAL = "independent", tables.HIERARCHICAL
@@ -137,7 +143,7 @@ class AdverseEventsEndpoint(EndpointBase):
         """Uniform and Jeffreys Beta priors for the independent analyses."""
         return dict(REFERENCE_PRIORS)
 
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         """A Beta (mixture) prior for the independent analyses, or a :class:`HierarchicalAEPrior`."""
         if isinstance(prior, HierarchicalAEPrior):
             return
@@ -212,7 +218,9 @@ class AdverseEventsEndpoint(EndpointBase):
         except PriorError as err:
             raise err.located(endpoint=self.name) from None
 
-    def independent_summary(self, prior: Beta | None = None, level: float = CRED_LEVEL):
+    def independent_summary(
+        self, prior: Beta | None = None, level: float = CRED_LEVEL
+    ) -> pd.DataFrame:
         """One row per event: exact posterior, upper bounds (see :func:`.exact.independent_summary`)."""
         return independent_summary(
             self.table, self.independent_prior if prior is None else prior, level
@@ -222,11 +230,15 @@ class AdverseEventsEndpoint(EndpointBase):
         """Clopper-Pearson intervals and one-sided upper bounds; rule of three for zero counts."""
         return adverse_event_reference(self.table, level)
 
-    def published_checks(self, reference, published, assumed_data: bool) -> list:
+    def published_checks(
+        self, reference: AdverseEventReference, published: Any, assumed_data: bool
+    ) -> list:
         """The percentages printed beside the counts, recomputed."""
         return printed_percent_checks(self.name, self.table, self.printed)
 
-    def reference_checks(self, reference, fits: dict, level: float = CRED_LEVEL) -> list:
+    def reference_checks(
+        self, reference: AdverseEventReference, fits: dict, level: float = CRED_LEVEL
+    ) -> list:
         """Per event, the binary endpoint's Jeffreys and Clopper-Pearson checks; then the
         upper bounds against their closed forms (:mod:`.checks`)."""
         by_prior = {}
@@ -241,7 +253,9 @@ class AdverseEventsEndpoint(EndpointBase):
             )
         return out + bounds_checks(self.name, self.table, reference, by_prior, level)
 
-    def compare_with_benchmarks(self, term: str, benchmarks, prior: Beta | None = None, **kwargs):
+    def compare_with_benchmarks(
+        self, term: str, benchmarks: Any, prior: Beta | None = None, **kwargs
+    ) -> pd.DataFrame:
         """P(theta_term < benchmark rate) from the independent posterior of ``term``.
 
         See :func:`bayes_trials.benchmarks.compare_with_benchmarks`.
@@ -250,7 +264,9 @@ class AdverseEventsEndpoint(EndpointBase):
         post = self.independent_posteriors(prior)[term]
         return compare_with_benchmarks(post, benchmarks, direction="less", **kwargs)
 
-    def hierarchical_summary(self, tree, level: float = CRED_LEVEL, prior: Beta | None = None):
+    def hierarchical_summary(
+        self, tree: Any, level: float = CRED_LEVEL, prior: Beta | None = None
+    ) -> pd.DataFrame:
         """The hierarchical posterior per event beside the independent one, with the shrinkage
         (:func:`.tables.hierarchical_summary`); ``tree``: the hierarchical model's draws."""
         return tables.hierarchical_summary(
@@ -258,19 +274,19 @@ class AdverseEventsEndpoint(EndpointBase):
         )
 
     # --- report parts ------------------------------------------------------------------------
-    def report_sections(self, result) -> list:
+    def report_sections(self, result: Any) -> list:
         return report.report_sections(result)
 
-    def sentences(self, result) -> list[str]:
+    def sentences(self, result: Any) -> list[str]:
         return report.sentences(result)
 
-    def figure(self, result):
+    def figure(self, result: Any) -> Figure:
         return report.figure(result)
 
-    def figure_caption(self, result) -> str:
+    def figure_caption(self, result: Any) -> str:
         return report.figure_caption(result)
 
-    def headline(self, result) -> list:
+    def headline(self, result: Any) -> list:
         """Each event under the primary hierarchical analysis when sampled, else under the
         first prior's independent analysis."""
         primary = tables.primary_hierarchical(result)
@@ -282,5 +298,5 @@ class AdverseEventsEndpoint(EndpointBase):
         first = next(iter(indep.values()), {})
         return [(fit.name, term) for term, fit in first.items()]
 
-    def benchmark_table(self, result):
+    def benchmark_table(self, result: Any) -> pd.DataFrame:
         return tables.benchmark_table(result)

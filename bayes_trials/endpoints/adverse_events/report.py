@@ -15,6 +15,8 @@ Example
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ... import _style
@@ -33,9 +35,17 @@ from .tables import (
     result_hierarchical_summary,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 
 @_style.styled
-def forest_plot(summary, ax=None, level: float = CRED_LEVEL, title: str | None = None):
+def forest_plot(
+    summary: pd.DataFrame,
+    ax: Axes | None = None,
+    level: float = CRED_LEVEL,
+    title: str | None = None,
+) -> Axes:
     """Forest plot of independent (open) and hierarchical (filled) estimates per event.
 
     Parameters

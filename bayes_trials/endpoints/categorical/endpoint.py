@@ -24,14 +24,18 @@ Sison-Glaz) and Clopper-Pearson per union (:mod:`.reference`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from ... import _validate as v
 from ..._constants import CRED_LEVEL
 from ...benchmarks import compare_with_benchmarks
 from ...conjugate import update
 from ...data import Categorical
-from ...distributions import Dirichlet
+from ...distributions import Beta, Dirichlet
 from ...errors import DataError, PriorError
 from ...quantity import Quantity
 from ..base import EndpointBase
@@ -40,6 +44,9 @@ from . import model as mdl
 from . import result as rep
 from .checks import percentage_checks, union_reference_checks
 from .reference import SIMULTANEOUS_METHODS, CategoricalReference, categorical_reference
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def cumulative_unions(names) -> dict[str, tuple[str, ...]]:
@@ -159,7 +166,7 @@ class CategoricalEndpoint(EndpointBase):
     def interval_methods() -> tuple:
         return (*SIMULTANEOUS_METHODS, "clopper-pearson")
 
-    def members(self, union) -> tuple[str, ...]:
+    def members(self, union: str | Sequence[str]) -> tuple[str, ...]:
         """The categories of a union given by its label, a category name or a list."""
         if isinstance(union, str):
             for label, members in self.unions:
@@ -178,7 +185,7 @@ class CategoricalEndpoint(EndpointBase):
         return out + [("union", label, members) for label, members in self.unions]
 
     # --- priors -------------------------------------------------------------------------
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         if not isinstance(prior, Dirichlet):
             raise PriorError(
                 f"a categorical endpoint takes a Dirichlet prior, got {prior!r}",
@@ -204,7 +211,7 @@ class CategoricalEndpoint(EndpointBase):
         }
 
     # --- the Model protocol ---------------------------------------------------------------
-    def quantities(self, prior) -> tuple[Quantity, ...]:
+    def quantities(self, prior: Dirichlet) -> tuple[Quantity, ...]:
         """Every category (checked against its Dirichlet marginal) and every union (against
         the binary analysis of the union), each with its target where one is given."""
         targets = dict(self.targets)
@@ -226,11 +233,11 @@ class CategoricalEndpoint(EndpointBase):
             )
         return tuple(out)
 
-    def exact(self, prior) -> dict:
+    def exact(self, prior: Dirichlet) -> dict:
         self.check_prior(prior)
         return ex.exact_posteriors(self.data, self.unions, prior)
 
-    def prior_summary(self, prior, exact: dict) -> dict:
+    def prior_summary(self, prior: Dirichlet, exact: dict) -> dict:
         """The prior and its effective sample size :math:`\\alpha_0 = \\sum_k \\alpha_k`."""
         return {
             "prior_distribution": repr(prior),
@@ -239,7 +246,7 @@ class CategoricalEndpoint(EndpointBase):
             "prior_ess_method": "sum of concentrations",
         }
 
-    def structure(self, prior) -> tuple:
+    def structure(self, prior: Dirichlet) -> tuple:
         """The compile key: the numbers of categories and of unions (free-parameter shapes)."""
         return mdl.structure(self.data, self.unions)
 
@@ -247,32 +254,34 @@ class CategoricalEndpoint(EndpointBase):
     def build_model(structure: tuple):
         return mdl.build_model(structure)
 
-    def model_inputs(self, prior) -> dict:
+    def model_inputs(self, prior: Dirichlet) -> dict:
         self.check_prior(prior)
         return mdl.model_inputs(self.data, self.unions, prior)
 
-    def draws(self, tree) -> dict:
+    def draws(self, tree: Any) -> dict:
         return mdl.draws(self.data, self.unions, tree)
 
-    def diagnostics_label(self, prior) -> str:
+    def diagnostics_label(self, prior: Dirichlet) -> str:
         return "all categories and unions"
 
     # --- exact posteriors -------------------------------------------------------------------
-    def exact_posterior(self, prior) -> Dirichlet:
+    def exact_posterior(self, prior: Dirichlet) -> Dirichlet:
         """Dirichlet-multinomial conjugate posterior :math:`\\text{Dirichlet}(\\alpha + y)`."""
         self.check_prior(prior)
         return update(prior, self.data)
 
-    def union_posterior(self, prior, union):
+    def union_posterior(self, prior: Dirichlet, union: str | Sequence[str]) -> Beta:
         """Exact Beta posterior of a union (label, category name or list of categories)."""
         return self.exact_posterior(prior).marginal(self.members(union))
 
-    def tail_probabilities(self, prior) -> dict[str, float]:
+    def tail_probabilities(self, prior: Dirichlet) -> dict[str, float]:
         """:math:`P(p_U > \\text{target})` for each target, exact."""
         post = self.exact_posterior(prior)
         return {label: float(post.marginal(self.members(label)).sf(t)) for label, t in self.targets}
 
-    def compare_with_benchmarks(self, prior, union, benchmarks, **kwargs):
+    def compare_with_benchmarks(
+        self, prior: Dirichlet, union: str | Sequence[str], benchmarks: Any, **kwargs
+    ) -> pd.DataFrame:
         """:math:`P(p_U > \\theta_b)` for each :class:`~bayes_trials.benchmarks.BenchmarkRate`,
         its uncertainty included (:func:`bayes_trials.benchmarks.compare_with_benchmarks`,
         ``direction="greater"`` unless given)."""
@@ -284,27 +293,31 @@ class CategoricalEndpoint(EndpointBase):
         """Goodman and Sison-Glaz simultaneous intervals; Clopper-Pearson per union."""
         return categorical_reference(self.data, self.unions, level)
 
-    def published_checks(self, reference, published, assumed_data: bool) -> list:
+    def published_checks(
+        self, reference: CategoricalReference, published: Any, assumed_data: bool
+    ) -> list:
         """Each printed category percentage against the counts (``published`` is empty: a
         categorical endpoint states its percentages on its categories)."""
         return percentage_checks(self.name, self.data, self.printed)
 
-    def reference_checks(self, reference, fits: dict, level: float = CRED_LEVEL) -> list:
+    def reference_checks(
+        self, reference: CategoricalReference, fits: dict, level: float = CRED_LEVEL
+    ) -> list:
         priors = {name: fit.prior for name, fit in fits.items()}
         return union_reference_checks(self.name, self.data, self.unions, reference, priors, level)
 
     # --- report parts (:mod:`.result`) ------------------------------------------------------
-    def benchmark_table(self, result):
+    def benchmark_table(self, result: Any) -> pd.DataFrame:
         return rep.benchmark_table(self, result)
 
-    def report_sections(self, result) -> list:
+    def report_sections(self, result: Any) -> list:
         return rep.report_sections(self, result)
 
-    def sentences(self, result) -> list[str]:
+    def sentences(self, result: Any) -> list[str]:
         return rep.sentences(self, result)
 
-    def figure(self, result):
+    def figure(self, result: Any) -> Figure:
         return rep.figure(self, result)
 
-    def figure_caption(self, result) -> str:
+    def figure_caption(self, result: Any) -> str:
         return rep.figure_caption(self, result)

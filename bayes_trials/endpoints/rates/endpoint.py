@@ -25,10 +25,12 @@ conditional and score tests and intervals and the Poisson GLM
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ... import _validate as v
 from ..._constants import CRED_LEVEL, DEFAULT_TARGET_ACCEPT, DIRECTIONS
 from ...data import PrePostRates
+from ...distributions import Distribution
 from ...errors import DataError, PriorError
 from ..scalar import ScalarEndpoint
 from .exact import exact_rates, log_linear_log_density, log_linear_posterior, two_rate_posterior
@@ -44,6 +46,9 @@ from .priors import LogRRPrior, TwoRatePrior, log_rr_priors
 from .reference import INTERVAL_METHODS, RateRatioReference, rate_ratio_reference
 from .reference_checks import log_linear_checks, two_rate_checks
 from .scenarios import ScenarioGrid, rr_from_reduction
+
+if TYPE_CHECKING:
+    from ...distributions.derived import LogScalePosterior
 
 #: NUTS target acceptance for data with a period of zero events (see ``target_accept``)
 ZERO_EVENTS_TARGET_ACCEPT = 0.95
@@ -203,7 +208,7 @@ class RateRatioEndpoint(_PrePostEndpoint):
     prior_type = TwoRatePrior
     prior_family = "rates"
 
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         if not isinstance(prior, (TwoRatePrior, LogRRPrior)):
             raise PriorError(
                 f"a rate-ratio endpoint takes a TwoRatePrior(before, after) or a "
@@ -221,12 +226,12 @@ class RateRatioEndpoint(_PrePostEndpoint):
         return LogRateRatioEndpoint(self.name, self.data, self.target, self.direction, self.label)
 
     # --- exact ----------------------------------------------------------------------------
-    def exact_rates(self, prior) -> tuple:
+    def exact_rates(self, prior: TwoRatePrior) -> tuple:
         """The exact posteriors ``(before, after)`` of the two rates (Gamma or Gamma mixtures)."""
         self.check_prior(prior)
         return exact_rates(prior, self.data)
 
-    def exact_posterior(self, prior):
+    def exact_posterior(self, prior: TwoRatePrior | LogRRPrior) -> Distribution:
         """The exact posterior of the rate ratio: :class:`~bayes_trials.RateRatioPosterior` (or
         a mixture); under a :class:`LogRRPrior`, the log-linear model's quadrature posterior."""
         self.check_prior(prior)
@@ -234,7 +239,9 @@ class RateRatioEndpoint(_PrePostEndpoint):
             return self.log_linear().exact_posterior(prior)
         return two_rate_posterior(prior, self.data)
 
-    def reference_checks(self, reference, fits: dict, level: float = CRED_LEVEL) -> list:
+    def reference_checks(
+        self, reference: RateRatioReference, fits: dict, level: float = CRED_LEVEL
+    ) -> list:
         """The Jeffreys-prior identities (:func:`~bayes_trials.endpoints.rates.reference_checks.two_rate_checks`)
         and, for fits under a wide log-RR prior, the log-linear model's bounds
         (:func:`~bayes_trials.endpoints.rates.reference_checks.log_linear_checks`)."""
@@ -296,7 +303,7 @@ class LogRateRatioEndpoint(_PrePostEndpoint):
     prior_type = LogRRPrior
     prior_family = "rates"
 
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         if not isinstance(prior, LogRRPrior):
             raise PriorError(
                 f"a log-rate-ratio endpoint takes a LogRRPrior(log_rr, baseline), got {prior!r}",
@@ -308,17 +315,19 @@ class LogRateRatioEndpoint(_PrePostEndpoint):
     def reference_priors() -> dict:
         return {"reference": log_rr_priors()["reference"]}
 
-    def log_posterior(self, prior):
+    def log_posterior(self, prior: LogRRPrior) -> Any:
         """The unnormalised log posterior density of :math:`\\theta = \\log \\text{RR}` (vectorised)."""
         self.check_prior(prior)
         return log_linear_log_density(prior, self.data)
 
-    def exact_posterior(self, prior):
+    def exact_posterior(self, prior: LogRRPrior) -> LogScalePosterior:
         """The posterior of RR by quadrature of the exact marginal posterior of log RR."""
         self.check_prior(prior)
         return log_linear_posterior(prior, self.data, label=f"{self.name}, {prior.log_rr!r}")
 
-    def reference_checks(self, reference, fits: dict, level: float = CRED_LEVEL) -> list:
+    def reference_checks(
+        self, reference: RateRatioReference, fits: dict, level: float = CRED_LEVEL
+    ) -> list:
         """The wide-prior bounds against the conditional likelihood and the exact conditional
         interval (:func:`~bayes_trials.endpoints.rates.reference_checks.log_linear_checks`)."""
         return log_linear_checks(self.name, self.data, reference, fits, level)

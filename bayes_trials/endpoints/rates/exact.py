@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import gammaln, logsumexp
@@ -19,6 +20,9 @@ from scipy.special import gammaln, logsumexp
 from ...conjugate import update
 from ...distributions.derived import LogScalePosterior, ratio_of_rates
 from .model import mix_arrays
+
+if TYPE_CHECKING:
+    from ...data import PrePostRates
 
 
 def exact_rates(prior, data) -> tuple:
@@ -89,7 +93,7 @@ def log_linear_posterior(prior, data, label: str = "") -> LogScalePosterior:
     return LogScalePosterior(log_linear_log_density(prior, data), label=label)
 
 
-def conditional_log_likelihood(data):
+def conditional_log_likelihood(data: PrePostRates) -> float | np.ndarray:
     """The conditional Poisson log likelihood of :math:`\\theta = \\log \\text{RR}` (vectorised).
 
     Given patient :math:`i`'s total :math:`n_i = y_{ib} + y_{ia}`,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ... import _validate as v
 from ..._constants import CRED_LEVEL, DEFAULT_TARGET_ACCEPT, DIRECTIONS
@@ -37,6 +38,9 @@ from .model import (
 from .priors import WIDE_LOG_RR_SD, PatientRatePrior, TwoRatePrior
 from .reference import PATIENT_INTERVAL_METHODS, PatientRatesReference, patient_rates_reference
 from .reference_checks import patient_checks
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: a prior is the reference prior of the Bayesian-vs-frequentist checks when its log RR
 #: prior is one Normal at least this wide (flat over any plausible rate ratio)
@@ -188,7 +192,7 @@ class PatientRateRatioEndpoint(EndpointBase):
                 )
 
     # --- priors and analyses -------------------------------------------------------------
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         if not isinstance(prior, PatientRatePrior):
             raise PriorError(
                 f"a per-patient rate endpoint takes a PatientRatePrior, got {prior!r}",
@@ -245,22 +249,22 @@ class PatientRateRatioEndpoint(EndpointBase):
         return out
 
     # --- the model protocol (this endpoint is the model of its own analyses) -----------
-    def quantities(self, prior) -> tuple:
+    def quantities(self, prior: PatientRatePrior | None) -> tuple:
         hyper = frailty_hyper(self.varying_effect, self.overdispersion)
         return (
             Quantity("rate_ratio", target=self.target, direction=self.direction),
             *(Quantity(h, label=h.replace("_", " "), in_check_names=True) for h in hyper),
         )
 
-    def exact(self, prior) -> dict:
+    def exact(self, prior: PatientRatePrior) -> dict:
         return {}
 
-    def exact_posterior(self, prior):
+    def exact_posterior(self, prior: PatientRatePrior) -> None:
         """None: the hierarchical model has no closed-form posterior."""
         self.check_prior(prior)
         return None
 
-    def structure(self, prior) -> tuple:
+    def structure(self, prior: PatientRatePrior) -> tuple:
         """Compile key: the numbers of rows and patients and the two model switches."""
         return (
             self.kind,
@@ -274,20 +278,20 @@ class PatientRateRatioEndpoint(EndpointBase):
     def build_model(structure: tuple):
         return build_frailty_model(structure)
 
-    def model_inputs(self, prior) -> dict:
+    def model_inputs(self, prior: PatientRatePrior) -> dict:
         self.check_prior(prior)
         return frailty_inputs(self.data, prior, self.varying_effect, self.overdispersion)
 
-    def draws(self, tree) -> dict:
+    def draws(self, tree: Any) -> dict:
         return {q.name: tree["posterior"][q.name] for q in self.quantities(None)}
 
-    def target_accept(self, prior) -> float:
+    def target_accept(self, prior: PatientRatePrior) -> float:
         return DEFAULT_TARGET_ACCEPT
 
-    def prior_summary(self, prior, exact: dict) -> dict:
+    def prior_summary(self, prior: PatientRatePrior, exact: dict) -> dict:
         return prior_columns(prior)
 
-    def diagnostics_label(self, prior) -> str:
+    def diagnostics_label(self, prior: PatientRatePrior) -> str:
         return "worst over " + ", ".join(q.name for q in self.quantities(prior))
 
     # --- frequentist and checks ----------------------------------------------------------
@@ -315,7 +319,7 @@ class PatientRateRatioEndpoint(EndpointBase):
             {f.analysis.prior_name: f.prior for f in self.own_fits(fits).values()}
         )
 
-    def comparison_fit(self, fits: dict):
+    def comparison_fit(self, fits: dict) -> tuple[Any, str]:
         """``(fit, why)``: the fit the Bayesian-vs-frequentist checks use (the Poisson,
         common-effect model under the reference prior), or None and why there is none."""
         if not any(f.posterior is not None for f in fits.values()):
@@ -328,11 +332,13 @@ class PatientRateRatioEndpoint(EndpointBase):
             )
         return fits.get(f"{ref}/{COMPARISON}", fits.get(ref)), ""
 
-    def totals_fit(self, fits: dict):
+    def totals_fit(self, fits: dict) -> Any:
         """The exact aggregate-totals analysis (Jeffreys priors on both rates)."""
         return next((f for f in fits.values() if f.analysis.model_name == TOTALS_MODEL), None)
 
-    def reference_checks(self, reference, fits: dict, level: float = CRED_LEVEL) -> list:
+    def reference_checks(
+        self, reference: PatientRatesReference, fits: dict, level: float = CRED_LEVEL
+    ) -> list:
         """The reference-prior Poisson common-effect posterior against the conditional Poisson
         GLM (:func:`~bayes_trials.endpoints.rates.reference_checks.patient_checks`)."""
         cmp, why = self.comparison_fit(fits)
@@ -354,7 +360,7 @@ class PatientRateRatioEndpoint(EndpointBase):
             f"{how}{dropped}"
         )
 
-    def tail_probability(self, dist) -> float | None:
+    def tail_probability(self, dist: Any) -> float | None:
         """:math:`P(\\text{RR} < \\text{target})` (``direction="less"``) or ``>`` under ``dist``."""
         return Quantity(
             "rate_ratio", target=self.target, direction=self.direction
@@ -365,18 +371,18 @@ class PatientRateRatioEndpoint(EndpointBase):
             "rate_ratio", target=self.target, direction=self.direction
         ).describe_target()
 
-    def report_sections(self, result) -> list:
+    def report_sections(self, result: Any) -> list:
         return report.report_sections(self, result)
 
-    def sentences(self, result) -> list[str]:
+    def sentences(self, result: Any) -> list[str]:
         return report.sentences(self, result)
 
-    def figure(self, result):
+    def figure(self, result: Any) -> Figure:
         return report.figure(self, result)
 
-    def figure_caption(self, result) -> str:
+    def figure_caption(self, result: Any) -> str:
         return report.figure_caption(self, result)
 
-    def headline(self, result) -> list:
+    def headline(self, result: Any) -> list:
         """The common rate ratio of every fit (not the hyperparameters)."""
         return [(name, "rate_ratio") for name, f in result.fits.items() if "rate_ratio" in f.rows]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from scipy import stats
@@ -126,7 +126,7 @@ def log_rr_priors(
     rr_alt: float = 0.5,
     tail: float = 0.05,
     reference_sd: float = REFERENCE_LOG_RR_SD,
-    baseline=None,
+    baseline: Any = None,
 ) -> dict:
     """Reference, sceptical and enthusiastic priors for the log rate ratio.
 

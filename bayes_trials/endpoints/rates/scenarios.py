@@ -188,9 +188,9 @@ def scenario_counts(
 
 def scenario_sweep(
     reductions: dict,
-    events_before,
-    exposure_before,
-    exposure_after,
+    events_before: int,
+    exposure_before: float,
+    exposure_after: float,
     *,
     prior: TwoRatePrior | None = None,
     reduction: float | None = None,

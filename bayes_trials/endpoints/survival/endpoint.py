@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from .piecewise import PiecewiseExponentialSurvival
 from .priors import MODELS, SurvivalPrior
 from .reference import PublishedRecord, SurvivalReference, km_fit
 from .weibull import WeibullSurvival
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TIME_UNITS = ("days", "weeks", "months", "years")
 
@@ -203,7 +206,7 @@ class TimeToEventEndpoint(EndpointBase):
         )
 
     # --- priors and analyses ------------------------------------------------------------
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         if not isinstance(prior, SurvivalPrior):
             raise PriorError(
                 f"a time_to_event endpoint takes a SurvivalPrior, got {prior!r}", field="prior"
@@ -242,7 +245,9 @@ class TimeToEventEndpoint(EndpointBase):
         )
         return self.reference(level)
 
-    def published_checks(self, reference, published, assumed_data: bool = False) -> list[Check]:
+    def published_checks(
+        self, reference: SurvivalReference, published: Any, assumed_data: bool = False
+    ) -> list[Check]:
         """Printed numbers against the recomputed Kaplan-Meier (one group) or Cox / log-rank
         (two groups) and, for a digitised curve, the reconstruction against the printed curve
         and numbers at risk.
@@ -330,7 +335,9 @@ class TimeToEventEndpoint(EndpointBase):
             ),
         ]
 
-    def reference_checks(self, ref, fits: dict, level: float = CRED_LEVEL) -> list[Check]:
+    def reference_checks(
+        self, ref: SurvivalReference, fits: dict, level: float = CRED_LEVEL
+    ) -> list[Check]:
         """Each model under the vague preset against the frequentist reference.
 
         - :math:`S(t^*)`: the Kaplan-Meier estimate inside the posterior's equal-tailed
@@ -418,17 +425,17 @@ class TimeToEventEndpoint(EndpointBase):
         return out
 
     # --- report parts ---------------------------------------------------------------------
-    def report_sections(self, result) -> list:
+    def report_sections(self, result: Any) -> list:
         return report.report_sections(result)
 
-    def sentences(self, result) -> list[str]:
+    def sentences(self, result: Any) -> list[str]:
         return report.sentences(result)
 
-    def figure(self, result):
+    def figure(self, result: Any) -> Figure:
         return report.figure(result)
 
-    def figure_caption(self, result) -> str:
+    def figure_caption(self, result: Any) -> str:
         return report.figure_caption(result)
 
-    def benchmark_table(self, result) -> pd.DataFrame:
+    def benchmark_table(self, result: Any) -> pd.DataFrame:
         return report.benchmark_table(result)

@@ -35,7 +35,7 @@ from ... import _validate as v
 from ..._constants import CRED_LEVEL
 from ...conjugate import update
 from ...data import TimeToEvent
-from ...distributions import Gamma, components_of
+from ...distributions import Gamma, Mixture, components_of
 from ...errors import DataError
 from ...fit import Inputs
 from ...quantity import Quantity
@@ -328,7 +328,7 @@ class ExponentialSurvival(SurvivalModel):
     model_name: ClassVar[str] = "exponential"
     prior_family: ClassVar[str] = "gamma"
 
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         check_gamma(self.part(prior))
 
     def reference_priors(self) -> dict:
@@ -340,7 +340,7 @@ class ExponentialSurvival(SurvivalModel):
         out["vague"] = VAGUE_HAZARD
         return out
 
-    def structure(self, prior) -> tuple:
+    def structure(self, prior: SurvivalPrior | Gamma | Mixture) -> tuple:
         return (self.kind, self.n_groups)
 
     @staticmethod
@@ -382,7 +382,7 @@ class ExponentialSurvival(SurvivalModel):
                 pm.Deterministic("hazard_ratio", lam[1] / lam[0])
         return model
 
-    def model_inputs(self, prior) -> dict:
+    def model_inputs(self, prior: SurvivalPrior | Gamma | Mixture) -> dict:
         self.check_prior(prior)
         w, comps = components_of(self.part(prior))
         subs = [self.data.subset(g) for g in self.groups]
@@ -396,18 +396,18 @@ class ExponentialSurvival(SurvivalModel):
         )
 
     # --- exact --------------------------------------------------------------------------
-    def hazard_posteriors(self, prior) -> dict:
+    def hazard_posteriors(self, prior: SurvivalPrior | Gamma | Mixture) -> dict:
         """Group label -> Gamma (mixture) posterior of its hazard."""
         self.check_prior(prior)
         part = self.part(prior)
         return {g: update(part, self.data.subset(g)) for g in self.groups}
 
-    def exact_posterior(self, prior):
+    def exact_posterior(self, prior: SurvivalPrior | Gamma | Mixture) -> Gamma | Mixture | dict:
         """The hazard's Gamma (mixture) posterior; a dict ``{group: posterior}`` for two groups."""
         posts = self.hazard_posteriors(prior)
         return posts[None] if self.n_groups == 1 else posts
 
-    def exact(self, prior) -> dict:
+    def exact(self, prior: SurvivalPrior | Gamma | Mixture) -> dict:
         """Every quantity's exact posterior: monotone transforms of the Gamma hazard, and the
         scaled-F hazard ratio (:mod:`bayes_trials.endpoints.survival.exact`)."""
         posts = self.hazard_posteriors(prior)

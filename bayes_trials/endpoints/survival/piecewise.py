@@ -13,7 +13,7 @@ from ...data import TimeToEvent
 from ...errors import DataError, PriorError
 from ...fit import Inputs
 from .model import SurvivalModel, _flat, renamed_keywords
-from .priors import PiecewisePrior
+from .priors import PiecewisePrior, SurvivalPrior
 
 #: the model's one ``pm.Data`` array: per piece the events and exposure of each group, the
 #: pieces' lower ends and widths; the priors and the landmark (a row each)
@@ -123,7 +123,7 @@ class PiecewiseExponentialSurvival(SurvivalModel):
         object.__setattr__(self, "cuts", cuts)
         object.__setattr__(self, "n_pieces", len(cuts) + 1)
 
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         if not isinstance(self.part(prior), PiecewisePrior):
             raise PriorError(
                 f"a piecewise endpoint takes a PiecewisePrior, got {prior!r}", field="prior"
@@ -133,11 +133,11 @@ class PiecewiseExponentialSurvival(SurvivalModel):
         """``vague``: :meth:`PiecewisePrior.vague` at the landmark (else the median time)."""
         return {"vague": PiecewisePrior.vague(self.typical_time())}
 
-    def exact(self, prior) -> dict:
+    def exact(self, prior: SurvivalPrior | PiecewisePrior) -> dict:
         """No closed form (the smoothing prior couples the pieces): ``{}``."""
         return {}
 
-    def structure(self, prior) -> tuple:
+    def structure(self, prior: SurvivalPrior | PiecewisePrior) -> tuple:
         return (self.kind, self.n_pieces, self.n_groups)
 
     @staticmethod
@@ -181,7 +181,7 @@ class PiecewiseExponentialSurvival(SurvivalModel):
     def edges(self) -> np.ndarray:
         return np.r_[0.0, np.asarray(self.cuts, dtype=float), np.inf]
 
-    def model_inputs(self, prior) -> dict:
+    def model_inputs(self, prior: SurvivalPrior | PiecewisePrior) -> dict:
         self.check_prior(prior)
         prior = self.part(prior)
         stats_ = [piece_statistics(self.data, self.cuts, g) for g in self.groups]

@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from ... import _validate as v
 from ..._schema import Positive, SpecModel
-from ...distributions import Gamma, HalfNormal, Normal, components_of
+from ...distributions import Gamma, HalfNormal, Mixture, Normal, components_of
 from ...errors import PriorError
 from ..table import GammaParams, NormalParams, PriorTable
 
@@ -169,7 +169,7 @@ class SurvivalPrior:
             preset="vague",
         )
 
-    def for_model(self, model: str):
+    def for_model(self, model: str) -> Gamma | Mixture | WeibullPrior | PiecewisePrior:
         """The part of the bundle that ``model`` (one of :data:`MODELS`) uses."""
         v.one_of(model, MODELS, "model", PriorError)
         return getattr(self, model)

@@ -12,7 +12,7 @@ from scipy import special
 from ...errors import PriorError
 from ...fit import Inputs
 from .model import SurvivalModel, _flat, renamed_keywords
-from .priors import WeibullPrior
+from .priors import SurvivalPrior, WeibullPrior
 
 #: the model's one ``pm.Data`` array: per patient the time, the event indicator and the
 #: group indicator; the priors' means and sds and the landmark (a row each)
@@ -72,7 +72,7 @@ class WeibullSurvival(SurvivalModel):
     model_name: ClassVar[str] = "weibull"
     prior_family: ClassVar[str] = "weibull"
 
-    def check_prior(self, prior) -> None:
+    def check_prior(self, prior: object) -> None:
         if not isinstance(self.part(prior), WeibullPrior):
             raise PriorError(
                 f"a Weibull endpoint takes a WeibullPrior, got {prior!r}", field="prior"
@@ -82,11 +82,11 @@ class WeibullSurvival(SurvivalModel):
         """``vague``: :meth:`WeibullPrior.vague` at the landmark (else the median time)."""
         return {"vague": WeibullPrior.vague(self.typical_time())}
 
-    def exact(self, prior) -> dict:
+    def exact(self, prior: SurvivalPrior | WeibullPrior) -> dict:
         """No closed form: ``{}``."""
         return {}
 
-    def structure(self, prior) -> tuple:
+    def structure(self, prior: SurvivalPrior | WeibullPrior) -> tuple:
         return (self.kind, self.n_groups)
 
     @staticmethod
@@ -134,7 +134,7 @@ class WeibullSurvival(SurvivalModel):
             x = np.zeros(len(frame))
         return frame["time"].to_numpy(float), frame["event"].to_numpy(float), x
 
-    def model_inputs(self, prior) -> dict:
+    def model_inputs(self, prior: SurvivalPrior | WeibullPrior) -> dict:
         self.check_prior(prior)
         prior = self.part(prior)
         t, e, x = self._xg()
