@@ -441,42 +441,49 @@ def betabinom_window(n: int, w, a, b, tail: float = TAIL) -> tuple[int, int]:
     return min(los), max(his)
 
 
+#: cumulative probabilities at which the count grids place points in every component: both
+#: far tails, the shoulders and the centre
+GRID_LADDER = np.array(
+    [1e-12, 1e-6, 1e-3, 0.02, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 0.98]
+    + [1 - 1e-3, 1 - 1e-6, 1 - 1e-12]
+)
+
+
+def _count_grid(pts: list, lo: int, hi: int, size: int) -> np.ndarray:
+    """An even grid of ``size`` counts over ``[lo, hi]`` joined with ``pts``, rounded,
+    clipped to ``[lo, hi]``, with both ends, sorted and unique."""
+    g = np.round(np.concatenate([np.linspace(lo, hi, size), *pts]))
+    g = g[(g >= lo) & (g <= hi)]
+    return np.unique(np.concatenate([g, [lo, hi]]))
+
+
 def betabinom_grid(n: int, w, a, b, lo: int, hi: int, size: int = 4001) -> np.ndarray:
     """Counts in ``[lo, hi]`` dense enough to see every peak of the mixture's pmf: an even
     grid plus, for every component, its mode and a ladder of quantiles (of :math:`n\\theta`
     and of the normal with the component's mean and sd)."""
     w, a, b = _as_params(w, a, b)
-    pts = [np.linspace(lo, hi, size)]
-    ladder = np.array(
-        [
-            1e-12,
-            1e-6,
-            1e-3,
-            0.02,
-            0.1,
-            0.25,
-            0.4,
-            0.5,
-            0.6,
-            0.75,
-            0.9,
-            0.98,
-            1 - 1e-3,
-            1 - 1e-6,
-            1 - 1e-12,
-        ]
-    )
-    z = stats.norm.ppf(ladder)
+    pts = []
+    z = stats.norm.ppf(GRID_LADDER)
     for wi, ai, bi in zip(w, a, b):
         if wi <= 0:
             continue
         mean = n * ai / (ai + bi)
         sd = math.sqrt(n * ai * bi * (ai + bi + n) / ((ai + bi) ** 2 * (ai + bi + 1)))
         mode = (n * (ai - 1) + ai - 1) / (ai + bi - 2) if ai > 1 and bi > 1 else mean
-        pts += [n * special.betaincinv(ai, bi, ladder), mean + sd * z, np.array([mean, mode])]
-    g = np.round(np.concatenate(pts))
-    g = g[(g >= lo) & (g <= hi)]
-    return np.unique(np.concatenate([g, [lo, hi]]))
+        pts += [n * special.betaincinv(ai, bi, GRID_LADDER), mean + sd * z, np.array([mean, mode])]
+    return _count_grid(pts, lo, hi, size)
+
+
+def negbinom_grid(w, shape, prob, lo: int, hi: int, size: int = 4001) -> np.ndarray:
+    """Counts in ``[lo, hi]`` dense enough to see every peak of a mixture of negative
+    binomials (the Gamma-Poisson predictive): an even grid plus, for every component, its
+    mode and the ladder of quantiles."""
+    pts = []
+    for wi, s, p in zip(w, shape, prob):
+        if wi > 0:
+            mode = math.floor((s - 1) * (1 - p) / p) if s > 1 else 0
+            pts += [stats.nbinom.ppf(GRID_LADDER, s, p), np.array([mode, mode + 1])]
+    return _count_grid(pts, lo, hi, size)
 
 
 def betabinom_between(lo, hi, n: int, w, a, b) -> float:

@@ -24,6 +24,7 @@ from .._kernels.counts import (
     betabinom_ppf,
     betabinom_window,
     first_true,
+    negbinom_grid,
 )
 from .._validate import MAX_COUNT
 from ..conjugate import update
@@ -225,32 +226,7 @@ class PredictiveDistribution:
         """Counts in [lo, hi] dense enough to see every peak of the pmf."""
         if self.family == "beta-binomial":
             return betabinom_grid(self.support[1], self.weights, self._a, self._b, lo, hi)
-        ladder = np.array(
-            [
-                1e-12,
-                1e-6,
-                1e-3,
-                0.02,
-                0.1,
-                0.25,
-                0.4,
-                0.5,
-                0.6,
-                0.75,
-                0.9,
-                0.98,
-                1 - 1e-3,
-                1 - 1e-6,
-                1 - 1e-12,
-            ]
-        )
-        pts = [np.linspace(lo, hi, 4001)]
-        for w, s, p in zip(self.weights, self._shape, self._prob):
-            if w > 0:
-                mode = math.floor((s - 1) * (1 - p) / p) if s > 1 else 0
-                pts += [stats.nbinom.ppf(ladder, s, p), np.array([mode, mode + 1])]
-        g = np.round(np.concatenate(pts))
-        return np.unique(np.concatenate([g[(g >= lo) & (g <= hi)], [lo, hi]]))
+        return negbinom_grid(self.weights, self._shape, self._prob, lo, hi)
 
     # ---- quantiles and draws ----
 
