@@ -13,7 +13,6 @@ import warnings
 import numpy as np
 import pytest
 from scipy import integrate, optimize, stats
-from scipy.special import gammaln
 
 import bayes_trials as bt
 from bayes_trials import scale
@@ -26,6 +25,7 @@ from bayes_trials.scale import ClusterError
 from bayes_trials.sensitivity import fragility, sensitivity, tipping_point, tipping_points
 
 from .conftest import LAD1
+from .oracles import quad_log_rr, robust_normal_logpdf
 
 LAD = bt.BinaryEndpoint("hsct_free_survival_1y", bt.Binary(9, 9), target=0.39)
 # the assumed scenario data of the LAD-I spec's first infection endpoint
@@ -41,38 +41,6 @@ def quad_binary(prior_pdf, k, n, target):
     mean = integrate.quad(lambda t: t * post(t), 0, 1, epsabs=0, epsrel=1e-11, limit=200)[0] / z
     tail = integrate.quad(post, target, 1, epsabs=0, epsrel=1e-11, limit=200)[0] / z
     return mean, tail
-
-
-def quad_log_rr(data, log_prior, r):
-    """P(RR < r) and E[RR] under the log-linear model with baseline Gamma(1/2, 1e-6).
-
-    The baseline rate is integrated out by hand: with a = 1/2, b = 1e-6,
-    p(y | theta) ∝ e^{theta y_a} / (b + E_b + e^theta E_a)^(y_a + y_b + a); then quad over theta.
-    """
-    y_b, e_b, y_a, e_a = (
-        data.before.events,
-        data.before.exposure,
-        data.after.events,
-        data.after.exposure,
-    )
-    a, b = 0.5, 1e-6
-
-    def log_lik(t):
-        return (
-            t * y_a - (y_a + y_b + a) * np.log(b + e_b + np.exp(t) * e_a) + gammaln(y_a + y_b + a)
-        )
-
-    mode = optimize.minimize_scalar(
-        lambda t: -(log_lik(t) + log_prior(t)), bounds=(-10, 10), method="bounded"
-    ).x
-    c = log_lik(mode) + log_prior(mode)
-    dens = lambda t: np.exp(log_lik(t) + log_prior(t) - c)  # noqa: E731
-    lo, hi = mode - 30, mode + 30
-    kw = dict(epsabs=0, epsrel=1e-10, limit=400, points=[mode])
-    z = integrate.quad(dens, lo, hi, **kw)[0]
-    below = integrate.quad(dens, lo, math.log(r), epsabs=0, epsrel=1e-10, limit=400)[0] / z
-    mean = integrate.quad(lambda t: np.exp(t) * dens(t), lo, hi, **kw)[0] / z
-    return below, mean
 
 
 # --- exact grids ------------------------------------------------------------------------
@@ -142,15 +110,8 @@ def test_log_rr_grid_matches_quadrature():
     res = sensitivity(INF, grid={"mean": [-0.5], "sd": [0.3, 2.0], "robust_weight": [0.0, 0.3]})
     assert res.threshold == 0.9
     for r in res.table.itertuples():
-        comp = stats.norm(r.mean_prior, r.sd)
-        wide = stats.norm(r.mean_prior, math.sqrt(2.0))  # the unit-information robust component
-        w = r.robust_weight
-        log_prior = lambda t: (
-            comp.logpdf(t)
-            if w == 0
-            # noqa: E731
-            else np.logaddexp(np.log(1 - w) + comp.logpdf(t), np.log(w) + wide.logpdf(t))
-        )
+        # the robust component: unit information
+        log_prior = robust_normal_logpdf(r.mean_prior, r.sd, r.robust_weight)
         p_half, mean = quad_log_rr(INF_DATA, log_prior, 0.5)
         p_one, _ = quad_log_rr(INF_DATA, log_prior, 1.0)
         assert r.prob == pytest.approx(p_half, abs=2e-7)

@@ -5,12 +5,8 @@ the two rates."""
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
-from scipy import integrate, optimize, stats
-from scipy.special import gammaln
+from scipy import stats
 
 import bayes_trials as bt
 from bayes_trials.endpoints.rates import (
@@ -23,41 +19,11 @@ from bayes_trials.endpoints.rates import (
 from bayes_trials.endpoints.rates.scenarios import ScenarioGrid
 from bayes_trials.errors import PriorError
 
+from ..oracles import quad_log_rr, robust_normal_logpdf
+
 # the assumed scenario data of the LAD-I spec's first infection endpoint (not published)
 INF_DATA = bt.PrePostRates(bt.Rate(40, 27.0), bt.Rate(6, 15.8513))
 INF = RateRatioEndpoint("infection_hospitalizations", INF_DATA, target=0.5)
-
-
-def quad_log_rr(data, log_prior, r):
-    """P(RR < r) and E[RR] under the log-linear model with baseline Gamma(1/2, 1e-6).
-
-    The baseline rate is integrated out by hand: with a = 1/2, b = 1e-6,
-    p(y | theta) ∝ e^{theta y_a} / (b + E_b + e^theta E_a)^(y_a + y_b + a); then quad over theta.
-    """
-    y_b, e_b, y_a, e_a = (
-        data.before.events,
-        data.before.exposure,
-        data.after.events,
-        data.after.exposure,
-    )
-    a, b = 0.5, 1e-6
-
-    def log_lik(t):
-        return (
-            t * y_a - (y_a + y_b + a) * np.log(b + e_b + np.exp(t) * e_a) + gammaln(y_a + y_b + a)
-        )
-
-    mode = optimize.minimize_scalar(
-        lambda t: -(log_lik(t) + log_prior(t)), bounds=(-10, 10), method="bounded"
-    ).x
-    c = log_lik(mode) + log_prior(mode)
-    dens = lambda t: np.exp(log_lik(t) + log_prior(t) - c)  # noqa: E731
-    lo, hi = mode - 30, mode + 30
-    kw = dict(epsabs=0, epsrel=1e-10, limit=400, points=[mode])
-    z = integrate.quad(dens, lo, hi, **kw)[0]
-    below = integrate.quad(dens, lo, math.log(r), epsabs=0, epsrel=1e-10, limit=400)[0] / z
-    mean = integrate.quad(lambda t: np.exp(t) * dens(t), lo, hi, **kw)[0] / z
-    return below, mean
 
 
 @pytest.mark.parametrize(
@@ -65,18 +31,7 @@ def quad_log_rr(data, log_prior, r):
 )
 def test_grid_prior_exact_summary_matches_quadrature(mean, sd, w):
     prior = grids.grid_prior(mean, sd, w)
-    comp, wide = (
-        stats.norm(mean, sd),
-        stats.norm(mean, math.sqrt(2.0)),
-    )  # unit-information component
-
-    def log_prior(t):
-        return (
-            comp.logpdf(t)
-            if w == 0
-            else np.logaddexp(np.log(1 - w) + comp.logpdf(t), np.log(w) + wide.logpdf(t))
-        )
-
+    log_prior = robust_normal_logpdf(mean, sd, w)  # the robust component: unit information
     out = grids.exact_summary(INF, prior)
     p_half, post_mean = quad_log_rr(INF_DATA, log_prior, 0.5)
     p_one, _ = quad_log_rr(INF_DATA, log_prior, 1.0)
