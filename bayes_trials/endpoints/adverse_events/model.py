@@ -73,12 +73,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._constants import DEFAULT_TARGET_ACCEPT
 from ...data import AdverseEventTable
 from ...errors import PriorError
 from ...fit import Inputs
 from ...quantity import Quantity
-from ...summaries import prior_columns
 from ..base import ModelBase
 from ..binary import BinaryEndpoint
 from .priors import HierarchicalAEPrior, scale_code
@@ -150,9 +148,6 @@ class EventModel(ModelBase):
 
     def target_accept(self, prior) -> float:
         return self.binary.target_accept(prior)
-
-    def samples(self, prior) -> bool:
-        return True
 
     def prior_summary(self, prior, exact: dict) -> dict:
         return self.binary.prior_summary(prior, {self.binary.parameter: exact[self.term]})
@@ -327,15 +322,6 @@ class HierarchicalModel(ModelBase):
                 [k for k in ("diverging", "step_size", "n_steps", "energy") if k in st]
             ]
         return xr.DataTree.from_dict(groups)
-
-    def target_accept(self, prior) -> float:
-        return DEFAULT_TARGET_ACCEPT
-
-    def samples(self, prior) -> bool:
-        return True
-
-    def prior_summary(self, prior, exact: dict) -> dict:
-        return prior_columns(prior)
 
     def diagnostics_label(self, prior) -> str:
         return "event and group rates"

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ... import _validate as v
-from ..._constants import CRED_LEVEL, DEFAULT_TARGET_ACCEPT, DIRECTIONS
+from ..._constants import CRED_LEVEL, DIRECTIONS
 from ...data import PerPatientRates
 from ...errors import DataError, PriorError
 from ...quantity import Quantity
-from ...summaries import prior_columns
 from ..base import Analysis, EndpointBase, ModelBase
 from . import patients_report as report
 from .endpoint import RateRatioEndpoint
@@ -284,12 +283,6 @@ class PatientRateRatioEndpoint(EndpointBase):
 
     def draws(self, tree: Any) -> dict:
         return {q.name: tree["posterior"][q.name] for q in self.quantities(None)}
-
-    def target_accept(self, prior: PatientRatePrior) -> float:
-        return DEFAULT_TARGET_ACCEPT
-
-    def prior_summary(self, prior: PatientRatePrior, exact: dict) -> dict:
-        return prior_columns(prior)
 
     def diagnostics_label(self, prior: PatientRatePrior) -> str:
         return "worst over " + ", ".join(q.name for q in self.quantities(prior))
