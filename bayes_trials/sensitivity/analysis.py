@@ -67,7 +67,7 @@ from ..fit import sample, sample_points
 from ..quantity import Quantity
 from ..spec import EndpointSpec, TrialSpec
 from ..summaries import tail_probability
-from .grid import Grid, grid_hooks, make_grid
+from .grid import Grid, decision_threshold, grid_hooks, make_grid
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -404,13 +404,7 @@ def sensitivity(
                 field="target",
             )
         hooks = grid_hooks(endpoint)
-        thr = (
-            threshold
-            if threshold is not None
-            else spec_thr
-            if spec_thr is not None
-            else hooks.default_threshold
-        )
+        thr = decision_threshold(threshold, spec_thr, hooks)
         try:
             g = None if grid is None else make_grid(hooks, None if grid == "default" else grid)
         except BayesTrialsError as err:

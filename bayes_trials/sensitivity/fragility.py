@@ -13,7 +13,7 @@ from .._constants import CRED_LEVEL
 from ..errors import SpecError
 from ..spec import EndpointSpec
 from .analysis import spec_threshold
-from .grid import grid_hooks
+from .grid import decision_threshold, grid_hooks
 
 if TYPE_CHECKING:
     from ..endpoints.base import Endpoint
@@ -63,13 +63,7 @@ def fragility(
     hooks = grid_hooks(endpoint)
     if priors is None:
         priors = endpoint.reference_priors()
-    thr = (
-        threshold
-        if threshold is not None
-        else spec_thr
-        if spec_thr is not None
-        else hooks.default_threshold
-    )
+    thr = decision_threshold(threshold, spec_thr, hooks)
     thr = v.open_unit(thr, "threshold", SpecError)
     max_changes = hooks.max_changes(endpoint) if max_changes is None else int(max_changes)
     pct = f"{round(100 * level)}"

@@ -35,6 +35,14 @@ def grid_hooks(endpoint):
     return kind.sensitivity
 
 
+def decision_threshold(threshold: float | None, spec_threshold: float | None, hooks) -> float:
+    """The posterior-probability threshold of a decision: the caller's, else the spec's
+    decision rule's, else the kind's default (``hooks.default_threshold``)."""
+    if threshold is not None:
+        return threshold
+    return spec_threshold if spec_threshold is not None else hooks.default_threshold
+
+
 def hooks_by_name() -> dict:
     """Grid-file table name -> PriorGrid, for every kind with grids."""
     return {k.sensitivity.name: k.sensitivity for k in KINDS.values() if k.sensitivity is not None}

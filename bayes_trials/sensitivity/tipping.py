@@ -21,7 +21,7 @@ from .._constants import CRED_LEVEL
 from ..errors import PriorError, SpecError
 from ..spec import EndpointSpec
 from .analysis import mcmc_point, spec_threshold
-from .grid import grid_hooks
+from .grid import decision_threshold, grid_hooks
 
 if TYPE_CHECKING:
     from ..endpoints.base import Endpoint
@@ -136,13 +136,7 @@ def tipping_point(
             field="over",
         )
     v.one_of(method, ("exact", "mcmc"), "method", SpecError)
-    thr = (
-        threshold
-        if threshold is not None
-        else spec_thr
-        if spec_thr is not None
-        else hooks.default_threshold
-    )
+    thr = decision_threshold(threshold, spec_thr, hooks)
     thr = v.open_unit(thr, "threshold", SpecError)
     defaults = hooks.tipping_defaults(endpoint)
     centre = defaults["centre"] if centre is None else centre
