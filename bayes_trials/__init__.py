@@ -10,6 +10,7 @@ Beta(a=10, b=1)
 """
 
 from ._constants import CRED_LEVEL
+from .compare import compare
 from .conjugate import update
 from .data import (
     AdverseEvent,
@@ -24,15 +25,24 @@ from .data import (
     reconstruct_ipd,
 )
 from .decisions import (
+    Boundary2S,
     Calibration,
+    Calibration2S,
     Criterion,
+    Criterion2S,
     DecisionRule,
+    DecisionRule2S,
     GoNoGoRule,
     calibrate_threshold,
+    calibrate_threshold_2s,
     decision,
+    decision_2s,
     decision_boundary,
+    decision_boundary_2s,
     interim_futility_oc,
     operating_characteristics,
+    operating_characteristics_2s,
+    probability_of_success_2s,
 )
 from .distributions import (
     Beta,
@@ -68,6 +78,17 @@ from .endpoints.survival import (
     TimeToEventEndpoint,
     WeibullPrior,
     WeibullSurvival,
+)
+from .endpoints.two_arm import (
+    CaseSplitPrior,
+    NormalArm,
+    TwoArmBinary,
+    TwoArmBinaryEndpoint,
+    TwoArmNormal,
+    TwoArmNormalEndpoint,
+    TwoArmPrior,
+    TwoArmRateEndpoint,
+    TwoArmRates,
 )
 from .errors import DataError, OutputError, PriorError, SpecError, StatisticalWarning
 from .ess import ess
@@ -137,6 +158,27 @@ __all__ = [
     "calibrate_threshold",
     "Calibration",
     "interim_futility_oc",
+    # two arms: contrasts, decisions and designs
+    "compare",
+    "decision_2s",
+    "decision_boundary_2s",
+    "operating_characteristics_2s",
+    "probability_of_success_2s",
+    "calibrate_threshold_2s",
+    "Criterion2S",
+    "DecisionRule2S",
+    "Boundary2S",
+    "Calibration2S",
+    # randomised two-arm trials
+    "TwoArmBinaryEndpoint",
+    "TwoArmRateEndpoint",
+    "TwoArmNormalEndpoint",
+    "TwoArmBinary",
+    "TwoArmRates",
+    "TwoArmNormal",
+    "NormalArm",
+    "TwoArmPrior",
+    "CaseSplitPrior",
     # reported effects
     "reanalyse_reported",
     "ReportedEffect",

@@ -4,7 +4,7 @@ A benchmark is a count out of a number of patients, tagged as printed in its sou
 (``"E"``) or derived from a printed percentage (``"D"``, see :meth:`BenchmarkRate.from_percent`).
 A comparison takes the benchmark's own uncertainty into account: its rate is a Beta
 posterior from its counts, and :math:`P(\\theta < \\theta_\\text{benchmark})` is computed by
-numerical integration (:func:`bayes_trials.predictive.prob_difference`).
+numerical integration (:func:`bayes_trials.compare.prob_difference`).
 
 The benchmark numbers of a re-analysis live in its spec (``[[endpoints.benchmarks]]``, each
 with its source), not here. Comparisons across trials are across different populations,
@@ -30,11 +30,11 @@ import math
 from dataclasses import dataclass
 
 from . import _validate as v
+from .compare import prob_difference
 from .conjugate import update
 from .data import Binary
 from .distributions import Beta
 from .errors import DataError
-from .predictive import prob_difference
 
 TAGS = {"E": "published", "D": "derived from published numbers", "A": "second-hand"}
 
@@ -170,7 +170,7 @@ def compare_with_benchmarks(
 
     .. math:: P(\\theta_b - \\theta > \\delta) = \\int p_\\theta(t)\\, S_b(t + \\delta)\\, dt,
 
-    by quadrature (:func:`bayes_trials.predictive.prob_difference`).
+    by quadrature (:func:`bayes_trials.compare.prob_difference`).
     """
     import pandas as pd
 

@@ -1,4 +1,5 @@
-"""Decision rules and their exact operating characteristics, for binary and count endpoints.
+"""Decision rules and their exact operating characteristics, for binary and count endpoints,
+and for two arms.
 
 A decision rule is one or more criteria on the posterior,
 
@@ -38,6 +39,11 @@ True
 >>> decision_boundary(bt.Beta(1, 1), n=9, threshold=0.975, target=0.39)
 7
 
+Modules: :mod:`.rules` (criteria, rules, boundaries and operating characteristics),
+:mod:`.calibration`, :mod:`.futility` (predictive probability, futility looks); two arms:
+:mod:`.two_sample` (``decision_2s``, boundaries) and :mod:`.two_sample_oc` (operating
+characteristics, probability of success); :mod:`.calibration` holds both calibrations.
+
 References
 ----------
 Neuenschwander B, Weber S, Schmidli H, O'Hagan A. Predictively consistent prior effective
@@ -53,7 +59,9 @@ Clin Trials 2008;5:93-106. doi:10.1177/1740774508089279
 
 from .calibration import (  # noqa: F401
     Calibration,
+    Calibration2S,
     calibrate_threshold,
+    calibrate_threshold_2s,
 )
 from .futility import (  # noqa: F401
     _WINDOW_MAX,
@@ -94,6 +102,8 @@ from .rules import (  # noqa: F401
     decision_boundary,
     operating_characteristics,
 )
+from .two_sample import Boundary2S, Criterion2S, DecisionRule2S, decision_2s, decision_boundary_2s
+from .two_sample_oc import operating_characteristics_2s, probability_of_success_2s
 
 __all__ = [
     "Criterion",
@@ -105,4 +115,14 @@ __all__ = [
     "calibrate_threshold",
     "Calibration",
     "interim_futility_oc",
+    # two arms
+    "Criterion2S",
+    "DecisionRule2S",
+    "decision_2s",
+    "Boundary2S",
+    "decision_boundary_2s",
+    "operating_characteristics_2s",
+    "probability_of_success_2s",
+    "calibrate_threshold_2s",
+    "Calibration2S",
 ]

@@ -1,4 +1,4 @@
-"""The posterior-probability threshold calibrated to a type I error.
+"""The posterior-probability threshold calibrated to a type I error, for one arm and for two.
 
 Part of :mod:`bayes_trials.decisions` (see its docstring for the maths and the vocabulary).
 """
@@ -30,6 +30,8 @@ from .rules import (
     _truths,
     decision,
 )
+from .two_sample import decision_2s, make_arms, null_treatment
+from .two_sample_oc import operating_characteristics_2s
 
 # --------------------------------------------------------------------------------------
 # calibration
@@ -203,5 +205,138 @@ def calibrate_threshold(
         truth=truth,
         target=target,
         direction=direction,
+        power=power,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# two arms
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration2S:
+    """The result of :func:`calibrate_threshold_2s`.
+
+    ``threshold`` is the smallest posterior-probability cut-off (to 1e-6) whose type I error,
+    the largest over the null pairs ``null`` (a DataFrame of ``theta1``, ``theta2`` and
+    ``prob_success`` at that threshold), is at most ``alpha``; ``type1_error`` is that largest
+    value and ``worst_null`` the control value where it is reached; ``power`` the operating
+    characteristics of the calibrated rule at the alternatives.
+    """
+
+    threshold: float
+    type1_error: float
+    worst_null: float
+    alpha: float
+    target: float
+    direction: str
+    measure: str
+    null: pd.DataFrame
+    power: pd.DataFrame
+
+    @property
+    def rule(self):
+        return decision_2s(self.threshold, self.target, self.direction, self.measure)
+
+
+def calibrate_threshold_2s(
+    prior1: Distribution,
+    prior2: Distribution,
+    n1: float,
+    n2: float,
+    target: float = 0.0,
+    alpha: float = 0.025,
+    *,
+    null_control: ArrayLike,
+    direction: str = "greater",
+    measure: str = "difference",
+    alternatives: tuple[ArrayLike, ArrayLike] | None = None,
+    sigma: float | None = None,
+    tol: float = 1e-6,
+) -> Calibration2S:
+    """The smallest threshold :math:`c` of :math:`P(g(\\theta_1, \\theta_2) > q) > c` (or ``<``)
+    whose type I error is at most ``alpha`` at every null pair.
+
+    Parameters
+    ----------
+    prior1, prior2, n1, n2, sigma
+        The design, as for :func:`operating_characteristics_2s`.
+    target : float
+        The contrast :math:`q` (0 for a difference, 1 for a ratio).
+    alpha : float in (0, 1)
+    null_control : sequence of float
+        Control values :math:`\\theta_2` of the null pairs; the treatment value of each is the
+        one with contrast ``target`` (:func:`~bayes_trials.decisions.two_sample.null_treatment`).
+        The type I error of a two-arm rule depends on this nuisance value.
+    direction, measure
+        Of the criterion.
+    alternatives : (theta1, theta2) pair of sequences, optional
+        Where to report the power of the calibrated rule.
+    tol : float
+        Bisection tolerance on the threshold.
+
+    Returns
+    -------
+    Calibration2S
+
+    Notes
+    -----
+    The success region shrinks as the threshold grows, so the largest type I error over the
+    nulls is non-increasing in :math:`c`; the smallest admissible :math:`c` is found by
+    bisection, each step an exact operating characteristic.
+
+    Examples
+    --------
+    >>> from bayes_trials import Beta
+    >>> cal = calibrate_threshold_2s(Beta(1, 1), Beta(1, 1), 20, 20, 0.0, 0.05,
+    ...                              null_control=[0.1, 0.3, 0.5])
+    >>> bool(cal.type1_error <= 0.05), round(cal.threshold, 3)
+    (True, 0.95)
+    """
+    alpha = v.open_unit(alpha, "alpha", DataError)
+    tol = v.positive(tol, "tol", DataError)
+    nulls2 = np.atleast_1d(np.asarray(null_control, dtype=float))
+    nulls1 = null_treatment(nulls2, float(target), measure)
+    ok = np.isfinite(nulls1)
+    arm1, _ = make_arms(prior1, prior2, n1, n2, sigma)
+    if arm1.kind == "binomial":
+        ok &= (nulls1 >= 0) & (nulls1 <= 1)
+    if not ok.any():
+        raise DataError("no null pair lies inside the parameter space", field="null_control")
+    nulls1, nulls2 = nulls1[ok], nulls2[ok]
+
+    def type1(c):
+        rule = decision_2s(c, target, direction, measure)
+        oc = operating_characteristics_2s(prior1, prior2, n1, n2, rule, nulls1, nulls2, sigma)
+        return float(oc["prob_success"].max()), oc
+
+    lo, hi = 0.5, 1 - 1e-9  # type1(hi) <= alpha unless no threshold works
+    err_lo, _ = type1(lo)
+    while err_lo <= alpha and lo > 1e-6:
+        lo /= 2
+        err_lo, _ = type1(lo)
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        err, _ = type1(mid)
+        lo, hi = (lo, mid) if err <= alpha else (mid, hi)
+    err, oc = type1(hi)
+    worst = float(oc.loc[oc["prob_success"].idxmax(), "theta2"])
+    if alternatives is not None:
+        a1, a2 = alternatives
+        power = operating_characteristics_2s(
+            prior1, prior2, n1, n2, decision_2s(hi, target, direction, measure), a1, a2, sigma
+        )
+    else:
+        power = pd.DataFrame({"theta1": [], "theta2": [], "prob_success": []})
+    return Calibration2S(
+        threshold=float(hi),
+        type1_error=err,
+        worst_null=worst,
+        alpha=alpha,
+        target=float(target),
+        direction=direction,
+        measure=measure,
+        null=oc,
         power=power,
     )

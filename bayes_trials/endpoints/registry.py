@@ -9,7 +9,7 @@ means writing its subpackage and adding one line to :data:`KINDS`.
 
 from __future__ import annotations
 
-from . import adverse_events, binary, categorical, rates, survival
+from . import adverse_events, binary, categorical, rates, survival, two_arm
 from .kind import Kind, PriorFamily
 
 __all__ = ["Kind", "PriorFamily", "KINDS", "kind_of", "prior_families", "references"]
@@ -24,6 +24,9 @@ KINDS: dict[str, Kind] = {
         rates.PATIENT_RATES_KIND,
         survival.KIND,
         adverse_events.KIND,
+        two_arm.BINARY_KIND,
+        two_arm.RATE_KIND,
+        two_arm.NORMAL_KIND,
     )
 }
 

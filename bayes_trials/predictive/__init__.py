@@ -7,8 +7,8 @@ Plain NumPy/SciPy, exact where the maths allows:
   count over ``exposure``, a normal mixture for a future estimate with standard error ``se``;
 - :func:`predictive_probability`: Lee and Liu's (2008) predictive probability that a
   single-arm trial continued to ``n_max`` patients ends in success;
-- :func:`prob_difference` and :func:`difference`: P(theta1 - theta2 > delta) and the
-  distribution of the difference of two independent parameters, by quadrature;
+- :func:`prob_difference` and :func:`difference` (kept here by name; they live in
+  :mod:`bayes_trials.compare` with the ratio and odds-ratio contrasts);
 - :func:`prior_data_conflict`: Box's (1980) prior-predictive check of the observed data.
 
 >>> from bayes_trials.distributions import Beta
@@ -18,6 +18,7 @@ Plain NumPy/SciPy, exact where the maths allows:
 (9.76, (7, 12))
 """
 
+from ..compare import Difference, difference, prob_difference
 from .conflict import (  # noqa: F401
     CONFLICT_METHODS,
     PriorDataConflict,
@@ -28,22 +29,12 @@ from .conflict import (  # noqa: F401
     prior_data_conflict,
 )
 from .distributions import (  # noqa: F401
-    _GL40,
-    _GL80,
-    _PIECE_PROBS,
     _TIE,
-    Difference,
     PredictiveDistribution,
     PredictiveProbability,
-    _gauss_legendre,
-    _integrate,
     _off,
-    _pieces,
-    _with_extra,
-    difference,
     predictive,
     predictive_probability,
-    prob_difference,
 )
 
 __all__ = [

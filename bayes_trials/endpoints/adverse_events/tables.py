@@ -24,8 +24,8 @@ import pandas as pd
 
 from ..._constants import CRED_LEVEL
 from ...checks import pct
+from ...compare import prob_difference
 from ...distributions import Beta
-from ...predictive import prob_difference
 from .exact import UNIFORM, independent_summary
 from .model import EventModel, HierarchicalModel
 
