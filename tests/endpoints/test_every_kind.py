@@ -68,6 +68,17 @@ RECIPES = {
     "PiecewiseExponentialSurvival": lambda: bt.PiecewiseExponentialSurvival(
         "efs_pw", _survival_data(), landmark=12.0, n_pieces=3
     ),
+    "TwoArmBinaryEndpoint": lambda: bt.TwoArmBinaryEndpoint(
+        "resp2", bt.TwoArmBinary(bt.Binary(14, 20), bt.Binary(7, 20))
+    ),
+    "TwoArmRateEndpoint": lambda: bt.TwoArmRateEndpoint(
+        "inf2", bt.TwoArmRates(bt.Rate(4, 10.0), bt.Rate(15, 11.0)), direction="less"
+    ),
+    "TwoArmNormalEndpoint": lambda: bt.TwoArmNormalEndpoint(
+        "chg2",
+        bt.TwoArmNormal(bt.NormalArm(-6.0, sd=9.0, n=30), bt.NormalArm(-1.0, sd=10.0, n=28)),
+        sigma="estimated",
+    ),
 }
 
 
