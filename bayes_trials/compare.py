@@ -56,7 +56,6 @@ from scipy import interpolate
 from scipy.special import betaln, gammaln
 
 from . import _validate as v
-from ._constants import CRED_LEVEL
 from ._kernels.quadrature import integrate_pieces, pieces, with_extra
 from .distributions import Distribution, Gamma, Mixture, Normal, components_of
 from .distributions.derived import ratio_of_rates
@@ -397,20 +396,18 @@ class Contrast(Distribution):
     def sd(self) -> float:
         return self._moments[1]
 
-    def rvs(self, size=None, random_state=None):
-        """Draws of :math:`g(\\theta_1, \\theta_2)` from independent draws of the arms."""
-        rng = np.random.default_rng(random_state)
-        t1 = np.asarray(self.dist1.rvs(size=size, random_state=rng), dtype=float)
-        t2 = np.asarray(self.dist2.rvs(size=size, random_state=rng), dtype=float)
+    def rvs(self, size=None, seed=None, **deprecated):
+        """Draws of :math:`g(\\theta_1, \\theta_2)` from independent draws of the arms (``seed``:
+        a seed or a ``numpy.random.Generator``)."""
+        seed = v.renamed(deprecated, "random_state", "seed", seed)
+        rng = np.random.default_rng(seed)
+        t1 = np.asarray(self.dist1.rvs(size=size, seed=rng), dtype=float)
+        t2 = np.asarray(self.dist2.rvs(size=size, seed=rng), dtype=float)
         if self.measure == "difference":
             return t1 - t2
         if self.measure == "ratio":
             return t1 / t2
         return (t1 / (1 - t1)) / (t2 / (1 - t2))
-
-    def interval(self, prob: float = CRED_LEVEL, kind: str = "eti") -> tuple[float, float]:
-        """Equal-tailed (``"eti"``) or highest-density (``"hdi"``) credible interval."""
-        return super().interval(prob, kind)
 
     def __repr__(self) -> str:
         return f"Contrast({self.measure}: {self.dist1!r} vs {self.dist2!r})"
@@ -542,8 +539,9 @@ class OneMinus(Distribution):
     def sd(self) -> float:
         return self.dist.sd
 
-    def rvs(self, size=None, random_state=None):
-        return 1 - np.asarray(self.dist.rvs(size=size, random_state=random_state))
+    def rvs(self, size=None, seed=None, **deprecated):
+        seed = v.renamed(deprecated, "random_state", "seed", seed)
+        return 1 - np.asarray(self.dist.rvs(size=size, seed=seed))
 
     def __repr__(self) -> str:
         return f"OneMinus({self.dist!r})"
@@ -624,8 +622,9 @@ class CaseSplitRatio(Distribution):
         m2 = self.k**2 * odds_moment(self.share, 2)
         return math.sqrt(max(m2 - self.mean**2, 0.0)) if math.isfinite(m2) else math.inf
 
-    def rvs(self, size=None, random_state=None):
-        t = np.asarray(self.share.rvs(size=size, random_state=random_state), dtype=float)
+    def rvs(self, size=None, seed=None, **deprecated):
+        seed = v.renamed(deprecated, "random_state", "seed", seed)
+        t = np.asarray(self.share.rvs(size=size, seed=seed), dtype=float)
         return self.k * t / (1 - t)
 
     def __repr__(self) -> str:

@@ -181,7 +181,7 @@ def test_moments_closed_forms_against_monte_carlo():
     d1, d2 = Beta(10, 4), Beta(40, 17)
     for measure in ("ratio", "odds_ratio", "difference"):
         c = Contrast(d1, d2, measure)
-        draws = c.rvs(size=n, random_state=rng)
+        draws = c.rvs(size=n, seed=rng)
         assert abs(draws.mean() - c.mean) < 5 * draws.std() / math.sqrt(n)
         # the sd: the draws' sd has standard error about sd * sqrt((kurtosis - 1) / (4 n))
         kurt = stats.kurtosis(draws, fisher=False)
@@ -224,7 +224,7 @@ def test_one_minus_and_case_split_ratio_against_direct_formulas():
         assert float(rr.cdf(r)) == pytest.approx(
             float(stats.beta.cdf(theta, 8.700102, 163.0)), abs=1e-14
         )
-    mc = rr.rvs(size=400_000, random_state=np.random.default_rng(3))
+    mc = rr.rvs(size=400_000, seed=np.random.default_rng(3))
     assert abs(mc.mean() - rr.mean) < 5 * mc.std() / math.sqrt(mc.size)
     ve = OneMinus(rr)
     assert float(ve.cdf(0.9)) == pytest.approx(float(rr.sf(0.1)), abs=1e-15)

@@ -26,6 +26,7 @@ from functools import cached_property
 import numpy as np
 from scipy import integrate, stats
 
+from ... import _validate as v
 from ...compare import CaseSplitRatio, OneMinus, compare
 from ...conjugate import update
 from ...data import Binary, PrePostRates
@@ -129,8 +130,9 @@ class MeanPosterior(Distribution):
         m2 = float(integrate.simpson(g._theta**2 * g._pdf_theta, x=g._theta))
         return self.scale * math.sqrt(max(m2 - m**2, 0.0))
 
-    def rvs(self, size=None, random_state=None):
-        u = np.random.default_rng(random_state).uniform(size=size)
+    def rvs(self, size=None, seed=None, **deprecated):
+        seed = v.renamed(deprecated, "random_state", "seed", seed)
+        u = np.random.default_rng(seed).uniform(size=size)
         return self.ppf(u)
 
     def __repr__(self) -> str:
