@@ -360,7 +360,7 @@ def design(args, argv) -> int:
         out = write_design(result, args.out, argv=argv, force=args.force)
     for name, d in designed.items():
         print(f"{name}: {d.rule}")
-        print(d.table()[["decision", "boundary", "type1_error", "power"]].to_string(), "\n")
+        print(d.summary().to_string(), "\n")
     print(f"design written to {out} ({time_line(time.perf_counter() - t0)})")
     return 0
 

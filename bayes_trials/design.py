@@ -27,6 +27,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,51 @@ class Design:
     target: float
     alternative: float | None
     direction: str
+    spec: Any = None  # the spec's decision table (its tag, rationale, alpha, interim look)
+    n: int | None = None  # the endpoint's number of patients
+
+    def caption(self) -> str:
+        """The caption of :meth:`plot`."""
+        alt = (
+            "" if self.alternative is None else f", the alternative {self.alternative:g} (dash-dot)"
+        )
+        return (
+            f"Operating characteristics of the rule '{self.rule}' with n = {self.n}: the exact "
+            "probability of success against the true rate, for each prior and for the exact "
+            "one-sided binomial test (black, dashed); priors with the same decision boundary share "
+            f"one line, labelled with it. The target {self.target:g} (dotted){alt} are marked."
+        )
+
+    @property
+    def provenance(self) -> str:
+        """Where the rule comes from: the spec's tag and rationale."""
+        return f"{self.spec.tag}: {self.spec.rationale}" if self.spec is not None else ""
+
+    def summary(self) -> pd.DataFrame:
+        """What ``bayes-trials design`` prints: per prior (and the exact test) the decision,
+        the boundary, the type I error and the power."""
+        return self.table()[["decision", "boundary", "type1_error", "power"]]
+
+    def files(self) -> dict[str, pd.DataFrame]:
+        """The tables ``bayes-trials design`` writes, by file stem."""
+        return {"oc": self.oc, "boundaries": self.table(), "calibration": self.calibration}
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        """The design document's ``(heading, table)`` parts."""
+        out = [("Decision, boundary, type I error and power", self.table())]
+        if self.spec is not None:
+            out.append(
+                (f"Threshold calibrated to a type I error of {self.spec.alpha:g}", self.calibration)
+            )
+        if self.futility is not None:
+            out.append(
+                (
+                    f"Interim look after {self.spec.interim} patients (futility if predictive "
+                    f"probability < {self.spec.futility:g})",
+                    self.futility.set_index(["prior_name", "truth"]),
+                )
+            )
+        return out
 
     def table(self) -> pd.DataFrame:
         """Per prior: the decision on the data, the boundary, type I error and power; the
@@ -286,4 +332,6 @@ def design_endpoint(endpoint, priors: dict, spec: DecisionSpec) -> Design:
         target=target,
         alternative=spec.alternative,
         direction=direction,
+        spec=spec,
+        n=n,
     )

@@ -149,6 +149,39 @@ def test_cli_runs_the_design_spec(tmp_path):
     assert "0 failed" in proc.stdout
 
 
+def test_cli_design_writes_the_two_sample_design(tmp_path):
+    out = tmp_path / "design_only"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bayes_trials", "design", str(DESIGN), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "success if P(theta1 - theta2 > 0) > 0.95" in proc.stdout
+    for stem in ("decisions", "boundaries", "oc", "calibration"):
+        assert (out / f"{stem}_asas20_week6.csv").is_file()
+    assert (out / "figures" / "oc_asas20_week6.png").is_file()
+    text = (out / "design.md").read_text()
+    assert "Operating characteristics" in text and "calibrated" in text
+    # the OC file holds the exact OCs: one of them against a brute-force sum over outcomes
+    import pandas as pd
+
+    oc = pd.read_csv(out / "oc_asas20_week6.csv")
+    row = oc[oc["prior_name"] == "no_borrowing"].iloc[0]
+    t1, t2 = row["theta1"], row["theta2"]
+    prior = bt.Beta(1, 1)
+    rule = bt.decision_2s(0.95, 0.0)
+    brute = sum(
+        stats.binom.pmf(y1, 24, t1) * stats.binom.pmf(y2, 6, t2)
+        for y1 in range(25)
+        for y2 in range(7)
+        if rule(bt.update(prior, bt.Binary(y1, 24)), bt.update(prior, bt.Binary(y2, 6)))
+    )
+    assert row["prob_success"] == pytest.approx(brute, abs=1e-10)
+
+
 def test_cli_refuses_a_two_arm_spec_with_a_one_arm_field(tmp_path):
     text = BNT.read_text().replace('id = "covid19_primary"', 'id = "covid19_primary"\nn = 100', 1)
     bad = tmp_path / "bad.toml"

@@ -243,14 +243,8 @@ def posterior_caption(result) -> str:
 
 
 def design_caption(result) -> str:
-    d = result.design
-    alt = "" if d.alternative is None else f", the alternative {d.alternative:g} (dash-dot)"
-    return (
-        f"Operating characteristics of the rule '{d.rule}' with n = {result.endpoint.data.n}: the "
-        "exact probability of success against the true rate, for each prior and for the exact "
-        f"one-sided binomial test (black, dashed); priors with the same decision boundary share one line, "
-        f"labelled with it. The target {d.target:g} (dotted){alt} are marked."
-    )
+    """The caption of the OC figure: the design object's own (:meth:`caption`)."""
+    return result.design.caption()
 
 
 # --- across endpoints, reported effects ------------------------------------------------------

@@ -143,12 +143,14 @@ def write_report(trial_result, out, argv=None, *, force: bool = False, pdf: bool
 
 
 def write_design(trial_result, out, argv=None, *, force: bool = False) -> Path:
-    """Write ``design.md``, ``oc_<endpoint>.csv``, ``boundaries_<endpoint>.csv``,
-    ``calibration_<endpoint>.csv`` and ``figures/oc_<endpoint>.svg`` / ``.png`` whole.
+    """Write ``design.md``, the design's tables (``oc_<endpoint>.csv``,
+    ``boundaries_<endpoint>.csv``, ``calibration_<endpoint>.csv``, ...) and
+    ``figures/oc_<endpoint>.svg`` / ``.png`` whole.
 
-    Every endpoint of the spec with a ``decision`` rule: the decision under each prior, the
-    exact decision boundaries and operating characteristics beside the exact test's, the
-    calibrated thresholds and the interim futility look.
+    Every endpoint of the spec with a decision rule (one-arm ``decision``, two-arm
+    ``decision_2s``): the decision under each prior, the exact decision boundaries and operating
+    characteristics, the calibrated thresholds and (one arm) the interim futility look, as the
+    endpoint's design object states them (``files``, ``sections``, ``plot``).
     """
     import matplotlib
 
@@ -169,10 +171,8 @@ def write_design(trial_result, out, argv=None, *, force: bool = False) -> Path:
             design = res.design
             if design is None:
                 continue
-            ds = res.spec.decision
-            design.oc.to_csv(tmp / f"oc_{name}.csv")
-            design.table().to_csv(tmp / f"boundaries_{name}.csv")
-            design.calibration.to_csv(tmp / f"calibration_{name}.csv")
+            for stem, table in design.files().items():
+                table.to_csv(tmp / f"{stem}_{name}.csv")
             _style.save(
                 design.plot(
                     title=f"{res.endpoint.label}: {design.rule}",
@@ -185,25 +185,11 @@ def write_design(trial_result, out, argv=None, *, force: bool = False) -> Path:
             lines += [
                 f"## {res.endpoint.label} ({name})",
                 "",
-                f"Rule: **{design.rule}** ({ds.tag}: {ds.rationale}).",
-                "",
-                "### Decision, boundary, type I error and power",
-                "",
-                render_table(design.table(), "md"),
-                "",
-                f"### Threshold calibrated to a type I error of {ds.alpha:g}",
-                "",
-                render_table(design.calibration, "md"),
+                f"Rule: **{design.rule}** ({design.provenance}).",
                 "",
             ]
-            if design.futility is not None:
-                lines += [
-                    f"### Interim look after {ds.interim} patients (futility if predictive "
-                    f"probability < {ds.futility:g})",
-                    "",
-                    render_table(design.futility.set_index(["prior_name", "truth"]), "md"),
-                    "",
-                ]
+            for heading, table in design.sections():
+                lines += [f"### {heading}", "", render_table(table, "md"), ""]
             lines += [f"![OC {name}](figures/oc_{name}.png)", ""]
         (tmp / "design.md").write_text("\n".join(lines))
         (tmp / "provenance.json").write_text(

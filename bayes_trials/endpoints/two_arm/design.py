@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ... import _style
 from ... import _validate as v
 from ...decisions.calibration import calibrate_threshold_2s
 from ...decisions.two_sample import decision_2s, decision_boundary_2s
@@ -196,43 +197,142 @@ def design_tables(endpoint, result) -> dict:
     return out
 
 
+@dataclass
+class Design2S:
+    """The design results of one two-arm endpoint (all exact): the spec's rule
+    (:class:`Decision2SSpec`) and :func:`design_tables`' tables, with the methods
+    ``bayes-trials design`` and the report use (``summary``, ``files``, ``sections``, ``plot``)."""
+
+    spec: Decision2SSpec
+    decisions: pd.DataFrame
+    boundary: pd.DataFrame
+    oc: pd.DataFrame
+    calibration: pd.DataFrame
+
+    @property
+    def rule(self) -> str:
+        return repr(self.spec.rule)
+
+    @property
+    def provenance(self) -> str:
+        return f"{self.spec.tag}: {self.spec.rationale}"
+
+    def summary(self) -> pd.DataFrame:
+        """Per analysis: each criterion's posterior probability and the decision, with the
+        calibrated threshold and its type I error when the spec asks for one."""
+        return self.decisions.join(self.calibration) if len(self.calibration) else self.decisions
+
+    def files(self) -> dict[str, pd.DataFrame]:
+        return {
+            "decisions": self.decisions,
+            "boundaries": self.boundary,
+            "oc": self.oc,
+            "calibration": self.calibration,
+        }
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        """Decision, boundary (one column per analysis), operating characteristics (one
+        column per analysis) and calibration."""
+        ds = self.spec
+        out = [("Decision on the observed data", self.decisions)]
+        if len(self.boundary):
+            wide = self.boundary.pivot(
+                index="control", columns="prior_name", values="treatment_lower"
+            )
+            out.append(
+                (
+                    f"Decision boundary, {ds.n_treatment:g} treatment vs {ds.n_control:g} control: "
+                    "the fewest treatment events for success after each control count (exact)",
+                    wide,
+                )
+            )
+        if len(self.oc):
+            wide = self.oc.pivot_table(
+                index=["theta1", "theta2"], columns="prior_name", values="prob_success"
+            )
+            out.append(
+                (
+                    "Operating characteristics: P(success) at true (treatment, control) values "
+                    "(exact)",
+                    wide,
+                )
+            )
+        if len(self.calibration):
+            out.append(
+                (
+                    f"Threshold calibrated to a one-sided type I error of {ds.alpha:g} over "
+                    f"control rates {', '.join(f'{x:g}' for x in ds.null_control)}",
+                    self.calibration,
+                )
+            )
+        return out
+
+    def caption(self) -> str:
+        """The caption of :meth:`plot`."""
+        return (
+            f"Operating characteristics of the rule '{self.rule}' with {self.spec.n_treatment:g} "
+            f"treatment and {self.spec.n_control:g} control: the exact probability of success "
+            "against the true control value, one line per analysis (line style) and true "
+            "treatment value (darker: larger)."
+        )
+
+    @_style.styled
+    def plot(self, ax=None, title: str = "", roles: dict | None = None, xlabel: str = ""):
+        """P(success) against the true control value, one line per analysis and true
+        treatment value: the analysis by line style and colour family (``roles``), the
+        treatment value by shade (lighter = smaller)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(_style.FULL_WIDTH, 3.4))
+        else:
+            fig = ax.figure
+        names = list(dict.fromkeys(self.oc["prior_name"]))
+        styles = _style.prior_styles({n: (roles or {}).get(n) for n in names})
+        dashes = ["-", (0, (4, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2))]
+        truths = sorted(set(self.oc["theta1"]))
+        for i, name in enumerate(names):
+            sub = self.oc[self.oc["prior_name"] == name]
+            for j, t1 in enumerate(truths):
+                line = sub[sub["theta1"] == t1].sort_values("theta2")
+                ax.plot(
+                    line["theta2"],
+                    line["prob_success"],
+                    color=styles[name]["color"],
+                    ls=dashes[i % len(dashes)],
+                    lw=1.4,
+                    alpha=0.35 + 0.65 * (j + 1) / len(truths),
+                    label=f"{name}, treatment {t1:g}",
+                )
+        ax.set_xlabel("true control value")
+        ax.set_ylabel("P(success)")
+        ax.set_ylim(0, 1)
+        if title:
+            ax.set_title(_style.wrap(title, 90), loc="left", pad=14)
+        _style.legend_below(ax, ncol=2, bbox_to_anchor=(0.5, -0.22))
+        return fig
+
+
+def design_of(endpoint, result) -> Design2S | None:
+    """The endpoint's :class:`Design2S` (None without a ``decision_2s`` rule)."""
+    if endpoint.decision is None:
+        return None
+    return Design2S(endpoint.decision, **design_tables(endpoint, result))
+
+
 def design_sections(endpoint, result) -> list:
-    """The report sections of the rule: decision, boundary (wide: one column per analysis),
-    operating characteristics (one column per analysis) and calibration."""
-    ds = endpoint.decision
-    tables = design_tables(endpoint, result)
-    head = f"Decision rule: {ds.rule!r} ({ds.tag}: {ds.rationale})"
-    out = [(head, tables["decisions"])]
-    if len(tables["boundary"]):
-        wide = tables["boundary"].pivot(
-            index="control", columns="prior_name", values="treatment_lower"
-        )
-        out.append(
-            (
-                f"Decision boundary, {ds.n_treatment:g} treatment vs {ds.n_control:g} control: the fewest "
-                "treatment events for success after each control count (exact)",
-                wide,
-            )
-        )
-    if len(tables["oc"]):
-        wide = tables["oc"].pivot_table(
-            index=["theta1", "theta2"], columns="prior_name", values="prob_success"
-        )
-        out.append(
-            (
-                "Operating characteristics: P(success) at true (treatment, control) values (exact)",
-                wide,
-            )
-        )
-    if len(tables["calibration"]):
-        out.append(
-            (
-                f"Threshold calibrated to a one-sided type I error of {ds.alpha:g} over control rates "
-                f"{', '.join(f'{x:g}' for x in ds.null_control)}",
-                tables["calibration"],
-            )
-        )
-    return out
+    """The report sections of the rule: its heading names the rule and its provenance."""
+    design = result.design
+    head = f"Decision rule: {design.rule} ({design.provenance})"
+    parts = design.sections()
+    return [(head, parts[0][1]), *parts[1:]]
 
 
-__all__ = ["Decision2SSpec", "parse_decision_2s", "design_tables", "design_sections"]
+__all__ = [
+    "Decision2SSpec",
+    "Design2S",
+    "parse_decision_2s",
+    "design_tables",
+    "design_of",
+    "design_sections",
+]

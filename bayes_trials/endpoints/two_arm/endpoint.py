@@ -53,6 +53,7 @@ from . import exact as ex
 from . import model as mdl
 from . import result as rep
 from .data import TwoArmBinary, TwoArmNormal, TwoArmRates
+from .design import design_of
 from .priors import (
     FLAT,
     CaseSplitPrior,
@@ -303,6 +304,12 @@ class TwoArmEndpoint(EndpointBase):
     # --- report parts ----------------------------------------------------------------------------------
     def summary_table(self, result):
         return rep.summary_table(self, result)
+
+    def design(self, result: Any) -> Any:
+        """The spec's two-sample rule (``[endpoints.decision_2s]``) with its exact boundary,
+        operating characteristics and calibration (a
+        :class:`~bayes_trials.endpoints.two_arm.design.Design2S`), or None without one."""
+        return design_of(self, result)
 
     def report_sections(self, result) -> list:
         return rep.report_sections(self, result)
