@@ -93,3 +93,43 @@ def test_target_outside_unit_interval_refused():
     with pytest.raises(DataError) as err:
         bt.BinaryEndpoint("x", bt.Binary(1, 2), target=1.0)
     assert err.value.field == "target"
+
+
+@pytest.mark.parametrize(
+    ("y", "n", "prior"),
+    [
+        (12, 12, bt.Beta(0.5, 0.5)),
+        (0, 12, bt.Beta(0.5, 0.5)),
+        (9, 9, bt.Beta(1, 1)),
+        (5, 12, bt.Beta(2, 3)),
+        (7, 10, bt.Mixture([bt.Beta(8, 2), bt.Beta(1, 1)], [0.7, 0.3])),
+    ],
+)
+def test_binary_model_density_is_the_exact_posterior_on_the_sampled_scale(y, n, prior):
+    """The compiled model's log density at points c of the sampled (complementary log-log)
+    scale equals, up to one constant, the exact conjugate posterior's log density at
+    theta(c) plus log |d theta / d c|, the latter by central finite differences of the
+    model's own theta; and the sampled scale is the one whose tail toward the boundary the
+    posterior piles against is doubly exponential (its density at c and c + 1 there)."""
+    import pymc as pm
+
+    ep = bt.BinaryEndpoint("x", bt.Binary(y, n))
+    model = ep.build_model(ep.structure(prior))
+    with model:
+        pm.set_data(ep.model_inputs(prior))
+    logp = model.compile_logp(jacobian=True)
+    theta_fn = model.compile_fn(model["theta"], inputs=[model["cloglog_theta"]])
+
+    def theta_of(c):
+        return float(theta_fn({"cloglog_theta": c}))
+
+    post = ep.exact_posterior(prior)
+    cs = np.linspace(-3.0, 1.8, 9)
+    got = np.array([logp({"cloglog_theta": c}) for c in cs])
+    h = 1e-6
+    dtheta = np.array([(theta_of(c + h) - theta_of(c - h)) / (2 * h) for c in cs])
+    want = np.array([np.log(post.pdf(theta_of(c))) for c in cs]) + np.log(np.abs(dtheta))
+    assert np.ptp(got - want) < 1e-6
+    # toward the pile, the density falls by a factor of e^(B (e - 1) e^c) per unit of c
+    far = logp({"cloglog_theta": 3.0}) - logp({"cloglog_theta": 2.0})
+    assert far < -5.0

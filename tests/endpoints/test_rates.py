@@ -680,3 +680,49 @@ def test_zero_events_in_both_periods_are_reported_as_uninformative():
         len(mc) == 1 and mc["passed"].isna().all() and "restate the prior" in mc["message"].iloc[0]
     )
     assert any("UNINFORMATIVE" in s for s in ep.sentences(res))
+
+
+@pytest.mark.parametrize("log_sigma", [-3.0, -1.0, 0.0, 1.2])
+def test_frailty_whitening_is_an_exact_change_of_variables(log_sigma):
+    """The frailty model samples the patients' log rates in whitened coordinates: its log
+    density must be the Normal prior of alpha (mu integrated out: N(a 1, sigma^2 I + s^2 1 1'),
+    scipy) plus the log Jacobian (the map is affine in eps: its matrix column by column,
+    numpy's determinant), up to the constant n/2 log 2 pi, whatever the approximation's
+    information (zeros included) and mean; and mu's conditional law must be the Normal one
+    (posterior of a Normal mean with known variance, computed here from the definitions)."""
+    from bayes_trials.endpoints.rates.model import frailty_whitening
+
+    rng = np.random.default_rng(5)
+    n = 7
+    for _ in range(5):
+        info = rng.uniform(0.0, 12.0, n)
+        info[rng.integers(n)] = 0.0
+        d_ahat = info * rng.normal(0.5, 1.0, n)
+        sigma, a, s = math.exp(log_sigma), rng.normal(), rng.uniform(0.3, 3.0)
+        eps = rng.normal(size=n)
+
+        def alpha_of(e):
+            return frailty_whitening(e, sigma, info, d_ahat, a, s)[0]
+
+        alpha, logd, mu_mean, mu_sd = frailty_whitening(eps, sigma, info, d_ahat, a, s)
+        jac = np.column_stack([alpha_of(e) - alpha_of(np.zeros(n)) for e in np.eye(n)])
+        cov = sigma**2 * np.eye(n) + s**2
+        want = stats.multivariate_normal(np.full(n, a), cov).logpdf(alpha)
+        want += np.linalg.slogdet(jac)[1] + 0.5 * n * math.log(2 * math.pi)
+        assert logd == pytest.approx(want, abs=1e-9)
+        prec = 1 / s**2 + n / sigma**2
+        assert mu_mean == pytest.approx((a / s**2 + alpha.sum() / sigma**2) / prec, rel=1e-12)
+        assert mu_sd == pytest.approx(prec**-0.5, rel=1e-12)
+
+
+def test_frailty_whitening_is_finite_as_the_frailty_sd_vanishes():
+    """As sigma -> 0 the whitened form is the non-centred one: alpha_i - mean(alpha) is
+    O(sigma) and the log density finite (no cancellation of sigma powers left to overflow)."""
+    from bayes_trials.endpoints.rates.model import frailty_whitening
+
+    info, d_ahat = np.array([5.0, 3.0, 0.0, 7.0]), np.array([3.0, 1.0, 0.0, 5.0])
+    eps = np.array([0.4, -1.0, 1.5, 0.2])
+    for sigma in (1e-6, 1e-12, 1e-30):
+        alpha, logd, mu_mean, mu_sd = frailty_whitening(eps, sigma, info, d_ahat, 0.0, 2.5)
+        assert np.isfinite(logd) and np.isfinite(alpha).all() and np.isfinite(mu_mean)
+        assert np.ptp(alpha) <= 10 * sigma and mu_sd <= sigma

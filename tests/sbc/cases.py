@@ -70,7 +70,7 @@ def _halfcauchy(rng, scale, size=None):
 
 
 # =======================================================================================
-# binary: Beta (mixture) prior, written on the logit scale in the model
+# binary: Beta (mixture) prior, sampled on a complementary log-log scale in the model
 # =======================================================================================
 def _binary_case(name: str, prior, weights, ab, reps: int, description: str) -> Case:
     def simulate(rng):

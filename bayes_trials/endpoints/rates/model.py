@@ -380,17 +380,92 @@ FRAILTY_INPUTS = Inputs(
 )
 
 
+def frailty_whitening(eps, sigma, info, d_ahat, a, s, xp=np):
+    """The patients' log rates :math:`\\alpha` of the log-normal frailty from whitened
+    coordinates ``eps``, and the log density of ``eps``; numpy or pytensor (``xp``) alike.
+
+    The prior is :math:`\\alpha_i \\mid \\mu, \\sigma \\sim N(\\mu, \\sigma^2)`,
+    :math:`\\mu \\sim N(a, s^2)`: with :math:`\\mu` integrated out, :math:`\\alpha \\sim
+    N(a\\mathbf 1, \\sigma^2 I + s^2 \\mathbf 1 \\mathbf 1^\\top)`. Patient :math:`i`'s counts
+    are approximated by :math:`N(\\hat\\alpha_i, 1/d_i)` (``info`` :math:`= d_i`, ``d_ahat``
+    :math:`= d_i\\hat\\alpha_i`); ``eps`` are coordinates in which that Gaussian approximation
+    of the conditional posterior of :math:`\\alpha` is standard normal. With :math:`h_i = 1/(1
+    + \\sigma^2 d_i)`, :math:`G = \\sum h_i d_i`, :math:`H = \\sum h_i`, :math:`n` patients:
+
+    .. math::
+
+        \\alpha_i &= m_i + \\sigma \\sqrt{h_i}\\, \\varepsilon_i
+        + \\kappa h_i \\frac{\\sum_j \\sqrt{h_j} \\varepsilon_j}{H}, \\quad
+        m_i = h_i \\Bigl(\\sigma^2 b_i + \\frac{s^2 \\sum_j h_j b_j}{1 + s^2 G}\\Bigr), \\quad
+        b_i = \\frac{a}{\\sigma^2 + n s^2} + d_i \\hat\\alpha_i,\\\\
+        \\kappa &= \\frac{s^2 H}{(1 + s^2 G)(R + \\sigma)}, \\quad
+        R = \\sqrt{\\frac{\\sigma^2 + n s^2}{1 + s^2 G}},
+
+    (:math:`m` the approximation's mean, the map from :math:`\\varepsilon` a square root of its
+    covariance, :math:`\\operatorname{diag}(\\sigma^2 d + 1) / \\sigma^2 -` a rank-one term,
+    inverted by Sherman-Morrison), and the log density of :math:`\\varepsilon`,
+    :math:`\\log N(\\alpha) + \\log|\\partial\\alpha/\\partial\\varepsilon|`, up to
+    :math:`-\\tfrac n2 \\log 2\\pi`:
+
+    .. math::
+
+        -\\tfrac12\\Bigl[\\sum_i \\frac{(\\alpha_i - \\bar\\alpha)^2}{\\sigma^2}
+        + \\frac{n(\\bar\\alpha - a)^2}{\\sigma^2 + n s^2}\\Bigr]
+        + \\tfrac12 \\sum_i \\log h_i - \\tfrac12 \\log(1 + s^2 G),
+
+    every term finite as :math:`\\sigma \\to 0` (the :math:`\\sigma` powers of density and
+    Jacobian cancel). Any ``info`` and ``d_ahat`` give the same model (an exact change of
+    variables); good ones give NUTS a near-standard-normal target: as :math:`\\sigma \\to 0`
+    the non-centred form :math:`\\alpha_i \\approx \\bar\\mu + \\sigma\\varepsilon_i`, as
+    :math:`\\sigma^2 d_i \\gg 1` the centred one :math:`\\alpha_i \\approx \\hat\\alpha_i +
+    \\varepsilon_i/\\sqrt{d_i}`. Returns ``(alpha, log_density, mu_mean, mu_sd)``, the last two
+    those of :math:`\\mu \\mid \\alpha, \\sigma \\sim N((a\\sigma^2 + n s^2 \\bar\\alpha)/
+    (\\sigma^2 + n s^2),\\ \\sigma^2 s^2/(\\sigma^2 + n s^2))`.
+
+    The log density against scipy's multivariate normal and the Jacobian of the (affine) map:
+
+    >>> from scipy import stats
+    >>> info, d_ahat, eps = np.array([5.0, 0.0, 2.0]), np.array([4.0, 0.0, -1.0]), np.array([0.3, -1.2, 0.5])
+    >>> sigma, a, s = 0.7, 0.2, 2.5
+    >>> alpha, logd, _, _ = frailty_whitening(eps, sigma, info, d_ahat, a, s)
+    >>> shift = frailty_whitening(np.zeros(3), sigma, info, d_ahat, a, s)[0]
+    >>> jac = np.column_stack([frailty_whitening(e, sigma, info, d_ahat, a, s)[0] - shift for e in np.eye(3)])
+    >>> prior = stats.multivariate_normal(np.full(3, a), sigma**2 * np.eye(3) + s**2)
+    >>> exact = prior.logpdf(alpha) + np.log(np.linalg.det(jac)) + 1.5 * np.log(2 * np.pi)
+    >>> bool(abs(logd - exact) < 1e-12)
+    True
+    """
+    n = eps.shape[0]
+    s2, sig2 = s**2, sigma**2
+    h = 1.0 / (1.0 + sig2 * info)
+    g_sum, h_sum = (info * h).sum(), h.sum()
+    b = a / (sig2 + n * s2) + d_ahat
+    m = h * (sig2 * b + s2 * (h * b).sum() / (1.0 + s2 * g_sum))
+    r = xp.sqrt((sig2 + n * s2) / (1.0 + s2 * g_sum))
+    kappa = s2 * h_sum / ((1.0 + s2 * g_sum) * (r + sigma))
+    alpha = m + xp.sqrt(h) * sigma * eps + kappa * h * (xp.sqrt(h) * eps).sum() / h_sum
+    abar = alpha.mean()
+    quad = ((alpha - abar) ** 2).sum() / sig2 + n * (abar - a) ** 2 / (sig2 + n * s2)
+    log_density = -0.5 * quad + 0.5 * xp.log(h).sum() - 0.5 * xp.log1p(s2 * g_sum)
+    mu_mean = (a * sig2 + n * s2 * abar) / (sig2 + n * s2)
+    mu_sd = sigma * s / xp.sqrt(sig2 + n * s2)
+    return alpha, log_density, mu_mean, mu_sd
+
+
 def build_frailty_model(structure: tuple):
     """The hierarchical model of ``structure = (kind, rows, patients, varying, overdispersed)``.
 
     .. math::
 
-        \\alpha_i = \\mu + \\sigma z_i, \\quad \\theta_i = \\theta + \\tau u_i, \\quad
+        \\alpha_i \\sim N(\\mu, \\sigma^2), \\quad \\theta_i = \\theta + \\tau u_i, \\quad
         \\log \\mu_{ip} = \\log E_{ip} + \\alpha_i + \\theta_i [p = \\text{after}],
 
     :math:`y_{ip}` Poisson or negative binomial with :math:`\\text{Var} = \\mu + \\phi\\mu^2`
-    (see :class:`~bayes_trials.PatientRateRatioEndpoint`); data and hyperparameters are the
-    rows of :data:`FRAILTY_INPUTS`.
+    (see :class:`~bayes_trials.PatientRateRatioEndpoint`); :math:`\\alpha` and :math:`\\mu` are
+    sampled in whitened coordinates (:func:`frailty_whitening`: with the plain non-centred
+    form 34 of 100 fits of a 6-patient Poisson example, 500 draws x 2 chains, had divergent
+    transitions; with these, 1 of 200); data and hyperparameters are
+    the rows of :data:`FRAILTY_INPUTS`.
     """
     import pymc as pm
     import pytensor.tensor as pt
@@ -402,25 +477,46 @@ def build_frailty_model(structure: tuple):
         idx = FRAILTY_INPUTS.counts(d["patient_idx"][:n_rows])
         after = d["after"][:n_rows]
         log_e = d["log_exposure"][:n_rows]
-        y = FRAILTY_INPUTS.counts(d["events"][:n_rows])
+        y_real = d["events"][:n_rows]
+        y = FRAILTY_INPUTS.counts(y_real)
         pt_ = [d[f"prior_log_rr_{k}"] for k in ("w", "mean", "sd")]
-        mu = pm.Normal(
-            "mean_log_rate", d["prior_mean_log_rate_mean"][0], d["prior_mean_log_rate_sd"][0]
-        )
         sigma = pm.HalfNormal("frailty_sd", d["prior_frailty_sd_scale"][0])
-        z = pm.Normal("z", 0.0, 1.0, dims="patient")
         theta = pm.Flat("log_rate_ratio")
         pm.Potential("prior_log_rr", normal_mix(theta, *pt_))
-        alpha = mu + sigma * z
         if varying:
             tau = pm.HalfNormal("effect_sd", d["prior_effect_sd_scale"][0])
             u = pm.Normal("u", 0.0, 1.0, dims="patient")
             theta_i = theta + tau * u
         else:
             theta_i = theta + pt.zeros(n_pat)
-        eta = log_e + alpha[idx] + theta_i[idx] * after
         if overdispersed:
             phi = pm.HalfNormal("overdispersion", d["prior_overdispersion_scale"][0])
+            info = pt.inc_subtensor(pt.zeros(n_pat)[idx], y_real / (1.0 + phi * y_real))
+        else:
+            info = pt.inc_subtensor(pt.zeros(n_pat)[idx], y_real)
+        # the Gaussian approximation of patient i's counts: alpha_hat_i = log(T_i / S_i), the
+        # Poisson MLE given theta_i (T_i events, S_i = sum_p E_ip exp(theta_i [p = after])),
+        # with information d_i (T_i, or sum_p y_ip / (1 + phi y_ip) for negative-binomial counts)
+        total = pt.inc_subtensor(pt.zeros(n_pat)[idx], y_real)
+        scaled_exposure = pt.inc_subtensor(
+            pt.zeros(n_pat)[idx], pt.exp(log_e + theta_i[idx] * after)
+        )
+        d_ahat = info * (pt.log(pt.maximum(total, 1.0)) - pt.log(scaled_exposure))
+        eps = pm.Flat("frailty_std", dims="patient")
+        alpha, log_density, mu_mean, mu_sd = frailty_whitening(
+            eps,
+            sigma,
+            info,
+            d_ahat,
+            d["prior_mean_log_rate_mean"][0],
+            d["prior_mean_log_rate_sd"][0],
+            xp=pt,
+        )
+        pm.Potential("frailty_prior", log_density)
+        mu_std = pm.Normal("mean_log_rate_std", 0.0, 1.0)
+        pm.Deterministic("mean_log_rate", mu_mean + mu_sd * mu_std)
+        eta = log_e + alpha[idx] + theta_i[idx] * after
+        if overdispersed:
             pm.NegativeBinomial("y", mu=pt.exp(eta), alpha=1.0 / phi, observed=y)
         else:
             pm.Poisson("y", mu=pt.exp(eta), observed=y)

@@ -118,8 +118,8 @@ class PatientRateRatioEndpoint(EndpointBase):
 
     .. math::
 
-        \\alpha_i &= \\mu + \\sigma z_i, \\quad z_i \\sim N(0, 1)
-        \\quad (\\text{log-normal frailty, non-centred}),\\\\
+        \\alpha_i &\\sim N(\\mu, \\sigma^2)
+        \\quad (\\text{log-normal frailty}),\\\\
         \\theta_i &= \\theta + \\tau u_i, \\quad u_i \\sim N(0, 1)
         \\quad (\\text{only with } \\texttt{varying\\_effect}),\\\\
         \\log \\mu_{ip} &= \\log E_{ip} + \\alpha_i + \\theta_i [p = \\text{after}],\\\\
@@ -132,7 +132,11 @@ class PatientRateRatioEndpoint(EndpointBase):
     ``effect_sd``, ``overdispersion`` (those in the model). The posterior also holds
     ``percent_reduction``, ``patient_rate_ratio`` :math:`= e^{\\theta_i}` and
     ``patient_rate_before`` :math:`= e^{\\alpha_i}` over the ``patient`` dimension, whose
-    position ``i`` is ``data.patients[i]``. There is no exact posterior; the frequentist
+    position ``i`` is ``data.patients[i]``. The sampler sees :math:`\\alpha` and :math:`\\mu` in
+    coordinates whitened by a Gaussian approximation of their conditional posterior, an exact
+    change of variables that moves from the non-centred to the centred form as
+    :math:`\\sigma` grows (:func:`~bayes_trials.endpoints.rates.model.frailty_whitening`).
+    There is no exact posterior; the frequentist
     counterparts are the conditional Poisson and negative-binomial GLMs
     (:func:`~bayes_trials.endpoints.rates.reference.patient_rates_reference`).
 
