@@ -150,6 +150,20 @@ class BinaryBatch:
         return {"theta": expit(batch_dim(tree["posterior"]["logit_theta"], n))}
 
 
+def input_rows(prior: Beta | Mixture, n: int, events: int, posterior_mean: float) -> dict:
+    """The rows of :data:`INPUTS`: a Beta (mixture) prior, ``events`` of ``n`` (``n = 0``: no
+    data, the model samples the prior) and the side the posterior piles against (its mean
+    above 1/2: near 1)."""
+    w, comps = components_of(prior)
+    return {
+        "prior_w": np.asarray(w, dtype=float),
+        "prior_a": [c.a for c in comps],
+        "prior_b": [c.b for c in comps],
+        "counts": [n, events],
+        "piled_at_one": float(posterior_mean > 0.5),
+    }
+
+
 def batch_dim(draws, n: int):
     """A batched variable's last dimension as ``point``, cut to the first ``n`` points."""
     return draws.rename({draws.dims[-1]: "point"}).isel(point=slice(0, n))
@@ -322,14 +336,7 @@ class BinaryEndpoint(ScalarEndpoint):
     def input_values(self, prior: Beta | Mixture) -> dict:
         """The rows of :data:`INPUTS` for this prior and these data."""
         self.check_prior(prior)
-        w, comps = components_of(prior)
-        return {
-            "prior_w": np.asarray(w, dtype=float),
-            "prior_a": [c.a for c in comps],
-            "prior_b": [c.b for c in comps],
-            "counts": [self.data.n, self.data.events],
-            "piled_at_one": float(self.exact_posterior(prior).mean > 0.5),
-        }
+        return input_rows(prior, self.data.n, self.data.events, self.exact_posterior(prior).mean)
 
     def model_inputs(self, prior: Beta | Mixture) -> dict:
         """The value of the model's ``pm.Data`` for this prior and these data."""

@@ -31,21 +31,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from ... import _validate as v
 from ..._constants import CRED_LEVEL, DEFAULT_TARGET_ACCEPT, DIRECTIONS
 from ...compare import NULL, OneMinus
 from ...conjugate import update
 from ...data import Binary
-from ...distributions import Beta, Distribution, Mixture, components_of
+from ...distributions import Beta, Distribution, Mixture
 from ...errors import DataError, PriorError
 from ...ess import ess
 from ...predictive import prior_data_conflict
 from ...quantity import Quantity
 from ..base import Analysis, EndpointBase
 from ..binary import INPUTS as BINARY_INPUTS
-from ..binary import BinaryEndpoint
+from ..binary import BinaryEndpoint, input_rows
 from ..rates.model import AGGREGATE, aggregate_inputs, build_aggregate_model, tidy_aggregate
 from ..rates.priors import LogRRPrior, TwoRatePrior
 from . import checks as chk
@@ -586,12 +584,11 @@ class TwoArmRateEndpoint(TwoArmEndpoint):
         self.check_prior(prior)
         d = self.data
         if isinstance(prior, CaseSplitPrior):
-            w, comps = components_of(prior.share)
+            # the binary kind's model of y_t | y_t + y_c ~ Bin(y_t + y_c, theta)
+            total = d.treatment.events + d.control.events
+            share = ex.case_split_share(prior, d)
             return BINARY_INPUTS.pack(
-                prior_w=np.asarray(w, dtype=float),
-                prior_a=[c.a for c in comps],
-                prior_b=[c.b for c in comps],
-                counts=[d.treatment.events + d.control.events, d.treatment.events],
+                **input_rows(prior.share, total, d.treatment.events, share.mean)
             )
         if not isinstance(prior, LogRRPrior):
             prior = TwoRatePrior(before=prior.control, after=prior.treatment)
@@ -600,7 +597,7 @@ class TwoArmRateEndpoint(TwoArmEndpoint):
     def tidy_posterior(self, tree: Any) -> Any:
         """The draws a result keeps: the aggregate model's named deterministics without its
         internal parameter (the case-split model's tree as sampled)."""
-        if "logit_theta" in tree["posterior"]:
+        if "theta" in tree["posterior"]:  # the case split (the binary kind's model)
             return tree
         return tidy_aggregate(tree)
 
