@@ -13,7 +13,7 @@ from scipy import stats
 import bayes_trials as bt
 from bayes_trials import fit, scale
 from bayes_trials.endpoints.binary import INPUTS as BINARY_INPUTS
-from bayes_trials.endpoints.binary import BinaryBatch
+from bayes_trials.endpoints.binary import LINKS, BinaryBatch
 from bayes_trials.endpoints.rates import LogRRPrior, RateRatioEndpoint, TwoRatePrior
 from bayes_trials.endpoints.rates.model import RatesBatch
 from bayes_trials.fit import Inputs, ModelCache, Timings, chunks
@@ -166,12 +166,14 @@ def _exact_z(rows, points):
 
 @pytest.fixture(scope="module")
 def batched_points():
-    """Eight binary posteriors, from 0/12 to 12/12: 0/12 under Beta(0.5, 1) has a heavy tail
-    (a + y < 1) and is batched apart from the others."""
+    """Nine binary posteriors, from 0/12 to 12/12: 0/12 under Beta(0.5, 1) has a heavy left
+    tail on the logit scale (a + y < 1) and 12/12 under Beta(1, 0.5) a heavy right tail
+    (b + n - y < 1): both are sampled in the same chunk as the others, on the log-log and
+    complementary log-log scales."""
     points = [
         (bt.BinaryEndpoint(f"e{k}", bt.Binary(k, 12), target=0.3), bt.Beta(0.5 + k / 4, 1.0))
         for k in (0, 1, 3, 5, 7, 9, 11, 12)
-    ]
+    ] + [(bt.BinaryEndpoint("e12b", bt.Binary(12, 12), target=0.3), bt.Beta(1.0, 0.5))]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows = fit.sample_points(points, LeanSummaries(), seed=11, **SETTINGS)
@@ -192,8 +194,10 @@ def _expected_seeds(points, rows, seed):
 
 def test_batched_points_match_their_exact_posteriors(batched_points):
     points, rows = batched_points
-    assert [b.tail for b, _ in chunks(points)] == ["heavy", "light"]
-    # 16 comparisons at 4 MCSE: a false alarm rate of about 1e-3 for the lot (normal errors)
+    assert [b.tail for b, _ in chunks(points)] == ["light"]
+    links = [BinaryBatch.values(ep, prior)["link"] for ep, prior in points]
+    assert links == [LINKS["loglog"]] + [LINKS["logit"]] * 7 + [LINKS["cloglog"]]
+    # 18 comparisons at 4 MCSE: a false alarm rate of about 1e-3 for the lot (normal errors)
     assert np.abs(_exact_z(rows, points)).max() < 4
     assert [r["seed"] for r in rows] == _expected_seeds(points, rows, 11)
     for r in rows:

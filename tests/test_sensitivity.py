@@ -16,6 +16,7 @@ from scipy import integrate, optimize, stats
 
 import bayes_trials as bt
 from bayes_trials import scale
+from bayes_trials.endpoints.binary import LINKS, BinaryBatch
 from bayes_trials.endpoints.rates import RateRatioEndpoint
 from bayes_trials.errors import PriorError, SpecError
 from bayes_trials.fit import chunks, derive_seed
@@ -376,15 +377,17 @@ def test_mcmc_grid_within_4_mcse_of_exact(local_mcmc):
         assert r.exact_prob == pytest.approx(post.sf(0.39), rel=1e-10)
     assert (t["z_mean"].abs() < 4).all() and (t["z_prob"].abs() < 4).all()
     assert (t["r_hat"] < 1.05).all() and (t["divergences"] == 0).all()
-    # the points are batched by tail (Beta(1.6, 0.4) after 9/9 has b + n - y < 1: a heavy tail on
-    # the logit scale, batched apart), each chunk with the seed spawned from the run seed in the
-    # order of its first point; a point that failed its diagnostics there was refitted alone
-    # with a seed derived from its chunk's and its place in the chunk
+    # the points are batched in one chunk (Beta(1.6, 0.4) after 9/9 has b + n - y < 1: a heavy
+    # tail on the logit scale, sampled on the complementary log-log scale instead), each chunk
+    # with the seed spawned from the run seed in the order of its first point; a point that
+    # failed its diagnostics there was refitted alone with a seed derived from its chunk's and
+    # its place in the chunk
     points = [
         (LAD, bt.Beta(r.mean_prior * r.ess, (1 - r.mean_prior) * r.ess)) for r in t.itertuples()
     ]
     groups = chunks(points)
-    assert sorted(b.tail for b, _ in groups) == ["heavy", "light"]
+    assert [b.tail for b, _ in groups] == ["light"]
+    assert BinaryBatch.values(LAD, bt.Beta(1.6, 0.4))["link"] == LINKS["cloglog"]
     for (_, idx), chunk in zip(groups, scale.spawn_seeds(7, len(groups))):
         for j, i in enumerate(idx):
             r = t.iloc[i]
