@@ -28,11 +28,13 @@ DEFAULT_TUNE = 1000
 DEFAULT_CHAINS = 4
 #: NUTS target acceptance, 0.9 rather than nutpie's 0.8: posteriors piled against a
 #: boundary (9/9 under the Jeffreys prior is Beta(9.5, 0.5), a density unbounded at 1)
-#: have long exponential tails on the logit scale, and smaller steps follow them better.
+#: have long exponential tails on a logit scale (the binary kind now samples a complementary
+#: log-log scale toward the pile instead; other models still have such tails), and smaller
+#: steps follow them better.
 DEFAULT_TARGET_ACCEPT = 0.9
 #: refits tried, in order, when a fit fails its sampler diagnostics: (target_accept, draws
 #: multiplier); each reuses the compiled model. A safety net: posteriors piled against 0 or
-#: 1 are strongly skewed on the logit scale, where NUTS samples, and a short run can fall
+#: 1 are strongly skewed on the scales NUTS samples, and a short run can fall
 #: just under the ESS bar. (At 0.99 ArviZ's MCSE of the mean was seen to underestimate the
 #: error, z-scores with sd 1.3 over 30 seeds, so the retries stop at 0.95.)
 RETRIES = ((0.95, 2), (0.95, 4))
