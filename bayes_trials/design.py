@@ -27,7 +27,6 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,8 +92,8 @@ class Design:
     target: float
     alternative: float | None
     direction: str
-    spec: Any = None  # the spec's decision table (its tag, rationale, alpha, interim look)
-    n: int | None = None  # the endpoint's number of patients
+    spec: DecisionSpec  # the spec's decision table (its tag, rationale, alpha, interim look)
+    n: int  # the endpoint's number of patients
 
     def caption(self) -> str:
         """The caption of :meth:`plot`."""
@@ -111,7 +110,7 @@ class Design:
     @property
     def provenance(self) -> str:
         """Where the rule comes from: the spec's tag and rationale."""
-        return f"{self.spec.tag}: {self.spec.rationale}" if self.spec is not None else ""
+        return f"{self.spec.tag}: {self.spec.rationale}"
 
     def summary(self) -> pd.DataFrame:
         """What ``bayes-trials design`` prints: per prior (and the exact test) the decision,
@@ -124,11 +123,10 @@ class Design:
 
     def sections(self) -> list[tuple[str, pd.DataFrame]]:
         """The design document's ``(heading, table)`` parts."""
-        out = [("Decision, boundary, type I error and power", self.table())]
-        if self.spec is not None:
-            out.append(
-                (f"Threshold calibrated to a type I error of {self.spec.alpha:g}", self.calibration)
-            )
+        out = [
+            ("Decision, boundary, type I error and power", self.table()),
+            (f"Threshold calibrated to a type I error of {self.spec.alpha:g}", self.calibration),
+        ]
         if self.futility is not None:
             out.append(
                 (

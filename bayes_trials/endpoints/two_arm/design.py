@@ -124,11 +124,8 @@ def _design_priors(result) -> dict:
 
 
 def design_tables(endpoint, result) -> dict:
-    """``{"decisions", "boundary", "oc", "calibration"}`` DataFrames for the spec's rule (cached
-    on the result)."""
-    cached = result.__dict__.get("_design_2s")
-    if cached is not None:
-        return cached
+    """``{"decisions", "boundary", "oc", "calibration"}`` DataFrames for the spec's rule (computed
+    once per result: :attr:`EndpointResult.design` keeps the :class:`Design2S` built from them)."""
     ds = endpoint.decision
     rule = ds.rule
     sizes = (ds.n_treatment, ds.n_control)
@@ -193,7 +190,6 @@ def design_tables(endpoint, result) -> dict:
     }
     for df in out.values():
         df.attrs = {}
-    result.__dict__["_design_2s"] = out
     return out
 
 
