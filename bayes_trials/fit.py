@@ -6,20 +6,18 @@ numbers of groups or events, ...) and every later fit only swaps the data with n
 ``with_data``. The cache is per process, so each Dask worker keeps its own.
 
 What a compile costs: nutpie wraps the model's numba functions in C callbacks that unpack
-every ``pm.Data`` variable, and numba types that unpacking anew in every process, at a cost
-that grows faster than the number of ``pm.Data`` variables (the binary model with its five
-variables compiled in 35 s, the same model with one in 14 s, on a loaded 2-core machine:
+every ``pm.Data`` variable, and numba types that unpacking anew for every structure, at a
+cost that grows faster than the number of ``pm.Data`` variables (the binary model with its
+five variables compiled in 35 s, the same model with one in 14 s, on a loaded 2-core machine:
 ``benchmarks/bench_compile.py``). Every model therefore keeps its data and hyperparameters
 in ONE ``pm.Data`` array laid out by :class:`Inputs`; the graph's arithmetic, and the draws,
-are those of separate variables.
+are those of separate variables. The callbacks are compiled by
+:func:`bayes_trials._compile.compile_model`, which numba caches on disk: a structure compiles
+once per machine, and a later process loads it (the graph still has to be built).
 
-Same draws everywhere: PyTensor compiles with numba's ``fastmath`` by default, and then a
-model's arithmetic depends on whether its functions were compiled in the process (LLVM
-inlines them into nutpie's callbacks and reassociates across) or loaded from numba's disk
-cache (linked as object code): the same seed gave different draws in the first run after a
-model changed than in the next, and a Dask worker (loading from the cache) could differ from
-the process that had just compiled. Models are compiled here with ``fastmath`` off, where
-both ways round alike, so a fit's draws depend only on its model, data, prior and seed.
+Same draws everywhere: a fit's draws depend only on its model, data, prior and seed, whether
+its structure was compiled in the process or loaded from the cache (``fastmath`` off: see
+:mod:`bayes_trials._compile`).
 
 This module holds the one sampling path of the package and its one retry policy
 (:func:`sample_until_diagnostics_pass`), the fits of a run spread over Dask workers by
@@ -38,6 +36,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import progress, scale
+from ._compile import compile_model
 from ._constants import (
     CRED_LEVEL,
     DEFAULT_CHAINS,
@@ -274,16 +273,12 @@ class ModelCache:
             if structure in self._models:
                 self._check_builder(structure, build)
                 return self._models[structure]
-            import nutpie  # heavy (numba): imported when the first model compiles
-            import pytensor
-
             t0 = time.perf_counter()
             with TIMINGS.phase("compile"), progress.stage("compiling", str(structure[0])):
                 model = build(structure)
-                # IEEE arithmetic (no fastmath): see the module notes
-                with warnings.catch_warnings(), pytensor.config.change_flags(numba__fastmath=False):
+                with warnings.catch_warnings():
                     warnings.simplefilter("ignore", FutureWarning)
-                    self._models[structure] = nutpie.compile_pymc_model(model)
+                    self._models[structure] = compile_model(model)
             self.seconds[structure] = time.perf_counter() - t0
             self._builders[structure] = {_builder_id(build): build}
             self.compiles += 1
