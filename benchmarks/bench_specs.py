@@ -5,18 +5,22 @@ spec, compiles, sampling, checks and the report), timed from outside. Ways, inte
 one run of this script (spec by spec, way by way, repeated):
 
 - ``current``: this checkout, one process (``--workers 1``, the default);
+- ``current-cold`` (with ``--cold``): the same with an empty PyTensor compile directory for
+  every run (``PYTENSOR_FLAGS=base_compiledir=...``): nothing in numba's disk cache, so every
+  structure compiles, as in the first run on a new machine or after an upgrade;
 - ``current-2-workers``: this checkout with ``--workers 2`` (the model structures on a Dask
   LocalCluster, compiled in parallel);
 - ``previous`` (with ``--previous-ref REF``): the package at a git revision (e.g. the branch
   this one started from), extracted with ``git archive`` to a temporary folder.
 
-Before timing, each way runs each spec once untimed, so every way finds its compiled
-functions in numba's disk cache (what a user's second run sees). The machine is shared: the
+Before timing, each way runs each spec once untimed, so every way (but ``current-cold``)
+finds its compiled functions in numba's disk cache (what a user's second run sees). The machine is shared: the
 script prints the load average beside each run and compares the ways by their medians,
 measured in the same run. It also prints the current way's closing line (compile, sampling
 and writing seconds).
 
-Run:  .venv/bin/python benchmarks/bench_specs.py [--repeats 3] [--previous-ref restructure]
+Run:  .venv/bin/python benchmarks/bench_specs.py [--repeats 3] [--previous-ref REF] [--cold]
+      [--no-workers]
 """
 
 from __future__ import annotations
@@ -45,12 +49,17 @@ def checkout(ref: str, into: Path) -> Path:
     return into
 
 
-def run_spec(root: Path, spec: str, out: Path, extra: list[str]) -> tuple[float, str, float]:
-    """Wall seconds of one run, its closing line and the load average when it started."""
+def run_spec(
+    root: Path, spec: str, out: Path, extra: list[str], compiledir: Path | None = None
+) -> tuple[float, str, float]:
+    """Wall seconds of one run, its closing line and the load average when it started
+    (``compiledir``: an empty PyTensor compile directory of the run's own)."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
     }
+    if compiledir is not None:
+        env["PYTENSOR_FLAGS"] = f"base_compiledir={compiledir}"
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -83,24 +92,29 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--previous-ref", help="git revision of the previous way (e.g. restructure)")
     ap.add_argument("--no-workers", action="store_true", help="skip the --workers 2 way")
+    ap.add_argument("--cold", action="store_true", help="add the empty-compile-cache way")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench_specs_") as tmp:
         tmp = Path(tmp)
         ways = {"current": (ROOT, ["--workers", "1"])}
+        if args.cold:
+            ways["current-cold"] = (ROOT, ["--workers", "1"])
         if not args.no_workers:
             ways["current-2-workers"] = (ROOT, ["--workers", "2"])
         if args.previous_ref:
             prev = checkout(args.previous_ref, tmp / "previous")
             ways = {"previous": (prev, []), **ways}
         print("warm-up (untimed): each way, each spec once", flush=True)
-        for root, extra in ways.values():
+        for name, (root, extra) in ways.items():
             for spec in SPECS:
-                run_spec(root, spec, tmp / "out", extra)
+                if name != "current-cold":
+                    run_spec(root, spec, tmp / "out", extra)
         walls: dict = {}
         for rep in range(args.repeats):
             for spec in SPECS:
                 for name, (root, extra) in ways.items():
-                    wall, closing, load = run_spec(root, spec, tmp / "out", extra)
+                    cold = tmp / f"cold-{rep}-{Path(spec).stem}" if name == "current-cold" else None
+                    wall, closing, load = run_spec(root, spec, tmp / "out", extra, cold)
                     walls.setdefault((spec, name), []).append(wall)
                     shown = re.sub(r"^.*?report written to \S+ ", "", closing)
                     print(

@@ -106,11 +106,11 @@ class _Delegates:
 
 
 def test_cache_refuses_two_different_models_under_one_key(monkeypatch):
-    import nutpie
+    import bayes_trials.fit
 
     compiled = []
     monkeypatch.setattr(
-        nutpie, "compile_pymc_model", lambda model: compiled.append(model) or object()
+        bayes_trials.fit, "compile_model", lambda model: compiled.append(model) or object()
     )
     cache = ModelCache()
     first = cache.get(("k",), _model_a)
