@@ -224,18 +224,21 @@ def mark_unbounded(ax, x, y, top: float, color, marked: set | None = None) -> bo
     return True
 
 
+def file_names(stem: str) -> dict:
+    """``{"svg": "stem.svg", "png": "stem.png"}``: the files :func:`save` writes."""
+    return {ext: f"{stem}.{ext}" for ext in ("svg", "png")}
+
+
 def save(fig, folder, stem: str) -> dict:
     """Write ``stem.svg`` and ``stem.png`` (300 dpi) into ``folder`` and close the figure;
-    returns ``{"svg": name, "png": name}``."""
+    returns ``{"svg": name, "png": name}`` (:func:`file_names`)."""
     import matplotlib.pyplot as plt
 
     folder = Path(folder)
-    out = {}
+    out = file_names(stem)
     with style():
-        for ext in ("svg", "png"):
-            name = f"{stem}.{ext}"
+        for ext, name in out.items():
             fig.savefig(folder / name, dpi=PNG_DPI, bbox_inches="tight", metadata=_metadata(ext))
-            out[ext] = name
     plt.close(fig)
     return out
 

@@ -314,7 +314,14 @@ def run(args, argv) -> int:
         )
     with warnings.catch_warnings(), TIMINGS.phase("writing"):
         warnings.simplefilter("ignore", FutureWarning)
-        out = write_report(result, args.out, argv=argv, force=args.force, pdf=args.pdf)
+        out = write_report(
+            result,
+            args.out,
+            argv=argv,
+            force=args.force,
+            pdf=args.pdf,
+            processes=scale.fork_processes(),
+        )
     _print_overview(result)
     checks = result.checks()
     n_fail = int((checks["passed"] == False).sum())  # noqa: E712

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from contextlib import contextmanager
 
 import numpy as np
@@ -38,6 +39,85 @@ class ClusterError(BayesTrialsError):
 def spawn_seeds(seed, n: int) -> list[int]:
     """``n`` independent, reproducible task seeds from one seed."""
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
+
+
+def fork_processes(limit: int = 4) -> int:
+    """How many processes :func:`fork_share` may use here: the cores this process may run on
+    (at most ``limit``) where processes start by forking (Linux), else 1."""
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+        return 1
+    return max(1, min(int(limit), len(os.sched_getaffinity(0))))
+
+
+def fork_share(fn, args: list[tuple], processes: int, timeout: float = 60.0) -> None:
+    """``fn(*a)`` for every ``a`` in ``args``, for its side effects (files), shared between
+    this process and ``processes - 1`` forked copies of it.
+
+    Each process takes the next task not yet taken until none is left; a copy starts with
+    this process's memory (no imports, nothing pickled) and marks each task done as it
+    finishes. Whatever a copy did not finish (it failed, or had not ended ``timeout`` seconds
+    after this process ran out of tasks: it is then stopped) is done again here, so the
+    outcome never depends on the copies; an error in this process is raised. With one
+    process, or where processes cannot fork, it is a plain loop.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> fork_share(lambda k: (folder / f"{k}.txt").write_text(str(k * k)), [(k,) for k in range(5)], 2)
+    >>> sorted(p.read_text() for p in folder.iterdir())
+    ['0', '1', '16', '4', '9']
+    """
+    import multiprocessing
+    import signal
+    import time
+    import warnings
+
+    n = len(args)
+    processes = min(int(processes), n)
+    if processes <= 1 or not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+        for a in args:
+            fn(*a)
+        return
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("l", 0)
+    done = ctx.Array("b", n)
+
+    def claim():
+        with counter.get_lock():
+            k = counter.value
+            counter.value = k + 1
+        return k if k < n else None
+
+    children = []
+    for _ in range(processes - 1):
+        with warnings.catch_warnings():  # Python warns of forking a process that has threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the copy: take tasks, mark them done, leave without clean-up
+            status = 0
+            try:
+                while (k := claim()) is not None:
+                    fn(*args[k])
+                    done[k] = 1
+            except BaseException:  # noqa: BLE001 - its unfinished tasks are redone by the parent
+                status = 1
+            os._exit(status)
+        children.append(pid)
+    try:
+        while (k := claim()) is not None:
+            fn(*args[k])
+            done[k] = 1
+    finally:
+        deadline = time.monotonic() + timeout
+        for pid in children:
+            while os.waitpid(pid, os.WNOHANG) == (0, 0):
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
+                time.sleep(0.01)
+    for k in range(n):
+        if not done[k]:
+            fn(*args[k])
 
 
 def connect(scheduler, timeout: float = CONNECT_TIMEOUT):

@@ -145,6 +145,20 @@ def test_figures_are_svg_and_300_dpi_png(tmp_path):
     assert "(figures/hsct_free_survival_1y.png)" in (out / "report.md").read_text()
 
 
+def test_figures_rendered_in_forked_copies_are_the_same_files(lad1_result, tmp_path):
+    from bayes_trials.report import write_report
+
+    one = write_report(lad1_result, tmp_path / "one", processes=1) / "figures"
+    three = write_report(lad1_result, tmp_path / "three", processes=3) / "figures"
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in three.iterdir()) and len(names) >= 8
+    for name in names:  # PNGs byte for byte (an SVG's element ids are random: svg.hashsalt)
+        if name.endswith(".png"):
+            assert (one / name).read_bytes() == (three / name).read_bytes(), name
+        else:
+            assert (three / name).stat().st_size > 0
+
+
 def test_reported_effects_say_nothing_was_sampled_and_draw_a_figure(tmp_path):
     from .test_reported_in_specs import SPEC
 

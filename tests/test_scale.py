@@ -3,7 +3,7 @@
 import pytest
 
 import bayes_trials as bt
-from bayes_trials.scale import ClusterError, connect, run_tasks, spawn_seeds
+from bayes_trials.scale import ClusterError, connect, fork_share, run_tasks, spawn_seeds
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,42 @@ def test_cluster_run_of_a_spec_equals_the_local_run(client):
     assert local.checks().equals(remote.checks())
     # the workers compiled the two structures (their times come back to this process)
     assert TIMINGS.counts().get("compile", 0) - before >= 2
+
+
+# --- forked copies (the report's figures) ----------------------------------------------------------
+def _write(folder, k, parent=None, fail_in_copy=False, seconds=0.0):
+    import os
+    import time
+
+    if fail_in_copy and os.getpid() != parent:
+        raise RuntimeError("a copy fails")
+    time.sleep(seconds)
+    (folder / f"{k}.txt").write_text(f"{k} by {os.getpid()}")
+
+
+def test_fork_share_does_every_task_once_across_processes(tmp_path):
+    import os
+
+    # 40 tasks of 25 ms: the copies, forked within milliseconds, take some of them
+    fork_share(_write, [(tmp_path, k, None, False, 0.025) for k in range(40)], processes=3)
+    texts = [(tmp_path / f"{k}.txt").read_text() for k in range(40)]
+    assert all(t.startswith(f"{k} by ") for k, t in enumerate(texts))
+    writers = {int(t.split(" by ")[1]) for t in texts}
+    assert os.getpid() in writers and len(writers) > 1
+
+
+def test_fork_share_redoes_what_a_failing_copy_did_not_finish(tmp_path):
+    import os
+
+    parent = os.getpid()
+    fork_share(_write, [(tmp_path, k, parent, True) for k in range(12)], processes=2)
+    for k in range(12):
+        assert (tmp_path / f"{k}.txt").read_text() == f"{k} by {parent}"
+
+
+def test_fork_share_raises_an_error_of_this_process(tmp_path):
+    def boom(k):
+        raise ValueError(f"task {k}")
+
+    with pytest.raises(ValueError, match="task"):
+        fork_share(boom, [(k,) for k in range(4)], processes=2)

@@ -46,15 +46,30 @@ PLACES = ("data", "posterior", "reference", "more")
 # --- figure sinks ----------------------------------------------------------------------------
 class FolderSink:
     """Writes each figure into ``folder`` as SVG and 300-dpi PNG (:func:`bayes_trials._style.save`);
-    HTML shows the SVG, Markdown the PNG."""
+    HTML shows the SVG, Markdown the PNG.
 
-    def __init__(self, folder, prefix: str = "figures/"):
+    With ``processes`` > 1 the figures are kept (closed to pyplot, so that no later plot draws
+    on them) and written by :meth:`flush`, shared between this process and ``processes - 1``
+    forked copies of it (:func:`bayes_trials.scale.fork_share`): the same files, rendered on
+    more cores.
+    """
+
+    def __init__(self, folder, prefix: str = "figures/", processes: int = 1):
         self.folder = folder
         self.prefix = prefix
+        self.processes = int(processes)
         self.written: dict = {}
+        self._pending: list = []
 
     def __call__(self, fig, stem: str, caption: str, alt: str) -> Figure:
-        files = _style.save(fig, self.folder, stem)
+        if self.processes > 1:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+            self._pending.append((fig, self.folder, stem))
+            files = _style.file_names(stem)
+        else:
+            files = _style.save(fig, self.folder, stem)
         self.written[stem] = files
         return Figure(
             src=self.prefix + files["svg"],
@@ -63,6 +78,13 @@ class FolderSink:
             alt=alt,
             files={k: self.prefix + v for k, v in files.items()},
         )
+
+    def flush(self) -> None:
+        """Write the figures kept so far (with ``processes`` > 1)."""
+        from ..scale import fork_share
+
+        pending, self._pending = self._pending, []
+        fork_share(_style.save, pending, self.processes)
 
 
 class InlineSink:

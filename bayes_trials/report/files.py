@@ -84,8 +84,13 @@ def provenance(trial_result, argv=None) -> dict:
     }
 
 
-def write_report(trial_result, out, argv=None, *, force: bool = False, pdf: bool = False) -> Path:
+def write_report(
+    trial_result, out, argv=None, *, force: bool = False, pdf: bool = False, processes: int = 1
+) -> Path:
     """Write the report folder ``out`` whole; returns its path.
+
+    ``processes`` > 1 renders the figures in this process and ``processes - 1`` forked copies
+    of it (the same files; ``bayes-trials run`` uses :func:`bayes_trials.scale.fork_processes`).
 
     Contents: ``report.md`` and ``report.html`` (one document rendered twice,
     :mod:`bayes_trials.report.build`), ``report.pdf`` with ``pdf=True`` (printed from the HTML
@@ -129,7 +134,9 @@ def write_report(trial_result, out, argv=None, *, force: bool = False, pdf: bool
             tree.to_netcdf(tmp / "posteriors.nc", engine="netcdf4")
         prov = provenance(trial_result, argv)
         (tmp / "provenance.json").write_text(json.dumps(prov, indent=2, default=str) + "\n")
-        doc = build_document(trial_result, FolderSink(tmp / "figures"), parts=parts)
+        sink = FolderSink(tmp / "figures", processes=processes)
+        doc = build_document(trial_result, sink, parts=parts)
+        sink.flush()
         (tmp / "report.md").write_text(render_markdown(doc))
         (tmp / "report.html").write_text(render_html(doc))
         if pdf:
