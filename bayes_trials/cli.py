@@ -15,6 +15,8 @@ of the spec format (for TOML editors), its reference in Markdown, or the grid fi
 model structures it is given once; default 1: this process), ``--scheduler ADDRESS`` (a Dask
 cluster) and ``--profile`` (the seconds spent importing, loading the spec, compiling,
 sampling, summarising, checking and writing); the closing line gives the main ones.
+``run`` renders the report's figures in this process and forked copies of it, one per core up
+to 4 (:func:`bayes_trials.scale.fork_processes`; the same files).
 """
 
 from __future__ import annotations
