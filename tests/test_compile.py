@@ -128,3 +128,18 @@ def test_a_fresh_process_loads_the_callbacks_and_draws_the_same(model_file, tmp_
     for name, values in reference.items():
         np.testing.assert_array_equal(np.asarray(first[name]), values, err_msg=name)
         np.testing.assert_array_equal(np.asarray(second[name]), values, err_msg=name)
+
+
+def test_without_pytensors_numba_cache_it_is_nutpies_own_compile(model_file):
+    from nutpie.compile_pymc import CompiledPyMCModel
+    from pytensor import config
+
+    from bayes_trials._compile import compile_model
+
+    ns = _namespace(model_file)
+    with config.change_flags(numba__cache=False):
+        compiled = compile_model(ns["build"]())
+    assert type(compiled) is CompiledPyMCModel  # nutpie's class, not the cached subclass
+    reference = ns["draws"](_nutpie_compile(ns["build"]()), 5)
+    for name, values in ns["draws"](compiled, 5).items():
+        np.testing.assert_array_equal(values, reference[name], err_msg=name)
