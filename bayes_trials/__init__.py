@@ -9,6 +9,14 @@ The pipeline, one stage a module, each calling only the stages below it::
 Beta(a=10, b=1)
 """
 
+import time as _time
+
+#: when the package's import began: ``--profile`` counts the import phase from here (the
+#: process's own start is unreliable: a shell that runs ``setup.sh && bayes-trials run`` may
+#: exec the command in its own process, whose start then includes the set-up)
+_IMPORT_STARTED = _time.perf_counter()
+
+
 from ._constants import CRED_LEVEL
 from .compare import compare
 from .conjugate import update

@@ -113,19 +113,17 @@ def _parallel_arguments(parser, *, default_workers: int) -> None:
     )
 
 
-def _process_age() -> float | None:
-    """Seconds from the start of this process to now."""
-    try:
-        import psutil
+def _import_seconds() -> float:
+    """Seconds from the start of the package's import to now."""
+    from . import _IMPORT_STARTED
 
-        return max(0.0, time.time() - psutil.Process().create_time())
-    except Exception:  # noqa: BLE001 - psutil missing or the platform says nothing
-        return None
+    return time.perf_counter() - _IMPORT_STARTED
 
 
-#: seconds from the start of the process to this module's import (interpreter start-up and the
-#: package's imports); counted once, by the first command of the process
-_IMPORT_SECONDS = [_process_age()]
+#: seconds from the start of the package's import to this module's (the package's imports and
+#: theirs; the interpreter's start-up before it, tens of milliseconds, is not counted);
+#: counted once, by the first command of the process
+_IMPORT_SECONDS = [_import_seconds()]
 
 
 def time_line(wall: float) -> str:
