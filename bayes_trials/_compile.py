@@ -153,8 +153,9 @@ def compile_model(model):
 
     Same initial points (support point with jitter), same log density and gradient, same
     expansion as ``nutpie.compile_pymc_model(model)`` (compiled without ``fastmath``), hence
-    the same draws for a seed; only the callbacks' compile is cached across processes. ``with_data(name=array)`` swaps a
-    ``pm.Data`` array (same rank, any shape the graph accepts) as nutpie's does.
+    the same draws for a seed; only the callbacks' compile is cached across processes.
+    ``with_data(name=array)`` swaps a ``pm.Data`` array (same rank, any shape the graph
+    accepts) as nutpie's does.
 
     >>> import pymc as pm
     >>> import pytensor.tensor as pt
