@@ -37,7 +37,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
+import numba
 import numpy as np
+import nutpie
+import pytensor
+from nutpie.compile_pymc import (
+    CompiledPyMCModel,
+    _make_functions,
+    _prepare_dims_and_coords,
+    _wrap_with_lock,
+    address_as_void_pointer,
+)
+from pymc.initial_point import make_initial_point_fn
+from pytensor import config
+from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS, compile_numba_function_src
 
 __all__ = ["compile_model"]
 
@@ -46,18 +59,19 @@ _TEMPLATE = "1"
 
 
 def _layout(arrays: list[np.ndarray]) -> tuple[list[int], int]:
-    """Offset of each array's ``[address, shape...]`` in the user-data vector, and its length."""
+    """Offset of each array's ``[address, shape...]`` in the user-data vector, and its length
+    (at least 1: a model without ``pm.Data`` still gets a vector to point at)."""
     offsets, pos = [], 0
     for a in arrays:
         offsets.append(pos)
         pos += 1 + a.ndim
-    return offsets, pos
+    return offsets, max(pos, 1)
 
 
 def _user_data(arrays: list[np.ndarray]) -> np.ndarray:
     """The int64 vector the callbacks read the arrays from (the arrays must outlive it)."""
     offsets, length = _layout(arrays)
-    out = np.zeros(max(length, 1), dtype=np.int64)
+    out = np.zeros(length, dtype=np.int64)
     for off, a in zip(offsets, arrays):
         out[off] = a.ctypes.data
         out[off + 1 : off + 1 + a.ndim] = a.shape
@@ -129,12 +143,6 @@ def _expand_source(n_dim: int, n_expanded: int, length: int, unpack, args) -> st
 def _cached_cfunc(source: str, name: str, inner, inner_key: str, signature):
     """``numba.cfunc(signature, cache=True)`` of the function ``name`` defined by ``source``,
     calling ``inner``, cached in PyTensor's numba cache under a key of all it depends on."""
-    import numba
-    import nutpie
-    import pytensor
-    from nutpie.compile_pymc import address_as_void_pointer
-    from pytensor.link.numba.cache import compile_numba_function_src
-
     versions = f"{_TEMPLATE}|{numba.__version__}|{pytensor.__version__}|{nutpie.__version__}"
     key = hashlib.sha256(f"{versions}|{inner_key}|{source}".encode()).hexdigest()
     env = {
@@ -167,24 +175,13 @@ def compile_model(model):
     >>> compiled.n_dim
     1
     """
-    from pytensor import config
-
     with config.change_flags(numba__fastmath=False):  # IEEE arithmetic: see the module notes
+        if not config.numba__cache:
+            return nutpie.compile_pymc_model(model)
         return _compile(model)
 
 
 def _compile(model):
-    import numba
-    import nutpie
-    from nutpie.compile_pymc import (
-        _make_functions,
-        _prepare_dims_and_coords,
-        _wrap_with_lock,
-    )
-    from pymc.initial_point import make_initial_point_fn
-    from pytensor import config
-    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
-
     initial_point = make_initial_point_fn(
         model=model,
         default_strategy="support_point",
@@ -200,7 +197,7 @@ def _compile(model):
     )
     logp_jit, expand_jit = logp_pt.vm.jit_fn, expand_pt.vm.jit_fn
     inner_keys = [CACHED_SRC_FUNCTIONS.get(f.py_func) for f in (logp_jit, expand_jit)]
-    if not config.numba__cache or None in inner_keys:
+    if None in inner_keys:  # an Op PyTensor cannot cache: nutpie's own compile
         return nutpie.compile_pymc_model(model)
 
     shared = []
@@ -209,7 +206,6 @@ def _compile(model):
             shared.append(var)
     arrays = [np.array(v.get_value(), order="C", copy=True) for v in shared]
     _, length = _layout(arrays)
-    length = max(length, 1)
 
     types = numba.types
     unpack, args = _unpack_lines([shared.index(v) for v in logp_pt.get_shared()], arrays)
@@ -243,7 +239,7 @@ def _compile(model):
     for a in arrays:
         a.flags.writeable = False
     dims, coords = _prepare_dims_and_coords(model, shape_info, renamed)
-    return _model_class()(
+    return CachedPyMCModel(
         _n_dim=n_dim,
         dims=dims,
         _coords=coords,
@@ -262,33 +258,20 @@ def _compile(model):
     )
 
 
-_MODEL_CLASS = None
+@dataclasses.dataclass(frozen=True)
+class CachedPyMCModel(CompiledPyMCModel):
+    """nutpie's compiled model whose user data is this module's int64 vector."""
 
-
-def _model_class():
-    """nutpie's compiled-model class with this module's user data (made on first use, so
-    importing the package does not import nutpie)."""
-    global _MODEL_CLASS
-    if _MODEL_CLASS is None:
-        from nutpie.compile_pymc import CompiledPyMCModel
-
-        @dataclasses.dataclass(frozen=True)
-        class CachedPyMCModel(CompiledPyMCModel):
-            """nutpie's compiled model whose user data is this module's int64 vector."""
-
-            def with_data(self, **updates):
-                data = dict(self.shared_data)
-                for name, value in updates.items():
-                    if name not in data:
-                        raise KeyError(f"Unknown shared variable: {name}")
-                    new = np.array(value, dtype=data[name].dtype, order="C", copy=True)
-                    if new.ndim != data[name].ndim:
-                        raise ValueError(f"Shared variable {name} must have rank {data[name].ndim}")
-                    new.flags.writeable = False
-                    data[name] = new
-                return dataclasses.replace(
-                    self, shared_data=data, user_data=_user_data(list(data.values()))
-                )
-
-        _MODEL_CLASS = CachedPyMCModel
-    return _MODEL_CLASS
+    def with_data(self, **updates):
+        data = dict(self.shared_data)
+        for name, value in updates.items():
+            if name not in data:
+                raise KeyError(f"Unknown shared variable: {name}")
+            new = np.array(value, dtype=data[name].dtype, order="C", copy=True)
+            if new.ndim != data[name].ndim:
+                raise ValueError(f"Shared variable {name} must have rank {data[name].ndim}")
+            new.flags.writeable = False
+            data[name] = new
+        return dataclasses.replace(
+            self, shared_data=data, user_data=_user_data(list(data.values()))
+        )

@@ -279,7 +279,7 @@ def _print_overview(result) -> None:
 
 def _start_timing() -> float:
     """Reset the time record (with the import time so far) and return the start of the wall
-    clock (the process's start when known)."""
+    clock (the start of the package's import, for the process's first command)."""
     TIMINGS.reset()
     before = _IMPORT_SECONDS.pop() if _IMPORT_SECONDS else None
     if before is not None:

@@ -5,15 +5,15 @@ a compiled nutpie model is cached per *structure* (:meth:`Model.structure`: endp
 numbers of groups or events, ...) and every later fit only swaps the data with nutpie's
 ``with_data``. The cache is per process, so each Dask worker keeps its own.
 
-What a compile costs: nutpie wraps the model's numba functions in C callbacks that unpack
-every ``pm.Data`` variable, and numba types that unpacking anew for every structure, at a
-cost that grows faster than the number of ``pm.Data`` variables (the binary model with its
-five variables compiled in 35 s, the same model with one in 14 s, on a loaded 2-core machine:
-``benchmarks/bench_compile.py``). Every model therefore keeps its data and hyperparameters
-in ONE ``pm.Data`` array laid out by :class:`Inputs`; the graph's arithmetic, and the draws,
-are those of separate variables. The callbacks are compiled by
-:func:`bayes_trials._compile.compile_model`, which numba caches on disk: a structure compiles
-once per machine, and a later process loads it (the graph still has to be built).
+What a compile costs: nutpie's own callbacks unpacked every ``pm.Data`` variable, and numba
+typed that unpacking anew for every structure, at a cost that grew faster than the number of
+``pm.Data`` variables (the binary model with its five variables compiled in 35 s, the same
+model with one in 14 s, on a loaded 2-core machine: ``benchmarks/bench_compile.py``). Every
+model therefore keeps its data and hyperparameters in ONE ``pm.Data`` array laid out by
+:class:`Inputs`; the graph's arithmetic, and the draws, are those of separate variables. The
+callbacks are now compiled by :func:`bayes_trials._compile.compile_model`, which numba caches
+on disk: a structure compiles once per machine, and a later process loads it (the graph still
+has to be built).
 
 Same draws everywhere: a fit's draws depend only on its model, data, prior and seed, whether
 its structure was compiled in the process or loaded from the cache (``fastmath`` off: see
@@ -36,7 +36,6 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import progress, scale
-from ._compile import compile_model
 from ._constants import (
     CRED_LEVEL,
     DEFAULT_CHAINS,
@@ -275,6 +274,9 @@ class ModelCache:
                 return self._models[structure]
             t0 = time.perf_counter()
             with TIMINGS.phase("compile"), progress.stage("compiling", str(structure[0])):
+                # heavy (nutpie, numba, PyMC): imported when the first model compiles
+                from ._compile import compile_model
+
                 model = build(structure)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", FutureWarning)

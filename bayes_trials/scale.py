@@ -41,10 +41,15 @@ def spawn_seeds(seed, n: int) -> list[int]:
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
+def _can_fork() -> bool:
+    """Whether processes start here by forking (Linux)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
 def fork_processes(limit: int = 4) -> int:
     """How many processes :func:`fork_share` may use here: the cores this process may run on
     (at most ``limit``) where processes start by forking (Linux), else 1."""
-    if not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+    if not _can_fork():
         return 1
     return max(1, min(int(limit), len(os.sched_getaffinity(0))))
 
@@ -73,7 +78,7 @@ def fork_share(fn, args: list[tuple], processes: int, timeout: float = 60.0) -> 
 
     n = len(args)
     processes = min(int(processes), n)
-    if processes <= 1 or not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+    if processes <= 1 or not _can_fork():
         for a in args:
             fn(*a)
         return

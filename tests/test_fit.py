@@ -106,11 +106,11 @@ class _Delegates:
 
 
 def test_cache_refuses_two_different_models_under_one_key(monkeypatch):
-    import bayes_trials.fit
+    import bayes_trials._compile
 
     compiled = []
     monkeypatch.setattr(
-        bayes_trials.fit, "compile_model", lambda model: compiled.append(model) or object()
+        bayes_trials._compile, "compile_model", lambda model: compiled.append(model) or object()
     )
     cache = ModelCache()
     first = cache.get(("k",), _model_a)
